@@ -1,0 +1,55 @@
+"""The `hotline` command: one entry point, one module per subcommand.
+
+Each module in `COMMANDS` exposes `register(subparsers)`, which adds its parser and sets
+`func(args) -> int`. Registration is explicit (no discovery) and names are checked unique.
+Errors derived from `HotlineError` become one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from hotline.detect.errors import HotlineError
+
+#: Subcommand modules, in the order `hotline --help` lists them.
+COMMANDS: tuple[str, ...] = (
+    "hotline.cli.analyze",
+    "hotline.cli.check_post",
+    "hotline.cli.check_photo",
+    "hotline.cli.hashing",
+    "hotline.cli.evaluate",
+    "hotline.cli.site",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotline",
+        description="Hotline: check chats, posts and photos for online risks to children; run the hotline site.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except HotlineError as exc:
+        print(f"hotline {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

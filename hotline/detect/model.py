@@ -1,0 +1,176 @@
+"""The engine's data: conversations in, analyses out.
+
+Plain frozen dataclasses so that results are hashable, comparable in tests and JSON-serialisable
+(`Analysis.to_dict`). Every conclusion cites the index of the message behind it; `index` counts real
+messages (not system events) from 0 in time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Signal = Literal["grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info"]
+SIGNALS: tuple[str, ...] = ("grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info")
+
+#: Grooming stages in the order they usually unfold (befriend, isolate, desensitise, exploit).
+STAGES: tuple[str, ...] = (
+    "trust",               # flattery, compliments, "you are mature", building a special relationship
+    "personal_questions",  # age, alone at home, parents, where you live, which school
+    "isolation",           # secrecy: don't tell your parents, delete our chat
+    "platform_move",       # move to another app or a private channel
+    "gifts",               # gifts, money, phone top-ups
+    "desensitising",       # sexual talk, questions about body and experience
+    "image_request",       # requests for photos or video
+    "meeting",             # requests to meet in person
+    "exploitation",        # threats, demands: sextortion
+)
+
+RISK_LEVELS: tuple[str, ...] = ("none", "low", "medium", "high", "critical")
+
+PERSONAL_INFO_TYPES: tuple[str, ...] = (
+    "phone", "email", "address", "location", "social_handle", "school", "age", "id_number",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One real message. `time` is timezone-aware when the export says when it was sent."""
+
+    index: int
+    sender: str
+    text: str
+    time: datetime | None = None
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A system line (encryption notice, "X added Y", missed call, deleted message), kept typed.
+
+    `after` is the number of real messages that came before it.
+    """
+
+    kind: str
+    text: str
+    time: datetime | None = None
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A parsed chat: messages in time order, indexed from 0, plus system events."""
+
+    format: str
+    messages: Sequence[Message]
+    events: Sequence[Event] = ()
+    title: str | None = None
+
+    @property
+    def participants(self) -> list[str]:
+        """Senders in order of first appearance."""
+        seen: dict[str, None] = {}
+        for m in self.messages:
+            seen.setdefault(m.sender, None)
+        return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detector hit in one message, with the rule that fired and the words that made it fire."""
+
+    index: int
+    sender: str
+    signal: str
+    rule: str
+    excerpt: str
+    weight: float = 1.0
+    stage: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "index": self.index, "sender": self.sender, "signal": self.signal, "rule": self.rule,
+            "excerpt": self.excerpt, "weight": self.weight,
+        }
+        if self.stage:
+            d["stage"] = self.stage
+        if self.start is not None:
+            d["start"], d["end"] = self.start, self.end
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDetail:
+    """A personal detail found in text. `value` is the exact substring `text[start:end]`."""
+
+    type: str
+    value: str
+    start: int
+    end: int
+    normalized: str | None = None
+    rule: str = ""
+    index: int | None = None
+    sender: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": self.type, "value": self.value, "start": self.start, "end": self.end}
+        if self.normalized is not None:
+            d["normalized"] = self.normalized
+        if self.index is not None:
+            d["index"], d["sender"] = self.index, self.sender
+        if self.rule:
+            d["rule"] = self.rule
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    name: str
+    role: str  # "suspected_offender", "possible_victim", "participant"
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class StageReached:
+    stage: str
+    first_index: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the engine concludes about one conversation; every conclusion cites message indexes."""
+
+    format: str
+    message_count: int
+    risk: str
+    first_alert_index: int | None
+    signals: dict[str, bool]
+    participants: list[Participant]
+    stages: list[StageReached]
+    findings: list[Finding]
+    personal_info: list[PersonalDetail]
+    languages: list[str] = field(default_factory=list)
+    score: float = 0.0
+    explanation: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "languages": list(self.languages),
+            "message_count": self.message_count,
+            "risk": self.risk,
+            "score": round(self.score, 3),
+            "first_alert_index": self.first_alert_index,
+            "signals": dict(self.signals),
+            "participants": [
+                {"name": p.name, "role": p.role, "messages": p.messages} for p in self.participants
+            ],
+            "stages": [{"stage": s.stage, "first_index": s.first_index} for s in self.stages],
+            "findings": [f.to_dict() for f in self.findings],
+            "personal_info": [p.to_dict() for p in self.personal_info],
+            "explanation": list(self.explanation),
+        }

@@ -1,0 +1,22 @@
+"""The embedded default: one machine, SQLite, secrets kept in the data folder (created on first run)."""
+
+from __future__ import annotations
+
+import secrets
+
+from .common import *  # noqa: F403
+from .common import DATA_DIR
+
+
+def _secret_from_file(name: str) -> str:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_from_file("secret_key")
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]

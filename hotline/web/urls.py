@@ -1,0 +1,18 @@
+"""Site URLs: every public page under /km/ and /en/; the partner API and admin outside them."""
+
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/v1/", include("hotline.web.api.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+urlpatterns += i18n_patterns(
+    path("report/", include("hotline.web.reports.urls")),
+    path("", include("hotline.web.public.urls")),
+    prefix_default_language=True,
+)
