@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "hotline.web.public",
     "hotline.web.reports",
     "hotline.web.api",
+    "hotline.web.hashlists",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
 
 LOGIN_URL = "/accounts/login/"
 

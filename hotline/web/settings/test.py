@@ -20,3 +20,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+(Path(DATA_DIR) / "static").mkdir(parents=True, exist_ok=True)

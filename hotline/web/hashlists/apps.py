@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HashlistsConfig(AppConfig):
+    name = "hotline.web.hashlists"
+    label = "hashlists"
