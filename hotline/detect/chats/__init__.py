@@ -1,0 +1,215 @@
+"""Chat exports in, `Conversation` out: the façade over one parser module per real export format.
+
+    detect_format(data, filename=None) -> str        sniff the content (filename is a hint; zips looked into)
+    parse(data, filename=None, *, format=None, tz=None) -> Conversation
+    parse_text(text, *, format=None) -> Conversation  pasted text: WhatsApp lines, else "Name: text"
+    load(path, *, format=None, max_bytes=200 MiB) -> Conversation   the only function that reads a file
+
+Anything wrong with the input (empty, binary, truncated JSON, a zip bomb, an unknown format) raises one
+`InputError` subclass with a message for the person and `where` (a line, a JSON path, a zip member);
+no other exception type escapes. The formats are the explicit registry `FORMATS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from typing import TypeVar
+
+from hotline.detect.chats import line, messenger, plain, tabular, telegram, whatsapp
+from hotline.detect.chats.archive import ZipLimits, is_zip, read_chat_members
+from hotline.detect.chats.assembly import DEFAULT_TZ
+from hotline.detect.chats.encoding import decode
+from hotline.detect.errors import (
+    ArchiveRejected,
+    InputError,
+    MalformedExport,
+    UnsupportedFormat,
+)
+from hotline.detect.model import Conversation
+
+__all__ = [
+    "DEFAULT_TZ", "FORMATS", "FORMAT_NAMES", "ArchiveRejected", "ChatFormat", "InputError", "MalformedExport",
+    "UnsupportedFormat", "ZipLimits", "detect_format", "load", "parse", "parse_text",
+]
+
+Parser = Callable[[Sequence[str], tzinfo], Conversation]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFormat:
+    """One supported export format: its name, the app it comes from, and how to parse its text parts."""
+
+    name: str
+    label: str
+    parse: Parser
+
+
+FORMATS: tuple[ChatFormat, ...] = (
+    ChatFormat("whatsapp", "WhatsApp (Android or iOS .txt, or the export .zip)",
+               lambda parts, tz: whatsapp.parse(parts[0], tz=tz)),
+    ChatFormat("messenger", "Facebook Messenger JSON (message_1.json)",
+               lambda parts, tz: messenger.parse_many(parts, tz=tz, platform="messenger")),
+    ChatFormat("instagram", "Instagram JSON (message_1.json)",
+               lambda parts, tz: messenger.parse_many(parts, tz=tz, platform="instagram")),
+    ChatFormat("telegram", "Telegram Desktop JSON (result.json)", lambda parts, tz: telegram.parse(parts[0], tz=tz)),
+    ChatFormat("line", "LINE chat history .txt", lambda parts, tz: line.parse(parts[0], tz=tz)),
+    ChatFormat("plain", "plain text, \"Name: message\" per line", lambda parts, tz: plain.parse(parts[0], tz=tz)),
+    ChatFormat("csv", "CSV with sender, time, text columns", lambda parts, tz: tabular.parse_csv(parts[0], tz=tz)),
+    ChatFormat("jsonl", "JSON Lines with sender, time, text keys",
+               lambda parts, tz: tabular.parse_jsonl(parts[0], tz=tz)),
+)
+FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)
+if len(set(FORMAT_NAMES)) != len(FORMAT_NAMES):  # pragma: no cover - guards the registry above
+    raise RuntimeError("chat format names must be unique")
+_BY_NAME = {f.name: f for f in FORMATS}
+
+#: Exceptions a parser may hit on input nobody anticipated; turned into MalformedExport, never leaked.
+_UNEXPECTED = (ValueError, TypeError, LookupError, AttributeError, RecursionError, OverflowError, UnicodeError,
+               AssertionError, EOFError, OSError, csv.Error, zlib.error)
+
+_MESSENGER_KEYS = re.compile(r'"(sender_name|timestamp_ms)"')
+_TELEGRAM_KEYS = re.compile(r'"(date_unixtime|from_id|text_entities|personal_information|actor_id)"'
+                            r'|"type": ?"(personal_chat|private_group|private_supergroup|saved_messages)"')
+_INSTAGRAM_HINT = re.compile(r"instagram", re.IGNORECASE)
+#: WhatsApp names its export after the chat: "WhatsApp Chat with Dara.txt" (or .zip).
+_TITLE_FROM_NAME = re.compile(r"^WhatsApp Chat (?:with|-) (?P<title>.+?)\.(?:txt|zip)$", re.IGNORECASE)
+
+
+def _format_named(name: str) -> ChatFormat:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnsupportedFormat(f"unknown format {name!r}; choose one of: {', '.join(FORMAT_NAMES)}") from None
+
+
+def _sniff(text: str, filename: str | None) -> str:
+    """Name the format of decoded export text; UnsupportedFormat when none fits."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if not body:
+        raise MalformedExport("the file is empty")
+    hint = (filename or "").lower()
+    head = body[:16384]
+    head_lines = head.split("\n", 80)[:80]
+    if head.startswith("[LINE]") or line.looks_like(head):
+        return "line"
+    if whatsapp.looks_like(head_lines):
+        return "whatsapp"
+    if body[0] in "{[":
+        if _MESSENGER_KEYS.search(head):
+            if _INSTAGRAM_HINT.search(hint) or "your_instagram_activity/" in body:
+                return "instagram"
+            return "messenger"
+        if _TELEGRAM_KEYS.search(head):
+            return "telegram"
+        if tabular.looks_like_jsonl(body):
+            return "jsonl"
+        raise UnsupportedFormat("a JSON file, but not a chat export Hotline knows (Messenger, Instagram, "
+                                "Telegram, or JSON Lines with sender and text)")
+    if tabular.looks_like_csv(body):
+        return "csv"
+    if plain.looks_like(head):
+        return "plain"
+    raise UnsupportedFormat(
+        "not a chat export Hotline recognises; supported: " + ", ".join(f.label for f in FORMATS)
+    )
+
+
+def _texts(data: bytes, filename: str | None, limits: ZipLimits | None) -> tuple[list[str], str | None]:
+    """Decoded text part(s) and the name to use as a hint: a zip's chat member(s), or the data itself."""
+    if not data.strip():
+        raise MalformedExport("the file is empty")
+    if is_zip(data):
+        members = read_chat_members(data, limits)
+        return [decode(m.data) for m in members], members[0].name
+    return [decode(data)], filename
+
+
+def _guard(fn: Callable[[], T], what: str) -> T:
+    try:
+        return fn()
+    except InputError:
+        raise
+    except MemoryError as exc:
+        raise MalformedExport(f"the {what} is too large to read") from exc
+    except _UNEXPECTED as exc:
+        raise MalformedExport(f"could not read the {what}: {exc}") from exc
+
+
+def detect_format(data: bytes, filename: str | None = None) -> str:
+    """The format name of an export (looking inside zips); `filename` only breaks ties."""
+    def run() -> str:
+        texts, hint = _texts(data, filename, None)
+        return _sniff(texts[0], hint)
+    return _guard(run, "file")
+
+
+def parse(
+    data: bytes, filename: str | None = None, *, format: str | None = None, tz: tzinfo | None = None,
+    limits: ZipLimits | None = None,
+) -> Conversation:
+    """Parse an export as the app wrote it (bytes; a zip is opened within `limits`).
+
+    `format` overrides detection; `tz` is the zone for formats that write none (default Asia/Phnom_Penh).
+    """
+    chosen = _format_named(format) if format else None
+
+    def run() -> Conversation:
+        texts, hint = _texts(data, filename, limits)
+        fmt = chosen or _format_named(_sniff(texts[0], hint))
+        conv = fmt.parse(texts, tz or DEFAULT_TZ)
+        named = (_TITLE_FROM_NAME.search(os.path.basename(hint or ""))
+                 or _TITLE_FROM_NAME.search(os.path.basename(filename or "")))
+        if conv.title is None and named:
+            conv = replace(conv, title=named["title"])
+        return conv
+    return _guard(run, "chat export")
+
+
+def parse_text(text: str, *, format: str | None = None, tz: tzinfo | None = None) -> Conversation:
+    """Parse pasted text: WhatsApp lines when they are there, else `Name: text` lines, else one message."""
+    zone = tz or DEFAULT_TZ
+
+    def run() -> Conversation:
+        if format:
+            return _format_named(format).parse([text], zone)
+        if not text.strip():
+            raise MalformedExport("the text is empty")
+        try:
+            name = _sniff(text, None)
+        except UnsupportedFormat:
+            name = "plain"
+        if name == "plain":
+            return plain.parse(text, lenient=True)
+        return _format_named(name).parse([text], zone)
+    return _guard(run, "pasted text")
+
+
+def load(
+    path: str | os.PathLike[str], *, format: str | None = None, max_bytes: int = 200 * 2**20,
+    tz: tzinfo | None = None,
+) -> Conversation:
+    """Read and parse an export file, refusing files over `max_bytes` before reading them."""
+    name = os.fspath(path)
+    try:
+        size = os.stat(name).st_size
+        if size > max_bytes:
+            raise InputError(
+                f"the file is {size / 2**20:.1f} MiB; at most {max_bytes / 2**20:.0f} MiB is accepted",
+                where=os.path.basename(name),
+            )
+        with open(name, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", where=name) from exc
+    if len(data) > max_bytes:
+        raise InputError(f"the file grew past {max_bytes / 2**20:.0f} MiB while being read", where=name)
+    return parse(data, name, format=format, tz=tz)
