@@ -1,14 +1,107 @@
-"""Placeholder until its owner writes it: registers nothing yet."""
+"""`hotline eval`: precision, recall and F0.5 of the engine on the labelled evaluation set.
+
+Exit status: 0 when the set was scored (targets met or not, unless --strict), 1 when some files could
+not be read or analysed (or a target failed under --strict), 2 when the set itself cannot be read.
+Misses (--verbose) name the conversation, signal and message index, never the message text.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from hotline.detect.evaluation import SPLITS, Counts, EvalReport, evaluate
 
 
 def register(sub: Any) -> None:
-    del sub
+    p = sub.add_parser(
+        "eval", help="score the engine on the labelled evaluation set",
+        description="Parse and analyse every labelled chat in the set; print precision, recall and F0.5 per "
+                    "signal and personal-detail type, risk checks, format detection and the targets.",
+    )
+    p.add_argument("--set", dest="set_dir", default="eval", metavar="DIR",
+                   help="the set's folder, holding labels.json (default: eval)")
+    p.add_argument("--split", choices=SPLITS, help="only this part of the set (default: all of it)")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="list every miss: conversation, signal, expected and got (no message text)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
+    p.set_defaults(func=run)
 
 
-def _unused(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    report = evaluate(Path(args.set_dir), split=args.split)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_report(report, sys.stdout, verbose=args.verbose)
+    if report.errors:
+        return 1
+    if args.strict and not report.passed:
+        return 1
     return 0
+
+
+def _row(name: str, c: Counts, width: int = 16) -> str:
+    return (f"{name:<{width}} {c.tp:>4} {c.fp:>4} {c.fn:>4} {c.tn:>4}   "
+            f"{c.precision:>6.3f} {c.recall:>6.3f} {c.f05:>6.3f}")
+
+
+def print_report(report: EvalReport, out: TextIO, *, verbose: bool = False) -> None:
+    """The human-readable report: tables, risk checks, format confusion, the targets line."""
+    w = out.write
+    rate = report.messages / report.seconds if report.seconds else 0.0
+    w(f"Hotline evaluation of {report.set_dir} (split: {report.split or 'all'}): {report.conversations} "
+      f"conversations ({report.harmful} harmful, {report.benign} benign), {report.messages} messages, "
+      f"{report.seconds:.2f} s ({rate:,.0f} messages/s)\n")
+    if report.errors:
+        w(f"\n{len(report.errors)} file(s) could not be read or analysed:\n")
+        for cid, err in report.errors:
+            w(f"  {cid}: {err}\n")
+    head = f"{'signal':<16} {'TP':>4} {'FP':>4} {'FN':>4} {'TN':>4}   {'prec':>6} {'recall':>6} {'F0.5':>6}\n"
+    w("\n" + head)
+    for s, c in report.signals.items():
+        w(_row(s, c) + "\n")
+    if report.by_language:
+        w("\nby language (grooming / sextortion / sexting F0.5, conversations)\n")
+        for lang, sig in report.by_language.items():
+            n = sig["grooming"].tp + sig["grooming"].fp + sig["grooming"].fn + sig["grooming"].tn
+            w(f"  {lang:<8} {sig['grooming'].f05:>6.3f} {sig['sextortion'].f05:>6.3f} "
+              f"{sig['sexting'].f05:>6.3f}   {n}\n")
+    w(f"\n{'personal detail':<16} {'gold':>4} {'TP':>4} {'FP':>4} {'FN':>4}   {'prec':>6} {'recall':>6} "
+      f"{'F0.5':>6}   relaxed: {'prec':>6} {'recall':>6} {'F0.5':>6}\n")
+    rows = [*report.personal_info.items(), ("all", report.personal_info_all)]
+    for kind, score in rows:
+        e, r = score.exact, score.relaxed
+        w(f"{kind:<16} {e.support:>4} {e.tp:>4} {e.fp:>4} {e.fn:>4}   {e.precision:>6.3f} {e.recall:>6.3f} "
+          f"{e.f05:>6.3f}            {r.precision:>6.3f} {r.recall:>6.3f} {r.f05:>6.3f}\n")
+    w("\nrisk levels: " + "; ".join(
+        f"{k}: " + ", ".join(f"{lvl} {n}" for lvl, n in v.items()) for k, v in report.risk_levels.items()) + "\n")
+    w(f"benign rated high/critical: {len(report.benign_high)}"
+      + (" (" + ", ".join(f"{c} {r}" for c, r in report.benign_high) + ")" if report.benign_high else "") + "\n")
+    w(f"benign above their max_risk: {len(report.benign_above_max)}; "
+      f"harmful below their min_risk: {len(report.harmful_below_min)}\n")
+    o = report.offender_found
+    w(f"offender named as suspected_offender: {o.tp}/{o.support}; languages matched: "
+      f"{report.languages_matched}/{report.conversations - len(report.errors)}\n")
+    confused = {k: n for k, n in report.formats.items() if k[0] != k[1]}
+    total = sum(report.formats.values())
+    w(f"format detected as labelled: {total - report.format_errors}/{total}"
+      + ("; confused: " + ", ".join(f"{a}->{b} x{n}" for (a, b), n in sorted(confused.items()))
+         if confused else "") + "\n")
+    if verbose and report.misses:
+        w(f"\nmisses ({len(report.misses)}):\n")
+        for m in report.misses:
+            w(f"  {m.conversation:<10} {m.signal:<28} expected {m.expected:<18} got {m.got}\n")
+    parts = []
+    for target in report.targets:
+        le = target.op == "le"
+        shown = f"{int(target.value)}" if le else f"{target.value:.3f}"
+        threshold = f"{int(target.threshold)}" if le else f"{target.threshold:.2f}"
+        parts.append(f"{target.name} {shown} {'<=' if le else '>='} {threshold} "
+                     f"{'PASS' if target.passed else 'FAIL'}")
+    w("\ntargets: " + " | ".join(parts) + "\n")
+    w(f"overall: {'PASS' if report.passed else 'FAIL'}\n")
