@@ -153,17 +153,23 @@ def test_not_whatsapp() -> None:
         whatsapp.parse("Dara: hello\nSokha: hi")
 
 
-def test_speed_floor() -> None:
-    """A generous floor (the target is >= 150,000 lines/s; this guards against accidental quadratic work)."""
-    import time
-
+def test_streams_with_bounded_lookahead() -> None:
+    """iter_items yields before the input ends: it holds back at most 20,000 lines to settle the date order."""
     t0 = datetime(2025, 1, 1, tzinfo=PP)
     data = synthetic.render("whatsapp", [(("A", "B")[i % 2], t0 + timedelta(seconds=37 * i), "bong mean te ?")
-                                         for i in range(20_000)]).decode()
-    start = time.perf_counter()
-    n = sum(1 for _ in whatsapp.iter_items(io.StringIO(data)))
-    rate = n / (time.perf_counter() - start)
-    assert n == 20_001 and rate > 40_000, rate
+                                         for i in range(30_000)]).decode()
+    consumed = 0
+
+    def lines():  # noqa: ANN202
+        nonlocal consumed
+        for line in io.StringIO(data):
+            consumed += 1
+            yield line
+
+    items = whatsapp.iter_items(lines())
+    next(items)
+    assert consumed <= 20_002
+    assert sum(1 for _ in items) == 30_000  # the encryption notice came first; every message follows
 
 
 # --- property-based ---------------------------------------------------------------------------------------
