@@ -1,0 +1,945 @@
+"""Personal details disclosed in a message: phone, e-mail, address, location, social handle, school, age, ID.
+
+Patterns are data (`lexicons/<lang>/personal_info.json`, validated when loaded); this module holds only
+what cannot be data: the anchor scan that skips most rules cheaply, the validators (phone numbers through
+`phonenumbers`, coordinate ranges, "is this the writer's age?") and the joining of address parts.
+
+Why it is fast: one scan of the lowercased text for every rule's anchors (literal words, built into a
+trie-shaped regex) picks the few rules that can match; most messages run none. `phonenumbers` only sees
+candidates that look like a Cambodian or international number, and its verdicts are cached.
+
+Khmer has no spaces between words, so Khmer patterns never rely on `\\b`; Khmer digits (០-៩) are read as
+ASCII digits before matching, which keeps every offset, so `value == text[start:end]` on the original.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from hotline.detect.errors import DataError
+from hotline.detect.model import PERSONAL_INFO_TYPES, Conversation, Finding, Message, PersonalDetail
+
+__all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons"]
+
+LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+SCHEMA = "hotline.personal_info/1"
+
+DIGIT_ANCHOR = "<digit>"
+#: Address parts. `strong` ones name a street or an administrative unit; `support` ones (a province, a
+#: well-known district) only count beside a strong part or after "I live in"; a `cue` is never reported.
+STRONG_PARTS = frozenset({"street", "sangkat", "khan", "phum", "khum", "srok"})
+SUPPORT_PARTS = frozenset({"province", "district"})
+PARTS = STRONG_PARTS | SUPPORT_PARTS | {"house", "street_address", "cue"}
+LIST_NAMES = frozenset({
+    "third_party", "age_units", "first_person_clause", "handle_context", "phone_reject_before",
+    "phone_reject_after", "id_reject_before", "school_generic", "name_stops", "name_generic", "places",
+})
+#: When two details overlap, the more specific type wins (an ID number is also a digit run a phone
+#: rule could read; a profile link may hold a phone number).
+PRIORITY: dict[str, int] = {
+    "id_number": 0, "location": 1, "social_handle": 2, "email": 3, "phone": 4, "address": 5, "school": 6, "age": 7,
+}
+
+_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+_DIGIT = re.compile(r"[0-9០-៩]")
+_ASCII_DIGITS = "0123456789"
+_FRAGMENT = re.compile(r"<<([A-Za-z_]+)>>")
+_KHMER = re.compile(r"[\u1780-\u17FF]")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.&-]*")
+_NEXT_WORD = re.compile(r"[\s\u200b]*([%$៛]|[A-Za-z']+|[\u1780-\u17D3]+)")
+_LINK_TAIL = ".,!?;:)]}'\"»…"
+_GAP = re.compile(r"[\s\u200b,.;:/()\-–—]*(?:(?:in|at|of|near|នៅ|ក្នុង)[\s\u200b,.]*)?", re.IGNORECASE)
+_MAX_GAP = 12
+_CAMBODIA_LAT = (9.5, 15.0)
+_CAMBODIA_LON = (102.0, 108.0)
+_LATLON_IN_URL = re.compile(r"(?:[@=/]|q=|ll=|loc:)(-?\d{1,2}\.\d{2,8}),\s*(-?\d{1,3}\.\d{2,8})")
+_COORD_CONTEXT = re.compile(r"(?:location|gps|lat|coordinates|coords|map|here|ទីតាំង|ផែនទី)", re.IGNORECASE)
+_PHONE_SEPARATORS = " \t.-()\u200b"
+
+
+class WordSet:
+    """A list of words or phrases, searched as whole words for Latin script and as substrings for Khmer."""
+
+    __slots__ = ("_regex", "words")
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(w.lower() for w in words)
+        latin = sorted((w for w in self.words if not _KHMER.search(w)), key=len, reverse=True)
+        khmer = sorted((w for w in self.words if _KHMER.search(w)), key=len, reverse=True)
+        branches = []
+        if latin:
+            branches.append(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in latin) + r")(?![a-z0-9])")
+        if khmer:
+            branches.append(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in khmer) + ")")
+        self._regex = re.compile("|".join(branches)) if branches else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._regex.search(text.lower()) if self._regex else None
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and word.lower() in self.words
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One pattern from a lexicon file: what it finds (`type` or address `part`), when it may run, its check."""
+
+    id: str
+    regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    needs_digit: bool
+    type: str | None = None
+    part: str | None = None
+    check: str | None = None
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    """All three languages merged: rules in file order, one anchor scan, word lists joined by name.
+
+    `anchor_rules` maps each anchor the scan can return to the rules (by position in `all_rules`) that
+    it opens, including the rules of every shorter anchor it starts with ("street" opens the "st" rules).
+    """
+
+    rules: tuple[Rule, ...]
+    parts: tuple[Rule, ...]
+    anchors: re.Pattern[str]
+    anchor_rules: dict[str, frozenset[int]]
+    digit_rules: frozenset[int]
+    support_rules: frozenset[int]
+    lists: dict[str, WordSet]
+    khmer_stops: re.Pattern[str]
+    khmer_cuts: re.Pattern[str]
+
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        return self.rules + self.parts
+
+
+# ---------------------------------------------------------------- loading and validation
+
+def _fail(path: Path, message: str) -> DataError:
+    return DataError(f"{path.parent.name}/{path.name}: {message}")
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """An alternation built as a trie, so the keyword gate costs one pass however long the list grows."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return emit(trie)
+
+
+def _first_chars(pattern: str, flags: int) -> frozenset[str] | None:
+    """The characters a match of `pattern` can start with, or None if any character could.
+
+    A pattern that begins with a lookbehind or an optional group gets no fast scan from `re`;
+    prefixing `(?=[...])` with these characters gives it one (8 times faster on the province list).
+    """
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser as sre  # type: ignore[attr-defined]
+
+    def seq(items: Any) -> tuple[set[str] | None, bool]:
+        acc: set[str] = set()
+        for op, av in items:
+            first, nullable = one(op, av)
+            if first is None:
+                return None, False
+            acc |= first
+            if not nullable:
+                return acc, False
+        return acc, True
+
+    def one(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+        if op is c.LITERAL:
+            return {chr(av)}, False
+        if op is c.IN:
+            chars: set[str] = set()
+            for sub_op, sub_av in av:
+                if sub_op is c.LITERAL:
+                    chars.add(chr(sub_av))
+                elif sub_op is c.RANGE and sub_av[1] - sub_av[0] < 256:
+                    chars.update(chr(x) for x in range(sub_av[0], sub_av[1] + 1))
+                elif sub_op is c.CATEGORY and sub_av is c.CATEGORY_DIGIT:
+                    chars.update(_ASCII_DIGITS)  # Khmer digits are read as ASCII before matching
+                else:
+                    return None, False
+            return chars, False
+        if op is c.BRANCH:
+            acc: set[str] = set()
+            nullable = False
+            for branch in av[1]:
+                first, empty = seq(branch)
+                if first is None:
+                    return None, False
+                acc |= first
+                nullable = nullable or empty
+            return acc, nullable
+        if op is c.SUBPATTERN:
+            return seq(av[3])
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            first, empty = seq(av[2])
+            return first, empty or av[0] == 0
+        if op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+            return set(_ASCII_DIGITS), False
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            return set(), True
+        return None, False
+
+    first, nullable = seq(sre.parse(pattern, flags))
+    if first is None or nullable or not first:
+        return None
+    if flags & re.IGNORECASE:
+        first |= {ch.swapcase() for ch in first}
+    return frozenset(first)
+
+
+def _compile(pattern: str, flags: int) -> re.Pattern[str]:
+    first = _first_chars(pattern, flags)
+    if first is not None and len(first) <= 128 and not pattern.startswith("(?="):
+        pattern = "(?=[" + "".join(re.escape(ch) for ch in sorted(first)) + "])" + pattern
+    return re.compile(pattern, flags)
+
+
+def _expand(pattern: str, fragments: dict[str, str], path: Path, rule_id: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in fragments:
+            raise _fail(path, f"rule {rule_id}: unknown fragment <<{name}>>")
+        return fragments[name]
+
+    return _FRAGMENT.sub(sub, pattern)
+
+
+def _fragments(raw: object, path: Path) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise _fail(path, "'fragments' must be an object")
+    out: dict[str, str] = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            out[name] = value
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            out[name] = "(?:" + "|".join(sorted(value, key=len, reverse=True)) + ")"
+        else:
+            raise _fail(path, f"fragment {name!r} must be a string or a non-empty list of strings")
+    return out
+
+
+def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_part: bool) -> Rule:
+    if not isinstance(raw, dict):
+        raise _fail(path, "each rule must be an object")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id.startswith(lang + "."):
+        raise _fail(path, f"rule id {rule_id!r} must be a string starting with '{lang}.'")
+    anchors = raw.get("anchors")
+    if not isinstance(anchors, list) or not anchors or not all(isinstance(a, str) and a for a in anchors):
+        raise _fail(path, f"rule {rule_id}: 'anchors' must be a non-empty list of strings")
+    if any(a != a.lower() for a in anchors):
+        raise _fail(path, f"rule {rule_id}: anchors are matched on lowercased text, so write them lowercase")
+    needs = raw.get("needs", [])
+    if needs not in ([], ["digit"]):
+        raise _fail(path, f"rule {rule_id}: 'needs' may only be [\"digit\"]")
+    check = raw.get("check")
+    if check is not None and check not in CHECKS:
+        raise _fail(path, f"rule {rule_id}: unknown check {check!r}")
+    flags = raw.get("flags", [])
+    if not isinstance(flags, list) or not set(flags) <= {"i"}:
+        raise _fail(path, f"rule {rule_id}: 'flags' may only hold 'i'")
+    pattern = raw.get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        raise _fail(path, f"rule {rule_id}: 'pattern' must be a non-empty string")
+    try:
+        regex = _compile(_expand(pattern, fragments, path, rule_id), re.IGNORECASE if "i" in flags else 0)
+    except re.error as exc:
+        raise _fail(path, f"rule {rule_id}: bad pattern: {exc}") from exc
+    if is_part:
+        part = raw.get("part")
+        if part not in PARTS:
+            raise _fail(path, f"rule {rule_id}: 'part' must be one of {sorted(PARTS)}")
+        return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check)
+    kind = raw.get("type")
+    if kind not in PERSONAL_INFO_TYPES:
+        raise _fail(path, f"rule {rule_id}: 'type' must be one of {PERSONAL_INFO_TYPES}")
+    return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check)
+
+
+def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
+    """Read and validate `<lang>/personal_info.json` for every language; bad data raises DataError."""
+    rules: list[Rule] = []
+    parts: list[Rule] = []
+    lists: dict[str, set[str]] = {name: set() for name in LIST_NAMES}
+    seen: set[str] = set()
+    for lang in LANGUAGES:
+        path = directory / lang / "personal_info.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _fail(path, f"cannot be read: {exc}") from exc
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA or data.get("language") != lang:
+            raise _fail(path, f"must be an object with schema {SCHEMA!r} and language {lang!r}")
+        fragments = _fragments(data.get("fragments", {}), path)
+        for key, target, is_part in (("rules", rules, False), ("address_parts", parts, True)):
+            raw_rules = data.get(key, [])
+            if not isinstance(raw_rules, list):
+                raise _fail(path, f"'{key}' must be a list")
+            for raw in raw_rules:
+                rule = _rule(raw, path, lang, fragments, is_part=is_part)
+                if rule.id in seen:
+                    raise _fail(path, f"rule id {rule.id} is not unique")
+                seen.add(rule.id)
+                target.append(rule)
+        raw_lists = data.get("lists", {})
+        if not isinstance(raw_lists, dict):
+            raise _fail(path, "'lists' must be an object")
+        for name, values in raw_lists.items():
+            if name not in LIST_NAMES:
+                raise _fail(path, f"unknown list {name!r}")
+            if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+                raise _fail(path, f"list {name!r} must hold non-empty strings")
+            lists[name].update(values)
+    every = rules + parts
+    by_anchor: dict[str, set[int]] = {}
+    support = frozenset(i for i, rule in enumerate(every) if rule.part in SUPPORT_PARTS)
+    for i, rule in enumerate(every):
+        if i in support:  # read only once another address part is there (see _address_parts)
+            continue
+        for anchor in rule.anchors:
+            by_anchor.setdefault(anchor, set()).add(i)
+    digit_rules = frozenset(by_anchor.pop(DIGIT_ANCHOR, set()))
+    anchor_rules = {
+        a: frozenset().union(*(rs for b, rs in by_anchor.items() if a.startswith(b))) for a in by_anchor
+    }
+    # Latin anchors start a word ("ig" not inside "big"), short ones are whole words ("st" not in "stop");
+    # Khmer ones may start anywhere.
+    words = sorted(a for a in by_anchor if a[0].isalpha() and a[0].isascii())
+    longer = [a for a in words if len(a) > 2]
+    short = [a for a in words if len(a) <= 2]
+    others = sorted(a for a in by_anchor if not (a[0].isalpha() and a[0].isascii()))
+    scan = r"(?<![a-z])(?:" + _trie_regex(longer) + "|" + _trie_regex(short) + "(?![a-z]))"
+    if others:
+        scan += "|" + _trie_regex(others)
+    stops = sorted((w for w in lists["name_stops"] if _KHMER.search(w)), key=len, reverse=True)
+    cuts = sorted(set(stops) | {w for w in lists["places"] if _KHMER.search(w)}, key=len, reverse=True)
+    return Lexicons(
+        rules=tuple(rules),
+        parts=tuple(parts),
+        anchors=re.compile(scan),
+        anchor_rules=anchor_rules,
+        digit_rules=digit_rules,
+        support_rules=support,
+        lists={name: WordSet(values) for name, values in lists.items()},
+        khmer_stops=re.compile(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in stops) + ")"),
+        khmer_cuts=re.compile(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in cuts) + ")"),
+    )
+
+
+# ---------------------------------------------------------------- checks (the one hook a rule may name)
+
+Check = Callable[["Lexicons", Rule, re.Match[str], str], "PersonalDetail | None"]
+
+
+def _detail(rule: Rule, text: str, start: int, end: int, normalized: str | None = None,
+            kind: str | None = None) -> PersonalDetail | None:
+    while end > start and text[end - 1] in " \t\u200b\n":
+        end -= 1
+    if end <= start:
+        return None
+    return PersonalDetail(type=kind or rule.type or "address", value=text[start:end], start=start, end=end,
+                          normalized=normalized, rule=rule.id)
+
+
+def _span(m: re.Match[str]) -> tuple[int, int]:
+    if "v" in m.re.groupindex and m.group("v") is not None:
+        return m.span("v")
+    return m.span()
+
+
+def _next_word(text: str, end: int) -> str:
+    m = _NEXT_WORD.match(text, end)
+    return m.group(1).lower() if m else ""
+
+
+def _check_email(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span()
+    return _detail(rule, text, s, e, text[s:e].lower())
+
+
+_SPELLED = re.compile(r"\s*(?:\[at\]|\(at\)|\s+at\s+)\s*|\s*(?:\[dot\]|\(dot\)|\s+dot\s+|\.)\s*", re.IGNORECASE)
+
+
+def _check_email_spelled(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span()
+    pieces = _SPELLED.split(text[s:e])
+    if len(pieces) < 3:
+        return None
+    local, domain = ".".join(pieces[:-2]), ".".join(pieces[-2:])
+    return _detail(rule, text, s, e, f"{local}@{domain}".lower())
+
+
+def _strip_link(text: str, s: int, e: int) -> int:
+    while e > s and text[e - 1] in _LINK_TAIL:
+        e -= 1
+    return e
+
+
+def _check_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span()
+    e = _strip_link(text, s, e)
+    value = text[s:e]
+    norm = re.sub(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.)?", "", value, flags=re.IGNORECASE)
+    if "/" not in norm or (norm.endswith("/") and norm.count("/") == 1):
+        return None
+    return _detail(rule, text, s, e, norm.lower())
+
+
+def _check_map_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span()
+    e = _strip_link(text, s, e)
+    value = text[s:e]
+    if "/" not in value.split("//", 1)[-1] and "?" not in value:
+        return None
+    coords = _LATLON_IN_URL.search(value)
+    norm = None
+    if coords and abs(float(coords.group(1))) <= 90 and abs(float(coords.group(2))) <= 180:
+        norm = f"{float(coords.group(1))},{float(coords.group(2))}"
+    return _detail(rule, text, s, e, norm)
+
+
+def _check_coordinates(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    lat_s, lon_s = m.group("lat"), m.group("lon")
+    lat, lon = float(lat_s), float(lon_s)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    decimals = min(len(lat_s.split(".")[1]), len(lon_s.split(".")[1]))
+    in_cambodia = _CAMBODIA_LAT[0] <= lat <= _CAMBODIA_LAT[1] and _CAMBODIA_LON[0] <= lon <= _CAMBODIA_LON[1]
+    context = rule.id.startswith("km.") or _COORD_CONTEXT.search(text, max(0, m.start() - 30), m.start())
+    if not (decimals >= 4 or in_cambodia or context):
+        return None
+    s = m.start("lat") if rule.id.startswith("km.") else m.start()
+    return _detail(rule, text, s, m.end(), f"{lat},{lon}")
+
+
+def _dms_to_float(deg: str, minutes: str, seconds: str, hemisphere: str) -> float:
+    value = float(deg) + float(minutes) / 60 + float(seconds) / 3600
+    return -value if hemisphere in "SW" else value
+
+
+_DMS_PART = re.compile(r"(\d{1,3})°\s?(\d{1,2})['′]\s?(\d{1,2}(?:\.\d+)?)(?:\"|″|'')\s?([NSEW])")
+
+
+def _check_dms(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    parts = _DMS_PART.findall(m.group())
+    if len(parts) != 2:
+        return None
+    lat, lon = (_dms_to_float(*p) for p in parts)
+    return _detail(rule, text, m.start(), m.end(), f"{lat:.6f},{lon:.6f}")
+
+
+def _check_handle_context(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span()
+    while e > s and text[e - 1] == ".":
+        e -= 1
+    if e - s < 3 or not lex.lists["handle_context"].search(text[max(0, s - 30):s]):
+        return None
+    return _detail(rule, text, s, e, text[s:e].lower())
+
+
+def _check_handle_token(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span("v")
+    while e > s and text[e - 1] == ".":
+        e -= 1
+    value = text[s:e]
+    explicit = re.search(r"(?:id|name|acc|account|handle|:|=|៖)\s*$", text[m.start():s], re.IGNORECASE)
+    looks_like_handle = value.startswith("@") or re.search(r"[0-9_.]", value)
+    if not (explicit or looks_like_handle) or value.lower() in lex.lists["school_generic"]:
+        return None
+    if value.isdigit():
+        return None  # a number after "line:" is a phone or a count, not a handle
+    return _detail(rule, text, s, e, value.lower().lstrip("@"))
+
+
+def _cambodian_pattern() -> re.Pattern[str]:
+    """Valid Cambodian national numbers, straight from phonenumbers' own metadata for KH.
+
+    Matching this pattern gives the same verdict as `phonenumbers.is_valid_number` for a KH number (the
+    tests check that) at a fraction of the cost of `parse`, which matters because most phones in
+    Hotline's chats are Cambodian.
+    """
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("KH")
+    if meta is None:  # pragma: no cover - phonenumbers always ships KH
+        raise DataError("phonenumbers has no metadata for Cambodia (KH)")
+    descs = [meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost, meta.voip,
+             meta.personal_number, meta.uan, meta.pager, meta.voicemail]
+    patterns = [d.national_number_pattern for d in descs if d is not None and d.national_number_pattern]
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
+
+
+_KH_NUMBER = _cambodian_pattern()
+
+
+def _parse_phone(candidate: str) -> str | None:
+    """E.164 form of a candidate ("+4479..." or a Cambodian national "0xx..."), or None if not valid."""
+    if candidate.startswith("0"):
+        national = candidate[1:]
+    elif candidate.startswith("+855"):
+        national = candidate[4:]
+    else:
+        return _parse_international(candidate)
+    return "+855" + national if _KH_NUMBER.fullmatch(national) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_international(candidate: str) -> str | None:
+    try:
+        number = phonenumbers.parse(candidate, "KH")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_digits(text: str, s: int, e: int) -> str | None:
+    """The candidate as phonenumbers should see it, or None if it cannot be a phone number at all."""
+    plus = (s > 0 and text[s - 1] == "+") or text[s] == "+"
+    digits = "".join(ch for ch in text[s:e] if ch.isdigit())
+    if plus:
+        return "+" + digits if 8 <= len(digits) <= 15 else None
+    if digits.startswith("00") and len(digits) >= 10 and digits[2] != "0":
+        return "+" + digits[2:] if len(digits) <= 17 else None
+    if digits.startswith("855") and 11 <= len(digits) <= 12:
+        return "+" + digits
+    if digits.startswith("0") and 9 <= len(digits) <= 10:
+        return digits
+    return None
+
+
+def _digit_groups(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    groups: list[tuple[int, int]] = []
+    i = s
+    while i < e:
+        if text[i].isdigit():
+            j = i
+            while j < e and text[j].isdigit():
+                j += 1
+            groups.append((i, j))
+            i = j
+        else:
+            i += 1
+    return groups
+
+
+def _phone_context_ok(lex: Lexicons, text: str, s: int, e: int) -> bool:
+    if lex.lists["phone_reject_before"].search(text[max(0, s - 14):s]):
+        return False
+    following = _next_word(text, e)
+    return not (following and following in lex.lists["phone_reject_after"])
+
+
+def _balanced(text: str, s: int, e: int) -> tuple[int, int]:
+    """Widen or trim a phone span so its brackets pair up: "(+855) 12 345 678", not "+855) 12 345 678"."""
+    value = text[s:e]
+    if value.count(")") > value.count("(") and s > 0 and text[s - 1] == "(":
+        s -= 1
+    elif value.count("(") > value.count(")") and value.startswith("("):
+        s += 1
+    return s, e
+
+
+def _check_phone(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> list[PersonalDetail]:
+    s, e = m.span()
+    while s < e and text[s] in " \t(":
+        s += 1
+    found: list[PersonalDetail] = []
+    candidate = _phone_digits(text, s, e)
+    norm = _parse_phone(candidate) if candidate else None
+    if norm:
+        start = s - 1 if s > 0 and text[s - 1] == "+" and text[s] != "+" else s
+        if _phone_context_ok(lex, text, start, e):
+            start, e = _balanced(text, start, e)
+            d = _detail(rule, text, start, e, norm)
+            return [d] if d else []
+        return []
+    groups = _digit_groups(text, s, e)
+    i = 0
+    while i < len(groups):
+        for j in range(len(groups), i, -1):
+            gs, ge = groups[i][0], groups[j - 1][1]
+            if text[gs - 1:gs] == "(":
+                gs -= 1
+            if gs > s and text[gs - 1] == "+":
+                gs -= 1
+            sub = _phone_digits(text, gs, ge)
+            norm = _parse_phone(sub) if sub else None
+            if norm and _phone_context_ok(lex, text, gs, ge):
+                d = _detail(rule, text, *_balanced(text, gs, ge), norm)
+                if d:
+                    found.append(d)
+                i = j - 1
+                break
+        i += 1
+    return found
+
+
+def _check_id_number(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span("v")
+    digits = "".join(ch for ch in text[s:e] if ch.isdigit())
+    if not 9 <= len(digits) <= 12:
+        return None
+    if lex.lists["id_reject_before"].search(text[max(0, m.start() - 12):m.start() + 3]):
+        return None
+    return _detail(rule, text, s, e, digits)
+
+
+def _check_passport(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    s, e = m.span("v")
+    return _detail(rule, text, s, e, re.sub(r"\s", "", text[s:e]).upper())
+
+
+def _age_value(lex: Lexicons, m: re.Match[str], text: str) -> int | None:
+    age = int(m.group("age"))
+    if not 5 <= age <= 99:
+        return None
+    following = _next_word(text, m.end())
+    if following and following in lex.lists["age_units"]:
+        return None
+    if text[m.end():m.end() + 1] in {"+", "%", "$", ":", "x"}:
+        return None
+    return age
+
+
+def _check_age(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    age = _age_value(lex, m, text)
+    if age is None:
+        return None
+    if lex.lists["third_party"].search(text[max(0, m.start() - 12):m.start()]) and not re.match(
+            r"(?:i|knhom|knyom|nhom|kyom|khnhom)\b", m.group(), re.IGNORECASE):
+        return None
+    return _detail(rule, text, m.start(), m.end(), str(age))
+
+
+def _check_age_writer(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    """A bare "13 years old" counts as the writer's own age only when nothing says it is someone else's."""
+    age = _age_value(lex, m, text)
+    if age is None:
+        return None
+    clause_start = max(text.rfind(mark, 0, m.start()) for mark in ".!?\n;") + 1
+    clause = text[clause_start:m.start()].strip(" ,:-\t")
+    if clause:
+        if lex.lists["third_party"].search(clause):
+            return None
+        if not lex.lists["first_person_clause"].search(clause) and len(clause.split()) > 2:
+            return None
+    return _detail(rule, text, m.start(), m.end(), str(age))
+
+
+def _check_age_km(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    age = _age_value(lex, m, text)
+    if age is None or lex.lists["third_party"].search(text[max(0, m.start() - 15):m.start()]):
+        return None
+    return _detail(rule, text, m.start(), m.end(), str(age))
+
+
+def _check_grade(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    grade = int(m.group("grade"))
+    if not 1 <= grade <= 12:
+        return None
+    following = _next_word(text, m.end())
+    if following and following in lex.lists["age_units"]:
+        return None
+    return _detail(rule, text, m.start(), m.end(), None)
+
+
+def _check_school_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    """Keep a school only when its name says which school ("Sisowath High School", not "my school")."""
+    generic = lex.lists["school_generic"]
+    tokens = list(_TOKEN.finditer(text, m.start("name"), m.end("name")))
+    first = next((t for t in tokens if t.group().lower().rstrip(".") not in generic), None)
+    if first is None:
+        return None
+    start = first.start()
+    if rule.id.endswith("study_at_name"):
+        while tokens and tokens[-1].group().lower() in generic:
+            tokens.pop()
+        if not tokens or tokens[-1].end() <= start:
+            return None
+        return _detail(rule, text, start, tokens[-1].end())
+    return _detail(rule, text, start, m.end())
+
+
+def _trimmed_latin_name(lex: Lexicons, m: re.Match[str], text: str) -> int | None:
+    """End of a romanised place or school name: up to four words, stopping at a stop word."""
+    stops = lex.lists["name_stops"]
+    end = None
+    for count, token in enumerate(_TOKEN.finditer(text, m.start("name"), m.end("name"))):
+        word = token.group().lower().rstrip(".")
+        if word in stops or count >= 4:
+            break
+        if count == 0 and word in lex.lists["name_generic"]:
+            return None
+        end = token.end()
+        if word.isdigit():
+            break
+    return end
+
+
+def _check_latin_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    end = _trimmed_latin_name(lex, m, text)
+    if end is None:
+        return None
+    start = m.start("name") if rule.type == "school" else m.start()
+    if rule.type == "school":
+        start = m.start()
+    return _detail(rule, text, start, end)
+
+
+def _check_khmer_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    ns, ne = m.span("name")
+    name = text[ns:ne]
+    if not _KHMER.match(name):  # a Latin school name after a Khmer keyword
+        return _detail(rule, text, m.start(), m.end())
+    if lex.khmer_stops.match(name):
+        return None
+    stop = lex.khmer_cuts.search(name, 1)
+    end = m.end()
+    if stop:
+        name = name[:stop.start()]
+        end = ns + stop.start()
+    name = name.rstrip("\u200b\u200c")
+    if len(name) < 2 or name in lex.lists["name_generic"]:
+        return None
+    return _detail(rule, text, m.start(), end)
+
+
+CHECKS: dict[str, Callable[..., Any]] = {
+    "email": _check_email, "email_spelled": _check_email_spelled, "link": _check_link,
+    "map_link": _check_map_link, "coordinates": _check_coordinates, "dms": _check_dms,
+    "handle_context": _check_handle_context, "handle_token": _check_handle_token, "phone": _check_phone,
+    "id_number": _check_id_number, "passport": _check_passport, "age": _check_age,
+    "age_writer": _check_age_writer, "age_km": _check_age_km, "grade": _check_grade,
+    "school_name": _check_school_name, "latin_name": _check_latin_name, "khmer_name": _check_khmer_name,
+}
+
+
+# ---------------------------------------------------------------- addresses: parts joined into spans
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    start: int
+    end: int
+    kind: str
+    rule: str
+
+
+def _address_parts(lex: Lexicons, text: str, selected: Sequence[Rule]) -> list[_Part]:
+    """Parts that can stand in an address; provinces and district names are only read once a street,
+    an administrative unit or an "I live in" cue is there, since alone they never make an address."""
+    primary: list[_Part] = []
+    cues: list[_Part] = []
+    for rule in selected:
+        if rule.part == "cue":
+            cues.extend(_part_matches(lex, rule, text))
+        elif rule.part not in SUPPORT_PARTS:
+            primary.extend(_part_matches(lex, rule, text))
+    if not primary and not cues:
+        return []
+    support: list[_Part] = []
+    for rule in selected:
+        if rule.part in SUPPORT_PARTS:
+            support.extend(_part_matches(lex, rule, text))
+    if not primary and not support:
+        return []
+    return primary + cues + support
+
+
+def _part_matches(lex: Lexicons, rule: Rule, text: str) -> list[_Part]:
+    assert rule.part is not None
+    found: list[_Part] = []
+    for m in rule.regex.finditer(text):
+        if rule.check:
+            d = CHECKS[rule.check](lex, rule, m, text)
+            if d is not None:
+                found.append(_Part(d.start, d.end, rule.part, rule.id))
+            continue
+        s, e = m.span()
+        while e > s and text[e - 1] in " \t\u200b":
+            e -= 1
+        if e > s:
+            found.append(_Part(s, e, rule.part, rule.id))
+    return found
+
+
+def _gap_ok(text: str, a: int, b: int) -> bool:
+    if b <= a:
+        return True
+    return b - a <= _MAX_GAP and _GAP.fullmatch(text, a, b) is not None
+
+
+def _is_address(kinds: set[str], cued: bool) -> bool:
+    strong = kinds & STRONG_PARTS
+    if "street_address" in kinds or len(strong) >= 2:
+        return True
+    if strong and ("house" in kinds or kinds & SUPPORT_PARTS):
+        return True
+    return cued and bool(strong or "district" in kinds or "house" in kinds)
+
+
+def _addresses(lex: Lexicons, text: str, parts: list[_Part]) -> list[PersonalDetail]:
+    parts.sort(key=lambda p: (p.start, -p.end))
+    kept: list[_Part] = []
+    for p in parts:  # drop parts inside another (a district name inside "Sangkat Boeung Keng Kang 1")
+        if kept and p.end <= kept[-1].end and p.kind != "cue":
+            continue
+        kept.append(p)
+    out: list[PersonalDetail] = []
+    cluster: list[_Part] = []
+    cued = False
+    cue_end = -1
+
+    def flush() -> None:
+        if cluster and _is_address({p.kind for p in cluster}, cued):
+            rule = next((p.rule for p in cluster if p.kind in STRONG_PARTS), cluster[0].rule)
+            start, end = cluster[0].start, max(p.end for p in cluster)
+            out.append(PersonalDetail("address", text[start:end], start, end, None, rule))
+
+    for p in kept:
+        if p.kind == "cue":
+            flush()
+            cluster, cued, cue_end = [], False, p.end
+            continue
+        if cluster and _gap_ok(text, max(q.end for q in cluster), p.start):
+            cluster.append(p)
+            continue
+        flush()
+        cued = cue_end >= 0 and _gap_ok(text, cue_end, p.start)
+        cluster = [p]
+    flush()
+    return out
+
+
+# ---------------------------------------------------------------- the pass
+
+@lru_cache(maxsize=1)
+def _lexicons() -> Lexicons:
+    return load_lexicons()
+
+
+def _resolve(details: list[PersonalDetail], text: str) -> list[PersonalDetail]:
+    """Keep the most specific detail where two overlap, then order by position."""
+    details.sort(key=lambda d: (PRIORITY[d.type], d.start - d.end, d.start))
+    kept: list[PersonalDetail] = []
+    for d in details:
+        if all(d.end <= k.start or d.start >= k.end for k in kept):
+            kept.append(d)
+    kept.sort(key=lambda d: d.start)
+    return _merge_school(kept, text)
+
+
+def _merge_school(details: list[PersonalDetail], text: str) -> list[PersonalDetail]:
+    """"Hun Sen High School grade 9" is one school detail, not two."""
+    out: list[PersonalDetail] = []
+    for d in details:
+        prev = out[-1] if out else None
+        if prev and prev.type == d.type == "school" and d.start - prev.end <= 3:
+            out[-1] = replace(prev, end=d.end, value=text[prev.start:d.end])
+            continue
+        out.append(d)
+    return out
+
+
+def _selected(lex: Lexicons, lower: str, has_digit: bool) -> list[int]:
+    """Positions (in `lex.all_rules`) of the rules whose anchors occur in the text."""
+    chosen: set[int] = set(lex.digit_rules) if has_digit else set()
+    for m in lex.anchors.finditer(lower):
+        chosen.update(lex.anchor_rules[m.group()])
+    if chosen and max(chosen) >= len(lex.rules):  # an address part may be there: provinces may matter
+        chosen.update(lex.support_rules)
+    return sorted(chosen)
+
+
+def find_personal_info(text: str) -> list[PersonalDetail]:
+    """Every personal detail in `text`, sorted by start, none overlapping; `value == text[start:end]`."""
+    if not text:
+        return []
+    lex = _lexicons()
+    has_digit = _DIGIT.search(text) is not None
+    chosen = _selected(lex, text.lower(), has_digit)
+    if not chosen:
+        return []
+    norm = text.translate(_KHMER_DIGITS) if has_digit else text
+    every = lex.all_rules
+    n_rules = len(lex.rules)
+    details: list[PersonalDetail] = []
+    part_rules: list[Rule] = []
+    for i in chosen:
+        rule = every[i]
+        if rule.needs_digit and not has_digit:
+            continue
+        if i >= n_rules:
+            part_rules.append(rule)
+            continue
+        check = CHECKS[rule.check] if rule.check else None
+        for m in rule.regex.finditer(norm):
+            if check is None:
+                s, e = _span(m)
+                d = _detail(rule, norm, s, e)
+                if d:
+                    details.append(d)
+                continue
+            result = check(lex, rule, m, norm)
+            if isinstance(result, list):
+                details.extend(result)
+            elif result is not None:
+                details.append(result)
+    if part_rules:
+        parts = _address_parts(lex, norm, part_rules)
+        if parts:
+            details.extend(_addresses(lex, norm, parts))
+    if not details:
+        return []
+    resolved = _resolve(details, norm)
+    if norm == text:
+        return resolved
+    return [PersonalDetail(d.type, text[d.start:d.end], d.start, d.end, d.normalized, d.rule) for d in resolved]
+
+
+class PersonalInfoDetector:
+    """The personal-details signal: which messages disclose what, citing each message."""
+
+    name = "personal_info"
+
+    def details(self, message: Message) -> list[PersonalDetail]:
+        return [replace(d, index=message.index, sender=message.sender) for d in find_personal_info(message.text)]
+
+    def detect(self, conversation: Conversation) -> list[Finding]:
+        findings: list[Finding] = []
+        for message in conversation.messages:
+            for d in self.details(message):
+                findings.append(Finding(
+                    index=message.index, sender=message.sender, signal=self.name, rule=d.rule,
+                    excerpt=d.value, weight=1.0, start=d.start, end=d.end,
+                ))
+        return findings
