@@ -1,14 +1,191 @@
-"""Placeholder until its owner writes it: registers nothing yet."""
+"""`hotline serve`, `hotline worker`, `hotline manage`, `hotline demo`: run the hotline site.
+
+`serve` prepares everything a fresh machine needs (data folder, migrations, translations, static files,
+demo data on the first run), then runs two children: the background worker (django-tasks' `db_worker`)
+and gunicorn with several workers. Ctrl-C or SIGTERM stops both; if either dies, the other is stopped.
+All state lives in HOTLINE_DATA_DIR (default ./var).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+DEFAULT_SETTINGS = "hotline.web.settings.local"
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def _environment(data_dir: str | None = None) -> None:
+    """Settings module and an absolute data folder, inherited by the children."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    folder = Path(data_dir or os.environ.get("HOTLINE_DATA_DIR") or "var").resolve()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ["HOTLINE_DATA_DIR"] = str(folder)
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+
+
+def _missing_translations() -> bool:
+    return any(not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+               for po in WEB_DIR.rglob("locale/*/LC_MESSAGES/*.po"))
+
+
+def _compile_translations() -> None:
+    """compilemessages walks the current folder; run it from the web package, then come back."""
+    from django.core.management import call_command
+
+    here = Path.cwd()
+    try:
+        os.chdir(WEB_DIR)
+        call_command("compilemessages", verbosity=0)
+    finally:
+        os.chdir(here)
+
+
+def prepare(*, demo: bool = True) -> None:
+    """Everything before serving; safe to run again."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if _missing_translations():
+        try:
+            _compile_translations()
+        except Exception as exc:  # msgfmt missing: the site still works, in English
+            print(f"hotline serve: translations not compiled ({exc}); install gettext", file=sys.stderr)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if demo:
+        from hotline.web.reports.demo import ensure_demo_data
+
+        created = ensure_demo_data()
+        if created is not None:
+            _print_demo_account(*created)
+
+
+def _print_demo_account(username: str, password: str) -> None:
+    print("Demo analyst account (shown once; change it for real use):")
+    print(f"  user:     {username}")
+    print(f"  password: {password}")
+    print("  sign in at /admin/ (a second factor is set up on first sign-in)")
+
+
+def _stop(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _environment(args.data_dir)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        hosts = os.environ.get("HOTLINE_ALLOWED_HOSTS", "")
+        os.environ["HOTLINE_ALLOWED_HOSTS"] = ",".join(filter(None, [hosts, args.host]))
+    _setup()
+    prepare(demo=not args.no_demo)
+    env = dict(os.environ)
+    worker = subprocess.Popen([sys.executable, "-m", "hotline", "worker"], env=env)
+    bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
+    web = subprocess.Popen([
+        sys.executable, "-m", "gunicorn", "hotline.web.wsgi:application",
+        "--bind", bind, "--workers", str(args.workers), "--timeout", "120",
+        "--graceful-timeout", "10", "--error-logfile", "-", "--log-level", "warning",
+        # No --access-logfile: access logs would record client addresses.
+    ], env=env)
+    procs = [web, worker]
+    stopping = False
+
+    def on_signal(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    print(f"Hotline is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.2)
+    finally:
+        _stop(procs)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+    if not stopping and failed:
+        print("hotline serve: a child process stopped unexpectedly", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _environment(args.data_dir)
+    _setup()
+    from django.core.management import call_command
+
+    extra = ["--interval", str(args.interval)]
+    call_command("db_worker", *extra)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _environment(None)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["hotline manage", *args.args])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _environment(args.data_dir)
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from hotline.web.reports.demo import ensure_demo_data
+
+    created = ensure_demo_data()
+    if created is None:
+        print("Demo data already present (the demo analyst's password was shown when it was created).")
+    else:
+        _print_demo_account(*created)
+    return 0
 
 
 def register(sub: Any) -> None:
-    del sub
+    serve = sub.add_parser("serve", help="run the hotline site (gunicorn + background worker)",
+                           description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--workers", type=int, default=max(2, min(4, (os.cpu_count() or 2))),
+                       help="gunicorn worker processes (default: 2 to 4, by CPU count)")
+    serve.add_argument("--data-dir", help="where all state lives (default: $HOTLINE_DATA_DIR or ./var)")
+    serve.add_argument("--no-demo", action="store_true", help="do not create demo data on the first run")
+    serve.set_defaults(func=cmd_serve)
 
+    worker = sub.add_parser("worker", help="run the background worker (analyses uploads)")
+    worker.add_argument("--data-dir")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls for new tasks")
+    worker.set_defaults(func=cmd_worker)
 
-def _unused(args: argparse.Namespace) -> int:
-    return 0
+    manage = sub.add_parser("manage", help="run a Django management command with the site's settings",
+                            add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    demo = sub.add_parser("demo", help="create the demo analyst account and a few demo reports")
+    demo.add_argument("--data-dir")
+    demo.set_defaults(func=cmd_demo)

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("reports", views.reports, name="reports"),
+    path("reports/<str:tracking_code>", views.report_status, name="report-status"),
+    path("analyze", views.analyze, name="analyze"),
+    path("openapi.json", views.openapi, name="openapi"),
+    re_path(r"^(?P<rest>.*)$", views.not_found),
+]

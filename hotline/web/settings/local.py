@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from .common import *  # noqa: F403
@@ -9,7 +10,7 @@ from .common import DATA_DIR
 
 
 def _secret_from_file(name: str) -> str:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = DATA_DIR / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -19,4 +20,6 @@ def _secret_from_file(name: str) -> str:
 
 SECRET_KEY = _secret_from_file("secret_key")
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"] + [
+    h.strip() for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "").split(",") if h.strip()
+]

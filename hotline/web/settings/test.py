@@ -8,8 +8,8 @@ from pathlib import Path
 
 os.environ.setdefault("HOTLINE_DATA_DIR", tempfile.mkdtemp(prefix="hotline-test-"))
 
-from .local import *  # noqa: E402, F403
-from .local import DATA_DIR  # noqa: E402
+from .local import *  # noqa: F403
+from .local import DATA_DIR
 
 ALLOWED_HOSTS = ["*"]
 HOTLINE_EVIDENCE_DIR = Path(DATA_DIR) / "evidence"
@@ -21,3 +21,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 (Path(DATA_DIR) / "static").mkdir(parents=True, exist_ok=True)
+#: Generous limits so that test files posting many reports do not trip them; the rate-limit tests lower them.
+HOTLINE_RATE_LIMITS = {name: (10_000, 3600) for name in
+                       ("report", "lookup", "api_report", "api_lookup", "api_analyze")}

@@ -1,0 +1,186 @@
+"""The OpenAPI 3.1 description of API v1, built from the same enums the models use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, ReporterType, Status
+
+_ERRORS = {"$ref": "#/components/schemas/Errors"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERRORS}}}
+
+
+def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
+    """The schema; paths are relative to `server_url`."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hotline partner API",
+            "version": "1.0.0",
+            "description": (
+                "Submit reports to the internet safety hotline, follow them with a tracking code and PIN, and "
+                "analyse chat exports (API key required). Errors are JSON: {\"errors\": {field: message}}; "
+                "messages follow Accept-Language (km, en)."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/reports": {
+                "post": {
+                    "operationId": "createReport",
+                    "summary": "Submit a report",
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/NewReport"}}}},
+                    "responses": {
+                        "201": {"description": "Received: keep the tracking code and PIN (shown once).",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/Receipt"}}}},
+                        "400": _error("Invalid JSON or fields"),
+                        "413": _error("Body too large"),
+                        "429": _error("Too many requests"),
+                    },
+                },
+            },
+            "/reports/{tracking_code}": {
+                "get": {
+                    "operationId": "getReportStatus",
+                    "summary": "A report's progress",
+                    "parameters": [
+                        {"name": "tracking_code", "in": "path", "required": True,
+                         "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$"}},
+                        {"name": "X-Report-Pin", "in": "header", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "The report's status", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ReportStatus"}}}},
+                        "404": _error("Unknown code or wrong PIN (the same answer for both)"),
+                        "429": _error("Too many requests"),
+                    },
+                },
+            },
+            "/analyze": {
+                "post": {
+                    "operationId": "analyzeChat",
+                    "summary": "Analyse a chat export with the detection engine",
+                    "security": [{"bearer": []}, {"apiKey": []}],
+                    "parameters": [
+                        {"name": "format", "in": "query", "required": False, "schema": {"type": "string"},
+                         "description": "Force an export format instead of detecting it."},
+                        {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"}},
+                    ],
+                    "requestBody": {"required": True, "content": {
+                        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                            "file": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+                        "application/octet-stream": {"schema": {"type": "string",
+                                                                "contentMediaType": "application/octet-stream"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    }},
+                    "responses": {
+                        "200": {"description": "The engine's analysis", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Analysis"}}}},
+                        "400": _error("Not a readable chat export (the engine's message)"),
+                        "401": _error("Missing or invalid API key"),
+                        "413": _error("File too large"),
+                        "429": _error("Too many requests"),
+                        "503": _error("Engine unavailable"),
+                    },
+                },
+            },
+            "/openapi.json": {
+                "get": {"operationId": "openapi", "summary": "This document",
+                        "responses": {"200": {"description": "OpenAPI 3.1 schema",
+                                              "content": {"application/json": {"schema": {"type": "object"}}}}}},
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+            "schemas": {
+                "NewReport": {
+                    "type": "object",
+                    "required": ["category", "platform"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "category": {"type": "string", "enum": list(Category.values)},
+                        "platform": {"type": "string", "enum": list(Platform.values)},
+                        "urls": {"type": "array", "maxItems": 20,
+                                 "items": {"type": "string", "format": "uri", "maxLength": 2000}},
+                        "description": {"type": "string", "maxLength": 10000},
+                        "victim_age_band": {"type": "string", "enum": list(AgeBand.values), "default": "unknown"},
+                        "reporter_type": {"type": "string", "enum": list(ReporterType.values), "default": "self"},
+                        "contact": {"type": "string", "maxLength": 200},
+                        "offender": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": {"type": "string", "maxLength": 200},
+                                "profile_url": {"type": "string", "format": "uri"},
+                                "claimed_age": {"type": ["integer", "null"], "minimum": 0, "maximum": 120},
+                                "nationality": {"type": "string", "maxLength": 100},
+                            },
+                        },
+                    },
+                    "description": "At least one of urls or description is required.",
+                },
+                "Receipt": {
+                    "type": "object",
+                    "required": ["tracking_code", "pin"],
+                    "properties": {
+                        "tracking_code": {"type": "string", "pattern": "^[A-Z2-9]{8}$"},
+                        "pin": {"type": "string", "pattern": "^[0-9]{6}$"},
+                        "status": {"type": "string", "enum": list(Status.values)},
+                    },
+                },
+                "ReportStatus": {
+                    "type": "object",
+                    "properties": {
+                        "tracking_code": {"type": "string"},
+                        "status": {"type": "string", "enum": list(Status.values)},
+                        "category": {"type": "string", "enum": list(Category.values)},
+                        "platform": {"type": "string", "enum": list(Platform.values)},
+                        "received_at": {"type": "string", "format": "date-time"},
+                        "updated_at": {"type": "string", "format": "date-time"},
+                        "history": {"type": "array", "items": {"type": "object", "properties": {
+                            "status": {"type": "string", "enum": list(Status.values)},
+                            "at": {"type": "string", "format": "date-time"},
+                            "note": {"type": "string"}}}},
+                        "evidence": {"type": "array", "items": {"type": "object", "properties": {
+                            "kind": {"type": "string", "enum": list(Evidence.Kind.values)},
+                            "content_type": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "analysis": {"type": "string", "enum": list(Evidence.Analysis.values)}}}},
+                        "links": {"type": "integer"},
+                        "notes_added": {"type": "integer"},
+                    },
+                },
+                "Analysis": {
+                    "type": "object",
+                    "description": "hotline.detect Analysis.to_dict(); every conclusion cites message indexes.",
+                    "properties": {
+                        "format": {"type": "string"},
+                        "languages": {"type": "array", "items": {"type": "string"}},
+                        "message_count": {"type": "integer"},
+                        "risk": {"type": "string", "enum": ["none", "low", "medium", "high", "critical"]},
+                        "score": {"type": "number"},
+                        "first_alert_index": {"type": ["integer", "null"]},
+                        "signals": {"type": "object", "additionalProperties": {"type": "boolean"}},
+                        "participants": {"type": "array", "items": {"type": "object"}},
+                        "stages": {"type": "array", "items": {"type": "object"}},
+                        "findings": {"type": "array", "items": {"type": "object"}},
+                        "personal_info": {"type": "array", "items": {"type": "object"}},
+                        "explanation": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "Errors": {
+                    "type": "object",
+                    "required": ["errors"],
+                    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+                },
+            },
+        },
+    }

@@ -1,0 +1,176 @@
+"""The partner API, v1: plain Django views answering JSON, CSRF-exempt (no cookies are used).
+
+Every error is a JSON 4xx: {"errors": {"<field path>": "<message>"}}. Messages follow the request's
+Accept-Language (Khmer or English).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from hotline.detect.errors import InputError
+from hotline.web.reports import ratelimit, services
+from hotline.web.reports.uploads import bound_uploads
+
+from .models import ApiKey, hash_key
+from .payloads import parse_report
+from .schema import openapi_schema
+
+#: A report is small JSON; anything larger is refused before it is read.
+MAX_REPORT_BODY = 64 * 1024
+
+View = Callable[..., HttpResponse]
+
+
+def error(status: int, errors: dict[str, str]) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def methods(*allowed: str) -> Callable[[View], View]:
+    """Like require_http_methods, but the 405 is JSON too."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                response = error(405, {"method": _("Method not allowed.")})
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+
+        return csrf_exempt(wrapped)
+
+    return decorate
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _api_key(request: HttpRequest) -> ApiKey | None:
+    raw = request.headers.get("X-API-Key", "")
+    auth = request.headers.get("Authorization", "")
+    if not raw and auth[:7].lower() == "bearer ":
+        raw = auth[7:]
+    raw = raw.strip()
+    if not raw or len(raw) > 200:
+        return None
+    key = ApiKey.objects.filter(key_hash=hash_key(raw), active=True).first()
+    if key is not None:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
+
+
+@methods("POST")
+def reports(request: HttpRequest) -> HttpResponse:
+    """POST /api/v1/reports: a JSON report → 201 {tracking_code, pin}."""
+    if _content_length(request) > MAX_REPORT_BODY:
+        return error(413, {"body": _("The body is too large.")})
+    if not ratelimit.hit(request, "api_report"):
+        return error(429, {"rate": _("Too many requests. Try again later.")})
+    try:
+        body = request.body
+    except (RequestDataTooBig, SuspiciousOperation):
+        return error(413, {"body": _("The body is too large.")})
+    if len(body) > MAX_REPORT_BODY:
+        return error(413, {"body": _("The body is too large.")})
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return error(400, {"body": _("The body is not valid JSON (UTF-8).")})
+    fields, errors = parse_report(payload)
+    if errors:
+        return error(400, errors)
+    receipt = services.create_report(**fields, language=_language(request), source="api")
+    return JsonResponse({"tracking_code": receipt.tracking_code, "pin": receipt.pin, "status": "received"},
+                        status=201)
+
+
+def _language(request: HttpRequest) -> str:
+    lang = getattr(request, "LANGUAGE_CODE", "") or "km"
+    return lang[:8]
+
+
+@methods("GET")
+def report_status(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    """GET /api/v1/reports/{tracking_code} with X-Report-Pin: the report's progress."""
+    if not ratelimit.hit(request, "api_lookup"):
+        return error(429, {"rate": _("Too many requests. Try again later.")})
+    report = services.find_report(tracking_code[:32], request.headers.get("X-Report-Pin", "")[:32])
+    if report is None:
+        return error(404, {"report": _("No report with this tracking code and PIN.")})
+    return JsonResponse(services.report_status(report))
+
+
+@methods("POST")
+def analyze(request: HttpRequest) -> HttpResponse:
+    """POST /api/v1/analyze: a chat export (multipart `file` or the raw body) → the engine's analysis."""
+    if _api_key(request) is None:
+        response = error(401, {"auth": _("A valid API key is required (Authorization: Bearer <key>).")})
+        response["WWW-Authenticate"] = 'Bearer realm="hotline"'
+        return response
+    if not ratelimit.hit(request, "api_analyze"):
+        return error(429, {"rate": _("Too many requests. Try again later.")})
+    limit = int(settings.HOTLINE_MAX_UPLOAD_BYTES)
+    if _content_length(request) > limit + 64 * 1024:
+        return error(413, {"file": _("The file is too large.")})
+    filename: str | None = request.GET.get("filename")
+    try:
+        if request.content_type == "multipart/form-data":
+            handler = bound_uploads(request)
+            upload = request.FILES.get("file")
+            if handler.too_big:
+                return error(413, {"file": _("The file is too large.")})
+            if upload is None:
+                return error(400, {"file": _("Send the export as the multipart field `file`.")})
+            if upload.size and upload.size > limit:
+                return error(413, {"file": _("The file is too large.")})
+            data = upload.read(limit + 1)
+            filename = filename or upload.name
+        else:
+            data = request.body
+    except (RequestDataTooBig, TooManyFieldsSent):
+        return error(413, {"file": _("The file is too large.")})
+    except (MultiPartParserError, SuspiciousOperation, OSError):
+        return error(400, {"file": _("The upload could not be read.")})
+    if len(data) > limit:
+        return error(413, {"file": _("The file is too large.")})
+    if not data:
+        return error(400, {"file": _("The export is empty.")})
+    fmt = request.GET.get("format") or None
+    try:
+        from hotline.detect.analysis import analyze as run_analysis
+        from hotline.detect.chats import parse
+    except ImportError:
+        return error(503, {"engine": _("The analysis engine is not available on this server.")})
+    try:
+        result = run_analysis(parse(data, filename, format=fmt))
+    except InputError as exc:
+        return error(400, {"file": str(exc)})
+    return JsonResponse(result.to_dict(), json_dumps_params={"ensure_ascii": False})
+
+
+@methods("GET")
+def openapi(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(openapi_schema(request.build_absolute_uri("/api/v1")),
+                        json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return error(404, {"path": _("No such API endpoint.")})
+

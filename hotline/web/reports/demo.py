@@ -1,0 +1,50 @@
+"""Demo data for a fresh install: one analyst account (random password, shown once) and a few reports.
+
+Demo reports are marked `source="demo"`, use example.com/example.org links and describe nothing graphic.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Report
+from .services import create_report, set_status
+
+DEMO_USERNAME = "demo-analyst"
+
+DEMO_REPORTS: tuple[dict[str, object], ...] = (
+    {"category": "grooming", "platform": "messenger", "victim_age_band": "13_15",
+     "urls": ["https://www.example.com/profile/demo.account.1"],
+     "description": "An adult keeps messaging my classmate, asks her to keep it secret and to move to another app.",
+     "offender_name": "demo.account.1", "offender_claimed_age": 16, "statuses": ["in_review"]},
+    {"category": "sextortion", "platform": "telegram", "victim_age_band": "16_17",
+     "urls": ["https://t.example.org/demo_channel"],
+     "description": "Someone threatens to share a photo unless money is sent.",
+     "offender_name": "demo_channel", "statuses": ["in_review", "assessed", "forwarded"]},
+    {"category": "csam", "platform": "website", "victim_age_band": "under_13",
+     "urls": ["https://files.example.net/demo/abc"], "description": "A link shared in a group chat.",
+     "statuses": ["assessed", "forwarded", "removed"]},
+    {"category": "sexual_cyberbullying", "platform": "tiktok", "victim_age_band": "13_15",
+     "urls": ["https://www.example.com/@demo.user/video/1"],
+     "description": "Sexual comments posted under a student's video.", "statuses": []},
+)
+
+
+def ensure_demo_data() -> tuple[str, str] | None:
+    """Create the demo analyst and reports unless they exist; returns (username, password) when created."""
+    users = get_user_model()
+    if users.objects.filter(username=DEMO_USERNAME).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        users.objects.create_superuser(username=DEMO_USERNAME, email="", password=password)
+        if not Report.objects.filter(source="demo").exists():
+            for spec in DEMO_REPORTS:
+                fields = {k: v for k, v in spec.items() if k != "statuses"}
+                receipt = create_report(**fields, source="demo", language="en")  # type: ignore[arg-type]
+                for status in spec["statuses"]:  # type: ignore[attr-defined]
+                    set_status(receipt.report, status)
+    return DEMO_USERNAME, password

@@ -1,0 +1,82 @@
+"""Encryption at rest for evidence: one Fernet key in the data folder, created on first use (mode 0600).
+
+Files are written to a temporary name, fsync'd, renamed and the folder fsync'd, so that a report the
+reporter was told is received has its evidence on disk even if the process dies the next moment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+
+__all__ = ["InvalidToken", "decrypt", "encrypt", "read_encrypted", "remove_file", "write_encrypted"]
+
+
+def _key_path() -> Path:
+    return Path(settings.HOTLINE_KEY_FILE)
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(path: Path) -> Fernet:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        key = Fernet.generate_key()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _fsync_dir(path.parent)
+    return Fernet(path.read_bytes().strip())
+
+
+def fernet() -> Fernet:
+    return _fernet_for(_key_path())
+
+
+def encrypt(data: bytes) -> bytes:
+    return fernet().encrypt(data)
+
+
+def decrypt(token: bytes) -> bytes:
+    return fernet().decrypt(bytes(token))
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_encrypted(folder: Path, data: bytes, name: str | None = None) -> str:
+    """Encrypt `data` into a new file in `folder` (random name unless given), durably; returns its name."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = name or secrets.token_hex(16) + ".bin"
+    tmp = folder / (name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(encrypt(data))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / name)
+    _fsync_dir(folder)
+    return name
+
+
+def read_encrypted(folder: Path, name: str) -> bytes:
+    return decrypt((folder / name).read_bytes())
+
+
+def remove_file(folder: Path, name: str) -> None:
+    (folder / name).unlink(missing_ok=True)

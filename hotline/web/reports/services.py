@@ -1,0 +1,370 @@
+"""Report intake: everything the views and the API do with a report, so that both stay thin.
+
+    create_report(...)            commit a report (links, evidence) atomically; returns code and PIN once
+    add_evidence(report, data, filename)   sniff, bound, encrypt and store one file; queue its analysis
+    stash_evidence(data, filename) -> token   keep a file for a report not yet written (chat checker)
+    find_report(code, pin)        the report, or None for a wrong PIN and an unknown code alike
+    public_counters()             received / assessed / removed, for the home page
+
+Evidence files are encrypted before they touch the disk; the database keeps their sniffed type, size and
+SHA-256 only. Nothing here logs or stores an IP address or the content of a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import encryption
+from .codes import looks_like_code, new_pin, new_tracking_code, normalize_code, normalize_pin
+from .models import RISK_RANK, Evidence, Report, ReporterNote, ReportURL, Risk, Status, StatusChange
+from .sniffing import EvidenceRejected, Sniffed, sniff
+
+__all__ = [
+    "STASH_MAX_AGE_SECONDS",
+    "EvidenceRejected",
+    "Receipt",
+    "StashInfo",
+    "add_evidence",
+    "add_reporter_info",
+    "attach_stashed",
+    "check_evidence",
+    "create_report",
+    "find_report",
+    "public_counters",
+    "recompute_priority",
+    "report_status",
+    "set_status",
+    "stash_evidence",
+    "stash_info",
+    "too_large",
+]
+
+#: A stashed file not attached to a report within this time is deleted.
+STASH_MAX_AGE_SECONDS = 24 * 3600
+
+#: The queue position a report gets from its category alone, before any evidence is analysed.
+CATEGORY_BASELINE: dict[str, str] = {
+    "csam": Risk.HIGH, "child_solicitation": Risk.HIGH, "sextortion": Risk.HIGH,
+    "grooming": Risk.MEDIUM, "sexting": Risk.MEDIUM, "sexual_cyberbullying": Risk.LOW, "other": Risk.LOW,
+}
+
+
+
+@lru_cache(maxsize=1)
+def _dummy_pin_hash() -> str:
+    """A real hash of a random PIN, so that an unknown code costs as much time as a wrong PIN."""
+    return make_password(secrets.token_hex(8))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the reporter is shown once: the code and the PIN in clear (only the PIN's hash is stored)."""
+
+    report: Report
+    tracking_code: str
+    pin: str
+
+
+@dataclass(frozen=True)
+class StashInfo:
+    filename: str
+    kind: str
+    size: int
+
+
+def _evidence_dir() -> Path:
+    return Path(settings.HOTLINE_EVIDENCE_DIR)
+
+
+def _stash_dir() -> Path:
+    return _evidence_dir() / "stash"
+
+
+def too_large() -> EvidenceRejected:
+    limit = int(settings.HOTLINE_MAX_UPLOAD_BYTES)
+    return EvidenceRejected(
+        _("This file is too large: the limit is %(mb)d MB.") % {"mb": max(1, limit // (1024 * 1024))}
+    )
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > int(settings.HOTLINE_MAX_UPLOAD_BYTES):
+        raise too_large()
+
+
+def check_evidence(data: bytes) -> Sniffed:
+    """Raise EvidenceRejected unless `data` is an accepted kind of evidence within the size bound."""
+    _check_size(data)
+    return sniff(data)
+
+
+def _clean_filename(filename: str | None) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:200] or "evidence"
+
+
+def add_evidence(report: Report, data: bytes, filename: str | None) -> Evidence:
+    """Store one file for `report`, encrypted, and queue its analysis. Raises EvidenceRejected."""
+    sniffed = check_evidence(data)
+    folder = _evidence_dir()
+    storage_name = encryption.write_encrypted(folder, data)
+    try:
+        with transaction.atomic():
+            evidence = Evidence.objects.create(
+                report=report, kind=sniffed.kind, content_type=sniffed.content_type, size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name,
+                name_encrypted=encryption.encrypt(_clean_filename(filename).encode()),
+            )
+    except Exception:
+        encryption.remove_file(folder, storage_name)
+        raise
+    _queue_analysis(evidence)
+    return evidence
+
+
+def _queue_analysis(evidence: Evidence) -> None:
+    """Queue the analysis in the same transaction as the evidence (the database backend makes the task
+    row part of the commit), so a committed evidence file always has its analysis queued."""
+    from .tasks import analyse_evidence
+
+    analyse_evidence.enqueue(evidence.pk)
+
+
+def read_evidence(evidence: Evidence) -> bytes:
+    """Decrypted content, for the analysis task and (audited) staff views only."""
+    return encryption.read_encrypted(_evidence_dir(), evidence.storage_name)
+
+
+def evidence_filename(evidence: Evidence) -> str:
+    try:
+        return encryption.decrypt(evidence.name_encrypted).decode()
+    except (encryption.InvalidToken, UnicodeDecodeError, TypeError):
+        return "evidence"
+
+
+def _new_code() -> str:
+    for _attempt in range(20):
+        code = new_tracking_code()
+        if not Report.objects.filter(tracking_code=code).exists():
+            return code
+    raise RuntimeError("could not find a free tracking code")  # 31^8 codes: practically unreachable
+
+
+def create_report(
+    *,
+    category: str,
+    platform: str,
+    urls: Iterable[str] = (),
+    description: str = "",
+    victim_age_band: str = "unknown",
+    reporter_type: str = "self",
+    offender_name: str = "",
+    offender_profile_url: str = "",
+    offender_claimed_age: int | None = None,
+    offender_nationality: str = "",
+    contact: str = "",
+    language: str = "km",
+    source: str = "web",
+    files: Sequence[tuple[bytes, str]] = (),
+    evidence_tokens: Sequence[str] = (),
+) -> Receipt:
+    """Commit a report with its links and evidence in one transaction; return the code and PIN.
+
+    Files must have been checked with `check_evidence` by the caller (the form does it) so that a bad
+    file is refused before anything is written; one that still fails here aborts the whole report.
+    Fields are validated with the model's own validation (choices, URLs) before anything is saved.
+    """
+    pin = new_pin()
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                report = Report(
+                    tracking_code=_new_code(), pin_hash=make_password(pin), category=category,
+                    platform=platform, description=description.strip(), victim_age_band=victim_age_band,
+                    reporter_type=reporter_type, offender_name=offender_name.strip(),
+                    offender_profile_url=offender_profile_url.strip(),
+                    offender_claimed_age=offender_claimed_age,
+                    offender_nationality=offender_nationality.strip(), contact=contact.strip(),
+                    language=language, source=source,
+                )
+                report.full_clean(exclude=["tracking_code"])
+                report.save()
+                seen: set[str] = set()
+                for url in urls:
+                    url = url.strip()
+                    if url and url not in seen:
+                        seen.add(url)
+                        link = ReportURL(report=report, url=url)
+                        link.full_clean(exclude=["report"])
+                        link.save()
+                StatusChange.objects.create(report=report, status=Status.RECEIVED)
+                for data, filename in files:
+                    add_evidence(report, data, filename)
+                for token in evidence_tokens:
+                    attach_stashed(report, token)
+                recompute_priority(report)
+            return Receipt(report=report, tracking_code=report.tracking_code, pin=pin)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def find_report(code: str, pin: str) -> Report | None:
+    """The report for `code` if `pin` is right; None otherwise, in the same time for either failure."""
+    code, pin = normalize_code(code or ""), normalize_pin(pin or "")
+    report = Report.objects.filter(tracking_code=code).first() if looks_like_code(code) else None
+    if report is None:
+        check_password(pin, _dummy_pin_hash())
+        return None
+    return report if check_password(pin, report.pin_hash) else None
+
+
+def add_reporter_info(report: Report, text: str = "", files: Sequence[tuple[bytes, str]] = ()) -> None:
+    """Add a note and/or files from the status page, atomically (files already checked by the form)."""
+    with transaction.atomic():
+        if text.strip():
+            ReporterNote.objects.create(report=report, text=text.strip())
+        for data, filename in files:
+            add_evidence(report, data, filename)
+        recompute_priority(report)
+
+
+def set_status(report: Report, status: str, public_note: str = "") -> None:
+    """Move the report to `status` and record it in the history the reporter sees."""
+    if status not in Status.values:
+        raise ValueError(f"unknown status {status!r}")
+    with transaction.atomic():
+        report.status = status
+        report.save(update_fields=["status", "updated_at"])
+        StatusChange.objects.create(report=report, status=status, public_note=public_note)
+
+
+def recompute_priority(report: Report) -> None:
+    """Report risk = the highest risk of its analysed evidence (a hash-list match is critical);
+    priority = the larger of that and the category's baseline, one higher for a child under 13."""
+    ranks = [RISK_RANK[r] for r in report.evidence.exclude(risk="").values_list("risk", flat=True)]
+    if report.evidence.filter(hash_matches__gt=0).exists():
+        ranks.append(RISK_RANK[Risk.CRITICAL])
+    risk_rank = max(ranks, default=0)
+    priority = max(risk_rank, RISK_RANK[CATEGORY_BASELINE.get(report.category, Risk.LOW)])
+    if report.victim_age_band == "under_13":
+        priority += 1
+    report.risk = Risk.values[risk_rank]
+    report.priority = priority
+    Report.objects.filter(pk=report.pk).update(risk=report.risk, priority=priority)
+
+
+def report_status(report: Report) -> dict[str, Any]:
+    """What the reporter may see: progress and what was received, never the content of evidence."""
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "category": report.category,
+        "platform": report.platform,
+        "received_at": report.created_at.isoformat(),
+        "updated_at": report.updated_at.isoformat(),
+        "history": [
+            {"status": h.status, "at": h.created_at.isoformat(), "note": h.public_note}
+            for h in report.history.all()
+        ],
+        "evidence": [
+            {"kind": e.kind, "content_type": e.content_type, "size": e.size,
+             "analysis": e.analysis_status}
+            for e in report.evidence.all()
+        ],
+        "links": report.urls.count(),
+        "notes_added": report.notes.count(),
+    }
+
+
+def public_counters() -> dict[str, int]:
+    """Counts for the home page: reports received, assessed by an analyst, and content removed."""
+    assessed = {Status.ASSESSED, Status.FORWARDED, Status.REMOVED}
+    return {
+        "received": Report.objects.count(),
+        "assessed": StatusChange.objects.filter(status__in=assessed).values("report").distinct().count(),
+        "removed": StatusChange.objects.filter(status=Status.REMOVED).values("report").distinct().count(),
+    }
+
+
+# --- stashed evidence: a file the chat checker holds for a report the visitor has not yet sent ---------
+
+def _stash_name(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest() + ".bin"
+
+
+def _prune_stash() -> None:
+    folder = _stash_dir()
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - STASH_MAX_AGE_SECONDS
+    for path in folder.glob("*.bin"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def stash_evidence(data: bytes, filename: str) -> str:
+    """Keep `data` encrypted until a report claims it; returns the token for `attach_stashed`.
+
+    Raises EvidenceRejected if the file would not be accepted as evidence.
+    """
+    sniffed = check_evidence(data)
+    _prune_stash()
+    token = secrets.token_urlsafe(24)
+    header = json.dumps({"filename": _clean_filename(filename), "kind": sniffed.kind}).encode()
+    encryption.write_encrypted(_stash_dir(), header + b"\n" + data, name=_stash_name(token))
+    return token
+
+
+def _read_stash(token: str) -> tuple[dict[str, Any], bytes] | None:
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return None
+    try:
+        blob = encryption.read_encrypted(_stash_dir(), _stash_name(token))
+    except (OSError, encryption.InvalidToken):
+        return None
+    header, _sep, data = blob.partition(b"\n")
+    try:
+        meta = json.loads(header)
+    except ValueError:
+        return None
+    return meta, data
+
+
+def stash_info(token: str) -> StashInfo | None:
+    """What a stashed file is (for the report form to show), or None if the token is unknown or expired."""
+    found = _read_stash(token)
+    if found is None:
+        return None
+    meta, data = found
+    return StashInfo(filename=str(meta.get("filename", "evidence")), kind=str(meta.get("kind", "chat")),
+                     size=len(data))
+
+
+def attach_stashed(report: Report, token: str) -> Evidence | None:
+    """Move a stashed file to `report` as evidence; None if the token is unknown or expired."""
+    found = _read_stash(token)
+    if found is None:
+        return None
+    meta, data = found
+    evidence = add_evidence(report, data, str(meta.get("filename", "evidence")))
+    transaction.on_commit(lambda: encryption.remove_file(_stash_dir(), _stash_name(token)))
+    return evidence

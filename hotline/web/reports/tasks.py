@@ -1,0 +1,149 @@
+"""Background work on evidence: analyse chat exports with the engine, hash images against the hash lists.
+
+Runs through Django's tasks interface (the database backend and `db_worker` by default). A failure marks
+the evidence "could not be analysed" with a reason and never touches the report itself. Nothing here logs
+the content of a file: only its id and the kind of failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import transaction
+from django_tasks import task
+
+from .models import RISK_RANK, Evidence
+from .services import read_evidence, recompute_priority
+
+log = logging.getLogger(__name__)
+
+#: Images inside a chat export zip that are hashed against the hash lists (bounds against zip bombs).
+MAX_ZIP_MEMBERS_SCANNED = 5000
+MAX_ZIP_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic")
+
+
+def _engine() -> tuple[Any, Any] | None:
+    try:
+        from hotline.detect.analysis import analyze
+        from hotline.detect.chats import parse
+    except ImportError:
+        return None
+    return parse, analyze
+
+
+def _hash_and_match(data: bytes) -> list[Any] | None:
+    """The hash-list matches for one image, or None while the hash-list app does not offer it."""
+    try:
+        from hotline.web.hashlists.services import hash_and_match
+    except (ImportError, AttributeError):
+        return None
+    return list(hash_and_match(data))
+
+
+def _zip_images(data: bytes) -> Iterator[bytes]:
+    """Images inside a chat export zip, one at a time, within per-image and total bounds."""
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for count, info in enumerate(zf.infolist()):
+                if count >= MAX_ZIP_MEMBERS_SCANNED or total > MAX_ZIP_TOTAL_BYTES:
+                    return
+                if not info.filename.lower().endswith(_IMAGE_SUFFIXES) or not 0 < info.file_size <= MAX_ZIP_IMAGE_BYTES:
+                    continue
+                with zf.open(info) as fh:
+                    chunk = fh.read(MAX_ZIP_IMAGE_BYTES + 1)  # bounded even if the header lies
+                total += len(chunk)
+                if len(chunk) <= MAX_ZIP_IMAGE_BYTES:
+                    yield chunk
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return
+
+
+def analyse(evidence: Evidence) -> None:
+    """Analyse one piece of evidence and store the result (encrypted) on it."""
+    from hotline.detect.errors import InputError
+
+    from . import encryption
+
+    result: dict[str, Any] = {}
+    status, error, risk = Evidence.Analysis.DONE, "", ""
+    matches: list[Any] = []
+    try:
+        data = read_evidence(evidence)
+    except (OSError, encryption.InvalidToken) as exc:
+        log.warning("evidence %s: stored file unreadable (%s)", evidence.pk, type(exc).__name__)
+        data, status, error = b"", Evidence.Analysis.FAILED, "file_unreadable"
+    if data and evidence.kind == Evidence.Kind.CHAT:
+        engine = _engine()
+        if engine is None:
+            status, error = Evidence.Analysis.FAILED, "engine_unavailable"
+        else:
+            parse, analyze = engine
+            try:
+                analysis = analyze(parse(data, evidence_name(evidence)))
+                result["analysis"] = analysis.to_dict()
+                risk = str(analysis.risk)
+            except InputError as exc:
+                status, error = Evidence.Analysis.FAILED, "unreadable_export"
+                result["error"] = str(exc)
+            except Exception as exc:  # the engine must never lose a report: record and carry on
+                log.warning("evidence %s: analysis failed (%s)", evidence.pk, type(exc).__name__)
+                status, error = Evidence.Analysis.FAILED, "analysis_error"
+        images: Iterable[bytes] = _zip_images(data) if evidence.content_type == "application/zip" else ()
+    else:
+        images = [data] if data else []
+    for image in images:
+        try:
+            found = _hash_and_match(image)
+        except Exception as exc:  # a bad image inside an export must not stop the rest
+            log.warning("evidence %s: hashing failed (%s)", evidence.pk, type(exc).__name__)
+            continue
+        if found is None:
+            break
+        matches.extend(m.to_dict() if hasattr(m, "to_dict") else m for m in found)
+    if matches:
+        result["hash_matches"] = matches
+        risk = "critical"
+    if risk and risk not in RISK_RANK:
+        risk = ""
+    with transaction.atomic():
+        evidence.analysis_status = status
+        evidence.analysis_error = error
+        evidence.risk = risk
+        evidence.hash_matches = len(matches)
+        evidence.analysis_encrypted = encryption.encrypt(json.dumps(result, default=str).encode()) if result else None
+        evidence.save(update_fields=[
+            "analysis_status", "analysis_error", "risk", "hash_matches", "analysis_encrypted",
+        ])
+        recompute_priority(evidence.report)
+
+
+def evidence_name(evidence: Evidence) -> str:
+    from .services import evidence_filename
+
+    return evidence_filename(evidence)
+
+
+@task()
+def analyse_evidence(evidence_id: int) -> str:
+    """Task entry point: analyse evidence `evidence_id`; returns its analysis status."""
+    evidence = Evidence.objects.select_related("report").filter(pk=evidence_id).first()
+    if evidence is None:
+        return "missing"
+    try:
+        with transaction.atomic():
+            analyse(evidence)
+    except Exception as exc:  # last line of defence: the evidence says so, the report stays
+        log.warning("evidence %s: analysis task failed (%s)", evidence_id, type(exc).__name__)
+        Evidence.objects.filter(pk=evidence_id).update(
+            analysis_status=Evidence.Analysis.FAILED, analysis_error="analysis_error",
+        )
+        return Evidence.Analysis.FAILED
+    return evidence.analysis_status

@@ -1,0 +1,52 @@
+"""Uploads kept in memory, never in a temporary file: evidence must not touch the disk unencrypted.
+
+Django spools uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to /tmp in clear; this handler keeps each file in
+memory up to the evidence bound and drops a larger one (remembering its name so the form can say so).
+Install it before the request body is read (the views are csrf_exempt outside, csrf_protect inside).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
+
+
+class BoundedMemoryUpload(FileUploadHandler):
+    def __init__(self, request: HttpRequest | None = None, limit: int | None = None) -> None:
+        super().__init__(request)
+        self.limit = int(limit if limit is not None else settings.HOTLINE_MAX_UPLOAD_BYTES)
+        self.too_big: list[str] = []
+        self._buffer = io.BytesIO()
+        self._size = 0
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self._buffer, self._size = io.BytesIO(), 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self._size += len(raw_data)
+        if self._size > self.limit:
+            self.too_big.append(self.file_name or "file")
+            self._buffer = io.BytesIO()
+            raise SkipFile
+        self._buffer.write(raw_data)
+
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile:
+        self._buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self._buffer, field_name=self.field_name, name=self.file_name,
+            content_type=self.content_type, size=file_size, charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
+
+
+def bound_uploads(request: HttpRequest) -> BoundedMemoryUpload:
+    """Replace the request's upload handlers by one bounded in-memory handler; returns it."""
+    handler = BoundedMemoryUpload(request)
+    request.upload_handlers = [handler]
+    return handler
