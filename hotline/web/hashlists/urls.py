@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+"""Under /<lang>/protect/: the self-protection page and its withdraw page."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
 
 app_name = "hashlists"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.protect, name="protect"),
+    path("withdraw/", views.withdraw, name="withdraw"),
+]
