@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from hotline.detect.errors import InputError
+from hotline.web.public.services import input_error_message
 from hotline.web.reports import ratelimit, services
 from hotline.web.reports.uploads import bound_uploads
 
@@ -86,11 +87,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         body = request.body
     except (RequestDataTooBig, SuspiciousOperation):
         return error(413, {"body": _("The body is too large.")})
+    except ValueError:  # a Content-Length that is not a number
+        return error(400, {"body": _("The body is not valid JSON (UTF-8).")})
     if len(body) > MAX_REPORT_BODY:
         return error(413, {"body": _("The body is too large.")})
     try:
         payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         return error(400, {"body": _("The body is not valid JSON (UTF-8).")})
     fields, errors = parse_report(payload)
     if errors:
@@ -145,7 +148,7 @@ def analyze(request: HttpRequest) -> HttpResponse:
             data = request.body
     except (RequestDataTooBig, TooManyFieldsSent):
         return error(413, {"file": _("The file is too large.")})
-    except (MultiPartParserError, SuspiciousOperation, OSError):
+    except (MultiPartParserError, SuspiciousOperation, OSError, ValueError):
         return error(400, {"file": _("The upload could not be read.")})
     if len(data) > limit:
         return error(413, {"file": _("The file is too large.")})
@@ -160,7 +163,7 @@ def analyze(request: HttpRequest) -> HttpResponse:
     try:
         result = run_analysis(parse(data, filename, format=fmt))
     except InputError as exc:
-        return error(400, {"file": str(exc)})
+        return error(400, {"file": input_error_message(exc)})
     return JsonResponse(result.to_dict(), json_dumps_params={"ensure_ascii": False})
 
 

@@ -37,6 +37,15 @@ class ProtectForm(forms.Form):
         return quality
 
 
+#: Django's own wording for these has no Khmer translation; ours does.
+_TEXT_ERRORS = {
+    "required": _("Please fill in this field."),
+    "max_length": _("This is too long: at most %(limit_value)d characters."),
+    "null_characters_not_allowed": _("Null characters are not allowed."),
+}
+
+
 class WithdrawForm(forms.Form):
-    case_number = forms.CharField(label=_("Case number"), max_length=32)
-    pin = forms.CharField(label=_("PIN"), max_length=16, widget=forms.PasswordInput(render_value=False))
+    case_number = forms.CharField(label=_("Case number"), max_length=32, error_messages=_TEXT_ERRORS)
+    pin = forms.CharField(label=_("PIN"), max_length=16, widget=forms.PasswordInput(render_value=False),
+                          error_messages=_TEXT_ERRORS)

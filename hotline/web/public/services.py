@@ -15,9 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from hotline.detect.errors import InputError
+from hotline.detect.errors import (
+    ArchiveRejected,
+    ImageRejected,
+    InputError,
+    MalformedExport,
+    UnsupportedFormat,
+)
 
 #: Chat export formats as the engine names them → the report form's platform code.
 PLATFORM_BY_FORMAT: dict[str, str] = {
@@ -48,6 +55,30 @@ IMAGE_TYPES: tuple[tuple[bytes, str, str], ...] = (
     (b"GIF8", "image/gif", "gif"),
     (b"RIFF", "image/webp", "webp"),
 )
+
+
+class PageInputError(InputError):
+    """Raised by this app, not the engine: its message is already in the page's language."""
+
+
+def input_error_message(exc: InputError) -> str:
+    """What to tell the visitor about input the engine refused, in the page's language.
+
+    The engine's messages are English (written for the command line and for partners); an English page
+    shows them as they are, a Khmer page says the same kind of thing in Khmer.
+    """
+    if isinstance(exc, PageInputError) or (get_language() or "").startswith("en"):
+        return str(exc)
+    if isinstance(exc, ArchiveRejected):
+        return _("This zip file is too large or holds too many files to be a chat export.")
+    if isinstance(exc, ImageRejected):
+        return _("This is not a photo we can read (JPEG, PNG, WebP or HEIC), or it is damaged.")
+    if isinstance(exc, MalformedExport):
+        return _("This chat export is damaged or incomplete. Export the chat again, or paste the chat instead.")
+    if isinstance(exc, UnsupportedFormat):
+        return _("This is not a chat export we can read. Send an export from WhatsApp, Messenger, Instagram, "
+                 "Telegram or LINE, or paste the chat instead.")
+    return _("We could not read this. Try another file, or paste the text instead.")
 
 
 class ServiceUnavailable(Exception):
@@ -120,7 +151,7 @@ def check_chat(data: bytes | None = None, filename: str | None = None, text: str
     """Parse and analyse a chat export (bytes) or pasted text; raises InputError for unusable input."""
     conversation = _conversation(data, filename, text)
     if not conversation.messages:
-        raise InputError(_("No messages were found in this chat."))
+        raise PageInputError(_("No messages were found in this chat."))
     analysis = _load("hotline.detect.analysis", "analyze")(conversation)
     raw = data if data is not None else (text or "").encode("utf-8")
     return ChatAnswer(
@@ -160,7 +191,7 @@ def decode_payload(payload: str) -> bytes:
     try:
         return base64.b64decode(payload.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
-        raise InputError(_("The chat could not be read back. Please check it again.")) from exc
+        raise PageInputError(_("The chat could not be read back. Please check it again.")) from exc
 
 
 def report_category(signals: Sequence[str]) -> str:
@@ -180,7 +211,7 @@ def report_prefill(answer: ChatAnswer, raw: bytes, filename: str) -> dict[str, s
     try:
         token = stash(raw, filename)
     except rejected as exc:
-        raise InputError(str(getattr(exc, "message", exc))) from exc
+        raise PageInputError(str(getattr(exc, "message", exc))) from exc
     description = _("Checked with the chat checker: risk %(risk)s, %(count)d messages.") % {
         "risk": risk_label(answer.risk), "count": answer.message_count,
     }

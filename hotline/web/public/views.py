@@ -105,7 +105,7 @@ def _check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespo
         else:
             answer = services.check_chat(text=form.cleaned_data["text"])
     except InputError as exc:
-        context["error"] = str(exc)
+        context["error"] = services.input_error_message(exc)
         return render(request, CHAT_TEMPLATE, context, status=400)
     except services.ServiceUnavailable:
         return _unavailable(request, CHAT_TEMPLATE, context)
@@ -123,12 +123,12 @@ def _report_chat(request: HttpRequest) -> HttpResponseBase:
     try:
         raw = services.decode_payload(request.POST.get("payload") or "")
         if not raw:
-            raise InputError(_("The chat could not be read back. Please check it again."))
+            raise services.PageInputError(_("The chat could not be read back. Please check it again."))
         answer = services.check_chat(data=raw, filename=filename)
         request.session["report_prefill"] = services.report_prefill(answer, raw, filename)
         target = reverse("reports:new")
     except InputError as exc:
-        context["error"] = str(exc)
+        context["error"] = services.input_error_message(exc)
         return render(request, CHAT_TEMPLATE, context, status=400)
     except (services.ServiceUnavailable, NoReverseMatch):
         return _unavailable(request, CHAT_TEMPLATE, context)
@@ -165,7 +165,7 @@ def _check_post(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespo
     try:
         context["post_answer"] = services.check_post(form.cleaned_data["text"], _lang())
     except InputError as exc:
-        context["post_error"] = str(exc)
+        context["post_error"] = services.input_error_message(exc)
         return render(request, POST_TEMPLATE, context, status=400)
     except services.ServiceUnavailable:
         return _unavailable(request, POST_TEMPLATE, context)
@@ -196,7 +196,7 @@ def _photo(request: HttpRequest, handler: BoundedMemoryUpload, *, strip_only: bo
             return response
         context["photo_answer"] = services.check_photo(data, upload.name, _lang())
     except InputError as exc:
-        context["photo_error"] = str(exc)
+        context["photo_error"] = services.input_error_message(exc)
         return render(request, POST_TEMPLATE, context, status=400)
     except services.ServiceUnavailable:
         return _unavailable(request, POST_TEMPLATE, context)
