@@ -77,9 +77,18 @@ def test_cli_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     assert main(["check-post", "-", "--json", "--lang", "km"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [(p["type"], p["value"]) for p in out["personal_info"]] == [
-        ("age", "ខ្ញុំអាយុ១៣ឆ្នាំ"), ("address", "ផ្ទះលេខ២៣ ផ្លូវលេខ២៧១"),
+        ("age", "១៣"), ("address", "ផ្ទះលេខ២៣ ផ្លូវលេខ២៧១"),
     ]
     assert out["advice"][0] == advice_texts("km").types["age"]
+
+
+def test_age_in_a_post_is_the_number_and_school_and_grade_are_two_details() -> None:
+    result = check_post("I'm 13, grade 7 at Bak Touk High School")
+    assert [(d.type, d.value) for d in result.personal_info] == [
+        ("age", "13"), ("school", "grade 7"), ("school", "Bak Touk High School"),
+    ]
+    assert result.advice[0] == advice_texts("en").types["age"]
+    assert result.advice.count(advice_texts("en").types["school"]) == 1
 
 
 def test_cli_readable_report_marks_details(capsys: pytest.CaptureFixture[str]) -> None:
