@@ -1,14 +1,171 @@
-"""Placeholder until its owner writes it: registers nothing yet."""
+"""`hotline analyze FILE... [--json] [--format FMT]`: what is going on in a chat export, and how urgent.
+
+One file: a readable report (coloured on a terminal, unless NO_COLOR is set) or, with `--json`, the
+analysis as one JSON object. Several files or a folder: with `--json`, one JSON object per line, each with
+its "file"; a file that cannot be read gets an "error" line (and the exit status is 2), the others still run.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from hotline.detect.analysis import analyze
+from hotline.detect.errors import HotlineError, InputError
+from hotline.detect.model import Analysis
+
+__all__ = ["advice", "register", "render_report", "run"]
+
+#: Files in a folder that are not chat exports.
+_SKIP_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".mp4", ".mov", ".opus", ".mp3", ".pdf"})
 
 
 def register(sub: Any) -> None:
-    del sub
+    parser = sub.add_parser(
+        "analyze", help="analyse chat exports for grooming, sextortion, sexting and personal details",
+        description="Analyse chat exports (WhatsApp .txt/.zip, Messenger/Instagram/Telegram JSON, LINE, "
+                    "plain text, CSV, JSONL) for grooming, sextortion, sexting, meeting requests, secrecy "
+                    "and personal details.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="export files or folders of them")
+    parser.add_argument("--json", action="store_true", help="print JSON (one object per line for several files)")
+    parser.add_argument("--format", metavar="FMT", default=None,
+                        help="the export format, when detection guesses wrong (whatsapp, messenger, ...)")
+    parser.set_defaults(func=run)
 
 
-def _unused(args: argparse.Namespace) -> int:
-    return 0
+def _expand(paths: list[str]) -> Iterator[Path]:
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not child.name.startswith(".") and child.suffix.lower() not in _SKIP_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+def _analyze_file(path: Path, fmt: str | None) -> Analysis:
+    from hotline.detect.chats import load  # the parsers are a separate package; import when needed
+
+    if not path.exists():
+        raise InputError("no such file", where=str(path))
+    return analyze(load(path, format=fmt))
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = list(_expand(args.files))
+    out = sys.stdout
+    if not paths:
+        raise InputError("no files to analyse", where=", ".join(args.files))
+    if len(paths) == 1 and not Path(args.files[0]).is_dir():
+        analysis = _analyze_file(paths[0], args.format)  # errors: one line from the CLI's main
+        if args.json:
+            print(json.dumps({"file": str(paths[0]), **analysis.to_dict()}, ensure_ascii=False), file=out)
+        else:
+            out.write(render_report(analysis, str(paths[0]), color=_use_color(out)))
+        return 0
+    status = 0
+    for path in paths:
+        try:
+            analysis = _analyze_file(path, args.format)
+        except HotlineError as exc:
+            status = 2
+            print(f"hotline analyze: error: {path}: {exc}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False), file=out)
+            continue
+        if args.json:
+            print(json.dumps({"file": str(path), **analysis.to_dict()}, ensure_ascii=False), file=out)
+        else:
+            out.write(render_report(analysis, str(path), color=_use_color(out)) + "\n")
+    return status
+
+
+def _use_color(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+_RISK_COLOR = {"none": "32", "low": "32", "medium": "33", "high": "31", "critical": "1;31"}
+_SIGNAL_NAMES = {
+    "grooming": "grooming", "sextortion": "sextortion", "sexting": "sexting (sexual images)",
+    "meeting_request": "request to meet", "secrecy": "request for secrecy", "personal_info": "personal details shared",
+}
+
+
+def advice(analysis: Analysis) -> list[str]:
+    """What the person should do next, for the signals found (most urgent first)."""
+    s = analysis.signals
+    tips: list[str] = []
+    if s.get("sextortion"):
+        tips += ["Do not pay and do not send more photos or videos: paying rarely stops the threats.",
+                 "Keep the evidence: take screenshots of the chat, the account and any payment details; do not "
+                 "delete the conversation."]
+    if s.get("sexting") and not s.get("sextortion"):
+        tips.append("Do not send intimate photos or videos; once sent, they cannot be taken back.")
+    if s.get("grooming") or s.get("secrecy"):
+        tips.append("Talk to a trusted adult (a parent, a teacher); a request to keep secrets from them is a "
+                    "warning sign.")
+    if s.get("meeting_request") and analysis.risk in ("medium", "high", "critical"):
+        tips.append("Do not go to meet someone you only know online, and never alone.")
+    if s.get("personal_info"):
+        tips.append("Personal details were shared (phone, address, school, age...): remove them where you can "
+                    "and do not share more.")
+    if analysis.risk in ("high", "critical"):
+        tips += ["Block the account and report it to the platform.",
+                 "Report it to the hotline (anonymously if you wish) so that analysts can act; keep the export file."]
+    elif analysis.risk == "medium":
+        tips.append("Keep an eye on this chat; if it goes on like this, report it to the hotline.")
+    if not tips:
+        tips.append("Nothing worrying was found. If something still feels wrong, trust that feeling and talk to "
+                    "someone you trust.")
+    return tips
+
+
+def render_report(analysis: Analysis, name: str, *, color: bool = False) -> str:
+    """The report for a person: risk, signals, stages, the flagged messages quoted, and what to do next."""
+    def c(code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if color else text
+
+    lines = [c("1", f"Chat: {name}")]
+    risk = c(_RISK_COLOR.get(analysis.risk, "0"), analysis.risk.upper())
+    alert = f" (an alert is warranted from message {analysis.first_alert_index})" \
+        if analysis.first_alert_index is not None else ""
+    lines.append(f"Risk: {risk}{alert}")
+    langs = ", ".join(analysis.languages) or "unknown"
+    lines.append(f"Format: {analysis.format} · {analysis.message_count} messages · languages: {langs}")
+    if analysis.participants:
+        people = []
+        for p in analysis.participants:
+            role = {"suspected_offender": c("31", "suspected offender"), "possible_victim": "possible victim"}.get(p.role)
+            people.append(f"{p.name} ({role + ', ' if role else ''}{p.messages} messages)")
+        lines.append("People: " + "; ".join(people))
+    found = [_SIGNAL_NAMES.get(k, k) for k, v in analysis.signals.items() if v]
+    lines.append("Found: " + (", ".join(found) if found else "nothing of concern"))
+    if analysis.stages:
+        lines.append("Grooming stages: " + " → ".join(
+            f"{s.stage.replace('_', ' ')} (message {s.first_index})" for s in analysis.stages))
+    if analysis.findings:
+        lines += ["", c("1", "Flagged messages:")]
+        shown = analysis.findings[:50]
+        for f in shown:
+            what = f.signal.replace("_", " ") + (f", {f.stage.replace('_', ' ')}" if f.stage else "")
+            lines.append(f"  #{f.index} {f.sender} [{what}; rule {f.rule}]")
+            lines.append(f"      “{f.excerpt}”")
+        if len(analysis.findings) > len(shown):
+            lines.append(f"  ... and {len(analysis.findings) - len(shown)} more (use --json for all)")
+    if analysis.personal_info:
+        lines += ["", c("1", "Personal details shared:")]
+        for d in analysis.personal_info[:30]:
+            lines.append(f"  #{d.index} {d.sender}: {d.type.replace('_', ' ')} “{d.value}”")
+        if len(analysis.personal_info) > 30:
+            lines.append(f"  ... and {len(analysis.personal_info) - 30} more")
+    if analysis.explanation:
+        lines += ["", c("1", "Why:")] + [f"  {e}" for e in analysis.explanation]
+    lines += ["", c("1", "What to do next:")] + [f"  - {t}" for t in advice(analysis)]
+    return "\n".join(lines) + "\n"

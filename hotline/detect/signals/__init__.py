@@ -1,0 +1,118 @@
+"""The signal detectors, registered explicitly, and the one cheap pre-filter in front of them all.
+
+`DETECTORS` is the registration tuple (no subclass discovery); names are checked unique. Most chat messages
+are harmless small talk: `MessageScanner.scan` first runs one combined regex of every detector's trigger
+stems, and only messages that contain a trigger go through the detailed rules.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from hotline.detect.model import Finding, Message
+from hotline.detect.signals.detector import MAX_MATCH_CHARS, RuleDetector
+from hotline.detect.signals.grooming import GroomingDetector
+from hotline.detect.signals.meeting import MeetingDetector
+from hotline.detect.signals.rules import Rule, RuleSet, TriggerIndex, load_discussion, load_ruleset
+from hotline.detect.signals.secrecy import SecrecyDetector
+from hotline.detect.signals.sexting import SextingDetector
+from hotline.detect.signals.sextortion import SextortionDetector
+from hotline.detect.text.khmer import has_khmer
+
+__all__ = [
+    "DETECTORS", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule", "RuleDetector", "RuleSet",
+    "SecrecyDetector", "SextingDetector", "SextortionDetector", "default_scanner", "load_ruleset",
+]
+
+#: Every rule-based detector, in the order findings are reported for one message.
+DETECTORS: tuple[type[RuleDetector], ...] = (
+    GroomingDetector, SecrecyDetector, SextingDetector, MeetingDetector, SextortionDetector,
+)
+
+
+class MessageScanner:
+    """All detectors behind one trigger index; `scan` is what the analysis calls for every message."""
+
+    def __init__(self, detectors: tuple[RuleDetector, ...]) -> None:
+        names = [d.name for d in detectors]
+        if len(set(names)) != len(names):
+            raise ValueError(f"detector names must be unique: {names}")
+        self.detectors = detectors
+        pairs = [((d, r), r.triggers) for d in detectors for r in d.rules.rules]
+        self._index: TriggerIndex[tuple[RuleDetector, Rule]] = TriggerIndex(pairs)
+        self._rules: dict[str, Rule] = {r.id: r for d in detectors for r in d.rules.rules}
+        self._discussion = load_discussion()
+
+    def worth_scanning(self, norm: str) -> bool:
+        """The pre-filter: does the normalised text contain any trigger stem?"""
+        return self._index.any(norm[:MAX_MATCH_CHARS])
+
+    def scan(self, message: Message, norm: str, lang: str | None = None, *, prefilter: bool = True) -> list[Finding]:
+        """Findings of every detector in one message (`norm` = `normalize(message.text)`).
+
+        With `prefilter=False` every rule is tried (the naive approach the benchmark compares against).
+        """
+        del lang
+        norm = norm[:MAX_MATCH_CHARS]
+        pairs = self._index.candidates(norm) if prefilter else self._index.items
+        out: list[Finding] = []
+        khmer: bool | None = None
+        for detector, rule in pairs:
+            if rule.khmer:
+                if khmer is None:
+                    khmer = has_khmer(norm)
+                if not khmer:
+                    continue
+            m = rule.match(norm)
+            if m is not None:
+                out.append(detector.finding(message, rule, m))
+        if out and self._discussion is not None and self._discussion.search(norm) is not None:
+            out = [f for f in out if not _enacts(f)]
+        return _distinct(out) if len(out) > 1 else out
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self._rules.get(rule_id)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(self._rules.values())
+
+
+#: In a message that talks about the risks (a safety talk), findings of these kinds describe, not enact.
+_DESCRIBED_SIGNALS = frozenset({"sextortion", "sexting", "secrecy"})
+_DESCRIBED_STAGES = frozenset({"desensitising", "image_request"})
+
+
+def _enacts(f: Finding) -> bool:
+    return f.signal in _DESCRIBED_SIGNALS or f.stage in _DESCRIBED_STAGES
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per cue: rules of two languages (English and romanised Khmer share Latin script) may
+    fire on the same words; keep the heavier of overlapping findings of the same signal and stage (and, for
+    sextortion, the same part). Rules of one language are distinct cues and all kept."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: -f.weight):
+        if not any(k.signal == f.signal and k.stage == f.stage and _language(k) != _language(f) and _overlap(k, f)
+                   and _part(k) == _part(f) for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: (f.start or 0, f.rule))
+
+
+def _language(f: Finding) -> str:
+    return f.rule.split(".", 1)[0]
+
+
+def _part(f: Finding) -> str:
+    return f.rule.rsplit(".", 1)[-1] if f.signal == "sextortion" else ""
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    return (a.start or 0) < (b.end or 0) and (b.start or 0) < (a.end or 0)
+
+
+@lru_cache(maxsize=1)
+def default_scanner() -> MessageScanner:
+    """The scanner over the packaged rules (loaded and validated once per process)."""
+    return MessageScanner(tuple(cls() for cls in DETECTORS))
+

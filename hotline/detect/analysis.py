@@ -1,0 +1,141 @@
+"""`analyze`: one pass over a conversation → an `Analysis` in which every conclusion cites its messages.
+
+For each message: normalise once, note the language, run the detectors behind their one pre-filter, look
+for personal details, and feed the findings to the incremental `RiskTracker`. `analyze_items` takes a
+stream (e.g. `chats.whatsapp.iter_items`) and keeps only counts, findings and a few recent normalised
+texts, so memory does not grow with the length of the chat beyond its findings.
+
+Rules with `unless_nearby` (a "don't tell mom" next to "it's a surprise party") are held for
+`NEARBY` messages before they count; if their benign context appears on either side they still count for
+their signal (secrecy is secrecy) but lose their grooming stage and weight, so they cannot raise the risk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any, Protocol
+
+from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
+from hotline.detect.risk import RiskTracker
+from hotline.detect.signals import MessageScanner, default_scanner
+from hotline.detect.signals.rules import load_refusal
+from hotline.detect.text.language import conversation_languages, detect_language
+from hotline.detect.text.normalize import normalize
+
+__all__ = ["NEARBY", "analyze", "analyze_items"]
+
+#: How many messages before and after a finding its `unless_nearby` context is looked for.
+NEARBY = 3
+#: Weight of a finding whose benign context was found nearby.
+BENIGN_WEIGHT = 0.1
+
+
+class _PersonalInfo(Protocol):
+    def details(self, message: Message) -> list[PersonalDetail]: ...
+
+
+def _personal_info_detector() -> _PersonalInfo | None:
+    """A fresh personal-details detector (it remembers the previous message, so one per conversation),
+    or None when its module is not installed (it is written separately)."""
+    try:
+        from hotline.detect.signals.personal_info import PersonalInfoDetector
+    except ImportError:
+        return None
+    return PersonalInfoDetector()
+
+
+def analyze(conversation: Conversation, *, scanner: MessageScanner | None = None) -> Analysis:
+    """Analyse a parsed conversation."""
+    return analyze_items(conversation.format, conversation.messages, scanner=scanner)
+
+
+def analyze_items(
+    format: str, items: Iterable[Message | Event], *, scanner: MessageScanner | None = None,
+    personal_info: bool = True, prefilter: bool = True,
+) -> Analysis:
+    """Analyse a stream of messages (events are skipped), keeping memory bounded.
+
+    `personal_info=False` skips the personal-details pass; `prefilter=False` tries every rule on every
+    message (the naive baseline the benchmark compares against; same results, slower)."""
+    scanner = scanner or default_scanner()
+    pii = _personal_info_detector() if personal_info else None
+    tracker = RiskTracker()
+    refusal = load_refusal()
+    languages: Counter[str] = Counter()
+    findings: list[Finding] = []
+    details: list[PersonalDetail] = []
+    recent: deque[str] = deque(maxlen=NEARBY)
+    held: list[tuple[Finding, Any, int]] = []  # (finding, benign-context regex, messages still to see)
+    count = 0
+    for item in items:
+        if not isinstance(item, Message):
+            continue
+        count += 1
+        message = item
+        tracker.message(message.sender, message.index)
+        norm = normalize(message.text)
+        lang = detect_language(norm)
+        if lang:
+            languages[lang] += 1
+        if held:
+            held = _review_held(held, norm, tracker, findings)
+        found = scanner.scan(message, norm, lang, prefilter=prefilter)
+        if found:
+            ready: list[Finding] = []
+            for f in found:
+                rule = scanner.rule(f.rule)
+                context = rule.unless_nearby if rule is not None else None
+                if context is None:
+                    ready.append(f)
+                elif context.search(norm) is not None or any(context.search(r) for r in recent):
+                    ready.append(_benign(f))
+                else:
+                    held.append((f, context, NEARBY))
+            findings.extend(ready)
+            tracker.add(ready)
+        if tracker.asked_for_images and refusal is not None and refusal.search(norm) is not None:
+            tracker.refusal(message.sender, message.index)
+        if pii is not None:
+            for d in pii.details(message):
+                if d.index is None or d.sender is None:
+                    d = replace(d, index=message.index, sender=message.sender)
+                details.append(d)
+                tracker.personal_detail(message.sender, message.index, d)
+        recent.append(norm)
+    for f, _, _ in held:  # the chat ended without benign context
+        findings.append(f)
+        tracker.add([f])
+    findings.sort(key=lambda f: f.index)
+    result = tracker.result()
+    return Analysis(
+        format=format, message_count=count, risk=result.risk, first_alert_index=result.first_alert_index,
+        signals=result.signals, participants=result.participants, stages=result.stages, findings=findings,
+        personal_info=details, languages=conversation_languages(languages), score=result.score,
+        explanation=result.explanation,
+    )
+
+
+def _benign(f: Finding) -> Finding:
+    """A cue in a benign context (a surprise party): still a finding of its signal, but no grooming stage
+    and little weight, so it cannot raise the risk."""
+    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT))
+
+
+def _review_held(
+    held: list[tuple[Finding, Any, int]], norm: str, tracker: RiskTracker, findings: list[Finding]
+) -> list[tuple[Finding, Any, int]]:
+    """Drop held findings whose benign context appears now; commit those whose window has passed."""
+    keep: list[tuple[Finding, Any, int]] = []
+    for f, context, left in held:
+        if context.search(norm) is not None:
+            findings.append(_benign(f))
+            tracker.add([findings[-1]])
+            continue
+        if left <= 1:
+            findings.append(f)
+            tracker.add([f])
+        else:
+            keep.append((f, context, left - 1))
+    return keep

@@ -1,0 +1,309 @@
+"""Findings over time → who is doing what, how far it has gone, and how urgent it is.
+
+Single cues are common in harmless chats (a parent asks "are you home alone?", friends meet at a café,
+"don't tell mom" about a surprise party, a couple says "I love you" and plans dinner), so no single word
+raises the risk far. The risk grows with *combinations from one sender*: several grooming stages including
+a strong one (secrecy, sexual talk, a sexual image request), a sexual image request, or the parts of
+sextortion together (a claim to hold images, a threat to share them, a demand). Evidence is kept per
+sender, which also names the likely offender (whose messages carry the cues) and the likely victim.
+
+`RiskTracker` is incremental: the analysis feeds it messages and findings in order and it records the first
+message at which the level reaches `ALERT_LEVEL`, so a long chat costs O(findings), not O(messages²).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hotline.detect.model import RISK_LEVELS, STAGES, Finding, Participant, PersonalDetail, StageReached
+
+__all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence"]
+
+#: The level at which an alert is warranted (`first_alert_index` is the first message reaching it).
+ALERT_LEVEL = "high"
+#: Grooming stages that are strong evidence when a rule of weight ≥ STRONG_WEIGHT fired for them.
+STRONG_STAGES: frozenset[str] = frozenset({"isolation", "desensitising", "image_request"})
+STRONG_WEIGHT = 0.6
+#: Sexting findings at or above this weight are a request for / offer of sexual images.
+SEXTING_WEIGHT = 0.75
+GROOMING_STAGES: tuple[str, ...] = tuple(s for s in STAGES if s != "exploitation")
+#: Relationship-building stages, and the stages they lead to; grooming needs one of each.
+BUILDING_STAGES: frozenset[str] = frozenset({"trust", "personal_questions", "isolation", "platform_move", "gifts"})
+GOAL_STAGES: frozenset[str] = frozenset({"desensitising", "image_request", "meeting"})
+#: Rules whose firing shows that the other person is (treated as) a child: asking age, school, whether
+#: the parents are home, "mature for your age".
+MINOR_RULES: tuple[str, ...] = (".age_question", ".alone_question", ".mature", ".age_no_matter")
+ADULT_AGE = 18
+_RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
+
+
+@dataclass
+class SenderEvidence:
+    """Everything one sender's messages have shown so far."""
+
+    name: str
+    messages: int = 0
+    first_index: int = 0
+    stages: dict[str, int] = field(default_factory=dict)        # stage → first message index
+    stage_weight: dict[str, float] = field(default_factory=dict)  # stage → strongest rule weight
+    signals: dict[str, int] = field(default_factory=dict)       # signal → first message index
+    parts: dict[str, int] = field(default_factory=dict)         # sextortion part → first index
+    rule_weight: dict[str, float] = field(default_factory=dict)  # rule id → weight (counted once)
+    sexting_index: int | None = None
+    sexting_count: int = 0
+    #: The other person refused or was afraid after this sender asked for sexual images.
+    pressed: bool = False
+    personal_details: int = 0
+
+    def add(self, finding: Finding) -> None:
+        if finding.stage:
+            self.stages.setdefault(finding.stage, finding.index)
+            self.stage_weight[finding.stage] = max(self.stage_weight.get(finding.stage, 0.0), finding.weight)
+        self.signals.setdefault(finding.signal, finding.index)
+        self.rule_weight[finding.rule] = max(self.rule_weight.get(finding.rule, 0.0), finding.weight)
+        if finding.signal == "sextortion":
+            part = finding.rule.rsplit(".", 1)[-1]
+            self.parts.setdefault(_sextortion_part(part), finding.index)
+        if finding.signal == "sexting" and finding.weight >= SEXTING_WEIGHT:
+            self.sexting_count += 1
+            if self.sexting_index is None:
+                self.sexting_index = finding.index
+
+    @property
+    def score(self) -> float:
+        return sum(self.rule_weight.values())
+
+    @property
+    def grooming_stages(self) -> list[str]:
+        return [s for s in GROOMING_STAGES if s in self.stages]
+
+    @property
+    def strong_stages(self) -> list[str]:
+        return [s for s in STRONG_STAGES if self.stage_weight.get(s, 0.0) >= STRONG_WEIGHT]
+
+    @property
+    def sextortion(self) -> bool:
+        p = self.parts
+        return ("threat" in p and ("claim" in p or "demand" in p)) or ("claim" in p and "demand" in p)
+
+    @property
+    def sexting(self) -> bool:
+        return self.sexting_index is not None
+
+    def grooming(self, minor: bool) -> bool:
+        """Relationship-building in several stages from this sender (flattery, personal questions, secrecy,
+        a platform move, gifts), leading to or alongside sexual talk, image requests or a meeting, towards
+        someone who appears to be a child. One blunt request with a "keep it secret" is sexting, not
+        grooming; so is sextortion on its own."""
+        stages = set(self.grooming_stages)
+        building = stages & BUILDING_STAGES
+        goal = bool(stages & GOAL_STAGES) or self.sexting
+        if not (minor or "isolation" in self.strong_stages):
+            return False
+        return len(building) >= 3 or (len(building) >= 2 and goal)
+
+    def level(self, minor: bool = False) -> str:
+        stages, strong = self.grooming_stages, self.strong_stages
+        grooming = self.grooming(minor)
+        secret = "isolation" in strong
+        if self.sextortion:
+            return "critical"
+        if grooming and (self.sexting or "meeting" in stages or "exploitation" in self.stages):
+            return "critical"
+        if self.sexting and minor and (secret or "meeting" in stages):
+            return "critical"
+        if grooming or (self.sexting and (minor or secret or self.pressed or self.sexting_count >= 2)):
+            return "high"
+        if "threat" in self.parts and "claim" in self.parts:
+            return "high"
+        if self.sexting or strong or (len(stages) >= 2 and self.score >= 1.0) or "threat" in self.parts:
+            return "medium"
+        if self.rule_weight:
+            return "low"
+        return "none"
+
+
+def _shows_minor(detail: PersonalDetail) -> bool:
+    """An age under 18, or a school or grade, disclosed in the chat."""
+    if detail.type == "school":
+        return True
+    if detail.type == "age":
+        digits = "".join(ch for ch in (detail.normalized or detail.value) if ch.isdigit())
+        digits = digits.translate(_KHMER_DIGITS)
+        return digits.isdigit() and 0 < int(digits) < ADULT_AGE
+    return False
+
+
+_KHMER_DIGITS = {0x17E0 + i: str(i) for i in range(10)}
+
+
+def _sextortion_part(rule_tail: str) -> str:
+    """Sextortion rule ids end in their part, or a word naming it (money_demand → demand)."""
+    for part in ("claim", "threat", "demand", "deadline"):
+        if part in rule_tail:
+            return part
+    return rule_tail
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    risk: str
+    score: float
+    first_alert_index: int | None
+    signals: dict[str, bool]
+    participants: list[Participant]
+    stages: list[StageReached]
+    offender: str | None
+    victim: str | None
+    explanation: list[str]
+
+
+class RiskTracker:
+    """Incremental risk over a conversation (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.senders: dict[str, SenderEvidence] = {}
+        self.level = "none"
+        self.first_alert_index: int | None = None
+        self._max_index = -1
+        self._askers = 0
+        self.secrecy = False
+        self.meeting = False
+        self.personal_info = False
+        #: Something in the chat shows a child is involved (an age under 18, a school or grade, the
+        #: offender asking age or whether the parents are home). Grooming needs it (or secrecy).
+        self.minor = False
+
+    def _sender(self, name: str, index: int) -> SenderEvidence:
+        ev = self.senders.get(name)
+        if ev is None:
+            ev = self.senders[name] = SenderEvidence(name=name, first_index=index)
+        return ev
+
+    def message(self, sender: str, index: int) -> None:
+        self._sender(sender, index).messages += 1
+
+    def personal_detail(self, sender: str, index: int, detail: PersonalDetail | None = None) -> None:
+        self._sender(sender, index).personal_details += 1
+        self.personal_info = True
+        if detail is not None and not self.minor and _shows_minor(detail):
+            self.minor = True
+            self._evaluate(list(self.senders), index)
+        if self.level == "none":
+            self.level = "low"
+
+    def add(self, findings: list[Finding]) -> None:
+        """Findings of one message (or late-committed ones); re-evaluates the level once."""
+        if not findings:
+            return
+        for f in findings:
+            ev = self._sender(f.sender, f.index)
+            before = ev.sexting_index
+            ev.add(f)
+            if before is None and ev.sexting_index is not None:
+                self._askers += 1
+            self._max_index = max(self._max_index, f.index)
+            if f.signal == "secrecy":
+                self.secrecy = True
+            elif f.signal == "meeting_request":
+                self.meeting = True
+            if not self.minor and f.rule.endswith(MINOR_RULES):
+                self.minor = True
+        touched = list(self.senders) if self.minor else list({f.sender for f in findings})
+        self._evaluate(touched, self._max_index)
+
+    def _evaluate(self, names: list[str], index: int) -> None:
+        if not names:
+            return
+        level = max((self.senders[s].level(self.minor) for s in names), key=_RANK.__getitem__)
+        if _RANK[level] > _RANK[self.level]:
+            self.level = level
+        if self.first_alert_index is None and _RANK[self.level] >= _RANK[ALERT_LEVEL]:
+            self.first_alert_index = max(index, 0)
+
+    @property
+    def asked_for_images(self) -> bool:
+        """Someone has asked for (or offered) sexual images so far: refusals are worth looking for."""
+        return self._askers > 0
+
+    def refusal(self, sender: str, index: int) -> None:
+        """`sender` refused or showed fear at message `index`: every other sender who had asked for sexual
+        images before is pressing a reluctant person."""
+        pressed = [e for e in self.senders.values()
+                   if e.name != sender and e.sexting_index is not None and e.sexting_index < index and not e.pressed]
+        for ev in pressed:
+            ev.pressed = True
+        if pressed:
+            self._evaluate([e.name for e in pressed], index)
+
+    def offender(self) -> SenderEvidence | None:
+        """The sender whose messages carry the cues, when the chat is at least medium risk."""
+        ranked = sorted(self.senders.values(), key=lambda e: (_RANK[e.level(self.minor)], e.score), reverse=True)
+        if not ranked or _RANK[ranked[0].level(self.minor)] < _RANK["medium"]:
+            return None
+        return ranked[0]
+
+    def result(self) -> RiskResult:
+        offender = self.offender()
+        victim: SenderEvidence | None = None
+        if offender is not None:
+            others = [e for e in self.senders.values() if e is not offender]
+            if others:
+                victim = max(others, key=lambda e: (e.messages, -e.score))
+        roles = {}
+        if offender is not None:
+            roles[offender.name] = "suspected_offender"
+        if victim is not None:
+            roles[victim.name] = "possible_victim"
+        participants = [
+            Participant(name=e.name, role=roles.get(e.name, "participant"), messages=e.messages)
+            for e in sorted(self.senders.values(), key=lambda e: e.first_index)
+        ]
+        source = [offender] if offender is not None else list(self.senders.values())
+        first: dict[str, int] = {}
+        for ev in source:
+            for stage, idx in ev.stages.items():
+                first[stage] = min(idx, first.get(stage, idx))
+        stages = [StageReached(stage=s, first_index=i) for s, i in sorted(first.items(), key=lambda x: (x[1], STAGES.index(x[0])))]
+        signals = {
+            "grooming": any(e.grooming(self.minor) for e in self.senders.values()),
+            "sextortion": any(e.sextortion for e in self.senders.values()),
+            "sexting": any(e.sexting for e in self.senders.values()),
+            "meeting_request": self.meeting,
+            "secrecy": self.secrecy,
+            "personal_info": self.personal_info,
+        }
+        score = max((e.score for e in self.senders.values()), default=0.0)
+        return RiskResult(
+            risk=self.level, score=score, first_alert_index=self.first_alert_index, signals=signals,
+            participants=participants, stages=stages, offender=offender.name if offender else None,
+            victim=victim.name if victim else None,
+            explanation=self._explain(offender, victim, stages, signals),
+        )
+
+    def _explain(self, offender: SenderEvidence | None, victim: SenderEvidence | None,
+                 stages: list[StageReached], signals: dict[str, bool]) -> list[str]:
+        lines = [f"Risk: {self.level}."]
+        if offender is not None:
+            who = f"{offender.name} (suspected offender)"
+            if victim is not None:
+                who += f" towards {victim.name}"
+            lines.append(f"The cues come from {who}.")
+            if offender.sextortion:
+                parts = ", ".join(f"{p} (message {i})" for p, i in sorted(offender.parts.items(), key=lambda x: x[1]))
+                lines.append(f"Sextortion: {parts}.")
+            if offender.sexting and offender.sexting_index is not None:
+                lines.append(f"Asked for or offered sexual images (message {offender.sexting_index}).")
+            if offender.grooming(self.minor):
+                lines.append(f"Grooming: {len(offender.grooming_stages)} stages, including "
+                             f"{', '.join(offender.strong_stages) or 'none of the strongest'}.")
+        if stages:
+            lines.append("Stages reached: " + ", ".join(f"{s.stage} ({s.first_index})" for s in stages) + ".")
+        if self.first_alert_index is not None:
+            lines.append(f"An alert is warranted from message {self.first_alert_index}.")
+        elif self.level in ("low", "medium"):
+            lines.append("Single cues only: they also occur in harmless chats, so no alert is raised.")
+        found = [name for name, on in signals.items() if on]
+        if found:
+            lines.append("Signals: " + ", ".join(found) + ".")
+        return lines

@@ -1,0 +1,465 @@
+"""Rules as data: load, validate and match the pattern files in `hotline/detect/lexicons/<lang>/<name>.json`.
+
+A file holds the rules of one signal in one language:
+
+    {"signal": "secrecy", "stage": "isolation",
+     "triggers": ["tell", "secret"],
+     "rules": [{"id": "en.secrecy.parents", "weight": 0.8,
+                "phrases": ["dont tell {PARENT}"], "pattern": "optional regex",
+                "requires": "optional regex", "unless": "optional regex", "unless_nearby": "optional regex",
+                "stage": "optional, overrides the file's", "part": "optional sub-kind (claim, threat, ...)",
+                "examples": ["Don't tell your mom"], "counterexamples": ["tell mom I said hi"]}]}
+
+Patterns are written in plain lower-case words against *normalised* text (see `text.normalize`); the loader
+folds them the same way, expands `{MACROS}` from `macros.json`, and turns phrases into regexes (Latin:
+whole words, `...` = a gap of a few words, `#` = a number; Khmer: no word boundaries, spaces optional). `triggers` are
+literal stems; one combined regex of all triggers is the cheap pre-filter that lets most messages skip the
+rules. Loading fails with `DataError` on any defect: duplicate or misnamed id, a regex that does not
+compile, a weight outside (0, 1], an unknown stage, or an example that the rule (and pre-filter) misses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+from hotline.detect.errors import DataError
+from hotline.detect.model import STAGES
+from hotline.detect.text.khmer import has_khmer
+from hotline.detect.text.normalize import fold_pattern, normalize
+
+__all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "compile_phrase", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
+
+#: Languages with a lexicon folder; Khmer-script rules run on Khmer text, the others on Latin text.
+LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
+T = TypeVar("T")
+_MACRO = re.compile(r"\{([A-Z][A-Z_0-9]*)\}")
+_LATIN_WORD_EDGE_L = r"(?<![a-z0-9])"
+_LATIN_WORD_EDGE_R = r"(?![a-z0-9])"
+_LATIN_GAP = r"(?:\W+[a-z0-9$៛]+){0,4}?\W+"
+_KHMER_GAP = r".{0,15}?"
+_RULE_KEYS = frozenset({
+    "id", "weight", "phrases", "pattern", "requires", "unless", "unless_nearby", "stage", "part",
+    "examples", "counterexamples", "note",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule; `regex` runs on normalised text."""
+
+    id: str
+    signal: str
+    language: str
+    regex: re.Pattern[str]
+    weight: float
+    stage: str | None = None
+    part: str | None = None
+    requires: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+    unless_nearby: re.Pattern[str] | None = None
+    examples: tuple[str, ...] = ()
+    counterexamples: tuple[str, ...] = ()
+    note: str = ""
+    triggers: tuple[str, ...] = ()
+    needs_file_triggers: bool = False
+
+    @property
+    def khmer(self) -> bool:
+        return self.language == "km"
+
+    def match(self, norm: str) -> re.Match[str] | None:
+        """The rule's match in normalised text, honouring `requires` and `unless`."""
+        m = self.regex.search(norm)
+        if m is None:
+            return None
+        if self.requires is not None and self.requires.search(norm) is None:
+            return None
+        if self.unless is not None and self.unless.search(norm) is not None:
+            return None
+        return m
+
+
+class TriggerIndex(Generic[T]):
+    """Which items (rules) might match a text, from the trigger stems it contains.
+
+    One trie-shaped regex finds every stem in the text (overlapping, via a lookahead), and a table maps
+    each stem to the items whose triggers contain it. Most messages contain no stem and cost one regex
+    search; the others run only the few rules their words point to, not every rule.
+    """
+
+    def __init__(self, items: Sequence[tuple[T, tuple[str, ...]]]) -> None:
+        self.items = [item for item, _ in items]
+        stems = trigger_regex(t for _, triggers in items for t in triggers)
+        self.regex = stems
+        self._finder = re.compile(f"(?=({stems.pattern}))") if stems is not None else None
+        table: dict[str, set[int]] = {}
+        for i, (_, triggers) in enumerate(items):
+            for trigger in triggers:
+                for stem in self.stems_in(trigger):
+                    table.setdefault(stem, set()).add(i)
+        self._table = {stem: tuple(sorted(ids)) for stem, ids in table.items()}
+
+    def stems_in(self, text: str) -> set[str]:
+        return set(self._finder.findall(text)) if self._finder is not None else set()
+
+    def any(self, text: str) -> bool:
+        return self.regex is not None and self.regex.search(text) is not None
+
+    def candidates(self, text: str) -> list[T]:
+        if self.regex is None or self.regex.search(text) is None:  # the common case: one cheap search
+            return []
+        ids: set[int] = set()
+        for stem in self.stems_in(text):
+            ids.update(self._table.get(stem, ()))
+        return [self.items[i] for i in sorted(ids)]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one signal over all languages, indexed by their trigger stems."""
+
+    name: str
+    signal: str
+    rules: tuple[Rule, ...]
+    index: TriggerIndex[Rule] = field(compare=False, repr=False)
+
+    def matches(self, norm: str) -> list[tuple[Rule, re.Match[str]]]:
+        """Every rule that matches `norm` (once per rule); only rules whose triggers occur are tried."""
+        out: list[tuple[Rule, re.Match[str]]] = []
+        khmer = has_khmer(norm)
+        for rule in self.index.candidates(norm):
+            if rule.khmer and not khmer:
+                continue
+            m = rule.match(norm)
+            if m is not None:
+                out.append((rule, m))
+        return out
+
+
+def trigger_regex(triggers: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any trigger stem, built as a trie so each position tries few branches.
+
+    A flat alternation of hundreds of words tries every word at every position; the trie form
+    (`a(?:ge|lone)|...`) dispatches on one character at a time, which keeps the pre-filter cheap.
+    Stems are substrings, so a stem that contains a shorter stem is redundant and dropped.
+    """
+    unique = sorted({t for t in triggers if t}, key=len)
+    if not unique:
+        return None
+    minimal: list[str] = []
+    for t in unique:  # shortest first: keep t unless a kept shorter stem occurs inside it
+        if not any(m in t for m in minimal):
+            minimal.append(t)
+    trie: dict[str, Any] = {}
+    for word in minimal:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return re.compile(_trie_source(trie))
+
+
+def _trie_source(node: dict[str, Any]) -> str:
+    if "" in node:  # a whole stem ends here: the shorter stem suffices
+        return ""
+    branches = [re.escape(ch) + _trie_source(child) for ch, child in sorted(node.items())]
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
+
+
+def _lexicon_dir(lang: str) -> Any:
+    return resources.files("hotline.detect") / "lexicons" / lang
+
+
+@lru_cache(maxsize=8)
+def load_macros(lang: str) -> dict[str, str]:
+    """`{NAME}` → regex fragment for one language (folded), from `lexicons/<lang>/macros.json`."""
+    path = _lexicon_dir(lang) / "macros.json"
+    if not path.is_file():
+        return {}
+    data = _read_json(path)
+    macros = data.get("macros")
+    if not isinstance(macros, dict):
+        raise DataError(f"{path}: 'macros' must be an object of NAME: regex")
+    out: dict[str, str] = {}
+    for name, value in macros.items():
+        if not _MACRO.fullmatch("{" + str(name) + "}") or not isinstance(value, str):
+            raise DataError(f"{path}: bad macro {name!r}")
+        out[name] = fold_pattern(value)
+    for name, value in out.items():  # macros may use macros defined earlier in the file
+        out[name] = _expand(value, out, path, name)
+        try:
+            re.compile(out[name])
+        except re.error as exc:
+            raise DataError(f"{path}: macro {name} does not compile: {exc}") from exc
+    return out
+
+
+def _expand(source: str, macros: dict[str, str], path: Any, rule_id: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        try:
+            return "(?:" + macros[m.group(1)] + ")"
+        except KeyError:
+            raise DataError(f"{path}: {rule_id}: unknown macro {m.group(0)}") from None
+    return _MACRO.sub(sub, source)
+
+
+#: Words too common to stand in the pre-filter: a phrase's trigger is its most selective part.
+_COMMON = frozenset(["a", "al", "am", "an", "and", "any", "are", "as", "at", "be", "by", "can", "come", "could", "did", "do", "dont", "for", "from", "get", "go", "got", "has", "have", "hav", "how", "i", "if", "im", "in", "is", "it", "its", "just", "let", "like", "lok", "me", "more", "my", "new", "no", "not", "now", "of", "ok", "on", "one", "or", "our", "out", "say", "se", "sen", "so", "that", "the", "there", "this", "to", "up", "us", "want", "was", "we", "what", "when", "where", "wil", "wih", "with", "would", "ya", "yes", "you", "your", "ur", "u", "r", "ad", "il", "id", "ima", "ive", "use", "own", "who", "lot", "two", "had", "big", "eat", "fel", "top", "cal", "tel", "wel", "off", "ned", "ask", "put", "run",
+    "time", "night", "later", "today", "tomorow", "wait", "work", "home", "much", "good", "god", "take", "make",
+    "know", "then", "than", "here", "them", "they", "will", "been", "some", "back", "tonight",
+    # romanised Khmer words in nearly every message
+    "nov", "nv", "bong", "bang", "oun", "own", "mok", "mk", "tov", "tv", "nis", "nas", "te", "hz", "jam", "cham", "oy",
+    "aoy", "ban", "min", "ot", "pel", "tae", "ke", "na", "ey", "knhom", "nh", "kjom", "dak", "ning", "neng", "ng"])
+#: Two-letter stems that rarely occur inside other words, so they may stand in the pre-filter.
+_SHORT_OK = frozenset({"bf", "gf", "fb", "bj", "tg", "dm", "69", "$", "៛"})
+#: A common word stands in the pre-filter only if it is at least this long ("want", not "to"); phrases
+#: with nothing better fall back to the file's triggers.
+_FALLBACK_LENGTH = 4
+_SIMPLE_ALTERNATIVE = re.compile(r"[a-z0-9 $]+s?\??")
+
+
+def phrase_trigger(phrase: str, macros: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Stems of which every match of the phrase contains at least one, for the pre-filter.
+
+    Picks the most selective part of the phrase: its longest uncommon literal word, or a macro whose
+    alternatives are all plain uncommon words (then all of them); failing both, its longest plain word,
+    common or not (slower, never wrong). Empty only for a phrase of macros that are not plain word lists.
+    """
+    def quality(word: str) -> int:
+        if word in _COMMON or (len(word) < 3 and word not in _SHORT_OK):
+            return 0
+        return len(word)
+
+    best: tuple[int, tuple[str, ...]] = (0, ())
+    fallback: tuple[str, ...] | None = None
+    for token in re.split(r"(\{[A-Z][A-Z_0-9]*\})|\.\.\.|\s+", phrase):
+        if not token or not token.strip():
+            continue
+        if _MACRO.fullmatch(token):
+            value = (macros or {}).get(token[1:-1], "")
+            alternatives = value.split("|")
+            if not value or not all(_SIMPLE_ALTERNATIVE.fullmatch(a) for a in alternatives):
+                continue
+            stems = tuple(a.rstrip("?").removesuffix("s" if a.endswith("s?") else "") for a in alternatives)
+            score = min(quality(stem) for stem in stems)
+        else:
+            stems = (normalize(token),)
+            score = quality(stems[0])
+        if score > best[0]:
+            best = (score, stems)
+        if (stems and not _MACRO.fullmatch(token) and len(stems[0]) >= _FALLBACK_LENGTH
+                and (fallback is None or len(stems[0]) > len(fallback[0]))):
+            fallback = stems
+    if best[1]:
+        return best[1]
+    # nothing selective: a longest plain word (not a tiny one like "to") still lets every match through
+    return fallback or ()
+
+
+def compile_phrase(phrase: str, *, khmer: bool, macros: dict[str, str]) -> str:
+    """Regex source for one phrase: literal words, `{MACRO}`s, `...` gaps, `#` a number."""
+    parts: list[str] = []
+    for token in re.split(r"(\{[A-Z][A-Z_0-9]*\}|\.\.\.|\s+)", phrase.strip()):
+        if not token:
+            continue
+        if token == "...":
+            parts.append(_KHMER_GAP if khmer else _LATIN_GAP)
+        elif token == "#":
+            parts.append(r"\d+")
+        elif token.isspace():
+            parts.append(r"\s*" if khmer else r"\W+")
+        elif _MACRO.fullmatch(token):
+            name = token[1:-1]
+            if name not in macros:
+                raise DataError(f"unknown macro {token} in phrase {phrase!r}")
+            parts.append("(?:" + macros[name] + ")")
+        else:
+            parts.append(re.escape(normalize(token)))
+    # a gap next to a space would demand two separators: let the gap absorb them
+    source = "".join(parts)
+    for gap in (_LATIN_GAP, _KHMER_GAP):
+        sep = r"\s*" if gap is _KHMER_GAP else r"\W+"
+        source = source.replace(sep + gap + sep, gap).replace(sep + gap, gap).replace(gap + sep, gap)
+    return source
+
+
+def _read_json(path: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read pattern file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected a JSON object")
+    return data
+
+
+def _regex(source: Any, path: Any, rid: str, key: str, macros: dict[str, str], khmer: bool) -> re.Pattern[str]:
+    if not isinstance(source, str) or not source:
+        raise DataError(f"{path}: {rid}: '{key}' must be a non-empty regex string")
+    expanded = _expand(fold_pattern(source), macros, path, rid)
+    try:
+        return re.compile(expanded)
+    except re.error as exc:
+        raise DataError(f"{path}: {rid}: '{key}' does not compile: {exc}") from exc
+
+
+def _strings(value: Any, path: Any, rid: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise DataError(f"{path}: {rid}: '{key}' must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage: str | None,
+                  macros: dict[str, str], path: Any) -> Rule:
+    if not isinstance(raw, dict):
+        raise DataError(f"{path}: every rule must be an object")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not rid.startswith(f"{lang}.{name}.") or not re.fullmatch(r"[\w.\-]+", rid):
+        raise DataError(f"{path}: rule id {rid!r} must look like '{lang}.{name}.<what>'")
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise DataError(f"{path}: {rid}: unknown keys {sorted(unknown)}")
+    weight = raw.get("weight", 0.5)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 1:
+        raise DataError(f"{path}: {rid}: weight must be a number in (0, 1], got {weight!r}")
+    stage = raw.get("stage", default_stage)
+    if stage is not None and stage not in STAGES:
+        raise DataError(f"{path}: {rid}: unknown stage {stage!r} (one of {', '.join(STAGES)})")
+    khmer = lang == "km"
+    alternatives: list[str] = []
+    phrases = _strings(raw.get("phrases"), path, rid, "phrases")
+    per_phrase = [phrase_trigger(phrase, macros) for phrase in phrases]
+    triggers = tuple(t for found in per_phrase for t in found)
+    needs_file_triggers = "pattern" in raw or any(not found for found in per_phrase)
+    for phrase in phrases:
+        try:
+            alternatives.append(compile_phrase(phrase, khmer=khmer, macros=macros))
+        except DataError as exc:
+            raise DataError(f"{path}: {rid}: {exc}") from None
+    if alternatives and not khmer:  # whole words: one edge check for all phrases, not one per phrase
+        alternatives = [_LATIN_WORD_EDGE_L + "(?:" + "|".join(alternatives) + ")" + _LATIN_WORD_EDGE_R]
+    if "pattern" in raw:
+        alternatives.append(_regex(raw["pattern"], path, rid, "pattern", macros, khmer).pattern)
+    if not alternatives:
+        raise DataError(f"{path}: {rid}: needs 'phrases' or 'pattern'")
+    try:
+        regex = re.compile("|".join(f"(?:{a})" for a in alternatives))
+    except re.error as exc:
+        raise DataError(f"{path}: {rid}: does not compile: {exc}") from exc
+    optional = {
+        key: _regex(raw[key], path, rid, key, macros, khmer) if key in raw else None
+        for key in ("requires", "unless", "unless_nearby")
+    }
+    part = raw.get("part")
+    if part is not None and not (isinstance(part, str) and part.isidentifier()):
+        raise DataError(f"{path}: {rid}: 'part' must be an identifier")
+    if signal == "sextortion" and (part is None or part not in rid.rsplit(".", 1)[-1]):
+        raise DataError(f"{path}: {rid}: the id's last segment must name its part {part!r} (risk reads it)")
+    return Rule(
+        id=rid, signal=signal, language=lang, regex=regex, weight=float(weight), stage=stage, part=part,
+        requires=optional["requires"], unless=optional["unless"], unless_nearby=optional["unless_nearby"],
+        examples=_strings(raw.get("examples"), path, rid, "examples"),
+        counterexamples=_strings(raw.get("counterexamples"), path, rid, "counterexamples"),
+        note=str(raw.get("note", "")), triggers=triggers, needs_file_triggers=needs_file_triggers,
+    )
+
+
+@lru_cache(maxsize=16)
+def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -> RuleSet:
+    """Load and validate `lexicons/<lang>/<name>.json` for every language that has it."""
+    rules: list[Rule] = []
+    for lang in languages:
+        path = _lexicon_dir(lang) / f"{name}.json"
+        if not path.is_file():
+            continue
+        data = _read_json(path)
+        if data.get("signal") != signal:
+            raise DataError(f"{path}: 'signal' must be {signal!r}")
+        default_stage = data.get("stage")
+        macros = load_macros(lang)
+        file_triggers = tuple(
+            normalize(t) for t in _strings(data.get("triggers"), path, "file", "triggers")
+        )
+        raw_rules = data.get("rules")
+        if not isinstance(raw_rules, list) or not raw_rules:
+            raise DataError(f"{path}: 'rules' must be a non-empty list")
+        for raw in raw_rules:
+            rule = _compile_rule(raw, name=name, signal=signal, lang=lang, default_stage=default_stage,
+                                 macros=macros, path=path)
+            if rule.needs_file_triggers:
+                rule = replace(rule, triggers=rule.triggers + file_triggers)
+            if not rule.triggers:
+                raise DataError(f"{path}: {rule.id}: no trigger stems (add plain words or file 'triggers')")
+            rules.append(rule)
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise DataError(f"duplicate rule id {rule.id}")
+        seen.add(rule.id)
+    ruleset = RuleSet(name=name, signal=signal, rules=tuple(rules),
+                      index=TriggerIndex([(r, r.triggers) for r in rules]))
+    _check_examples(ruleset)
+    return ruleset
+
+
+@lru_cache(maxsize=8)
+def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> re.Pattern[str] | None:
+    """One regex from `lexicons/<lang>/<name>.json` {"phrases": [...], "patterns": [...], "examples": [...],
+    "counterexamples": [...]} over all languages: small word lists that are not signals of their own."""
+    sources: list[str] = []
+    for lang in languages:
+        path = _lexicon_dir(lang) / f"{name}.json"
+        if not path.is_file():
+            continue
+        data = _read_json(path)
+        macros = load_macros(lang)
+        khmer = lang == "km"
+        own: list[str] = []
+        for phrase in _strings(data.get("phrases"), path, name, "phrases"):
+            core = compile_phrase(phrase, khmer=khmer, macros=macros)
+            own.append(core if khmer else _LATIN_WORD_EDGE_L + core + _LATIN_WORD_EDGE_R)
+        for pattern in _strings(data.get("patterns"), path, name, "patterns"):
+            own.append(_regex(pattern, path, name, "patterns", macros, khmer).pattern)
+        for example in _strings(data.get("examples"), path, name, "examples"):
+            if not any(re.search(src, normalize(example)) for src in own):
+                raise DataError(f"{path}: no phrase matches the example {example!r}")
+        for counter in _strings(data.get("counterexamples"), path, name, "counterexamples"):
+            if any(re.search(src, normalize(counter)) for src in own):
+                raise DataError(f"{path}: a phrase matches the counterexample {counter!r}")
+        sources.extend(own)
+    return re.compile("|".join(f"(?:{s})" for s in sources)) if sources else None
+
+
+def load_discussion() -> re.Pattern[str] | None:
+    """Talk *about* the risks (a safety talk, sex education, "if someone asks you for photos, tell an
+    adult"): in such a message, findings that would enact a harm are dropped."""
+    return load_phrase_set("discussion")
+
+
+def load_refusal() -> re.Pattern[str] | None:
+    """A refusal or fear ("no", "I'm scared", "អត់ទេ", "ot te"): asking again after it is pressure."""
+    return load_phrase_set("refusal")
+
+
+def _check_examples(ruleset: RuleSet) -> None:
+    """Each rule's examples must fire it (through the pre-filter); its counterexamples must not."""
+    for rule in ruleset.rules:
+        for example in rule.examples:
+            norm = normalize(example)
+            if rule.match(norm) is None:
+                raise DataError(f"rule {rule.id} does not match its example {example!r} (normalised {norm!r})")
+            if not any(r.id == rule.id for r, _ in ruleset.matches(norm)):
+                raise DataError(f"the pre-filter of {ruleset.name} misses {example!r} ({rule.id}): add a trigger")
+        for counter in rule.counterexamples:
+            if rule.match(normalize(counter)) is not None:
+                raise DataError(f"rule {rule.id} matches its counterexample {counter!r}")

@@ -1,0 +1,53 @@
+"""Khmer script facts the matcher needs: the script range, digits, and spelling that varies but means the same.
+
+Khmer is written without spaces between words, so patterns match Khmer at character level on the normalised
+string. Two things make the same word look different in chats: a subscript DA and subscript TA are drawn
+alike (ម្ដាយ / ម្តាយ "mother") and people type either; and the vowel U and the nikahit are often typed in
+the wrong order (ុំ / ំុ); and a few words are commonly misspelt (ផ្ញើរ, អោយ). Normalisation folds these so
+one pattern covers every spelling.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Khmer letters, signs and digits (U+1780..U+17FF) and Khmer symbols (U+19E0..U+19FF).
+KHMER_CHAR = "\u1780-\u17ff\u19e0-\u19ff"
+KHMER_RE = re.compile(f"[{KHMER_CHAR}]")
+
+#: ០..៩ → 0..9 (also the Lek Attak numerals used for lunar dates, U+17F0..U+17F9).
+KHMER_DIGITS: dict[int, str] = {0x17E0 + i: str(i) for i in range(10)} | {0x17F0 + i: str(i) for i in range(10)}
+
+COENG = "\u17d2"
+_SPELLING_FOLDS: tuple[tuple[str, str], ...] = (
+    (COENG + "\u178a", COENG + "\u178f"),  # subscript DA → subscript TA (ម្ដាយ → ម្តាយ)
+    ("\u17c6\u17bb", "\u17bb\u17c6"),      # nikahit typed before vowel U (ំុ → ុំ)
+    ("\u17c6\u17c6", "\u17c6"),            # doubled nikahit
+    ("\u17c1\u17b8", "\u17be"),            # េ + ី typed for ើ (ផ្ញេី → ផ្ញើ)
+    ("\u17c1\u17b6", "\u17c4"),            # េ + ា typed for ោ
+    ("\u17b2", "\u17b1"),                  # ឲ (QOO type two) → ឱ: both spell ឱ្យ "give / let"
+)
+#: Common misspellings of whole words: ផ្ញើរ "send" (a stray RO, but not the RO that starts the next
+#: syllable, as in ផ្ញើរូប), អោយ for ឱ្យ, ទូរសព្ទ for ទូរស័ព្ទ "phone".
+_WORD_FOLDS: tuple[tuple[str, str, str], ...] = (
+    ("\u1795\u17d2\u1789\u17be\u179a", "(?![\u17b6-\u17d3])", "\u1795\u17d2\u1789\u17be"),
+    ("\u17a2\u17c4\u1799", "", "\u17b1\u17d2\u1799"),
+    ("\u1791\u17bc\u179a\u179f\u1796\u17d2\u1791", "", "\u1791\u17bc\u179a\u179f\u17d0\u1796\u17d2\u1791"),
+)
+SPELLING_RE = re.compile("|".join(
+    [re.escape(w) + guard for w, guard, _ in _WORD_FOLDS] + [re.escape(a) for a, _ in _SPELLING_FOLDS]
+))
+SPELLING_MAP: dict[str, str] = dict(_SPELLING_FOLDS) | {w: r for w, _, r in _WORD_FOLDS}
+
+#: Khmer characters that carry no sound or are invisible (inherent vowels AQ/AA, deprecated).
+INVISIBLE: str = "\u17b4\u17b5"
+
+
+def has_khmer(text: str) -> bool:
+    """True when the text contains any Khmer character."""
+    return KHMER_RE.search(text) is not None
+
+
+def fold_spelling(text: str) -> str:
+    """Fold Khmer spelling variants that look identical on screen (see module docstring)."""
+    return SPELLING_RE.sub(lambda m: SPELLING_MAP[m.group(0)], text)

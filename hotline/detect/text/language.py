@@ -1,0 +1,90 @@
+"""Which language a message is in: Khmer script (km), romanised Khmer (km-Latn) or English (en).
+
+Khmer script is recognised by its code points. Romanised Khmer uses the Latin alphabet, so it is told apart
+from English by counting the words of two small lexicons: the romanised Khmer words people type in chats
+("knhom", "bong", "oun", "nas", "te", ...) with their spelling variants (`lexicons/km-Latn/words.json`),
+and common English words (`lexicons/en/words.json`). A message with neither is left undecided. Cheap enough to run on every message: one regex
+search and one tokenisation of the already-normalised text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from hotline.detect.errors import DataError
+from hotline.detect.text.khmer import KHMER_RE
+from hotline.detect.text.normalize import fold_word
+
+__all__ = ["LANGUAGES", "conversation_languages", "detect_language", "romanised_khmer_words"]
+
+LANGUAGES: tuple[str, ...] = ("km", "km-Latn", "en")
+_TOKEN = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def romanised_khmer_words() -> frozenset[str]:
+    """The romanised Khmer lexicon, folded like normalised text."""
+    return _words("km-Latn")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Common English words, folded like normalised text."""
+    return _words("en")
+
+
+def _words(lang: str) -> frozenset[str]:
+    path = resources.files("hotline.detect") / "lexicons" / lang / "words.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        words = data["words"]
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise TypeError("'words' must be a list of non-empty strings")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"invalid word list {path}: {exc}") from exc
+    return frozenset(fold_word(w.lower().replace("-", "")) for w in words)
+
+
+def detect_language(norm: str) -> str | None:
+    """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
+    if KHMER_RE.search(norm):
+        return "km"
+    tokens = _TOKEN.findall(norm)
+    if not tokens:
+        return None
+    khmer_words, english = romanised_khmer_words(), english_words()
+    km = sum(1 for t in tokens if t in khmer_words)
+    en = sum(1 for t in tokens if t in english)
+    if km > en or (km and km == en):
+        return "km-Latn"
+    if en:
+        return "en"
+    return None  # no known word either way ("16", "haha", a name): do not guess
+
+
+def conversation_languages(counts: Counter[str] | dict[str, int]) -> list[str]:
+    """Languages of a conversation from per-message counts, most used first. A language needs two messages
+    and a tenth of the chat (or twenty messages): one stray message is more often a misreading than a
+    language of the chat."""
+    total = sum(counts.values())
+    if not total:
+        return []
+    top = max(counts.values())
+    keep = [(n, lang) for lang, n in counts.items()
+            if n == top or (n >= 2 and n >= total * 0.1) or n >= 20]
+    return [lang for _, lang in sorted(keep, key=lambda x: (-x[0], LANGUAGES.index(x[1])))]
+
+
+def languages_of(texts: Iterable[str]) -> list[str]:
+    """Languages of normalised texts (convenience for callers without their own counts)."""
+    counts: Counter[str] = Counter()
+    for t in texts:
+        lang = detect_language(t)
+        if lang:
+            counts[lang] += 1
+    return conversation_languages(counts)

@@ -1,0 +1,222 @@
+"""One matching form for chat text, so that one pattern covers the ways people type the same words.
+
+`normalize` runs on every message, so it is a handful of precompiled steps: NFC, case folding, a translate
+table (Khmer digits → ASCII, zero-width and direction marks removed, apostrophes dropped), Khmer spelling
+folds, then the common obfuscations: spaced letters ("s e x"), punctuation inside a word ("n.u.d.e"),
+a star for a vowel ("s*x"), leetspeak inside words ("s3x", "n00ds"), and repeated letters collapsed to one
+("pleeeease" → "please"). Runs of a letter collapse fully (so "good" → "god"): the rule loader folds patterns
+the same way (`fold_pattern`), so authors write plain words and elongated or doubled spellings all match.
+
+Findings must quote the ORIGINAL words, so `normalize_mapped` returns the same string plus, for each of its
+characters, the index of the original character it came from. It is only called for the few messages that
+matched, and it applies the very same substitution functions, so both forms are always identical.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+from hotline.detect.text.khmer import INVISIBLE, KHMER_CHAR, KHMER_DIGITS, SPELLING_MAP, SPELLING_RE
+
+__all__ = ["excerpt", "fold_pattern", "fold_word", "normalize", "normalize_mapped", "original_span"]
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u00ad"
+_APOSTROPHES = "'\u2019\u2018\u02bc`\u00b4"
+
+_TABLE: dict[int, str | None] = {
+    **KHMER_DIGITS,
+    **dict.fromkeys(map(ord, _ZERO_WIDTH + INVISIBLE + _APOSTROPHES), None),
+    ord("\u201c"): '"', ord("\u201d"): '"', ord("\u00a0"): " ", ord("\u202f"): " ",
+    ord("\u2013"): "-", ord("\u2014"): "-", ord("\uff04"): "$",
+}
+
+#: Words people disguise; an obfuscated token is rewritten only if it becomes one of these (folded).
+_TARGETS: tuple[str, ...] = (
+    "sex", "sexy", "sext", "sexting", "nude", "nudes", "nudez", "nudz", "naked", "porn", "horny", "dick", "cock",
+    "pussy", "boobs", "boob", "tits", "penis", "vagina", "fuck", "cum", "kiss", "strip", "topless", "bra",
+    "panties", "pic", "pics", "pix", "photo", "video", "cam", "webcam", "virgin", "body", "breasts",
+    "secret", "delete", "send", "tell", "meet", "alone", "money", "pay", "hotel", "telegram", "snapchat", "wechat", "whatsapp", "line",
+)
+
+
+def fold_word(word: str) -> str:
+    """Collapse runs of one letter ("pleease", "good" → "plese", "god") - the matching form of a word."""
+    return _REPEAT_LATIN.sub(r"\1", word)
+
+
+_REPEAT_LATIN = re.compile(r"([a-z])\1+")
+_REPEAT_KHMER = re.compile(f"([{KHMER_CHAR}])\\1{{2,}}")
+
+
+def _masked_forms() -> dict[str, str]:
+    """Each target, and each with one vowel hidden by '*' or '#', mapped to the target."""
+    forms: dict[str, str] = {}
+    for t in _TARGETS:
+        forms[t] = t
+        for i, ch in enumerate(t):
+            if ch in "aeiou":
+                for mask in "*#":
+                    forms[t[:i] + mask + t[i + 1:]] = t
+    return {fold_word(k): fold_word(v) for k, v in forms.items()}
+
+
+_MASKED = _masked_forms()
+
+_LETTERS = "a-z"
+# "s e x", "n.u.d.e", "s-e-x": three or more single letters separated by spaces or punctuation.
+_SPACED = re.compile(rf"(?<![{_LETTERS}0-9])(?:[{_LETTERS}*#][ .\-_]+){{2,}}[{_LETTERS}*#](?![{_LETTERS}0-9])")
+# "nu.de", "s*x", "s.e.xy": a word broken by punctuation or with a star for a vowel.
+_BROKEN = re.compile(rf"(?<![{_LETTERS}])[{_LETTERS}]+(?:[.\-_]+[{_LETTERS}*#]+|[*#]+[{_LETTERS}]*)+")
+_SEPARATORS = re.compile(r"[ .\-_]+")
+_LEET_RUN = re.compile(rf"(?<=[{_LETTERS}])[0134579@$]+(?=[{_LETTERS}])")
+_LEET_TABLE = str.maketrans("0134579@$", "oieastgas")
+
+
+def _join_spaced(m: re.Match[str]) -> str:
+    joined = _SEPARATORS.sub("", m.group(0))
+    target = _MASKED.get(fold_word(joined))
+    return target if target is not None else m.group(0)
+
+
+def _join_broken(m: re.Match[str]) -> str:
+    joined = _SEPARATORS.sub("", m.group(0))
+    target = _MASKED.get(fold_word(joined))
+    return target if target is not None else m.group(0)
+
+
+def _leet(m: re.Match[str]) -> str:
+    return m.group(0).translate(_LEET_TABLE)
+
+
+def _khmer_fold(m: re.Match[str]) -> str:
+    return SPELLING_MAP[m.group(0)]
+
+
+def _first(m: re.Match[str]) -> str:
+    return m.group(1)
+
+
+_Sub = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+#: The substitution steps after the translate table, in order. Shared by both normalisers.
+_SUBS: tuple[_Sub, ...] = (
+    (SPELLING_RE, _khmer_fold),
+    (_SPACED, _join_spaced),
+    (_BROKEN, _join_broken),
+    (_LEET_RUN, _leet),
+    (_REPEAT_LATIN, _first),
+    (_REPEAT_KHMER, _first),
+)
+
+
+def normalize(text: str) -> str:
+    """The matching form of `text` (see the module docstring for the steps)."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    s = text.lower().translate(_TABLE)
+    for pattern, fn in _SUBS:
+        s = pattern.sub(fn, s)
+    return s
+
+
+def normalize_mapped(text: str) -> tuple[str, list[int]]:
+    """`normalize(text)` plus, for each character of it, the index in `text` it came from."""
+    s, offs = _nfc_mapped(text)
+    s, offs = _per_char_mapped(s, offs, str.lower)
+    s, offs = _per_char_mapped(s, offs, lambda c: c.translate(_TABLE))
+    for pattern, fn in _SUBS:
+        s, offs = _sub_mapped(pattern, fn, s, offs)
+    return s, offs
+
+
+def _nfc_mapped(text: str) -> tuple[str, list[int]]:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text, list(range(len(text)))
+    out: list[str] = []
+    offs: list[int] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or unicodedata.combining(text[i]) == 0:
+            piece = unicodedata.normalize("NFC", text[start:i])
+            out.append(piece)
+            offs.extend([start] * len(piece))
+            start = i
+    joined = "".join(out)
+    if joined != unicodedata.normalize("NFC", text):  # composition across groups (rare): approximate
+        joined = unicodedata.normalize("NFC", text)
+        offs = [min(i * len(text) // max(len(joined), 1), len(text) - 1) for i in range(len(joined))]
+    return joined, offs
+
+
+def _per_char_mapped(s: str, offs: list[int], fn: Callable[[str], str]) -> tuple[str, list[int]]:
+    out: list[str] = []
+    new: list[int] = []
+    for ch, o in zip(s, offs, strict=True):
+        r = fn(ch)
+        out.append(r)
+        new.extend([o] * len(r))
+    return "".join(out), new
+
+
+def _sub_mapped(
+    pattern: re.Pattern[str], fn: Callable[[re.Match[str]], str], s: str, offs: list[int]
+) -> tuple[str, list[int]]:
+    out: list[str] = []
+    new: list[int] = []
+    pos = 0
+    for m in pattern.finditer(s):
+        a, b = m.span()
+        out.append(s[pos:a])
+        new.extend(offs[pos:a])
+        r = fn(m)
+        out.append(r)
+        span = b - a
+        if len(r) == span:
+            new.extend(offs[a:b])
+        else:  # map the i-th replacement character proportionally into the matched span
+            new.extend(offs[a + min(i * span // max(len(r), 1), span - 1)] for i in range(len(r)))
+        pos = b
+    out.append(s[pos:])
+    new.extend(offs[pos:])
+    return "".join(out), new
+
+
+def original_span(text: str, offs: list[int], start: int, end: int) -> tuple[int, int]:
+    """The span of `text` that produced `norm[start:end]` (end extended over a collapsed run)."""
+    if not offs or start >= end:
+        return 0, 0
+    a = offs[start]
+    last = offs[end - 1]
+    b = offs[end] if end < len(offs) else len(text)
+    b = max(b, last + 1)
+    # do not swallow trailing spaces the next normalised character came after
+    while b > last + 1 and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def excerpt(text: str, start: int, end: int, context: int = 30) -> str:
+    """The matched words of the original text with a little context, cut at word edges, on one line."""
+    a = max(0, start - context)
+    b = min(len(text), end + context)
+    if a > 0:
+        sp = text.find(" ", a, start)
+        a = sp + 1 if sp != -1 else a
+    if b < len(text):
+        sp = text.rfind(" ", end, b)
+        b = sp if sp != -1 else b
+    snippet = " ".join(text[a:b].split())
+    return ("…" if a > 0 else "") + snippet + ("…" if b < len(text) else "")
+
+
+@lru_cache(maxsize=4096)
+def fold_pattern(source: str) -> str:
+    """Fold a regex or phrase written in plain words the way `normalize` folds text.
+
+    Authors write lower case. Drops apostrophes and collapses doubled Latin letters that are not part of an escape (`\\bb` keeps its
+    `\\b`), so "keep this between us" matches "keeep this betweeen us" after normalisation.
+    """
+    s = SPELLING_RE.sub(_khmer_fold, source.translate({ord(c): None for c in _APOSTROPHES}))
+    return re.sub(r"(?<!\\)([a-z])\1+", r"\1", s)
