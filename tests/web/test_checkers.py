@@ -315,13 +315,13 @@ def test_uploads_are_held_in_memory_never_on_disk(size: int, limit: int, kept: b
     from django.core.files.uploadedfile import InMemoryUploadedFile
     from django.test import RequestFactory
 
-    from hotline.web.public.uploads import BoundedMemoryUpload
+    from hotline.web.reports.uploads import BoundedMemoryUpload
 
     request = RequestFactory().post("/en/check/chat/", {"file": SimpleUploadedFile("a.txt", b"a" * size)})
     handler = BoundedMemoryUpload(request, limit)
     request.upload_handlers = [handler]
     upload = request.FILES.get("file")
-    assert handler.too_big is (not kept)
+    assert bool(handler.too_big) is (not kept)
     if kept:
         assert isinstance(upload, InMemoryUploadedFile)
         assert upload.size == size and upload.read() == b"a" * size

@@ -18,10 +18,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from hotline.detect.errors import InputError
+from hotline.web.reports.uploads import BoundedMemoryUpload
 
 from . import services
 from .forms import ChatForm, PhotoForm, PostForm
-from .uploads import BoundedMemoryUpload
 
 logger = logging.getLogger(__name__)
 

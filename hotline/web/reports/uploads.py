@@ -27,6 +27,9 @@ class BoundedMemoryUpload(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self._buffer, self._size = io.BytesIO(), 0
+        if self.content_length is not None and self.content_length > self.limit:
+            self.too_big.append(self.file_name or "file")
+            raise SkipFile
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self._size += len(raw_data)
