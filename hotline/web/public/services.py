@@ -2,22 +2,21 @@
 and hand a chat over to a report when (and only when) the visitor asks for that.
 
 Nothing here stores what the visitor sent: uploads arrive as bytes in memory and leave as an answer.
-The engine and the reports app are imported when first used, so that this app starts even while one of
-them is missing; a missing part answers with `ServiceUnavailable` (the views show a 503 page).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from hotline.detect.analysis import analyze
+from hotline.detect.chats import parse, parse_text
 from hotline.detect.errors import (
     ArchiveRejected,
     ImageRejected,
@@ -25,6 +24,10 @@ from hotline.detect.errors import (
     MalformedExport,
     UnsupportedFormat,
 )
+from hotline.detect.media import metadata
+from hotline.detect.post import check_post as find_in_post
+from hotline.web.reports import services as reports
+from hotline.web.reports.sniffing import EvidenceRejected
 
 #: Chat export formats as the engine names them → the report form's platform code.
 PLATFORM_BY_FORMAT: dict[str, str] = {
@@ -81,28 +84,14 @@ def input_error_message(exc: InputError) -> str:
     return _("We could not read this. Try another file, or paste the text instead.")
 
 
-class ServiceUnavailable(Exception):
-    """A part this page needs (the engine, the reports app) is not installed in this build."""
-
-
-def _load(module: str, name: str) -> Callable[..., Any]:
-    """The engine function `module.name`, or ServiceUnavailable while it is not there yet."""
-    try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError) as exc:
-        raise ServiceUnavailable(f"{module}.{name}") from exc
-
-
 # ---------------------------------------------------------------- counters
 
 
 def public_counters() -> dict[str, int]:
-    """Reports received, assessed and removed; zeros while the reports app cannot say."""
+    """Reports received, assessed and removed; zeros if the counters cannot be read (the home page must show)."""
     zeros = {"received": 0, "assessed": 0, "removed": 0}
     try:
-        counters = _load("hotline.web.reports.services", "public_counters")()
-    except ServiceUnavailable:
-        return zeros
+        counters = reports.public_counters()
     except Exception:  # the home page must never fail because a counter did
         return zeros
     return {key: int(counters.get(key, 0) or 0) for key in zeros}
@@ -143,8 +132,8 @@ class ChatAnswer:
 
 def _conversation(data: bytes | None, filename: str | None, text: str | None) -> Any:
     if data is not None:
-        return _load("hotline.detect.chats", "parse")(data, filename=filename)
-    return _load("hotline.detect.chats", "parse_text")(text or "")
+        return parse(data, filename=filename)
+    return parse_text(text or "")
 
 
 def check_chat(data: bytes | None = None, filename: str | None = None, text: str | None = None) -> ChatAnswer:
@@ -152,7 +141,7 @@ def check_chat(data: bytes | None = None, filename: str | None = None, text: str
     conversation = _conversation(data, filename, text)
     if not conversation.messages:
         raise PageInputError(_("No messages were found in this chat."))
-    analysis = _load("hotline.detect.analysis", "analyze")(conversation)
+    analysis = analyze(conversation)
     raw = data if data is not None else (text or "").encode("utf-8")
     return ChatAnswer(
         analysis=analysis,
@@ -206,11 +195,9 @@ def report_prefill(answer: ChatAnswer, raw: bytes, filename: str) -> dict[str, s
 
     Only called when the visitor presses "Report this": that is the one moment a chat is stored.
     """
-    stash = _load("hotline.web.reports.services", "stash_evidence")
-    rejected: type[Exception] = _load("hotline.web.reports.sniffing", "EvidenceRejected")  # type: ignore[assignment]
     try:
-        token = stash(raw, filename)
-    except rejected as exc:
+        token = reports.stash_evidence(raw, filename)
+    except EvidenceRejected as exc:
         raise PageInputError(str(getattr(exc, "message", exc))) from exc
     description = _("Checked with the chat checker: risk %(risk)s, %(count)d messages.") % {
         "risk": risk_label(answer.risk), "count": answer.message_count,
@@ -292,7 +279,7 @@ class PostAnswer:
 
 def check_post(text: str, lang: str) -> PostAnswer:
     """Find personal details in a draft post and cut the text into highlighted segments."""
-    result = _load("hotline.detect.post", "check_post")(text, lang)
+    result = find_in_post(text, lang)
     details = sorted(_personal_details(result), key=lambda d: (d[1], -d[2]))
     segments: list[Segment] = []
     found: list[Segment] = []
@@ -392,7 +379,7 @@ def _facts(meta: dict[str, Any]) -> tuple[PhotoFact, ...]:
 
 def check_photo(data: bytes, filename: str | None, lang: str) -> PhotoAnswer:
     """Read a photo's metadata and prepare the same photo without it; raises InputError if not an image."""
-    found = _load("hotline.detect.media.metadata", "check_photo")(data).to_dict()
+    found = metadata.check_photo(data).to_dict()
     clean = strip_photo(data)
     warnings = []
     for warning in found.get("warnings") or ():
@@ -410,7 +397,7 @@ def check_photo(data: bytes, filename: str | None, lang: str) -> PhotoAnswer:
 
 
 def strip_photo(data: bytes) -> bytes:
-    return bytes(_load("hotline.detect.media.metadata", "strip_metadata")(data))
+    return metadata.strip_metadata(data)
 
 
 def _short(value: Any) -> str:

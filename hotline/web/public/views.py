@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -39,11 +39,6 @@ def _upload_limit() -> int:
 
 def _too_large() -> str:
     return _("This file is too large. The limit is %(size)s.") % {"size": filesizeformat(_upload_limit())}
-
-
-def _unavailable(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    context["error"] = _("This checker is not available right now. Please try again later.")
-    return render(request, template, context, status=503)
 
 
 def _unreadable(exc: Exception, what: str) -> str:
@@ -107,8 +102,6 @@ def _check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespo
     except InputError as exc:
         context["error"] = services.input_error_message(exc)
         return render(request, CHAT_TEMPLATE, context, status=400)
-    except services.ServiceUnavailable:
-        return _unavailable(request, CHAT_TEMPLATE, context)
     except Exception as exc:
         context["error"] = _unreadable(exc, "chat")
         return render(request, CHAT_TEMPLATE, context, status=400)
@@ -130,8 +123,6 @@ def _report_chat(request: HttpRequest) -> HttpResponseBase:
     except InputError as exc:
         context["error"] = services.input_error_message(exc)
         return render(request, CHAT_TEMPLATE, context, status=400)
-    except (services.ServiceUnavailable, NoReverseMatch):
-        return _unavailable(request, CHAT_TEMPLATE, context)
     except Exception as exc:
         context["error"] = _unreadable(exc, "chat report")
         return render(request, CHAT_TEMPLATE, context, status=400)
@@ -167,8 +158,6 @@ def _check_post(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespo
     except InputError as exc:
         context["post_error"] = services.input_error_message(exc)
         return render(request, POST_TEMPLATE, context, status=400)
-    except services.ServiceUnavailable:
-        return _unavailable(request, POST_TEMPLATE, context)
     except Exception as exc:
         context["post_error"] = _unreadable(exc, "post")
         return render(request, POST_TEMPLATE, context, status=400)
@@ -198,8 +187,6 @@ def _photo(request: HttpRequest, handler: BoundedMemoryUpload, *, strip_only: bo
     except InputError as exc:
         context["photo_error"] = services.input_error_message(exc)
         return render(request, POST_TEMPLATE, context, status=400)
-    except services.ServiceUnavailable:
-        return _unavailable(request, POST_TEMPLATE, context)
     except Exception as exc:
         context["photo_error"] = _unreadable(exc, "photo")
         return render(request, POST_TEMPLATE, context, status=400)
