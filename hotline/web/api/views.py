@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from hotline.detect import analysis
+from hotline.detect.chats import parse
 from hotline.detect.errors import InputError
 from hotline.web.public.services import input_error_message
 from hotline.web.reports import ratelimit, services
@@ -156,12 +158,7 @@ def analyze(request: HttpRequest) -> HttpResponse:
         return error(400, {"file": _("The export is empty.")})
     fmt = request.GET.get("format") or None
     try:
-        from hotline.detect.analysis import analyze as run_analysis
-        from hotline.detect.chats import parse
-    except ImportError:
-        return error(503, {"engine": _("The analysis engine is not available on this server.")})
-    try:
-        result = run_analysis(parse(data, filename, format=fmt))
+        result = analysis.analyze(parse(data, filename, format=fmt))
     except InputError as exc:
         return error(400, {"file": input_error_message(exc)})
     return JsonResponse(result.to_dict(), json_dumps_params={"ensure_ascii": False})
