@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("report/", include("hotline.web.reports.urls")),
     path("protect/", include("hotline.web.hashlists.urls")),
+    path("", include("hotline.web.cases.urls")),  # staff/… and statistics/
     path("", include("hotline.web.public.urls")),
     prefix_default_language=True,
 )

@@ -15,11 +15,20 @@ from .services import create_report, set_status
 
 DEMO_USERNAME = "demo-analyst"
 
+#: A short, mild chat export so that the analysts' workspace has an analysis to show.
+DEMO_CHAT = (
+    b"01/03/2024, 20:01 - demo.account.1: hi, you look mature for your age\n"
+    b"01/03/2024, 20:02 - Student: thanks\n"
+    b"01/03/2024, 20:03 - demo.account.1: don't tell your parents about our chat ok\n"
+    b"01/03/2024, 20:05 - demo.account.1: let's talk on another app, only us\n"
+)
+
 DEMO_REPORTS: tuple[dict[str, object], ...] = (
     {"category": "grooming", "platform": "messenger", "victim_age_band": "13_15",
      "urls": ["https://www.example.com/profile/demo.account.1"],
      "description": "An adult keeps messaging my classmate, asks her to keep it secret and to move to another app.",
-     "offender_name": "demo.account.1", "offender_claimed_age": 16, "statuses": ["in_review"]},
+     "offender_name": "demo.account.1", "offender_claimed_age": 16, "statuses": ["in_review"],
+     "files": [(DEMO_CHAT, "WhatsApp Chat with demo.account.1.txt")]},
     {"category": "sextortion", "platform": "telegram", "victim_age_band": "16_17",
      "urls": ["https://t.example.org/demo_channel"],
      "description": "Someone threatens to share a photo unless money is sent.",
@@ -30,6 +39,10 @@ DEMO_REPORTS: tuple[dict[str, object], ...] = (
     {"category": "sexual_cyberbullying", "platform": "tiktok", "victim_age_band": "13_15",
      "urls": ["https://www.example.com/@demo.user/video/1"],
      "description": "Sexual comments posted under a student's video.", "statuses": []},
+    # The same account as the first report: the case-work app links the two (same link, same account).
+    {"category": "grooming", "platform": "messenger", "victim_age_band": "16_17",
+     "urls": ["http://m.example.com/profile/demo.account.1/"], "offender_name": "@demo.account.1",
+     "description": "The same account asked my friend for photos.", "statuses": []},
 )
 
 
@@ -41,6 +54,12 @@ def ensure_demo_data() -> tuple[str, str] | None:
     password = secrets.token_urlsafe(12)
     with transaction.atomic():
         users.objects.create_superuser(username=DEMO_USERNAME, email="", password=password)
+        try:
+            from hotline.web.cases.groups import ensure_groups
+        except ImportError:
+            pass
+        else:
+            ensure_groups()
         if not Report.objects.filter(source="demo").exists():
             for spec in DEMO_REPORTS:
                 fields = {k: v for k, v in spec.items() if k != "statuses"}

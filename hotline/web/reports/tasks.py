@@ -38,13 +38,32 @@ def _engine() -> tuple[Any, Any] | None:
     return parse, analyze
 
 
-def _hash_and_match(data: bytes) -> list[Any] | None:
-    """The hash-list matches for one image, or None while the hash-list app does not offer it."""
+def _hash_and_match(data: bytes) -> tuple[tuple[str, int] | None, list[Any]] | None:
+    """((PDQ, quality) or None when too plain, hash-list matches) for one image, hashed once; None while
+    the hash-list app does not offer matching."""
     try:
-        from hotline.web.hashlists.services import hash_and_match
+        from hotline.detect.media.hashes import hash_image
+        from hotline.web.hashlists.services import match_pdq
     except (ImportError, AttributeError):
         return None
-    return list(hash_and_match(data))
+    hashes = hash_image(data)
+    if hashes.pdq is None:
+        return None, []
+    return (hashes.pdq, hashes.quality), list(match_pdq(hashes.pdq))
+
+
+def _after_analysis(evidence: Evidence, image_hashes: list[tuple[str, int]], matches: list[Any]) -> None:
+    """Case work's hook: keep the image hashes and link the report to reports with the same image.
+    A failure is logged (ids only) and never undoes the analysis."""
+    try:
+        from hotline.web.cases.services import evidence_analysed
+    except ImportError:
+        return
+    try:
+        with transaction.atomic():
+            evidence_analysed(evidence, image_hashes, matches)
+    except Exception as exc:
+        log.warning("evidence %s: linking failed (%s)", evidence.pk, type(exc).__name__)
 
 
 def _zip_images(data: bytes) -> Iterator[bytes]:
@@ -75,6 +94,7 @@ def analyse(evidence: Evidence) -> None:
     result: dict[str, Any] = {}
     status, error, risk = Evidence.Analysis.DONE, "", ""
     matches: list[Any] = []
+    image_hashes: list[tuple[str, int]] = []
     try:
         data = read_evidence(evidence)
     except (OSError, encryption.InvalidToken) as exc:
@@ -107,7 +127,10 @@ def analyse(evidence: Evidence) -> None:
             continue
         if found is None:
             break
-        matches.extend(m.to_dict() if hasattr(m, "to_dict") else m for m in found)
+        pdq, found_matches = found
+        if pdq is not None:
+            image_hashes.append(pdq)
+        matches.extend(m.to_dict() if hasattr(m, "to_dict") else m for m in found_matches)
     if matches:
         result["hash_matches"] = matches
         risk = "critical"
@@ -123,6 +146,7 @@ def analyse(evidence: Evidence) -> None:
             "analysis_status", "analysis_error", "risk", "hash_matches", "analysis_encrypted",
         ])
         recompute_priority(evidence.report)
+        _after_analysis(evidence, image_hashes, matches)
 
 
 def evidence_name(evidence: Evidence) -> str:

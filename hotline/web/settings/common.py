@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "hotline.web.reports",
     "hotline.web.api",
     "hotline.web.hashlists",
+    "hotline.web.cases",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,71 @@
+"""Forms of the staff pages; labels in Khmer and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hotline.web.reports.models import Category, Platform, Risk, Status
+
+from .models import Forwarding
+from .services import ACTION_STATUSES, DEFAULT_HASH_LIST, analysts
+
+
+def _blank(label: Any, choices: Any) -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=_blank(_("Open (not closed)"), Status.choices))
+    category = forms.ChoiceField(label=_("Crime"), required=False, choices=_blank(_("All"), Category.choices))
+    platform = forms.ChoiceField(label=_("Platform"), required=False, choices=_blank(_("All"), Platform.choices))
+    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=_blank(_("All"), Risk.choices))
+    assigned = forms.ChoiceField(label=_("Assigned"), required=False, choices=[
+        ("", _("Everyone's")), ("mine", _("Mine")), ("unassigned", _("Not assigned"))])
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"),
+                               choices=[(s, label) for s, label in Status.choices if s in ACTION_STATUSES])
+    public_note = forms.CharField(
+        label=_("Note for the reporter (optional)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The reporter reads this on their status page. Write plainly; name no one."))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ForwardingForm(forms.Form):
+    recipient = forms.ChoiceField(label=_("Forwarded to"), choices=Forwarding.Recipient.choices)
+    recipient_name = forms.CharField(label=_("Name (unit, platform, organisation)"), required=False,
+                                     max_length=200)
+    reference = forms.CharField(label=_("Their reference"), required=False, max_length=200)
+    forwarded_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+
+
+class RemovalForm(forms.Form):
+    url = forms.URLField(label=_("Link of the removed content"), max_length=2000, assume_scheme="https")
+    removed_on = forms.DateField(label=_("Date removed"), widget=DateInput, initial=timezone.localdate)
+
+
+class AssignForm(forms.Form):
+    analyst = forms.ModelChoiceField(label=_("Analyst"), queryset=analysts(), required=False,
+                                     empty_label=_("Nobody (back to the queue)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["analyst"].queryset = analysts()  # type: ignore[attr-defined]
+
+
+class LinkForm(forms.Form):
+    tracking_code = forms.CharField(label=_("Tracking code of the other report"), max_length=12)
+
+
+class HashListForm(forms.Form):
+    list_name = forms.SlugField(label=_("Hash list"), max_length=64, initial=DEFAULT_HASH_LIST)

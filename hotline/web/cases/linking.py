@@ -1,0 +1,225 @@
+"""Duplicate reports: found by the same link, the same offender account, or the same (or a similar) image.
+
+    normalize_url(url) -> str              the form two spellings of one link share
+    refresh_keys(report)                   re-index a report's links and offender account
+    link_by_keys(report) -> list[ReportLink]          same_url / same_account links for a report
+    record_image_hashes(evidence, hashes) / link_by_images(evidence, matches)   same_image links
+    link_reports(a, b, reason, ...) / unlink(link, user)   by hand (and used by the above)
+    linked_reports(report) -> list[tuple[ReportLink, Report]]   both directions
+    refresh_linked_priority(reports)       linked high-risk reports raise each other's queue priority
+
+URL normalisation is written here rather than taken from a URL library because what matters is
+platform-specific (m./web./www. hosts of one site, tracking parameters that platforms add to shared
+links); the parsing itself is the standard library's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from hotline.detect.media.hashes import PdqHash
+from hotline.detect.media.index import NumpyPdqIndex
+from hotline.web.reports.models import RISK_RANK, Evidence, Report, Risk
+
+from .models import Case, EvidenceImageHash, LinkKey, LinkReason, ReportLink
+
+#: Host prefixes that serve the same page as the bare host.
+_HOST_PREFIXES = ("www.", "m.", "mobile.", "web.", "touch.", "mbasic.")
+#: Hosts that are another name of one site.
+_HOST_ALIASES = {"fb.com": "facebook.com", "fb.me": "facebook.com", "instagr.am": "instagram.com",
+                 "telegram.me": "t.me", "wa.me": "whatsapp.com", "twitter.com": "x.com"}
+#: Query parameters that track who shared a link, not what it points at.
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|igshid|igsh|si|ref|ref_src|mibextid|s|_rdr|__cft__.*|__tn__|"
+                       r"sharer_id|share_id|is_from_webapp|sender_device|rdid|_t|_r)$")
+_MIN_NAME = 3
+
+
+def normalize_url(url: str) -> str:
+    """A link as two reporters of the same page would most likely both reduce to: scheme and fragment
+    dropped, host lower-cased without www./m. and aliases, tracking parameters removed, the rest of
+    the query sorted, no trailing slash. Case in the path is kept (it matters on many sites)."""
+    text = url.strip()
+    if not text:
+        return ""
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return text.lower()
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host[len(prefix):]
+            break
+    host = _HOST_ALIASES.get(host, host)
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False)
+                   if not _TRACKING.match(k.lower()))
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    return urlunsplit(("", host, path, urlencode(query), "")).lstrip("/")
+
+
+def normalize_account(name: str) -> str:
+    """An account name as typed by different people: case, a leading @ and spaces do not count."""
+    return re.sub(r"\s+", "", name.strip().lstrip("@").casefold())
+
+
+def report_keys(report: Report) -> set[tuple[str, str]]:
+    """(key, source) pairs a report is found by."""
+    keys: set[tuple[str, str]] = set()
+    for url in report.urls.values_list("url", flat=True):
+        if norm := normalize_url(url):
+            keys.add(("url:" + norm, "url"))
+    if report.offender_profile_url and (norm := normalize_url(report.offender_profile_url)):
+        keys.add(("url:" + norm, "profile"))
+    name = normalize_account(report.offender_name)
+    if len(name) >= _MIN_NAME:
+        keys.add((f"name:{report.platform}:{name}", "name"))
+    return {(k[:400], s) for k, s in keys}
+
+
+def refresh_keys(report: Report) -> None:
+    keys = report_keys(report)
+    stored = set(LinkKey.objects.filter(report=report).values_list("key", "source"))
+    for key, source in stored - keys:
+        LinkKey.objects.filter(report=report, key=key, source=source).delete()
+    LinkKey.objects.bulk_create([LinkKey(report=report, key=k, source=s) for k, s in keys - stored],
+                                ignore_conflicts=True)
+
+
+def link_reports(a: Report, b: Report, reason: str, *, detail: str = "",
+                 user: AbstractBaseUser | None = None) -> ReportLink | None:
+    """Link two reports (idempotent). An earlier unlink by an analyst is respected for automatic links;
+    linking by hand brings it back. None when a and b are the same report."""
+    if a.pk == b.pk:
+        return None
+    low, high = (a, b) if a.pk < b.pk else (b, a)
+    link = ReportLink.objects.filter(report=low, other=high, reason=reason).first()
+    if link is not None:
+        if not link.active and user is not None:
+            link.active, link.created_by = True, user
+            link.save(update_fields=["active", "created_by"])
+        return link
+    try:
+        with transaction.atomic():
+            link = ReportLink.objects.create(report=low, other=high, reason=reason, detail=detail[:300],
+                                             created_by=user)
+    except IntegrityError:  # a concurrent worker linked them first
+        return ReportLink.objects.filter(report=low, other=high, reason=reason).first()
+    refresh_linked_priority([low, high])
+    return link
+
+
+def unlink(link: ReportLink) -> None:
+    """Mark a link wrong; it stays recorded (inactive) so that automatic linking leaves it alone."""
+    link.active = False
+    link.save(update_fields=["active"])
+    refresh_linked_priority([link.report, link.other])
+
+
+def link_by_keys(report: Report) -> list[ReportLink]:
+    """Index the report's links and account, then link it to every report sharing one."""
+    refresh_keys(report)
+    mine = dict(LinkKey.objects.filter(report=report).values_list("key", "source"))
+    if not mine:
+        return []
+    links = []
+    others = (LinkKey.objects.filter(key__in=list(mine)).exclude(report=report)
+              .select_related("report").order_by("report_id"))
+    for hit in others:
+        both_reported = hit.source == "url" and mine[hit.key] == "url"
+        reason = LinkReason.SAME_URL if both_reported else LinkReason.SAME_ACCOUNT
+        detail = hit.key.split(":", 1)[1] if hit.key.startswith("url:") else hit.key.rsplit(":", 1)[-1]
+        link = link_reports(report, hit.report, reason, detail=detail)
+        if link is not None:
+            links.append(link)
+    return links
+
+
+def record_image_hashes(evidence: Evidence, hashes: Iterable[tuple[str, int]]) -> list[str]:
+    """Keep the usable PDQ hashes of an evidence image; returns them (low-quality ones are dropped)."""
+    kept = sorted({pdq for pdq, quality in hashes if pdq and PdqHash.usable(quality)})
+    quality = {pdq: q for pdq, q in hashes if pdq}
+    EvidenceImageHash.objects.bulk_create(
+        [EvidenceImageHash(evidence=evidence, pdq=pdq, quality=quality[pdq]) for pdq in kept],
+        ignore_conflicts=True)
+    return kept
+
+
+def link_by_images(evidence: Evidence, pdqs: Sequence[str], hash_matches: Sequence[dict[str, object]] = (),
+                   *, threshold: int = PdqHash.MATCH_THRESHOLD) -> list[ReportLink]:
+    """Link the evidence's report to reports holding a similar image (PDQ within `threshold`), and to
+    reports whose assessed images were added to a hash list (the entry's reference is their tracking
+    code). Earlier evidence is scanned with a NumPy index built per call: fine for a hotline's tens of
+    thousands of images; at millions this would move into the hash-list app's persistent FAISS index."""
+    report = evidence.report
+    links: list[ReportLink] = []
+    if pdqs:
+        rows = list(EvidenceImageHash.objects.exclude(evidence__report=report)
+                    .values_list("id", "pdq", "evidence__report_id"))
+        if rows:
+            index = NumpyPdqIndex.build([r[1] for r in rows], [r[0] for r in rows])
+            report_of = {r[0]: r[2] for r in rows}
+            best: dict[int, int] = {}
+            for hits in index.query_many(list(pdqs), threshold):
+                for hit in hits:
+                    rid = report_of[hit.id]
+                    best[rid] = min(best.get(rid, hit.distance), hit.distance)
+            for other in Report.objects.filter(pk__in=best).order_by("pk"):
+                link = link_reports(report, other, LinkReason.SAME_IMAGE, detail=f"{best[other.pk]} bits")
+                if link is not None:
+                    links.append(link)
+    references = {str(m.get("reference", "")) for m in hash_matches if m.get("reference")}
+    for other in Report.objects.filter(tracking_code__in=references).exclude(pk=report.pk):
+        link = link_reports(report, other, LinkReason.SAME_IMAGE, detail="hash list")
+        if link is not None:
+            links.append(link)
+    return links
+
+
+def _active_links(report: Report) -> Q:
+    return Q(active=True) & (Q(report=report) | Q(other=report))
+
+
+def linked_reports(report: Report, *, include_inactive: bool = False) -> list[tuple[ReportLink, Report]]:
+    """Every link of the report with the report at its other end, whichever side it was stored on."""
+    q = (Q(report=report) | Q(other=report)) if include_inactive else _active_links(report)
+    out = []
+    for link in ReportLink.objects.filter(q).select_related("report", "other"):
+        out.append((link, link.other if link.report_id == report.pk else link.report))
+    return out
+
+
+def refresh_linked_priority(reports: Iterable[Report]) -> None:
+    """Set each report's linked priority, and that of every report linked to it: the highest risk
+    rank among its linked reports, when that is high or critical (a lower risk lends nothing)."""
+    todo = {r.pk for r in reports}
+    for link in ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True):
+        todo.update((link.report_id, link.other_id))
+    high = RISK_RANK[Risk.HIGH]
+    risk_of = dict(Report.objects.filter(pk__in=todo).values_list("pk", "risk"))
+    boost = dict.fromkeys(todo, 0)
+    for a, b in ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True
+                                          ).values_list("report_id", "other_id"):
+        for me, them in ((a, b), (b, a)):
+            if me in boost:
+                rank = RISK_RANK.get(risk_of.get(them) or _risk(them), 0)
+                if rank >= high:
+                    boost[me] = max(boost[me], rank)
+    for pk, value in boost.items():
+        case, _created = Case.objects.get_or_create(report_id=pk)
+        if case.linked_priority != value:
+            Case.objects.filter(pk=case.pk).update(linked_priority=value)
+
+
+def _risk(report_id: int) -> str:
+    return Report.objects.filter(pk=report_id).values_list("risk", flat=True).first() or ""

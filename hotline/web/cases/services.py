@@ -1,0 +1,403 @@
+"""Case work: everything the staff views do, so that they stay thin.
+
+    queue(filters, user) / queue_counts()        open reports, highest priority first, then oldest
+    take(report, user) / assign(report, analyst, by)
+    analyses(report, user)                        the engine's analysis of each evidence (audited)
+    whole_chat(evidence, user)                    every message of a chat export (audited)
+    evidence_image(evidence, user, revealed=)     an image, blurred and grey unless revealed (audited)
+    reveal(evidence, user)                        record that an analyst chose to see an image clearly
+    change_status / record_forwarding / record_removal / add_to_hash_list
+    evidence_analysed(evidence, image_hashes, hash_matches)   called by the analysis task
+
+Least exposure: the report page shows the findings' excerpts; the whole chat and the clear image
+are opened only on an analyst's request. Every decryption for a person writes an AuditEvent with who,
+when, which evidence and what action; never the content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from hotline.web.reports import encryption
+from hotline.web.reports.models import Evidence, Report, Status
+from hotline.web.reports.services import evidence_filename, read_evidence, set_status
+
+from . import linking
+from .models import SUPERVISE, WORK, AuditEvent, Case, Forwarding, Removal
+
+log = logging.getLogger(__name__)
+
+#: Reports still needing work; the queue shows these unless a status filter asks otherwise.
+OPEN_STATUSES: tuple[str, ...] = (Status.RECEIVED, Status.IN_REVIEW, Status.ASSESSED, Status.FORWARDED)
+#: Statuses an analyst may set from the report page.
+ACTION_STATUSES: tuple[str, ...] = (Status.IN_REVIEW, Status.ASSESSED, Status.FORWARDED, Status.REMOVED,
+                                    Status.CLOSED)
+#: Material counts as assessed (and may go to a hash list) once the report reached one of these.
+ASSESSED_STATUSES: frozenset[str] = frozenset({Status.ASSESSED, Status.FORWARDED, Status.REMOVED,
+                                               Status.CLOSED})
+#: The hash list assessed images go to unless the analyst picks another.
+DEFAULT_HASH_LIST = "hotline-assessed"
+#: A blurred preview is at most this many pixels on its longer side: enough to tell what kind of picture.
+PREVIEW_SIZE = 480
+
+
+class ActionRefused(Exception):
+    """An action that cannot be done to this report now; the message is shown to the analyst."""
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def can_work(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(WORK))
+
+
+def can_supervise(user: Any) -> bool:
+    return bool(can_work(user) and user.has_perm(SUPERVISE))
+
+
+def analysts() -> QuerySet[Any]:
+    """Active staff who may work cases (directly, through a group, or as superusers)."""
+    perm = Q(user_permissions__codename="work_cases") | Q(groups__permissions__codename="work_cases")
+    return (get_user_model().objects.filter(is_active=True, is_staff=True)
+            .filter(Q(is_superuser=True) | perm).distinct().order_by("username"))
+
+
+def audit(user: Any, action: str, *, report: Report | None = None, evidence: Evidence | None = None,
+          detail: str = "") -> AuditEvent:
+    """Record an action. `detail` must never carry evidence content (ids, statuses, list names only)."""
+    if report is None and evidence is not None:
+        report = evidence.report
+    return AuditEvent.objects.create(user=user, action=action, report=report, evidence=evidence,
+                                     detail=detail[:200])
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    category: str = ""
+    platform: str = ""
+    risk: str = ""
+    #: "mine", "unassigned" or "" (everyone's).
+    assigned: str = ""
+
+
+def queue(filters: QueueFilters, user: Any) -> QuerySet[Report]:
+    """Reports to work, highest effective priority first (a report's own priority or the one its
+    linked high-risk reports lend it), then oldest first."""
+    qs = Report.objects.select_related("case__analyst").annotate(
+        effective_priority=Greatest(F("priority"), Coalesce(F("case__linked_priority"), Value(0))),
+    )
+    qs = qs.filter(status=filters.status) if filters.status else qs.filter(status__in=OPEN_STATUSES)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.platform:
+        qs = qs.filter(platform=filters.platform)
+    if filters.risk:
+        qs = qs.filter(risk=filters.risk)
+    if filters.assigned == "mine":
+        qs = qs.filter(case__analyst=user)
+    elif filters.assigned == "unassigned":
+        qs = qs.filter(Q(case__isnull=True) | Q(case__analyst__isnull=True))
+    return qs.order_by("-effective_priority", "created_at", "id")
+
+
+def queue_counts(user: Any) -> dict[str, Any]:
+    """Counts above the queue: by status, open, unassigned open, mine, high risk open."""
+    by_status = dict.fromkeys(Status.values, 0)
+    for row in Report.objects.values_list("status", flat=True):
+        by_status[row] = by_status.get(row, 0) + 1
+    open_qs = Report.objects.filter(status__in=OPEN_STATUSES)
+    return {
+        "by_status": [(value, label, by_status[value]) for value, label in Status.choices],
+        "open": open_qs.count(),
+        "unassigned": open_qs.filter(Q(case__isnull=True) | Q(case__analyst__isnull=True)).count(),
+        "mine": open_qs.filter(case__analyst=user).count(),
+        "high_risk": open_qs.filter(risk__in=("high", "critical")).count(),
+    }
+
+
+def case_of(report: Report) -> Case:
+    case, _created = Case.objects.get_or_create(report=report)
+    return case
+
+
+def take(report: Report, user: Any) -> Case:
+    """An analyst takes an unassigned report; a supervisor may take any."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_of(report).pk)
+        if case.analyst_id not in (None, user.pk) and not can_supervise(user):
+            raise ActionRefused("assigned")
+        case.analyst, case.assigned_by, case.assigned_at = user, user, timezone.now()
+        case.save(update_fields=["analyst", "assigned_by", "assigned_at"])
+        audit(user, AuditEvent.Action.ASSIGN, report=report, detail=f"user {user.pk}")
+    return case
+
+
+def assign(report: Report, analyst: Any | None, by: Any) -> Case:
+    """A supervisor assigns a report to an analyst (None: back to the pool)."""
+    if not can_supervise(by):
+        raise ActionRefused("not_supervisor")
+    if analyst is not None and not can_work(analyst):
+        raise ActionRefused("not_analyst")
+    case = case_of(report)
+    case.analyst, case.assigned_by, case.assigned_at = analyst, by, timezone.now()
+    case.save(update_fields=["analyst", "assigned_by", "assigned_at"])
+    audit(by, AuditEvent.Action.ASSIGN, report=report, detail=f"user {analyst.pk}" if analyst else "pool")
+    return case
+
+
+# ---------------------------------------------------------------- reading evidence (audited)
+
+
+@dataclass(frozen=True)
+class StageView:
+    stage: str
+    first_index: int
+    #: The finding that cites the message where the stage began, if any (its excerpt is shown).
+    excerpt: str = ""
+    sender: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """What the report page shows of one piece of evidence."""
+
+    evidence: Evidence
+    analysis: dict[str, Any] | None
+    hash_matches: list[dict[str, Any]]
+    stages: list[StageView] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+
+    @property
+    def is_image(self) -> bool:
+        return self.evidence.kind == Evidence.Kind.SCREENSHOT
+
+    @property
+    def is_chat(self) -> bool:
+        return self.evidence.kind == Evidence.Kind.CHAT
+
+
+def _stored_result(evidence: Evidence) -> dict[str, Any]:
+    if not evidence.analysis_encrypted:
+        return {}
+    try:
+        value = json.loads(encryption.decrypt(evidence.analysis_encrypted))
+    except (encryption.InvalidToken, ValueError, TypeError):
+        log.warning("evidence %s: stored analysis unreadable", evidence.pk)
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _evidence_view(evidence: Evidence) -> EvidenceView:
+    result = _stored_result(evidence)
+    analysis = result.get("analysis") if isinstance(result.get("analysis"), dict) else None
+    stages: list[StageView] = []
+    signals: list[str] = []
+    if analysis:
+        by_index = {}
+        for finding in analysis.get("findings", []):
+            by_index.setdefault(finding.get("index"), finding)
+        for stage in analysis.get("stages", []):
+            first = by_index.get(stage.get("first_index"), {})
+            stages.append(StageView(str(stage.get("stage", "")), int(stage.get("first_index", 0)),
+                                    str(first.get("excerpt", "")), str(first.get("sender", ""))))
+        signals = [name for name, found in (analysis.get("signals") or {}).items() if found]
+    matches = [m for m in result.get("hash_matches", []) if isinstance(m, dict)]
+    return EvidenceView(evidence, analysis, matches, stages, signals)
+
+
+def analyses(report: Report, user: Any) -> list[EvidenceView]:
+    """The stored analysis of each evidence (findings quote messages: the opening is audited once per
+    evidence that has a readable analysis)."""
+    views = [_evidence_view(e) for e in report.evidence.all()]
+    for view in views:
+        if view.analysis is not None or view.hash_matches:
+            audit(user, AuditEvent.Action.VIEW_ANALYSIS, evidence=view.evidence)
+    return views
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    index: int
+    sender: str
+    time: dt.datetime | None
+    text: str
+    attachments: tuple[str, ...]
+    flagged: bool
+
+
+def whole_chat(evidence: Evidence, user: Any) -> list[ChatLine]:
+    """Every message of a chat export, for an analyst who asked for it. Raises ActionRefused when the
+    evidence is not a chat or cannot be read."""
+    if evidence.kind != Evidence.Kind.CHAT:
+        raise ActionRefused("not_chat")
+    from hotline.detect.chats import parse
+    from hotline.detect.errors import InputError
+
+    audit(user, AuditEvent.Action.SHOW_CHAT, evidence=evidence)
+    try:
+        conversation = parse(read_evidence(evidence), evidence_filename(evidence))
+    except (OSError, encryption.InvalidToken, InputError) as exc:
+        raise ActionRefused("unreadable") from exc
+    analysis = _evidence_view(evidence).analysis or {}
+    flagged = {f.get("index") for f in analysis.get("findings", [])}
+    return [ChatLine(m.index, m.sender, m.time, m.text, tuple(m.attachments), m.index in flagged)
+            for m in conversation.messages]
+
+
+def reveal(evidence: Evidence, user: Any) -> None:
+    """An analyst chose to see an image clearly: recorded before it is shown."""
+    if evidence.kind != Evidence.Kind.SCREENSHOT:
+        raise ActionRefused("not_image")
+    audit(user, AuditEvent.Action.REVEAL_IMAGE, evidence=evidence)
+
+
+def evidence_image(evidence: Evidence, user: Any, *, revealed: bool) -> tuple[bytes, str]:
+    """(bytes, content type) of a screenshot: unless revealed, a small greyscale, heavily blurred PNG
+    made on the server, so the clear picture never reaches the browser before the analyst asks."""
+    if evidence.kind != Evidence.Kind.SCREENSHOT:
+        raise ActionRefused("not_image")
+    audit(user, AuditEvent.Action.VIEW_IMAGE if revealed else AuditEvent.Action.VIEW_IMAGE_BLURRED,
+          evidence=evidence)
+    try:
+        data = read_evidence(evidence)
+    except (OSError, encryption.InvalidToken) as exc:
+        raise ActionRefused("unreadable") from exc
+    if revealed:
+        return data, evidence.content_type
+    return _blurred(data), "image/png"
+
+
+def _blurred(data: bytes) -> bytes:
+    from PIL import ImageFilter, ImageOps
+
+    from hotline.detect.errors import InputError
+    from hotline.detect.media.decoding import load_image, open_image
+
+    try:
+        img = load_image(open_image(data))
+    except InputError as exc:
+        raise ActionRefused("unreadable") from exc
+    img = ImageOps.exif_transpose(img).convert("L")
+    img.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
+    img = img.filter(ImageFilter.GaussianBlur(radius=max(6, max(img.size) // 24)))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- actions
+
+
+def change_status(report: Report, status: str, user: Any, public_note: str = "") -> None:
+    """Set the status the reporter sees (with an optional note for them)."""
+    if status not in ACTION_STATUSES:
+        raise ActionRefused("bad_status")
+    set_status(report, status, public_note.strip())
+    audit(user, AuditEvent.Action.STATUS, report=report, detail=status)
+
+
+def record_forwarding(report: Report, user: Any, *, recipient: str, recipient_name: str = "",
+                      reference: str = "", forwarded_on: dt.date | None = None) -> Forwarding:
+    """Record that the report went to the police, a platform, another hotline or an NGO; a report not
+    yet marked forwarded (or further) becomes forwarded, which the reporter sees."""
+    if recipient not in Forwarding.Recipient.values:
+        raise ActionRefused("bad_recipient")
+    with transaction.atomic():
+        forwarding = Forwarding.objects.create(
+            report=report, recipient=recipient, recipient_name=recipient_name.strip()[:200],
+            reference=reference.strip()[:200], forwarded_on=forwarded_on or timezone.localdate(),
+            created_by=user)
+        if report.status in (Status.RECEIVED, Status.IN_REVIEW, Status.ASSESSED):
+            set_status(report, Status.FORWARDED)
+        audit(user, AuditEvent.Action.FORWARD, report=report, detail=recipient)
+    return forwarding
+
+
+def record_removal(report: Report, user: Any, *, url: str, removed_on: dt.date | None = None) -> Removal:
+    """Record that content was taken down; the report becomes "content removed" (public counter)."""
+    with transaction.atomic():
+        removal = Removal(report=report, url=url.strip(), removed_on=removed_on or timezone.localdate(),
+                          created_by=user)
+        removal.full_clean(exclude=["report", "created_by"])
+        removal.save()
+        if report.status != Status.REMOVED:
+            set_status(report, Status.REMOVED)
+        audit(user, AuditEvent.Action.REMOVAL, report=report)
+    return removal
+
+
+@dataclass(frozen=True)
+class HashListResult:
+    added: int
+    #: Images too plain for PDQ (quality below the minimum): they would never match.
+    too_plain: int
+
+
+def add_to_hash_list(report: Report, user: Any, list_name: str = DEFAULT_HASH_LIST) -> HashListResult:
+    """Add the hashes of a report's assessed screenshots to a hash list, referenced by tracking code,
+    so that later copies match (and link back to this report)."""
+    from hotline.detect.errors import InputError
+    from hotline.web.hashlists.services import add_evidence_image
+
+    if report.status not in ASSESSED_STATUSES:
+        raise ActionRefused("not_assessed")
+    images = list(report.evidence.filter(kind=Evidence.Kind.SCREENSHOT))
+    if not images:
+        raise ActionRefused("no_images")
+    added = plain = 0
+    for evidence in images:
+        audit(user, AuditEvent.Action.HASH_TO_LIST, evidence=evidence, detail=list_name)
+        try:
+            data = read_evidence(evidence)
+            add_evidence_image(list_name, data, label=report.category, reference=report.tracking_code)
+        except InputError:
+            plain += 1
+            continue
+        except (OSError, encryption.InvalidToken):
+            log.warning("evidence %s: stored file unreadable", evidence.pk)
+            continue
+        added += 1
+    return HashListResult(added, plain)
+
+
+def link_by_hand(report: Report, other_code: str, user: Any) -> None:
+    other = Report.objects.filter(tracking_code=other_code.strip().upper()).first()
+    if other is None or other.pk == report.pk:
+        raise ActionRefused("unknown_report")
+    linking.link_reports(report, other, linking.LinkReason.MANUAL, user=user)
+    audit(user, AuditEvent.Action.LINK, report=report, detail=f"report {other.pk}")
+
+
+def unlink_by_hand(link: linking.ReportLink, user: Any) -> None:
+    linking.unlink(link)
+    audit(user, AuditEvent.Action.UNLINK, report=link.report, detail=f"report {link.other_id}")
+
+
+# ---------------------------------------------------------------- hook for the analysis task
+
+
+def evidence_analysed(evidence: Evidence, image_hashes: Sequence[tuple[str, int]] = (),
+                      hash_matches: Sequence[dict[str, Any]] = ()) -> None:
+    """After the analysis of `evidence`: keep its image hashes, link its report to reports with the
+    same or a similar image (or whose assessed image is on a hash list), and let a report that became
+    high risk raise the priority of the reports linked to it."""
+    pdqs = linking.record_image_hashes(evidence, image_hashes)
+    linking.link_by_images(evidence, pdqs, hash_matches)
+    linking.refresh_linked_priority([evidence.report])

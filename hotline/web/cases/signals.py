@@ -1,0 +1,47 @@
+"""Link a report to its duplicates as soon as it (or one of its links) is saved, inside the same
+transaction: the reports app needs no call into case work. A failure here is logged (ids only) and
+never stops a report from being received."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from hotline.web.reports.models import Report, ReportURL
+
+from .linking import link_by_keys
+
+log = logging.getLogger(__name__)
+
+#: Report fields that linking reads; a save that touches none of them (a status change) is skipped.
+_LINK_FIELDS = frozenset({"offender_name", "offender_profile_url", "platform"})
+
+
+def _link(report: Report) -> None:
+    try:
+        with transaction.atomic():
+            link_by_keys(report)
+    except Exception as exc:  # linking is a help for analysts: never lose the report over it
+        log.warning("report %s: duplicate linking failed (%s)", report.pk, type(exc).__name__)
+
+
+@receiver(post_save, sender=Report, dispatch_uid="cases.link_report")
+def report_saved(sender: type[Report], instance: Report, created: bool, update_fields: Any = None,
+                 raw: bool = False, **kwargs: Any) -> None:
+    if raw or (update_fields is not None and not _LINK_FIELDS & set(update_fields)):
+        return
+    _link(instance)
+
+
+@receiver(post_save, sender=ReportURL, dispatch_uid="cases.link_report_url")
+@receiver(post_delete, sender=ReportURL, dispatch_uid="cases.unindex_report_url")
+def report_url_changed(sender: type[ReportURL], instance: ReportURL, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    report = Report.objects.filter(pk=instance.report_id).first()
+    if report is not None:
+        _link(report)
