@@ -27,7 +27,7 @@ from .models import StaffSecondFactor
 
 SESSION_KEY = "second_factor_passed"
 ISSUER = "Hotline"
-PROTECTED_PREFIXES = ("/admin/",)
+PROTECTED_PREFIXES = ("/admin/", "/km/staff/", "/en/staff/")
 EXEMPT_PREFIXES = ("/admin/login/", "/admin/logout/", "/admin/jsi18n/")
 
 

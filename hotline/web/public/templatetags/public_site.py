@@ -65,6 +65,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("Check a chat", "public:check_chat", ""),
     ("Check a post or photo", "public:check_post", ""),
     ("Protect a photo", "hashlists:protect", ""),
+    ("Statistics", "cases:public_stats", ""),
     ("Report", "reports:new", ""),
 )
 
@@ -74,7 +75,7 @@ def _nav_label(label: str) -> str:
         "Home": pgettext("navigation", "Home"), "Grooming": _("Grooming"), "Sexting": _("Sexting"), "Sextortion": _("Sextortion"),
         "Five rules": _("Five rules"), "Privacy settings": _("Privacy settings"),
         "Check a chat": _("Check a chat"), "Check a post or photo": _("Check a post or photo"),
-        "Protect a photo": _("Protect a photo"), "Report": _("Report"),
+        "Protect a photo": _("Protect a photo"), "Statistics": _("Statistics"), "Report": _("Report"),
     }
     return labels[label]
 
