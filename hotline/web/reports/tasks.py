@@ -17,6 +17,13 @@ from typing import Any
 from django.db import transaction
 from django_tasks import task
 
+from hotline.detect.analysis import analyze
+from hotline.detect.chats import parse
+from hotline.detect.errors import InputError
+from hotline.detect.media.hashes import hash_image
+from hotline.web.hashlists.services import match_pdq
+
+from . import encryption
 from .models import RISK_RANK, Evidence
 from .services import read_evidence, recompute_priority
 
@@ -29,23 +36,8 @@ MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic")
 
 
-def _engine() -> tuple[Any, Any] | None:
-    try:
-        from hotline.detect.analysis import analyze
-        from hotline.detect.chats import parse
-    except ImportError:
-        return None
-    return parse, analyze
-
-
-def _hash_and_match(data: bytes) -> tuple[tuple[str, int] | None, list[Any]] | None:
-    """((PDQ, quality) or None when too plain, hash-list matches) for one image, hashed once; None while
-    the hash-list app does not offer matching."""
-    try:
-        from hotline.detect.media.hashes import hash_image
-        from hotline.web.hashlists.services import match_pdq
-    except (ImportError, AttributeError):
-        return None
+def _hash_and_match(data: bytes) -> tuple[tuple[str, int] | None, list[Any]]:
+    """((PDQ, quality) or None when too plain to match, hash-list matches) for one image, hashed once."""
     hashes = hash_image(data)
     if hashes.pdq is None:
         return None, []
@@ -55,10 +47,8 @@ def _hash_and_match(data: bytes) -> tuple[tuple[str, int] | None, list[Any]] | N
 def _after_analysis(evidence: Evidence, image_hashes: list[tuple[str, int]], matches: list[Any]) -> None:
     """Case work's hook: keep the image hashes and link the report to reports with the same image.
     A failure is logged (ids only) and never undoes the analysis."""
-    try:
-        from hotline.web.cases.services import evidence_analysed
-    except ImportError:
-        return
+    from hotline.web.cases.services import evidence_analysed  # imported here: cases builds on reports
+
     try:
         with transaction.atomic():
             evidence_analysed(evidence, image_hashes, matches)
@@ -87,9 +77,6 @@ def _zip_images(data: bytes) -> Iterator[bytes]:
 
 def analyse(evidence: Evidence) -> None:
     """Analyse one piece of evidence and store the result (encrypted) on it."""
-    from hotline.detect.errors import InputError
-
-    from . import encryption
 
     result: dict[str, Any] = {}
     status, error, risk = Evidence.Analysis.DONE, "", ""
@@ -101,21 +88,16 @@ def analyse(evidence: Evidence) -> None:
         log.warning("evidence %s: stored file unreadable (%s)", evidence.pk, type(exc).__name__)
         data, status, error = b"", Evidence.Analysis.FAILED, "file_unreadable"
     if data and evidence.kind == Evidence.Kind.CHAT:
-        engine = _engine()
-        if engine is None:
-            status, error = Evidence.Analysis.FAILED, "engine_unavailable"
-        else:
-            parse, analyze = engine
-            try:
-                analysis = analyze(parse(data, evidence_name(evidence)))
-                result["analysis"] = analysis.to_dict()
-                risk = str(analysis.risk)
-            except InputError as exc:
-                status, error = Evidence.Analysis.FAILED, "unreadable_export"
-                result["error"] = str(exc)
-            except Exception as exc:  # the engine must never lose a report: record and carry on
-                log.warning("evidence %s: analysis failed (%s)", evidence.pk, type(exc).__name__)
-                status, error = Evidence.Analysis.FAILED, "analysis_error"
+        try:
+            analysis = analyze(parse(data, evidence_name(evidence)))
+            result["analysis"] = analysis.to_dict()
+            risk = str(analysis.risk)
+        except InputError as exc:
+            status, error = Evidence.Analysis.FAILED, "unreadable_export"
+            result["error"] = str(exc)
+        except Exception as exc:  # the engine must never lose a report: record and carry on
+            log.warning("evidence %s: analysis failed (%s)", evidence.pk, type(exc).__name__)
+            status, error = Evidence.Analysis.FAILED, "analysis_error"
         images: Iterable[bytes] = _zip_images(data) if evidence.content_type == "application/zip" else ()
     else:
         images = [data] if data else []
@@ -125,8 +107,6 @@ def analyse(evidence: Evidence) -> None:
         except Exception as exc:  # a bad image inside an export must not stop the rest
             log.warning("evidence %s: hashing failed (%s)", evidence.pk, type(exc).__name__)
             continue
-        if found is None:
-            break
         pdq, found_matches = found
         if pdq is not None:
             image_hashes.append(pdq)
