@@ -38,6 +38,7 @@ messages:
 
 lint:
 	ruff check hotline tests bench
+	mypy --strict hotline/detect
 
 eval:
 	hotline eval

@@ -56,7 +56,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def screenshot(page: Any):  # noqa: ANN201
+def screenshot(page: Any):
     """`screenshot("name")` saves a full-page PNG of the current page under test-artifacts/screenshots."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 

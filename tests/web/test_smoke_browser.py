@@ -7,6 +7,6 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_admin_login_page_renders(live_server, page) -> None:  # noqa: ANN001
+def test_admin_login_page_renders(live_server, page) -> None:
     page.goto(f"{live_server.url}/admin/login/")
     assert page.locator("input[name=username]").count() == 1

@@ -160,7 +160,7 @@ def test_streams_with_bounded_lookahead() -> None:
                                          for i in range(30_000)]).decode()
     consumed = 0
 
-    def lines():  # noqa: ANN202
+    def lines():
         nonlocal consumed
         for line in io.StringIO(data):
             consumed += 1
