@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
 from hotline.detect.risk import RiskTracker
 from hotline.detect.signals import MessageScanner, default_scanner
+from hotline.detect.signals.personal_info import PersonalInfoDetector
 from hotline.detect.signals.rules import load_refusal
 from hotline.detect.text.language import conversation_languages, detect_language
 from hotline.detect.text.normalize import normalize
@@ -30,20 +31,6 @@ __all__ = ["NEARBY", "analyze", "analyze_items"]
 NEARBY = 3
 #: Weight of a finding whose benign context was found nearby.
 BENIGN_WEIGHT = 0.1
-
-
-class _PersonalInfo(Protocol):
-    def details(self, message: Message) -> list[PersonalDetail]: ...
-
-
-def _personal_info_detector() -> _PersonalInfo | None:
-    """A fresh personal-details detector (it remembers the previous message, so one per conversation),
-    or None when its module is not installed (it is written separately)."""
-    try:
-        from hotline.detect.signals.personal_info import PersonalInfoDetector
-    except ImportError:
-        return None
-    return PersonalInfoDetector()
 
 
 def analyze(conversation: Conversation, *, scanner: MessageScanner | None = None) -> Analysis:
@@ -60,7 +47,8 @@ def analyze_items(
     `personal_info=False` skips the personal-details pass; `prefilter=False` tries every rule on every
     message (the naive baseline the benchmark compares against; same results, slower)."""
     scanner = scanner or default_scanner()
-    pii = _personal_info_detector() if personal_info else None
+    pii = PersonalInfoDetector() if personal_info else None
+    previous: str | None = None  # the previous message's text: an answer ("15") is read against the question
     tracker = RiskTracker()
     refusal = load_refusal()
     languages: Counter[str] = Counter()
@@ -98,12 +86,13 @@ def analyze_items(
         if tracker.asked_for_images and refusal is not None and refusal.search(norm) is not None:
             tracker.refusal(message.sender, message.index)
         if pii is not None:
-            for d in pii.details(message):
+            for d in pii.details(message, previous=previous):
                 if d.index is None or d.sender is None:
                     d = replace(d, index=message.index, sender=message.sender)
                 details.append(d)
                 tracker.personal_detail(message.sender, message.index, d)
         recent.append(norm)
+        previous = message.text
     for f, _, _ in held:  # the chat ended without benign context
         findings.append(f)
         tracker.add([f])
