@@ -345,6 +345,7 @@ BAD_FILES: list[tuple[str, str, Any]] = [
     ("binary junk named .txt", "chat.txt", bytes(range(256)) * 40),
     ("pdf named .txt", "chat.txt", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
     ("truncated zip", "WhatsApp Chat.zip", "truncated-zip"),
+    ("zip needing a newer zip version", "WhatsApp Chat.zip", "future-zip"),
     ("zip of no chat", "export.zip", "zip-no-chat"),
     ("empty file", "chat.txt", b""),
     ("0-byte image", "shot.png", b""),
@@ -361,6 +362,11 @@ def _materialise(content: Any) -> bytes:
         return zip_of([(GOOD_NAME, ANDROID_EXPORT * 20)])[:90]
     if content == "zip-no-chat":
         return zip_of([("photo.jpg", jpeg())])
+    if content == "future-zip":  # zipfile raises NotImplementedError for "version needed to extract" 6.4
+        data = bytearray(zip_of([(GOOD_NAME, ANDROID_EXPORT)]))
+        central = data.rindex(b"PK\x01\x02")
+        data[central + 6:central + 8] = (64).to_bytes(2, "little")
+        return bytes(data)
     if content == "truncated-png":
         return png()[:60]
     if content == "pixel-bomb":

@@ -104,7 +104,7 @@ def read_chat_members(data: bytes, limits: ZipLimits | None = None) -> list[Chat
     limits = limits or ZipLimits()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError) as exc:
         raise MalformedExport(f"the zip is damaged or truncated: {exc}", where="zip") from exc
     with zf:
         try:

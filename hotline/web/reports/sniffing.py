@@ -76,7 +76,7 @@ def _zip(data: bytes) -> Sniffed:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise EvidenceRejected(_("This zip file is damaged.")) from exc
     if len(names) > MAX_ZIP_MEMBERS:
         raise EvidenceRejected(_("This zip file holds too many files to be a chat export."))

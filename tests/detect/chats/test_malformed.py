@@ -118,6 +118,15 @@ def test_zip_bomb_by_ratio() -> None:
     assert e.value.where == "_chat.txt"
 
 
+def test_zip_needing_a_newer_zip_version() -> None:
+    """zipfile raises NotImplementedError (not BadZipFile) for a version it cannot extract."""
+    data = bytearray(_zip({"_chat.txt": WA}))
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 6:central + 8] = (64).to_bytes(2, "little")  # "version needed to extract": 6.4
+    with pytest.raises(MalformedExport):
+        chats.parse(bytes(data))
+
+
 def test_zip_too_many_members() -> None:
     data = _zip({"_chat.txt": WA} | {f"IMG-{i}.jpg": b"x" for i in range(30)})
     assert chats.parse(data).format == "whatsapp"
