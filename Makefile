@@ -20,7 +20,7 @@ install: system-run
 	$(MAKE) -s messages
 
 install-test: system-test
-	$(PIP) install -q -e '.[test,bench,postgres]'
+	$(PIP) install -q -e '.[test,postgres]'
 	$(MAKE) -s messages
 
 # Debian packages, installed only when missing (apt-get needs root, as on the project's machines).
@@ -40,10 +40,11 @@ lint:
 	ruff check hotline tests bench
 	mypy --strict hotline/detect
 
-eval:
+eval: install
 	hotline eval
 
-bench:
+bench: install
+	$(PIP) install -q -e '.[bench]'
 	$(PYTHON) bench/bench_analyze.py
 	$(PYTHON) bench/bench_personal_info.py
 	$(PYTHON) bench/bench_media.py
