@@ -433,11 +433,15 @@ def evaluate(
                     report.misses.append(Miss(cid, "offender", "labelled sender",
                                               "other or none" if named else "none"))
         else:
-            if _rank(risk) >= _rank(BENIGN_CEILING):
+            # Two separate checks: a chat rated high/critical above a max_risk of medium is both (the
+            # report once counted it only as the former and said "above their max_risk: 0").
+            high = _rank(risk) >= _rank(BENIGN_CEILING)
+            above = _rank(risk) > _rank(e["max_risk"])
+            if high:
                 report.benign_high.append((cid, risk))
-                report.misses.append(Miss(cid, "risk", f"<= {e['max_risk']}", risk))
-            elif _rank(risk) > _rank(e["max_risk"]):
+            if above:
                 report.benign_above_max.append((cid, risk))
+            if high or above:
                 report.misses.append(Miss(cid, "risk", f"<= {e['max_risk']}", risk))
         if set(analysis.languages) == set(e["languages"]):
             report.languages_matched += 1

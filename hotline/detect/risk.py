@@ -32,7 +32,12 @@ BUILDING_STAGES: frozenset[str] = frozenset({"trust", "personal_questions", "iso
 GOAL_STAGES: frozenset[str] = frozenset({"desensitising", "image_request", "meeting"})
 #: Rules whose firing shows that the other person is (treated as) a child: asking age, school, whether
 #: the parents are home, "mature for your age".
-MINOR_RULES: tuple[str, ...] = (".age_question", ".alone_question", ".mature", ".age_no_matter")
+_QUESTION_RULES: tuple[str, ...] = (".age_question", ".alone_question", ".mature", ".age_no_matter")
+#: And rules that only show a child is involved (school talk, hiding from the parents): they set
+#: the chat's `minor` flag but are no grooming stage of their own, so a sibling's "don't tell mom I gave
+#: you money" does not add a stage to the gift.
+CONTEXT_RULES: tuple[str, ...] = (".school_talk", ".parents_watch")
+MINOR_RULES: tuple[str, ...] = _QUESTION_RULES + CONTEXT_RULES
 ADULT_AGE = 18
 _RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 
@@ -51,11 +56,14 @@ class SenderEvidence:
     rule_weight: dict[str, float] = field(default_factory=dict)  # rule id → weight (counted once)
     sexting_index: int | None = None
     sexting_count: int = 0
+    _sexting_last: int = -1
     #: The other person refused or was afraid after this sender asked for sexual images.
     pressed: bool = False
     personal_details: int = 0
 
     def add(self, finding: Finding) -> None:
+        if finding.rule.endswith(CONTEXT_RULES):
+            return
         if finding.stage:
             self.stages.setdefault(finding.stage, finding.index)
             self.stage_weight[finding.stage] = max(self.stage_weight.get(finding.stage, 0.0), finding.weight)
@@ -65,7 +73,10 @@ class SenderEvidence:
             part = finding.rule.rsplit(".", 1)[-1]
             self.parts.setdefault(_sextortion_part(part), finding.index)
         if finding.signal == "sexting" and finding.weight >= SEXTING_WEIGHT:
-            self.sexting_count += 1
+            # Counted per message: two rules firing on one "send a nude pic" are one request, not two.
+            if finding.index != self._sexting_last:
+                self.sexting_count += 1
+                self._sexting_last = finding.index
             if self.sexting_index is None:
                 self.sexting_index = finding.index
 
@@ -98,7 +109,7 @@ class SenderEvidence:
         stages = set(self.grooming_stages)
         building = stages & BUILDING_STAGES
         goal = bool(stages & GOAL_STAGES) or self.sexting
-        if not (minor or "isolation" in self.strong_stages):
+        if not minor:  # adults flirting, planning dinner and a surprise are not grooming
             return False
         return len(building) >= 3 or (len(building) >= 2 and goal)
 
@@ -112,7 +123,8 @@ class SenderEvidence:
             return "critical"
         if self.sexting and minor and (secret or "meeting" in stages):
             return "critical"
-        if grooming or (self.sexting and (minor or secret or self.pressed or self.sexting_count >= 2)):
+        # Sexting between adults (no sign of a child) stays medium unless pressed on a refusal or repeated.
+        if grooming or (self.sexting and (minor or self.pressed or self.sexting_count >= 2)):
             return "high"
         if "threat" in self.parts and "claim" in self.parts:
             return "high"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -342,3 +343,31 @@ def test_engine_bug_is_recorded_per_file_without_its_message() -> None:
     lines = {cid for cid, e in LABELS.items() if e["format"] == "line"}
     assert {cid for cid, _ in report.errors} == lines
     assert all(err == "ValueError in the engine" for _, err in report.errors)
+
+
+@pytest.mark.parametrize(("benign_risk", "high", "above"), [
+    ("low", False, False),
+    ("medium", False, False),      # at max_risk: fine
+    ("high", True, True),          # high is both: rated high and above a max_risk of medium
+    ("critical", True, True),
+])
+def test_benign_over_the_ceiling_is_also_above_its_max_risk(benign_risk: str, high: bool, above: bool) -> None:
+    """A benign chat rated high/critical (max_risk medium) is counted in both lists (once it was only in
+    the first, and the report said "benign above their max_risk: 0"), with a single miss per chat."""
+    oracle = Oracle(LABELS)
+
+    def rate(conv: Conversation) -> Analysis:
+        a = oracle.analyze(conv)
+        if not oracle.current["harmful"]:
+            a = dataclasses.replace(a, risk=benign_risk)
+        return a
+
+    report = evaluate(EVAL, split="dev", analyzer=rate, loader=oracle.load)
+    benign = {cid for cid, e in LABELS.items() if e["split"] == "dev" and not e["harmful"]}
+    assert all(LABELS[cid]["max_risk"] == "medium" for cid in benign)
+    assert {c for c, _ in report.benign_high} == (benign if high else set())
+    assert {c for c, _ in report.benign_above_max} == (benign if above else set())
+    risk_misses = [m for m in report.misses if m.signal == "risk"]
+    assert len(risk_misses) == (len(benign) if above else 0)
+    assert all(m.got == benign_risk and m.expected == "<= medium" for m in risk_misses)
+    assert report.passed is not high

@@ -149,3 +149,68 @@ def test_sextortion_needs_threat_or_claim_with_demand() -> None:
     t.add([Finding(2, "A", "sextortion", "en.sextortion.threat", "I'll post them", 0.85, "exploitation")])
     r = t.result()
     assert r.signals["sextortion"] and r.risk == "critical" and r.first_alert_index == 2
+
+
+# --- a child must be involved: adults' secrecy, meetings and video calls do not escalate ----------------
+
+ADULT_LOOKALIKES = {
+    "en_partner_visit": [("Rith", "miss you. video call tonight, camera on, just the two of us?"), ("Nary", "after work"),
+                         ("Rith", "send me a pic of you now, I miss your smile"), ("Nary", "<media>"),
+                         ("Rith", "you are so pretty"), ("Rith", "I took the night bus, dinner in Kampot on Sunday?"),
+                         ("Nary", "I'll pick you up at the bus stop"),
+                         ("Rith", "don't tell your brother I'm visiting, I want to surprise him")],
+    "km_partner_visit": [("រិទ្ធ", "នឹកអូន យប់នេះខលវីដេអូ តែយើងពីរនាក់"), ("ណារី", "ចេញពីការងារសិន"),
+                         ("រិទ្ធ", "ផ្ញើរូបអូនមកមើលផង"), ("រិទ្ធ", "អូនស្អាតណាស់"),
+                         ("រិទ្ធ", "ថ្ងៃអាទិត្យបងទៅកំពត ញ៉ាំបាយល្ងាចជាមួយគ្នា"), ("ណារី", "អូនទៅទទួលបង"),
+                         ("រិទ្ធ", "កុំប្រាប់បងប្រុសអូនថាបងមក")],
+    "kml_partner_visit": [("Rith", "nirk oun, yb nis call video tae yerng 2 nak"), ("Nary", "chenh pi kargnea sin"),
+                          ("Rith", "pnhae rup oun mk bong merl"), ("Rith", "oun s'at nas"),
+                          ("Rith", "thngai atit bong tov kampot, nham bay jamuy knea"), ("Nary", "oun tov totuol bong"),
+                          ("Rith", "kom prab bong bros oun tha bong mok")],
+    "km_sibling_money_dont_tell_mom": [("ស្រី", "បងផ្ញើលុយ១០ដុល្លារទិញប៊ិច"), ("បង", "ផ្ញើហើយ កុំប្រាប់ម៉ាក់ណា ហាហា"),
+                                       ("ស្រី", "អរគុណបង")],
+    "kml_sibling_money_dont_tell_mom": [("Srey", "bong pnhae luy 10$ tinh bic"), ("Bong", "pnhae hz, kom prab mak na haha"),
+                                        ("Srey", "orkun bong")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADULT_LOOKALIKES))
+def test_adults_secrecy_and_meeting_are_not_grooming(name: str) -> None:
+    a = analyze(conversation(ADULT_LOOKALIKES[name]))
+    assert RANK[a.risk] <= RANK["medium"], (a.risk, a.explanation)
+    assert not a.signals["grooming"] and a.first_alert_index is None
+
+
+CHILD_BY_CONTEXT = {
+    # No age is given: school talk or hiding from the parents shows a child is involved.
+    "en_school": [("Ken", "how was school today?"), ("Mia", "ok"), ("Ken", "you're so special to me"),
+                  ("Ken", "I sent you $30 for credit"), ("Ken", "delete our chats ok?"),
+                  ("Ken", "I'll wait near your school gate, we go to my room")],
+    "en_parents_away": [("Ken", "you're so special to me"), ("Ken", "I sent you $30 for credit"),
+                        ("Ken", "what time are your parents out of the house?"), ("Mia", "after 7"),
+                        ("Ken", "delete our chats ok?"), ("Ken", "come to my room tonight")],
+    "km_school": [("បង", "អូនរៀនចប់ម៉ោងប៉ុន្មាន?"), ("អូន", "ម៉ោង៥"), ("បង", "បងនឹកអូនណាស់ អូនស្អាតជាងគេ"),
+                  ("បង", "ចាំបងទិញទូរស័ព្ទថ្មីឱ្យ"), ("បង", "លុបសារចោលទាំងអស់ផង"), ("បង", "ស្អែកបងទៅទទួលអូននៅមុខសាលា")],
+    "kml_parents_fear": [("Bong", "bong dak luy kat oy oun 10$"), ("Bong", "lub sa chol pong"),
+                         ("Bong", "bong klach pa oun kheunh"), ("Bong", "saek bong tov yok oun nov muk sala")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHILD_BY_CONTEXT))
+def test_school_or_parents_show_a_child(name: str) -> None:
+    a = analyze(conversation(CHILD_BY_CONTEXT[name]))
+    assert a.signals["grooming"], a.explanation
+    assert RANK[a.risk] >= RANK["high"], (a.risk, a.explanation)
+
+
+def test_sexting_between_adults_stays_medium_until_a_child_shows() -> None:
+    adults = [("A", "keep this between us ok?"), ("A", "send me a nude pic tonight"), ("B", "haha maybe")]
+    assert analyze(conversation(adults)).risk == "medium"
+    child = [("A", "how was school today?"), *adults]
+    assert RANK[analyze(conversation(child)).risk] >= RANK["high"]
+
+
+def test_context_rules_add_no_grooming_stage() -> None:
+    tracker = RiskTracker()
+    tracker.add([Finding(0, "A", "grooming", "km.grooming.parents_watch", "", 0.4, stage="personal_questions")])
+    assert tracker.minor and not tracker.senders["A"].stages and tracker.level == "none"

@@ -143,3 +143,33 @@ BENIGN_CHATS: list[list[tuple[str, str]]] = [
 def test_benign_chats_stay_below_high(chat: list[tuple[str, str]]) -> None:
     analysis = analyze(Conversation("plain", [Message(i, s, t) for i, (s, t) in enumerate(chat)]))
     assert analysis.risk in ("none", "low", "medium")
+
+
+# Signs that a child is involved (no grooming stage of their own; they let the risk treat the chat as one
+# with a child): school talk and hiding from the parents, in three writings, with adult look-alikes.
+CHILD_CONTEXT: list[tuple[str, str]] = [
+    ("school_talk", "how was school today?"), ("school_talk", "i'll wait for u after school"),
+    ("school_talk", "when does ur school finish?"), ("school_talk", "អូនចេញរៀនម៉ោងប៉ុន្មាន?"),
+    ("school_talk", "បងរង់ចាំនៅក្បែរសាលា"), ("school_talk", "chenh rean mong ponman"),
+    ("school_talk", "bong cham nov muk sala"),
+    ("parents_watch", "are your parents at home now?"), ("parents_watch", "call me when ur alone"),
+    ("parents_watch", "don't tell your dad about me"), ("parents_watch", "ខ្លាចម៉ែឃើញ"),
+    ("parents_watch", "កុំឱ្យម៉ាក់ដឹង"), ("parents_watch", "kom oy mak deng"), ("parents_watch", "khlach ba kheunh"),
+]
+CHILD_CONTEXT_BENIGN = ["I graduated from university in 2015", "the office closes at 5", "don't tell your brother, it's a gift",
+                        "កុំប្រាប់បងប្រុសណា", "ខ្ញុំធ្វើការចប់ម៉ោង៥", "kom prab bong bros na", "bong chenh pi kargnea"]
+
+
+def _rule_fires(tail: str, text: str) -> bool:
+    found = default_scanner().scan(Message(0, "x", text), normalize(text))
+    return any(f.rule.endswith("." + tail) for f in found)
+
+
+@pytest.mark.parametrize(("tail", "text"), CHILD_CONTEXT)
+def test_child_context_families_fire(tail: str, text: str) -> None:
+    assert _rule_fires(tail, text)
+
+
+@pytest.mark.parametrize("text", CHILD_CONTEXT_BENIGN)
+def test_child_context_lookalikes_do_not_fire(text: str) -> None:
+    assert not _rule_fires("school_talk", text) and not _rule_fires("parents_watch", text)
