@@ -247,9 +247,48 @@ def test_school(text: str, values: list[str]) -> None:
     "បើមិនចង់ឱ្យម៉ាក់និងគ្រូនៅសាលាឃើញ ផ្ញើលុយមក", "bong post oy pen thnak", "watch it in 3D",
     "my phone is in 5G now", "I was in 2A", "ស្អែកបងទៅទទួលអូននៅមុខសាលា", "Today school was fun",
     "After school we go", "See you at school",
+    # "school" followed by a verb or a modal is the school itself (its uniform, its rules), not a name
+    "ពាក់ឯកសណ្ឋានសាលាបានទេ?", "សាលាត្រូវឈប់ស្អែក", "សាលាអាចបិទ", "pak uniform sala ban te?",
+    "can I send in my school uniform?",
 ])
 def test_school_negatives(text: str) -> None:
     assert of_type(text, "school") == []
+
+
+# A school's bare name is a detail as the answer to a question about the school in the message before it.
+SCHOOL_ANSWERS = [
+    ("which school again? I forgot", "Chea Sim Samaki, grade 9", ["Chea Sim Samaki", "grade 9"]),
+    ("what school do you go to?", "Sisowath", ["Sisowath"]),
+    ("where do you study?", "At Bak Touk.", ["Bak Touk"]),
+    ("rean sala na tov? bong plech", "Chea Sim Samaki, thnak ti 9", ["Chea Sim Samaki", "thnak ti 9"]),
+    ("oun rean sala na?", "Preah Yukanthor", ["Preah Yukanthor"]),
+    ("រៀនសាលាណាទៅ? បងភ្លេច", "ជាស៊ីមសាមគ្គី ថ្នាក់ទី៩", ["ជាស៊ីមសាមគ្គី", "ថ្នាក់ទី៩"]),
+    ("អូនរៀនសាលាអី?", "បាក់ទូក ថ្នាក់ទី៧", ["បាក់ទូក", "ថ្នាក់ទី៧"]),
+    # not a school question, or not a name
+    ("what's your name?", "Chea Sim Samaki", []),
+    ("which school?", "Why?", []),
+    ("which school?", "Same as you", []),
+    ("which school?", "In Phnom Penh", []),
+    ("which school?", "Secret", []),
+    ("which school?", "I forgot", []),
+    ("rean sala na?", "Ot prab te", []),
+    ("rean sala na?", "Hz", []),
+    ("រៀនសាលាណាទៅ?", "អត់ប្រាប់ទេ", []),
+    ("រៀនសាលាណាទៅ?", "ខ្ញុំភ្លេច ថ្នាក់", []),
+]
+
+
+@pytest.mark.parametrize(("question", "answer", "values"), SCHOOL_ANSWERS)
+def test_school_answer_needs_the_question(question: str, answer: str, values: list[str]) -> None:
+    assert [d.value for d in find_personal_info(answer, question) if d.type == "school"] == values
+    names = {v for v in values if not any(ch.isdigit() for ch in v)}  # str.isdigit knows Khmer digits
+    assert not names & set(of_type(answer, "school"))  # alone, a bare name says nothing
+
+
+def test_detector_reads_a_bare_school_name_in_order() -> None:
+    conv = Conversation("plain", [Message(0, "A", "which school?"), Message(1, "B", "Sisowath"),
+                                  Message(2, "A", "ok"), Message(3, "B", "Sisowath")])
+    assert [(f.index, f.excerpt) for f in PersonalInfoDetector().detect(conv)] == [(1, "Sisowath")]
 
 
 # The value of an age is the number alone, as the evaluation set labels it ("I'm 14" -> "14").
@@ -280,6 +319,17 @@ AGES = [
     ("ber sl bong men pnhae mk. bong 17 oun 15 thoamada te", ["17", "15"]),
     ("អូនទើបតែ១៣ទេបង", ["១៣"]),
     ("nh teup 13 te bong", ["13"]),
+    # someone reaching an age, whoever tells it (a parent gives a daughter's age away too)
+    ("Hi, yes. she turns 12 next week", ["12"]),
+    ("my son turned 9 yesterday", ["9"]),
+    ("my daughter is turning 13", ["13"]),
+    ("he'll be 15 next month", ["15"]),
+    ("គាត់គ្រប់១២ឆ្នាំអាទិត្យក្រោយ", ["១២"]),
+    ("កូនស្រីខ្ញុំចូល៨ឆ្នាំហើយ", ["៨"]),
+    ("ខ្ញុំទើបគ្រប់១៨ឆ្នាំ", ["១៨"]),
+    ("kat krob 12 chnam atit kraoy", ["12"]),
+    ("kon srey nh chol 8 chnam hz", ["8"]),
+    ("nh teup krob 18 chnam", ["18"]),
 ]
 
 
@@ -296,6 +346,11 @@ def test_age(text: str, values: list[str]) -> None:
     "យើងស្គាល់គ្នា២ឆ្នាំហើយ", "age 18+ only", "I'm 100% sure", "the building is 50 years old", "អាយុ៣ខែ",
     "you're 5 minutes late", "my cat is 3 years old", "bong 10 oun 20 dollar", "so good for 20 dollars",
     "the shop is turning 10 this year", "ur 2 hours late", "អូនតែ១០ដុល្លារ", "ខ្ញុំទើប៥នាទី", "oun teup 5 neatei",
+    # a condition, a thing's anniversary, a duration or a delay is not a disclosed age
+    "wait until she turns 18", "when you turn 18 we can meet", "the shop turns 10 this year", "my dog turns 6",
+    "she will be 10 minutes late", "he'll be 20 mins", "ចាំអូនគ្រប់១៨ឆ្នាំសិន", "ពេលកូនគ្រប់១៨ឆ្នាំ",
+    "ហាងយើងគ្រប់១០ឆ្នាំហើយ", "ខ្ញុំធ្វើការនៅទីនេះគ្រប់១០ឆ្នាំ", "cham oun krob 18 chnam sin",
+    "hang yerng krob 10 chnam hz", "nh tver kar nov nis krob 10 chnam", "ber oun chol 18 chnam",
 ])
 def test_age_negatives(text: str) -> None:
     assert of_type(text, "age") == []

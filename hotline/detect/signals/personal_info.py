@@ -7,7 +7,8 @@ what cannot be data: the anchor scan that skips most rules cheaply, the validato
 Spans follow the evaluation set's labelling guide (eval/README.md): an age is the number alone ("14"), a
 school's name and its grade are two details, an address runs from the house number or village to the last
 locality. A rule may name a question list (`"after"`): it then reads only the answer to that question in
-the previous message (a bare "14" after "how old are you?", an ID number after "your ID card number?").
+the previous message (a bare "14" after "how old are you?", an ID number after "your ID card number?",
+a school's bare name after "which school?"; one without a digit is read only in a short message).
 
 Why it is fast: a message without a digit is dropped after one search for the anchors of the rules that
 need no digit; otherwise one scan for every rule's anchors (literal words, built into a trie-shaped regex)
@@ -51,7 +52,7 @@ PARTS = STRONG_PARTS | SUPPORT_PARTS | {"house", "street_address", "cue"}
 LIST_NAMES = frozenset({
     "third_party", "age_units", "first_person_clause", "handle_context", "phone_reject_before",
     "phone_reject_after", "id_reject_before", "school_generic", "name_stops", "name_generic", "places",
-    "age_question", "id_question", "name_breaks",
+    "age_question", "id_question", "name_breaks", "school_question", "age_conditional",
 })
 #: When two details overlap, the more specific type wins (an ID number is also a digit run a phone
 #: rule could read; a profile link may hold a phone number).
@@ -126,6 +127,7 @@ class Lexicons:
     rules: tuple[Rule, ...]
     parts: tuple[Rule, ...]
     answers: tuple[Rule, ...]
+    plain_answers: bool  # some answer rule needs no digit, so a message the gate drops may still answer
     anchors: re.Pattern[str]
     plain_anchors: re.Pattern[str]
     gate: re.Pattern[str]
@@ -321,6 +323,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         rules=tuple(rules),
         parts=tuple(parts),
         answers=tuple(answers),
+        plain_answers=any(not r.needs_digit for r in answers),
         anchors=_anchor_scan(by_anchor),
         plain_anchors=_anchor_scan(plain),
         gate=re.compile(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
@@ -653,6 +656,18 @@ def _check_age_km(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Per
     return _age(rule, m, text, age)
 
 
+def _check_age_turns(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    """"she turns 12", "គាត់គ្រប់១២ឆ្នាំ", "kat krob 12 chnam": a person reaching an age, told by anyone
+    (a parent gives a daughter's age away too), but not a condition ("wait until you turn 18")."""
+    age = _age_value(lex, m, text)
+    if age is None:
+        return None
+    clause_start = max(text.rfind(mark, 0, m.start()) for mark in ".!?\n;។៕") + 1
+    if lex.lists["age_conditional"].search(text[max(clause_start, m.start() - 25):m.start()]):
+        return None
+    return _age(rule, m, text, age)
+
+
 def _check_age_pair(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> list[PersonalDetail]:
     """"bong 17 oun 15", "បង១៧ អូន១៥": two people's ages side by side, each its own detail."""
     found: list[PersonalDetail] = []
@@ -691,6 +706,24 @@ def _check_school_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -
             return None
         return _detail(rule, text, start, tokens[-1].end())
     return _detail(rule, text, start, m.end())
+
+
+def _check_school_answer(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
+    """A bare name answering "which school?" ("Chea Sim Samaki, grade 9"): kept only when no word of it is
+    a chat or generic word ("Why?", "Same as you", "In Phnom Penh") and, in Khmer, no stop word cuts it."""
+    ns, ne = m.span("name")
+    name = text[ns:ne]
+    if _KHMER.match(name):
+        if lex.khmer_stops.match(name) or lex.khmer_cuts.search(name, 1) or name in lex.lists["name_generic"]:
+            return None
+        return _detail(rule, text, ns, ne)
+    words = [t.group().lower().rstrip(".") for t in _TOKEN.finditer(name)]
+    generic = lex.lists["school_generic"]
+    if not words or any(w in generic for w in words):
+        return None
+    if len(words) == 1 and (words[0] in lex.lists["name_stops"] or words[0] in lex.lists["name_generic"]):
+        return None
+    return _detail(rule, text, ns, ns + len(name.rstrip(".")))
 
 
 _ROMAN = frozenset({"I", "II", "III", "IV"})
@@ -759,7 +792,8 @@ CHECKS: dict[str, Callable[..., Any]] = {
     "map_link": _check_map_link, "coordinates": _check_coordinates, "dms": _check_dms,
     "handle_context": _check_handle_context, "handle_token": _check_handle_token, "phone": _check_phone,
     "id_number": _check_id_number, "passport": _check_passport, "age": _check_age,
-    "age_writer": _check_age_writer, "age_km": _check_age_km, "age_pair": _check_age_pair, "grade": _check_grade,
+    "age_writer": _check_age_writer, "age_km": _check_age_km, "age_pair": _check_age_pair,
+    "age_turns": _check_age_turns, "school_answer": _check_school_answer, "grade": _check_grade,
     "school_name": _check_school_name, "latin_name": _check_latin_name, "khmer_name": _check_khmer_name,
 }
 
@@ -903,9 +937,31 @@ def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> tuple[tuple[
     return plan
 
 
-def _answer_rules(lex: Lexicons, previous: str) -> tuple[Rule, ...]:
+#: An answer without a digit ("Chea Sim Samaki" after "which school?") is looked for only in a short message.
+_MAX_PLAIN_ANSWER = 80
+
+
+def _answer_rules(lex: Lexicons, previous: str | None, text: str, has_digit: bool) -> tuple[Rule, ...]:
     """The answer rules whose question ("how old are you?", "អាយុប៉ុន្មាន?") the previous message asks."""
-    return tuple(r for r in lex.answers if r.after and lex.lists[r.after].search(previous))
+    if not previous or not (has_digit or len(text) <= _MAX_PLAIN_ANSWER):
+        return ()
+    return tuple(r for r in lex.answers
+                 if r.after and (has_digit or not r.needs_digit) and lex.lists[r.after].search(previous))
+
+
+def _answers(lex: Lexicons, rules: Sequence[Rule], norm: str) -> list[PersonalDetail]:
+    """What the answer rules read at the start of the message."""
+    details: list[PersonalDetail] = []
+    for rule in rules:
+        answer = rule.regex.match(norm)
+        if answer:
+            result = (CHECKS[rule.check](lex, rule, answer, norm) if rule.check
+                      else _detail(rule, norm, *_span(answer)))
+            if isinstance(result, list):
+                details.extend(result)
+            elif result is not None:
+                details.append(result)
+    return details
 
 
 def find_personal_info(text: str, previous: str | None = None) -> list[PersonalDetail]:
@@ -920,8 +976,9 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     # The gate: most messages have no digit and no anchor word, and end here after one search.
     lower = text.lower()
     first = lex.gate.search(lower)
-    if first is None:
-        return []
+    if first is None:  # no digit, no anchor: only a bare answer to the question before can be here
+        plain = _answer_rules(lex, previous, text, False) if lex.plain_answers else ()
+        return _resolve(_answers(lex, plain, text)) if plain else []
     has_digit = _DIGIT.search(text, first.start()) is not None
     if has_digit:
         found = frozenset(lex.anchors.findall(lower))
@@ -931,7 +988,7 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if part_rules:  # an address part may be there: cues and place names matter, in the scripts present
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (
             lex.support_latin if _LATIN.search(text) else ())
-    answers = _answer_rules(lex, previous) if has_digit and previous else ()
+    answers = _answer_rules(lex, previous, text, has_digit)
     norm = text.translate(_KHMER_DIGITS) if has_digit and _KHMER_DIGIT.search(text) else text
     details: list[PersonalDetail] = []
     for rule in rules:
@@ -952,15 +1009,8 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
         parts = _address_parts(lex, norm, part_rules)
         if parts:
             details.extend(_addresses(lex, norm, parts))
-    for rule in answers:
-        answer = rule.regex.match(norm)
-        if answer:
-            result = (CHECKS[rule.check](lex, rule, answer, norm) if rule.check
-                      else _detail(rule, norm, *_span(answer)))
-            if isinstance(result, list):
-                details.extend(result)
-            elif result is not None:
-                details.append(result)
+    if answers:
+        details.extend(_answers(lex, answers, norm))
     if not details:
         return []
     resolved = _resolve(details)
