@@ -41,6 +41,16 @@ SEXTING_FAMILIES: dict[str, list[str]] = {
     "body_part_pic": ["send me a dick pic", "boobs pic?", "send a pic of your chest"],
     "cam_show": ["turn on your cam and take your top off", "get on cam naked", "show me on cam without clothes",
                  "បើកកាមេរ៉ាអាក្រាតឲ្យបងមើល", "ber camera akrat oy bong mer"],
+    "more_of_you": ["can i see more of u", "i wanna see all of you", "send me something only i can see",
+                    "ឱ្យបងឃើញអូនច្រើនជាងនេះ", "bong chong mer own teang oh", "oy bang merl poun chran jang nis"],
+    "after_shower": ["mirror selfie after ur shower", "send a pic fresh from the shower", "photo in a towel for me",
+                     "ថតរូបក្នុងកញ្ចក់ពេលងូតទឹករួចមក", "thot rub nov kjok pel ngut tek ruch mk"],
+    "drop_towel": ["drop the towel ;)", "one more without your towel", "ថតមួយទៀតគ្មានកន្សែង", "dors kanseng chenh mk"],
+    "locked_cam": ["lock your door and turn your camera on", "video call at 10, lock the door",
+                   "ចាក់សោទ្វារហើយបើកកាមេរ៉ាមក", "bek camera, chak sor bantob sin"],
+    "your_turn": ["i showed you mine, your turn now", "now it's ur turn", "ដល់វេនប្អូនផ្ញើហើយ", "dal ven poun heuy",
+                  "something no one else gets to see"],
+    "private_offer": ["bong pnhae rub private bong oy oun mer", "pu pheng rup ekachon pu oy"],
     "offer": ["do you want to see my pic? im naked", "i send you mine", "I'll send mine first", "want to see my dick?",
               "i'm sending you a naked pic of me", "បងផ្ញើរូបអាក្រាតបងឲ្យអូនមើល", "bong pnhae rub akrat bong oy oun mer"],
 }
@@ -58,6 +68,13 @@ SEXTING_BENIGN: dict[str, list[str]] = {
                  "a strip of paper", "flash your student card at the door", "take off your shoes",
                  "ដោះស្រាយលំហាត់នេះ", "ដោះស្បែកជើងសិន", "ខ្ញុំងូតទឹកសិន ចាំខលទៅវិញ", "pnhae rub khluon eng mk",
                  "oun ngut tek sin", "dos sray lomhat nis", "tinh khao av thmey"],
+    "turns_and_towels": ["your turn to roll the dice", "now its your turn to choose the movie", "bring a towel to the pool",
+                         "hang your towel to dry", "ដល់វេនអូនលេងហ្គេមហើយ", "យកកន្សែងទៅហាល", "dol ven oun leng game hz",
+                         "yok konseng tov hal"],
+    "see_everyone": ["nice to see all of you at the party", "hope to see more of you at school", "ចង់ជួបអូនទាំងអស់គ្នានៅសាលា",
+                     "chong merl oun teang ors knea nov sala"],
+    "class_cam": ["camera on for the video class please", "lock the door when you leave", "ចេញពីផ្ទះចាក់សោទ្វារផង",
+                  "skaek ber camera rean online", "wear the dress like in your photo", "ស្លៀកសំពត់ដូចក្នុងរូបអូនមក"],
     "discussion": ["if someone asks you for nude photos, tell an adult", "sexting means sending sexual pictures",
                    "never send naked pictures to anyone online",
                    "បើមាននរណាសុំរូបអាក្រាត ប្រាប់មនុស្សធំ"],
@@ -72,8 +89,14 @@ MEETING_FAMILIES: dict[str, list[str]] = {
                 "បងទៅទទួលអូននៅសាលា", "bong tov yok oun nov sala"],
     "come_over": ["come over when your parents are out", "mok rok bong", "mok ptas bong", "tov leng jumnuos bong",
                   "មកផ្ទះបងលេង", "ទៅលេងជាមួយបង"],
+    "arrangement": ["see you sunday", "thursday 4pm at the library", "i'll be there in 10 minutes",
+                    "I'm at the coffee shop near the school until 5pm", "ថ្ងៃអាទិត្យ ម៉ោង៣ នៅផ្សារ", "ខ្ញុំនឹងមក",
+                    "ម៉ោង៤ខ្ញុំទៅដល់", "thngai atit mong 3 nov psar", "knhom tov dol hz", "nh mk pleam",
+                    "saek tov leng jamuy knea nov psar te"],
 }
 MEETING_BENIGN = ["nice to meet you", "the team meeting is cancelled", "I met her yesterday at school",
+                  "see you later", "the match is sunday 4pm online", "i'm at home", "ថ្ងៃអាទិត្យម៉ោង៣លេងហ្គេមអនឡាញ",
+                  "pnhae rup mok rok bong merl", "thngai atit mong 3 leng game online",
                   "រីករាយដែលបានស្គាល់", "rikreay del ban skal"]
 
 SECRECY_FAMILIES: dict[str, list[str]] = {
@@ -173,3 +196,14 @@ def test_child_context_families_fire(tail: str, text: str) -> None:
 @pytest.mark.parametrize("text", CHILD_CONTEXT_BENIGN)
 def test_child_context_lookalikes_do_not_fire(text: str) -> None:
     assert not _rule_fires("school_talk", text) and not _rule_fires("parents_watch", text)
+
+
+def test_fixing_a_time_to_meet_is_no_grooming_stage() -> None:
+    """An ordinary plan to meet ("see you Saturday", "I'll come") is a meeting request but no grooming
+    stage: with a child's age and a compliment in the chat it must not make the risk high."""
+    chat = [("Photo", "your daughter is so pretty, how old is she?"), ("Mom", "she is 12"),
+            ("Photo", "saturday 9am at the studio ok"), ("Mom", "thank you, see you saturday"),
+            ("Photo", "ថ្ងៃសៅរ៍ ម៉ោង៩ នៅស្ទូឌីយោ"), ("Mom", "ok knhom nung mok")]
+    analysis = analyze(Conversation("plain", [Message(i, s, t) for i, (s, t) in enumerate(chat)]))
+    assert analysis.signals["meeting_request"]
+    assert analysis.risk in ("none", "low", "medium")
