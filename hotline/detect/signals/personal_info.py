@@ -128,6 +128,7 @@ class Lexicons:
     parts: tuple[Rule, ...]
     answers: tuple[Rule, ...]
     plain_answers: bool  # some answer rule needs no digit, so a message the gate drops may still answer
+    questions: WordSet  # every question an answer rule follows: one search decides whether any can apply
     anchors: re.Pattern[str]
     plain_anchors: re.Pattern[str]
     gate: re.Pattern[str]
@@ -324,6 +325,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         parts=tuple(parts),
         answers=tuple(answers),
         plain_answers=any(not r.needs_digit for r in answers),
+        questions=WordSet(w for name in {r.after for r in answers if r.after} for w in lists[name]),
         anchors=_anchor_scan(by_anchor),
         plain_anchors=_anchor_scan(plain),
         gate=re.compile(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
@@ -943,7 +945,7 @@ _MAX_PLAIN_ANSWER = 80
 
 def _answer_rules(lex: Lexicons, previous: str | None, text: str, has_digit: bool) -> tuple[Rule, ...]:
     """The answer rules whose question ("how old are you?", "អាយុប៉ុន្មាន?") the previous message asks."""
-    if not previous or not (has_digit or len(text) <= _MAX_PLAIN_ANSWER):
+    if not previous or not (has_digit or len(text) <= _MAX_PLAIN_ANSWER) or not lex.questions.search(previous):
         return ()
     return tuple(r for r in lex.answers
                  if r.after and (has_digit or not r.needs_digit) and lex.lists[r.after].search(previous))
