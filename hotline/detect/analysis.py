@@ -8,6 +8,8 @@ texts, so memory does not grow with the length of the chat beyond its findings.
 Rules with `unless_nearby` (a "don't tell mom" next to "it's a surprise party") are held for
 `NEARBY` messages before they count; if their benign context appears on either side they still count for
 their signal (secrecy is secrecy) but lose their grooming stage and weight, so they cannot raise the risk.
+Because held findings arrive late, the first alert is settled at the end by replaying what was kept
+(findings, personal details, refusals: O(findings), not O(messages)) in message order.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import groupby
 from typing import Any
 
 from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
@@ -54,6 +57,7 @@ def analyze_items(
     languages: Counter[str] = Counter()
     findings: list[Finding] = []
     details: list[PersonalDetail] = []
+    refusals: list[tuple[int, str]] = []
     recent: deque[str] = deque(maxlen=NEARBY)
     held: list[tuple[Finding, Any, int]] = []  # (finding, benign-context regex, messages still to see)
     count = 0
@@ -85,6 +89,7 @@ def analyze_items(
             tracker.add(ready)
         if tracker.asked_for_images and refusal is not None and refusal.search(norm) is not None:
             tracker.refusal(message.sender, message.index)
+            refusals.append((message.index, message.sender))
         if pii is not None:
             for d in pii.details(message, previous=previous):
                 if d.index is None or d.sender is None:
@@ -97,6 +102,7 @@ def analyze_items(
         findings.append(f)
         tracker.add([f])
     findings.sort(key=lambda f: f.index)
+    tracker.first_alert_index = _first_alert(findings, details, refusals)
     result = tracker.result()
     return Analysis(
         format=format, message_count=count, risk=result.risk, first_alert_index=result.first_alert_index,
@@ -104,6 +110,30 @@ def analyze_items(
         personal_info=details, languages=conversation_languages(languages), score=result.score,
         explanation=result.explanation,
     )
+
+
+def _first_alert(
+    findings: list[Finding], details: list[PersonalDetail], refusals: list[tuple[int, str]]
+) -> int | None:
+    """The first message at which an alert is warranted, with every finding at its own message (held
+    findings were committed late during the pass, after later messages had already counted)."""
+    replay = RiskTracker()
+    # Per message, the same order as the pass: findings, then a refusal, then personal details.
+    events: list[tuple[int, int, Any]] = [(f.index, 0, f) for f in findings]
+    events += [(index, 1, sender) for index, sender in refusals]
+    events += [(d.index, 2, d) for d in details if d.index is not None]
+    events.sort(key=lambda e: (e[0], e[1]))
+    for index, group in groupby(events, key=lambda e: e[0]):
+        batch = list(group)
+        replay.add([e[2] for e in batch if e[1] == 0])
+        for _, kind, payload in batch:
+            if kind == 1:
+                replay.refusal(payload, index)
+            elif kind == 2:
+                replay.personal_detail(payload.sender or "", index, payload)
+        if replay.first_alert_index is not None:
+            return replay.first_alert_index
+    return None
 
 
 def _benign(f: Finding) -> Finding:

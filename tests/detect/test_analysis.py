@@ -79,3 +79,23 @@ def test_streaming_memory_does_not_grow_with_length() -> None:
         tracemalloc.stop()
         assert a.message_count == n + 1 and a.signals["secrecy"]
     assert peaks[1] < peaks[0] * 2 + 200_000
+
+
+def test_first_alert_is_the_message_that_warrants_it_even_when_its_finding_was_held() -> None:
+    """Secrecy cues are held a few messages (a "surprise party" may follow); the alert still cites the
+    secrecy message itself, not the later message that happened to be analysed first."""
+    lines = [
+        ("Dara", "hi oun, you look so mature for your age"),
+        ("Sokha", "thanks bong"),
+        ("Dara", "how old are you? are you home alone?"),
+        ("Sokha", "14, yes"),
+        ("Dara", "don't tell your parents about me ok, delete our chat"),
+        ("Dara", "send me a photo without clothes"),
+    ]
+    a = analyze(conversation(lines))
+    assert a.risk in ("high", "critical")
+    assert a.first_alert_index == 4
+    # Without the secrecy message the first alert can only come with the photo request.
+    b = analyze(conversation([line for i, line in enumerate(lines) if i != 4]))
+    assert b.first_alert_index == 4  # the photo request, now at index 4
+    assert b.findings[-1].index == 4 and b.findings[-1].signal in ("sexting", "grooming")
