@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from hotline.detect.errors import InputError
-from hotline.web.reports.uploads import BoundedMemoryUpload
+from hotline.web.reports.uploads import BoundedMemoryUpload, bound_uploads
 
 from . import services
 from .forms import ChatForm, PhotoForm, PostForm
@@ -34,7 +34,7 @@ def _lang() -> str:
 
 
 def _upload_limit() -> int:
-    return int(getattr(settings, "HOTLINE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+    return int(settings.HOTLINE_MAX_UPLOAD_BYTES)
 
 
 def _too_large() -> str:
@@ -75,9 +75,7 @@ CHAT_TEMPLATE = "public/check_chat.html"
 @require_http_methods(["GET", "POST"])
 def check_chat(request: HttpRequest) -> HttpResponseBase:
     """Upload handlers must be set before CSRF reads the body, hence exempt here and protected inside."""
-    handler = BoundedMemoryUpload(request, _upload_limit())
-    request.upload_handlers = [handler]
-    return _check_chat(request, handler)
+    return _check_chat(request, bound_uploads(request))
 
 
 @csrf_protect
@@ -137,9 +135,7 @@ POST_TEMPLATE = "public/check_post.html"
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def check_post(request: HttpRequest) -> HttpResponseBase:
-    handler = BoundedMemoryUpload(request, _upload_limit())
-    request.upload_handlers = [handler]
-    return _check_post(request, handler)
+    return _check_post(request, bound_uploads(request))
 
 
 @csrf_protect
