@@ -10,6 +10,8 @@ from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from hotline.web.public import services
+
 register = template.Library()
 
 KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
@@ -96,29 +98,8 @@ def site_nav(context: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-@register.filter
-def risk_label(value: str) -> str:
-    from hotline.web.public.services import risk_label as label
-
-    return label(value)
-
-
-@register.filter
-def signal_label(value: str) -> str:
-    from hotline.web.public.services import signal_label as label
-
-    return label(value)
-
-
-@register.filter
-def stage_label(value: str) -> str:
-    from hotline.web.public.services import stage_label as label
-
-    return label(value)
-
-
-@register.filter
-def detail_label(value: str) -> str:
-    from hotline.web.public.services import personal_type_label as label
-
-    return label(value)
+# The engine's codes in the page's language (the wording lives with the checkers, in services.py).
+register.filter("risk_label", services.risk_label)
+register.filter("signal_label", services.signal_label)
+register.filter("stage_label", services.stage_label)
+register.filter("detail_label", services.personal_type_label)
