@@ -76,7 +76,6 @@ RISK_RANK: dict[str, int] = {value: rank for rank, value in enumerate(Risk.value
 #: Why an analysis failed, in words for the reporter and the analyst (the stored code is the key).
 ANALYSIS_ERRORS: dict[str, Any] = {
     "unreadable_export": _("The file is not a chat export we can read. An analyst will look at it."),
-    "engine_unavailable": _("Automatic analysis is not available now. An analyst will look at it."),
     "analysis_error": _("The automatic analysis failed. An analyst will look at it."),
     "file_unreadable": _("The stored file could not be read."),
 }
