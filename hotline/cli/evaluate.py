@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--set", dest="set_dir", default="eval", metavar="DIR",
                    help="the set's folder, holding labels.json (default: eval)")
-    p.add_argument("--split", choices=SPLITS, help="only this part of the set (default: all of it)")
+    p.add_argument("--split", choices=SPLITS, help="only this part of the set (default: all of it but the blind look-alikes)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="list every miss: conversation, signal, expected and got (no message text)")

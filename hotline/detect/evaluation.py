@@ -39,7 +39,10 @@ TARGET_F = 0.9
 TARGET_PI = 0.9
 #: A benign chat must never be rated at or above this level.
 BENIGN_CEILING = "high"
-SPLITS: tuple[str, ...] = ("dev", "holdout")
+SPLITS: tuple[str, ...] = ("dev", "holdout", "blind")
+#: Splits scored only when asked for by name: the blind look-alikes are written without reading the
+#: lexicons and nobody tunes on them, so they are reported apart, never folded into the whole-set figure.
+APART: frozenset[str] = frozenset({"blind"})
 LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
 
 Analyzer = Callable[[Conversation], Analysis]
@@ -347,6 +350,8 @@ def evaluate(
 ) -> EvalReport:
     """Parse and analyse every labelled conversation in `set_dir` (optionally one split) and score it.
 
+    Without `split`, every split but those in `APART` (the blind look-alikes) is scored.
+
     `analyzer`/`loader` default to `hotline.detect.analysis.analyze` and `hotline.detect.chats.load`.
     A file that fails to load or analyse is recorded in `errors` and scored as "found nothing"; a
     `DataError` (the engine's packaged patterns are invalid) stops the run, since no file could be scored.
@@ -367,7 +372,7 @@ def evaluate(
     levels: dict[str, Counter[str]] = {"harmful": Counter(), "benign": Counter()}
     started = time.perf_counter()
     for cid, e in sorted(labels.items()):
-        if split is not None and e["split"] != split:
+        if e["split"] != split if split is not None else e["split"] in APART:
             continue
         report.conversations += 1
         report.harmful += e["harmful"]

@@ -37,7 +37,10 @@ from hotline.detect.model import (
 )
 
 EVAL = Path(__file__).resolve().parents[2] / "eval"
-LABELS: dict[str, dict[str, Any]] = json.loads((EVAL / "labels.json").read_text(encoding="utf-8"))["conversations"]
+ALL_LABELS: dict[str, dict[str, Any]] = json.loads((EVAL / "labels.json").read_text(encoding="utf-8"))[
+    "conversations"]
+#: What `evaluate` scores without a split: everything but the blind look-alikes.
+LABELS = {cid: e for cid, e in ALL_LABELS.items() if e["split"] != "blind"}
 
 
 def _engine_present() -> bool:
@@ -268,10 +271,19 @@ def test_silent_engine_fails_every_target_and_names_misses() -> None:
     assert not any(m.expected in texts or m.got in texts for m in report.misses)
 
 
-@pytest.mark.parametrize("split", ["dev", "holdout"])
+@pytest.mark.parametrize("split", ["dev", "holdout", "blind"])
 def test_split_selects_its_part(split: str) -> None:
     report = evaluate(EVAL, split=split, analyzer=_silent, loader=chats.load)
-    assert report.conversations == sum(e["split"] == split for e in LABELS.values())
+    assert report.conversations == sum(e["split"] == split for e in ALL_LABELS.values())
+
+
+def test_blind_split_is_benign_look_alikes_in_three_writings() -> None:
+    blind = [e for e in ALL_LABELS.values() if e["split"] == "blind"]
+    assert len(blind) >= 20 and not any(e["harmful"] for e in blind)
+    langs = Counter(lang for e in blind for lang in e["languages"])
+    assert min(langs[lang] for lang in ("en", "km", "km-Latn")) >= 5
+    assert sum(e["signals"]["meeting_request"] for e in blind) >= 5
+    assert sum(e["signals"]["secrecy"] for e in blind) >= 2
 
 
 def test_unknown_split_is_refused() -> None:
