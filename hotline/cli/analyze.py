@@ -145,6 +145,8 @@ def render_report(analysis: Analysis, name: str, *, color: bool = False) -> str:
             role = {"suspected_offender": c("31", "suspected offender"), "possible_victim": "possible victim"}.get(p.role)
             people.append(f"{p.name} ({role + ', ' if role else ''}{p.messages} messages)")
         lines.append("People: " + "; ".join(people))
+    elif analysis.message_count:
+        lines.append("People: not named (the text has no sender names; it was read in windows of messages)")
     found = [_SIGNAL_NAMES.get(k, k) for k, v in analysis.signals.items() if v]
     lines.append("Found: " + (", ".join(found) if found else "nothing of concern"))
     if analysis.stages:
@@ -155,14 +157,16 @@ def render_report(analysis: Analysis, name: str, *, color: bool = False) -> str:
         shown = analysis.findings[:50]
         for f in shown:
             what = f.signal.replace("_", " ") + (f", {f.stage.replace('_', ' ')}" if f.stage else "")
-            lines.append(f"  #{f.index} {f.sender} [{what}; rule {f.rule}]")
+            who = f" {f.sender}" if f.sender is not None else ""
+            lines.append(f"  #{f.index}{who} [{what}; rule {f.rule}]")
             lines.append(f"      “{f.excerpt}”")
         if len(analysis.findings) > len(shown):
             lines.append(f"  ... and {len(analysis.findings) - len(shown)} more (use --json for all)")
     if analysis.personal_info:
         lines += ["", c("1", "Personal details shared:")]
         for d in analysis.personal_info[:30]:
-            lines.append(f"  #{d.index} {d.sender}: {d.type.replace('_', ' ')} “{d.value}”")
+            who = f" {d.sender}" if d.sender is not None else ""
+            lines.append(f"  #{d.index}{who}: {d.type.replace('_', ' ')} “{d.value}”")
         if len(analysis.personal_info) > 30:
             lines.append(f"  ... and {len(analysis.personal_info) - 30} more")
     if analysis.explanation:

@@ -57,7 +57,7 @@ def analyze_items(
     languages: Counter[str] = Counter()
     findings: list[Finding] = []
     details: list[PersonalDetail] = []
-    refusals: list[tuple[int, str]] = []
+    refusals: list[tuple[int, str | None]] = []
     recent: deque[str] = deque(maxlen=NEARBY)
     held: list[tuple[Finding, Any, int]] = []  # (finding, benign-context regex, messages still to see)
     count = 0
@@ -113,7 +113,7 @@ def analyze_items(
 
 
 def _first_alert(
-    findings: list[Finding], details: list[PersonalDetail], refusals: list[tuple[int, str]]
+    findings: list[Finding], details: list[PersonalDetail], refusals: list[tuple[int, str | None]]
 ) -> int | None:
     """The first message at which an alert is warranted, with every finding at its own message (held
     findings were committed late during the pass, after later messages had already counted)."""
@@ -130,7 +130,7 @@ def _first_alert(
             if kind == 1:
                 replay.refusal(payload, index)
             elif kind == 2:
-                replay.personal_detail(payload.sender or "", index, payload)
+                replay.personal_detail(payload.sender, index, payload)
         if replay.first_alert_index is not None:
             return replay.first_alert_index
     return None

@@ -37,10 +37,13 @@ PERSONAL_INFO_TYPES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One real message. `time` is timezone-aware when the export says when it was sent."""
+    """One real message. `time` is timezone-aware when the export says when it was sent.
+
+    `sender` is None when the text does not say who wrote it (a chat pasted from a phone screen without
+    "Name:" lines): a name is never made up for it."""
 
     index: int
-    sender: str
+    sender: str | None
     text: str
     time: datetime | None = None
     attachments: tuple[str, ...] = ()
@@ -70,19 +73,27 @@ class Conversation:
 
     @property
     def participants(self) -> list[str]:
-        """Senders in order of first appearance."""
+        """Named senders in order of first appearance (unattributed messages name nobody)."""
         seen: dict[str, None] = {}
         for m in self.messages:
-            seen.setdefault(m.sender, None)
+            if m.sender is not None:
+                seen.setdefault(m.sender, None)
         return list(seen)
+
+    @property
+    def attributed(self) -> bool:
+        """Whether any message names its sender; False for text pasted without "Name:" lines."""
+        return any(m.sender is not None for m in self.messages)
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One detector hit in one message, with the rule that fired and the words that made it fire."""
+    """One detector hit in one message, with the rule that fired and the words that made it fire.
+
+    `sender` is None for a message without a sender name (unattributed text)."""
 
     index: int
-    sender: str
+    sender: str | None
     signal: str
     rule: str
     excerpt: str

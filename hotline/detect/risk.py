@@ -7,6 +7,10 @@ a strong one (secrecy, sexual talk, a sexual image request), a sexual image requ
 sextortion together (a claim to hold images, a threat to share them, a demand). Evidence is kept per
 sender, which also names the likely offender (whose messages carry the cues) and the likely victim.
 
+Text without sender names (pasted from a phone screen) is read in overlapping windows of `WINDOW`
+consecutive messages, each window one party: the cues must come together within a window as they must
+from one sender, and nobody is named (no offender or victim is made up from the text).
+
 `RiskTracker` is incremental: the analysis feeds it messages and findings in order and it records the first
 message at which the level reaches `ALERT_LEVEL`, so a long chat costs O(findings), not O(messages²).
 """
@@ -39,6 +43,10 @@ _QUESTION_RULES: tuple[str, ...] = (".age_question", ".alone_question", ".mature
 CONTEXT_RULES: tuple[str, ...] = (".school_talk", ".parents_watch")
 MINOR_RULES: tuple[str, ...] = _QUESTION_RULES + CONTEXT_RULES
 ADULT_AGE = 18
+#: Unattributed messages are read in windows this long, starting every `STRIDE` messages (each message
+#: is in two windows, so cues near a window's edge still meet).
+WINDOW = 40
+STRIDE = WINDOW // 2
 _RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 
 
@@ -49,6 +57,8 @@ class SenderEvidence:
     name: str
     messages: int = 0
     first_index: int = 0
+    #: False for a window of unattributed messages: `name` then only describes where it is.
+    named: bool = True
     stages: dict[str, int] = field(default_factory=dict)        # stage → first message index
     stage_weight: dict[str, float] = field(default_factory=dict)  # stage → strongest rule weight
     signals: dict[str, int] = field(default_factory=dict)       # signal → first message index
@@ -175,6 +185,8 @@ class RiskTracker:
 
     def __init__(self) -> None:
         self.senders: dict[str, SenderEvidence] = {}
+        #: Windows of unattributed messages by number (window k covers messages k·STRIDE … k·STRIDE+WINDOW-1).
+        self.windows: dict[int, SenderEvidence] = {}
         self.level = "none"
         self.first_alert_index: int | None = None
         self._max_index = -1
@@ -192,15 +204,35 @@ class RiskTracker:
             ev = self.senders[name] = SenderEvidence(name=name, first_index=index)
         return ev
 
-    def message(self, sender: str, index: int) -> None:
-        self._sender(sender, index).messages += 1
+    def _window(self, k: int) -> SenderEvidence:
+        ev = self.windows.get(k)
+        if ev is None:
+            start = k * STRIDE
+            ev = self.windows[k] = SenderEvidence(
+                name=f"messages {start}-{start + WINDOW - 1}", first_index=start, named=False)
+        return ev
 
-    def personal_detail(self, sender: str, index: int, detail: PersonalDetail | None = None) -> None:
-        self._sender(sender, index).personal_details += 1
+    def _parties(self, sender: str | None, index: int) -> list[SenderEvidence]:
+        """Whose evidence a message counts for: its sender's, or the windows it falls in when unnamed."""
+        if sender is not None:
+            return [self._sender(sender, index)]
+        k = index // STRIDE
+        return [self._window(w) for w in (k - 1, k) if w >= 0]
+
+    def _all(self) -> list[SenderEvidence]:
+        return [*self.senders.values(), *self.windows.values()]
+
+    def message(self, sender: str | None, index: int) -> None:
+        if sender is not None:  # windows are made when something is found in them, not per message
+            self._sender(sender, index).messages += 1
+
+    def personal_detail(self, sender: str | None, index: int, detail: PersonalDetail | None = None) -> None:
+        for ev in self._parties(sender, index):
+            ev.personal_details += 1
         self.personal_info = True
         if detail is not None and not self.minor and _shows_minor(detail):
             self.minor = True
-            self._evaluate(list(self.senders), index)
+            self._evaluate(self._all(), index)
         if self.level == "none":
             self.level = "low"
 
@@ -208,12 +240,14 @@ class RiskTracker:
         """Findings of one message (or late-committed ones); re-evaluates the level once."""
         if not findings:
             return
+        touched: dict[int, SenderEvidence] = {}
         for f in findings:
-            ev = self._sender(f.sender, f.index)
-            before = ev.sexting_index
-            ev.add(f)
-            if before is None and ev.sexting_index is not None:
-                self._askers += 1
+            for ev in self._parties(f.sender, f.index):
+                before = ev.sexting_index
+                ev.add(f)
+                if before is None and ev.sexting_index is not None:
+                    self._askers += 1
+                touched[id(ev)] = ev
             self._max_index = max(self._max_index, f.index)
             if f.signal == "secrecy":
                 self.secrecy = True
@@ -221,13 +255,12 @@ class RiskTracker:
                 self.meeting = True
             if not self.minor and f.rule.endswith(MINOR_RULES):
                 self.minor = True
-        touched = list(self.senders) if self.minor else list({f.sender for f in findings})
-        self._evaluate(touched, self._max_index)
+        self._evaluate(self._all() if self.minor else list(touched.values()), self._max_index)
 
-    def _evaluate(self, names: list[str], index: int) -> None:
-        if not names:
+    def _evaluate(self, parties: list[SenderEvidence], index: int) -> None:
+        if not parties:
             return
-        level = max((self.senders[s].level(self.minor) for s in names), key=_RANK.__getitem__)
+        level = max((e.level(self.minor) for e in parties), key=_RANK.__getitem__)
         if _RANK[level] > _RANK[self.level]:
             self.level = level
         if self.first_alert_index is None and _RANK[self.level] >= _RANK[ALERT_LEVEL]:
@@ -238,19 +271,25 @@ class RiskTracker:
         """Someone has asked for (or offered) sexual images so far: refusals are worth looking for."""
         return self._askers > 0
 
-    def refusal(self, sender: str, index: int) -> None:
+    def refusal(self, sender: str | None, index: int) -> None:
         """`sender` refused or showed fear at message `index`: every other sender who had asked for sexual
-        images before is pressing a reluctant person."""
-        pressed = [e for e in self.senders.values()
-                   if e.name != sender and e.sexting_index is not None and e.sexting_index < index and not e.pressed]
+        images before is pressing a reluctant person. Unattributed: the windows holding the refusal, where
+        someone asked before (who asked and who refused cannot be told apart)."""
+        if sender is None:
+            k = index // STRIDE
+            candidates = [self.windows[w] for w in (k - 1, k) if w in self.windows]
+        else:
+            candidates = [e for e in self._all() if e.name != sender or not e.named]
+        pressed = [e for e in candidates
+                   if e.sexting_index is not None and e.sexting_index < index and not e.pressed]
         for ev in pressed:
             ev.pressed = True
         if pressed:
-            self._evaluate([e.name for e in pressed], index)
+            self._evaluate(pressed, index)
 
     def offender(self) -> SenderEvidence | None:
         """The sender whose messages carry the cues, when the chat is at least medium risk."""
-        ranked = sorted(self.senders.values(), key=lambda e: (_RANK[e.level(self.minor)], e.score), reverse=True)
+        ranked = sorted(self._all(), key=lambda e: (_RANK[e.level(self.minor)], e.score), reverse=True)
         if not ranked or _RANK[ranked[0].level(self.minor)] < _RANK["medium"]:
             return None
         return ranked[0]
@@ -258,12 +297,12 @@ class RiskTracker:
     def result(self) -> RiskResult:
         offender = self.offender()
         victim: SenderEvidence | None = None
-        if offender is not None:
+        if offender is not None and offender.named:
             others = [e for e in self.senders.values() if e is not offender]
             if others:
                 victim = max(others, key=lambda e: (e.messages, -e.score))
         roles = {}
-        if offender is not None:
+        if offender is not None and offender.named:
             roles[offender.name] = "suspected_offender"
         if victim is not None:
             roles[victim.name] = "possible_victim"
@@ -271,24 +310,25 @@ class RiskTracker:
             Participant(name=e.name, role=roles.get(e.name, "participant"), messages=e.messages)
             for e in sorted(self.senders.values(), key=lambda e: e.first_index)
         ]
-        source = [offender] if offender is not None else list(self.senders.values())
+        source = [offender] if offender is not None else self._all()
         first: dict[str, int] = {}
         for ev in source:
             for stage, idx in ev.stages.items():
                 first[stage] = min(idx, first.get(stage, idx))
         stages = [StageReached(stage=s, first_index=i) for s, i in sorted(first.items(), key=lambda x: (x[1], STAGES.index(x[0])))]
         signals = {
-            "grooming": any(e.grooming(self.minor) for e in self.senders.values()),
-            "sextortion": any(e.sextortion for e in self.senders.values()),
-            "sexting": any(e.sexting for e in self.senders.values()),
+            "grooming": any(e.grooming(self.minor) for e in self._all()),
+            "sextortion": any(e.sextortion for e in self._all()),
+            "sexting": any(e.sexting for e in self._all()),
             "meeting_request": self.meeting,
             "secrecy": self.secrecy,
             "personal_info": self.personal_info,
         }
-        score = max((e.score for e in self.senders.values()), default=0.0)
+        score = max((e.score for e in self._all()), default=0.0)
         return RiskResult(
             risk=self.level, score=score, first_alert_index=self.first_alert_index, signals=signals,
-            participants=participants, stages=stages, offender=offender.name if offender else None,
+            participants=participants, stages=stages,
+            offender=offender.name if offender is not None and offender.named else None,
             victim=victim.name if victim else None,
             explanation=self._explain(offender, victim, stages, signals),
         )
@@ -297,10 +337,15 @@ class RiskTracker:
                  stages: list[StageReached], signals: dict[str, bool]) -> list[str]:
         lines = [f"Risk: {self.level}."]
         if offender is not None:
-            who = f"{offender.name} (suspected offender)"
-            if victim is not None:
-                who += f" towards {victim.name}"
-            lines.append(f"The cues come from {who}.")
+            if offender.named:
+                who = f"{offender.name} (suspected offender)"
+                if victim is not None:
+                    who += f" towards {victim.name}"
+                lines.append(f"The cues come from {who}.")
+            else:
+                cited = [*offender.signals.values(), *offender.stages.values(), *offender.parts.values()]
+                lines.append(f"The text names no senders; the cues come together in messages {min(cited)}"
+                             f"-{max(cited)}." if cited else "The text names no senders.")
             if offender.sextortion:
                 parts = ", ".join(f"{p} (message {i})" for p, i in sorted(offender.parts.items(), key=lambda x: x[1]))
                 lines.append(f"Sextortion: {parts}.")

@@ -2,7 +2,7 @@
 
     detect_format(data, filename=None) -> str        sniff the content (filename is a hint; zips looked into)
     parse(data, filename=None, *, format=None, tz=None) -> Conversation
-    parse_text(text, *, format=None) -> Conversation  pasted text: WhatsApp lines, else "Name: text"
+    parse_text(text, *, format=None) -> Conversation  pasted text: WhatsApp lines, "Name: text", or no names
     load(path, *, format=None, max_bytes=200 MiB) -> Conversation   the only function that reads a file
 
 Anything wrong with the input (empty, binary, truncated JSON, a zip bomb, an unknown format) raises one
@@ -173,7 +173,8 @@ def parse(
 
 
 def parse_text(text: str, *, format: str | None = None, tz: tzinfo | None = None) -> Conversation:
-    """Parse pasted text: WhatsApp lines when they are there, else `Name: text` lines, else one message."""
+    """Parse pasted text: WhatsApp lines when they are there, else `Name: text` lines when they name
+    speakers, else unattributed messages (sender None, one per line or paragraph; see `plain`)."""
     zone = tz or DEFAULT_TZ
 
     def run() -> Conversation:

@@ -162,7 +162,7 @@ def test_plain_continuations_and_urls() -> None:
 
 def test_pasted_prose_is_one_message() -> None:
     conv = chats.parse_text("he said he will send my photo to my school if I don't pay")
-    assert conv.format == "plain" and len(conv.messages) == 1 and conv.messages[0].sender == "unknown"
+    assert conv.format == "plain" and len(conv.messages) == 1 and conv.messages[0].sender is None
 
 
 # --- encodings ----------------------------------------------------------------------------------------------------
