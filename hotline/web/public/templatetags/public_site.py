@@ -103,3 +103,9 @@ register.filter("risk_label", services.risk_label)
 register.filter("signal_label", services.signal_label)
 register.filter("stage_label", services.stage_label)
 register.filter("detail_label", services.personal_type_label)
+
+
+@register.simple_tag
+def quick_exit_url() -> str:
+    """Where the quick-exit button goes: a neutral site (`HOTLINE_QUICK_EXIT_URL`)."""
+    return str(getattr(settings, "HOTLINE_QUICK_EXIT_URL", "https://www.google.com/search?q=weather"))
