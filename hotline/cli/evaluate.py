@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from hotline.detect import scam_emails
 from hotline.detect.evaluation import SPLITS, Counts, EvalReport, evaluate
 
 
@@ -24,15 +25,22 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--set", dest="set_dir", default="eval", metavar="DIR",
                    help="the set's folder, holding labels.json (default: eval)")
-    p.add_argument("--split", choices=SPLITS, help="only this part of the set (default: all of it but the blind look-alikes)")
+    p.add_argument("--split", choices=SPLITS,
+                   help="only this part of the set (default: all of it but the blind look-alikes)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="list every miss: conversation, signal, expected and got (no message text)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
+    p.add_argument("--scam-emails", nargs="?", const=str(scam_emails.DEFAULT_PATH), metavar="PATH",
+                   help="instead of the set: real sextortion scam e-mails (JSON Lines with a body), each as a "
+                        f"one-message chat (default: {scam_emails.DEFAULT_PATH}); the first {scam_emails.TUNING} "
+                        "may be tuned on, the rest are the figure")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scam_emails is not None:
+        return _run_scam_emails(Path(args.scam_emails), as_json=args.json, strict=args.strict)
     report = evaluate(Path(args.set_dir), split=args.split)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
@@ -105,3 +113,27 @@ def print_report(report: EvalReport, out: TextIO, *, verbose: bool = False) -> N
                      f"{'PASS' if target.passed else 'FAIL'}")
     w("\ntargets: " + " | ".join(parts) + "\n")
     w(f"overall: {'PASS' if report.passed else 'FAIL'}\n")
+
+
+def _run_scam_emails(path: Path, *, as_json: bool, strict: bool) -> int:
+    """Sextortion on real e-mails: found (sextortion, risk high or above) among the tuning and the rest."""
+    report = scam_emails.evaluate_scam_emails(path)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_scam_emails(report, sys.stdout)
+    found, total = report.reported
+    return 1 if strict and found < total else 0
+
+
+def print_scam_emails(report: scam_emails.ScamEmailReport, out: TextIO) -> None:
+    """One line per e-mail (its line in the file, risk, parts found; never its text) and the two counts."""
+    w = out.write
+    w(f"Sextortion scam e-mails in {report.path}, each as a one-message chat; found = sextortion and risk "
+      f"{scam_emails.FOUND_AT} or above\n\n")
+    for r in report.results:
+        w(f"  line {r.line:>3} {'tuning' if r.tuning else 'held':<7} {r.risk:<9} "
+          f"{'found' if r.found else 'missed':<7} parts: {', '.join(r.parts) or 'none'}\n")
+    (tf, tt), (hf, ht) = report.tuning, report.reported
+    w(f"\ntuning (first {scam_emails.TUNING} in file order): {tf}/{tt} found\n")
+    w(f"held back (the figure): {hf}/{ht} found\n")
