@@ -1,0 +1,251 @@
+"""Khmer word segmentation, and whether a match in Khmer text starts and ends on word boundaries.
+
+Khmer is written without spaces between words, so a cue word (ខ្លួន "body") also occurs inside longer words
+(ខ្លួនឯង "oneself"). `word_aligned` answers "does this match cover whole words?" by segmenting only a short
+window around the match (never the whole message): the rules' regex runs first, and only its few candidate
+hits pay for segmentation.
+
+The segmenter is khmercut's CRF (boundary F1 0.973 on khPOS OPEN-TEST) followed by a compound merge: two or
+three adjacent pieces whose concatenation is a compound of `lexicons/km/words_extra.txt` become one word
+(and a few pieces the CRF fuses, នៅក្នុង "in", are split there). The CRF
+splits some compounds (ខ្លួន|ឯង "oneself"); the merge keeps the listed ones whole, which is what word-aware
+matching needs. Chosen by measurement against the CRF alone and a dictionary Viterbi over 18,000 words
+(`python bench/bench_segment.py`). A merge over the whole dictionary was tried and dropped: it fused
+function words into compounds (នៅ|មុខ → នៅមុខ "in front of") and cost recall.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import lru_cache
+from importlib import resources
+
+from hotline.detect.errors import DataError
+from hotline.detect.text.normalize import normalize
+
+__all__ = [
+    "WINDOW", "Segmenter", "aligned_match", "default_segmenter", "joint", "load_words", "match_aligned",
+    "misnamed_words", "segment", "word_aligned",
+]
+
+#: How far (characters) the window reaches either side of a position; a space or punctuation closer than
+#: this ends it early (the segmenter then sees a natural boundary, not a cut word).
+WINDOW = 30
+#: Khmer letters, vowels, signs (no punctuation, no digits, no repetition sign ៗ): what words are made of.
+KHMER_LETTERS = "\u1780-\u17d3\u17dd"
+_RUN = re.compile(f"[{KHMER_LETTERS}]+")
+#: At most this many CRF pieces are merged into one dictionary word.
+MERGE = 3
+
+
+def _crf(run: str) -> list[str]:
+    import khmercut
+
+    return [t for t in khmercut.tokenize(run) if t]
+
+
+class Segmenter:
+    """khmercut's CRF, then adjacent pieces merged when together they are a listed compound."""
+
+    def __init__(self, words: frozenset[str], splits: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.words = words
+        self.splits = splits or {}
+
+    def split(self, run: str) -> list[str]:
+        """The words of one run of Khmer letters (no spaces, punctuation or digits)."""
+        pieces = _crf(run)
+        out: list[str] = []
+        i = 0
+        while i < len(pieces):
+            for n in range(min(MERGE, len(pieces) - i), 1, -1):
+                joined = "".join(pieces[i:i + n])
+                if joined in self.words:
+                    out.append(joined)
+                    i += n
+                    break
+            else:
+                out.extend(self.splits.get(pieces[i], (pieces[i],)))
+                i += 1
+        return out
+
+    def segment(self, text: str) -> list[str]:
+        """The words of `text`: Khmer runs split into words, everything else split on whitespace."""
+        out: list[str] = []
+        pos = 0
+        for m in _RUN.finditer(text):
+            out.extend(_other_tokens(text[pos:m.start()]))
+            out.extend(self.split(m.group(0)))
+            pos = m.end()
+        out.extend(_other_tokens(text[pos:]))
+        return out
+
+
+#: What separates the literal words of a lexicon phrase: a `{MACRO}`, a `...` gap, a `#` number.
+_PHRASE_BREAK = re.compile(r"\{[A-Z][A-Z_0-9]*\}|\.\.\.|#")
+
+
+def misnamed_words(phrase: str) -> list[tuple[str, str]]:
+    """The stretches of a (normalised) Khmer phrase whose words are not the words the segmenter finds there.
+
+    A phrase is written as words separated by spaces (each normalised here) ("កុំ ប្រាប់ {PARENT}"); each stretch of consecutive
+    Khmer words between macros, gaps and numbers must segment, joined without spaces, into exactly those
+    words. Returns (written, segmented) pairs, empty when the phrase is consistent.
+    """
+    bad: list[tuple[str, str]] = []
+    for stretch in _PHRASE_BREAK.split(phrase):
+        for run in re.split(r"\s*[^\s\u1780-\u17d3\u17dd]+\s*", stretch):  # Latin words are not segmented
+            words = [normalize(w) for w in run.split()]
+            if not words:
+                continue
+            found = segment("".join(words))
+            if found != words:
+                bad.append((" ".join(words), " ".join(found)))
+    return bad
+
+
+def _other_tokens(text: str) -> list[str]:
+    """Spaces separate; Khmer punctuation, digits and the repetition sign stand alone."""
+    return re.findall(r"[\u17d4-\u17dc\u17e0-\u17ff\u19e0-\u19ff]|[^\s\u17d4-\u17dc\u17e0-\u17ff\u19e0-\u19ff]+", text)
+
+
+@lru_cache(maxsize=1)
+def load_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """`lexicons/km/words_extra.txt`, spelling-folded: compounds the CRF's pieces are merged into (a line of
+    one word), and pieces the CRF fuses that are two words for matching (a line of words with spaces)."""
+    from hotline.detect.text.khmer import fold_spelling
+
+    path = resources.files("hotline.detect") / "lexicons" / "km" / "words_extra.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"cannot read the Khmer word list {path}: {exc}") from exc
+    words: set[str] = set()
+    splits: dict[str, tuple[str, ...]] = {}
+    for number, line in enumerate(lines, 1):
+        parts = tuple(fold_spelling(w) for w in line.split("#", 1)[0].split())
+        if not parts:
+            continue
+        if not all(_RUN.fullmatch(w) for w in parts):
+            raise DataError(f"{path}:{number}: expected Khmer words")
+        if len(parts) == 1:
+            words.add(parts[0])
+        else:
+            splits["".join(parts)] = parts
+    return frozenset(words), splits
+
+
+@lru_cache(maxsize=1)
+def default_segmenter() -> Segmenter:
+    """The segmenter over the packaged word list, loaded once."""
+    words, splits = load_words()
+    return Segmenter(words, splits)
+
+
+def segment(text: str) -> list[str]:
+    """The words of `text` (Khmer segmented with the packaged word list; other text split on spaces)."""
+    return default_segmenter().segment(text)
+
+
+@lru_cache(maxsize=8192)
+def _edges(run: str) -> frozenset[int]:
+    """Offsets inside a run of Khmer letters where a word starts or ends (0 and len(run) included)."""
+    edges = {0}
+    pos = 0
+    for word in default_segmenter().split(run):
+        pos += len(word)
+        edges.add(pos)
+    return frozenset(edges)
+
+
+#: The longest stretch a word-aligned retry looks at (a phrase with a gap spans a few words).
+REACH = 80
+
+
+def word_ends(text: str, start: int, reach: int = REACH) -> list[int]:
+    """Word edges after `start` (a word edge) within `reach` characters, segmenting from `start` on."""
+    stop = min(len(text), start + reach)
+    ends: list[int] = []
+    pos = start
+    while pos < stop:
+        if not _letter(text[pos]):
+            ends.extend((pos, pos + 1))
+            pos += 1
+            continue
+        end = pos
+        while end < stop and _letter(text[end]):
+            end += 1
+        cut = end == stop and end < len(text) and _letter(text[end])  # the last word may be cut short
+        edges = sorted(_edges(text[pos:end]))
+        ends.extend(pos + e for e in (edges[:-1] if cut else edges))
+        pos = end
+    return sorted({e for e in ends if e > start})
+
+
+#: Group names that mark where two words of a Khmer phrase meet (`joint`); `match_aligned` checks them.
+JOINT_PREFIX = "_w"
+_JOINTS = itertools.count()
+
+
+def joint() -> str:
+    """An empty named group for the regex of a Khmer phrase, where two of its words meet (unique names)."""
+    return f"(?P<{JOINT_PREFIX}{next(_JOINTS)}>)"
+
+
+def match_aligned(m: re.Match[str]) -> bool:
+    """True when a match of a Khmer phrase covers whole words: its start, its end and every joint between
+    the phrase's words fall on word edges of the text (ខ្លួន {YOU} does not match the one word ខ្លួនឯង)."""
+    text = m.string
+    if not word_aligned(text, m.start(), m.end()):
+        return False
+    for name, index in m.re.groupindex.items():
+        if name.startswith(JOINT_PREFIX):
+            pos = m.start(index)
+            if pos != -1 and not _on_edge(text, pos):
+                return False
+    return True
+
+
+def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str] | None:
+    """The longest word-aligned match of `regex` from `start` (see `match_aligned`), when `start` is an edge.
+
+    The regex's own match from `start` may end inside a word (ម៉ាក់ប៉ា in ម៉ាក់|ប៉ាណា) where a shorter
+    alternative would not: the word edges are tried as ends, longest first.
+    """
+    if not _on_edge(text, start):
+        return None
+    for end in reversed(word_ends(text, start)):
+        m = regex.fullmatch(text, start, end)
+        if m is not None and match_aligned(m):
+            return m
+    return None
+
+
+def _letter(ch: str) -> bool:
+    return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
+
+
+def word_aligned(text: str, start: int, end: int) -> bool:
+    """True when `text[start:end]` starts and ends on word boundaries of the Khmer around it.
+
+    A position next to anything but a Khmer letter (space, punctuation, Latin, digit) or the text's edge is a
+    boundary. Otherwise the run of Khmer letters around that position, at most WINDOW characters either
+    side, is segmented and must have a word edge there.
+    """
+    if not 0 <= start < end <= len(text):
+        return False
+    return _on_edge(text, start) and _on_edge(text, end)
+
+
+def _on_edge(text: str, pos: int) -> bool:
+    if pos == 0 or pos == len(text) or not _letter(text[pos - 1]) or not _letter(text[pos]):
+        return True
+    lo = pos - 1
+    floor = max(0, pos - WINDOW)
+    while lo > floor and _letter(text[lo - 1]):
+        lo -= 1
+    hi = pos + 1
+    ceiling = min(len(text), pos + WINDOW)
+    while hi < ceiling and _letter(text[hi]):
+        hi += 1
+    return (pos - lo) in _edges(text[lo:hi])
