@@ -6,11 +6,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from hotline.web.reports import second_factor
+from hotline.web.staff import views as staff_views
 
 urlpatterns = [
     path("api/v1/", include("hotline.web.api.urls")),
-    path("admin-2fa/", second_factor.second_factor, name="second-factor"),
+    path("admin-2fa/", staff_views.second_factor, name="second-factor"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

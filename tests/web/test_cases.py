@@ -22,11 +22,11 @@ from PIL import Image
 from hotline.web.cases import linking
 from hotline.web.cases import services as cases
 from hotline.web.cases import stats as statistics
-from hotline.web.cases.groups import ensure_groups
 from hotline.web.cases.models import AuditEvent, Case, EvidenceImageHash, Removal, ReportLink
 from hotline.web.reports import services
 from hotline.web.reports.models import Report
-from hotline.web.reports.second_factor import SESSION_KEY
+from hotline.web.staff.roles import ensure_groups
+from hotline.web.staff.second_factor import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +278,7 @@ def test_report_page_shows_analysis_excerpts_not_the_whole_chat(analyst: User, c
     page = client.get(f"/en/staff/reports/{r.pk}/").content.decode()
     assert "Show whole chat" in page
     assert "20:02" not in page and ">thanks<" not in page  # a message with no finding is not shown
-    analysis = json.loads(__import__("hotline.web.reports.encryption", fromlist=["x"]).decrypt(
+    analysis = json.loads(__import__("hotline.web.encryption", fromlist=["x"]).decrypt(
         evidence.analysis_encrypted))["analysis"]
     for finding in analysis["findings"]:
         assert f'data-finding="{finding["index"]}"' in page

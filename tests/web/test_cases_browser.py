@@ -10,10 +10,11 @@ import pyotp
 import pytest
 from django.contrib.auth.models import User
 
-from hotline.web.cases.groups import ensure_groups
+from hotline.web import encryption
 from hotline.web.cases.models import AuditEvent
-from hotline.web.reports import encryption, services
-from hotline.web.reports.models import StaffSecondFactor
+from hotline.web.reports import services
+from hotline.web.staff.models import StaffSecondFactor
+from hotline.web.staff.roles import ensure_groups
 from tests.web.test_cases import CHAT, encode, noise_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

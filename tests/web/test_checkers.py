@@ -315,7 +315,7 @@ def test_uploads_are_held_in_memory_never_on_disk(size: int, limit: int, kept: b
     from django.core.files.uploadedfile import InMemoryUploadedFile
     from django.test import RequestFactory
 
-    from hotline.web.reports.uploads import BoundedMemoryUpload
+    from hotline.web.uploads import BoundedMemoryUpload
 
     request = RequestFactory().post("/en/check/chat/", {"file": SimpleUploadedFile("a.txt", b"a" * size)})
     handler = BoundedMemoryUpload(request, limit)

@@ -18,10 +18,11 @@ from django.db import connection, models, transaction
 from django.test import Client, override_settings
 from PIL import Image
 
-from hotline.web.reports import encryption, services
-from hotline.web.reports.codes import CODE_ALPHABET, normalize_code, normalize_pin
+from hotline.web import encryption
+from hotline.web.reports import services
 from hotline.web.reports.models import Evidence, Report, ReporterNote, ReportURL, StatusChange
-from hotline.web.reports.sniffing import EvidenceRejected, sniff
+from hotline.web.sniffing import EvidenceRejected, sniff
+from hotline.web.trackingcodes import CODE_ALPHABET, normalize_code, normalize_pin
 
 pytestmark = pytest.mark.django_db
 

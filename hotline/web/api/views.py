@@ -22,9 +22,10 @@ from django.views.decorators.csrf import csrf_exempt
 from hotline.detect import analysis
 from hotline.detect.chats import parse
 from hotline.detect.errors import InputError
+from hotline.web import ratelimits
 from hotline.web.public.services import input_error_message
-from hotline.web.reports import ratelimit, services
-from hotline.web.reports.uploads import bound_uploads
+from hotline.web.reports import services
+from hotline.web.uploads import bound_uploads
 
 from .models import ApiKey, hash_key
 from .payloads import parse_report
@@ -83,7 +84,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     """POST /api/v1/reports: a JSON report → 201 {tracking_code, pin}."""
     if _content_length(request) > MAX_REPORT_BODY:
         return error(413, {"body": _("The body is too large.")})
-    if not ratelimit.hit(request, "api_report"):
+    if not ratelimits.hit(request, "api_report"):
         return error(429, {"rate": _("Too many requests. Try again later.")})
     try:
         body = request.body
@@ -113,7 +114,7 @@ def _language(request: HttpRequest) -> str:
 @methods("GET")
 def report_status(request: HttpRequest, tracking_code: str) -> HttpResponse:
     """GET /api/v1/reports/{tracking_code} with X-Report-Pin: the report's progress."""
-    if not ratelimit.hit(request, "api_lookup"):
+    if not ratelimits.hit(request, "api_lookup"):
         return error(429, {"rate": _("Too many requests. Try again later.")})
     report = services.find_report(tracking_code[:32], request.headers.get("X-Report-Pin", "")[:32])
     if report is None:
@@ -128,7 +129,7 @@ def analyze(request: HttpRequest) -> HttpResponse:
         response = error(401, {"auth": _("A valid API key is required (Authorization: Bearer <key>).")})
         response["WWW-Authenticate"] = 'Bearer realm="hotline"'
         return response
-    if not ratelimit.hit(request, "api_analyze"):
+    if not ratelimits.hit(request, "api_analyze"):
         return error(429, {"rate": _("Too many requests. Try again later.")})
     limit = int(settings.HOTLINE_MAX_UPLOAD_BYTES)
     if _content_length(request) > limit + 64 * 1024:

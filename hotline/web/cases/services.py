@@ -30,7 +30,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from hotline.web.reports import encryption
+from hotline.web import encryption
 from hotline.web.reports.models import Evidence, Report, Status
 from hotline.web.reports.services import evidence_filename, read_evidence, set_status
 

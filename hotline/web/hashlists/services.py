@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
 from hotline.detect.errors import InputError
 from hotline.detect.media.hashes import PdqHash, hash_image
 from hotline.detect.media.index import DefaultPdqIndex, PdqIndex
-from hotline.web.reports.codes import new_pin, new_tracking_code, normalize_code, normalize_pin
+from hotline.web.trackingcodes import (
+    check_pin,
+    hash_pin,
+    new_pin,
+    new_tracking_code,
+    normalize_code,
+    normalize_pin,
+)
 
 from .models import HashEntry, HashList
 
@@ -239,7 +245,7 @@ def protect(pdq: str, quality: int) -> Protection:
             with transaction.atomic():
                 entry = HashEntry.objects.create(
                     hash_list=hash_list, pdq=value, quality=quality, label="self-protection",
-                    source="self-protection", case_number=case_number, pin_hash=make_password(pin),
+                    source="self-protection", case_number=case_number, pin_hash=hash_pin(pin),
                 )
             break
         except IntegrityError:  # a case number already taken: draw another
@@ -261,7 +267,7 @@ def withdraw(case_number: str, pin: str) -> None:
             refused = WithdrawRefused("no protected photo has this case number", reason="unknown")
         elif entry.failed_attempts >= MAX_PIN_ATTEMPTS:
             refused = WithdrawRefused("too many wrong PINs: contact the hotline", reason="locked")
-        elif not secret or not check_password(secret, entry.pin_hash):
+        elif not secret or not check_pin(secret, entry.pin_hash):
             entry.failed_attempts += 1
             entry.save(update_fields=["failed_attempts"])  # committed: the refusal is raised after the block
             refused = WithdrawRefused("the PIN does not match this case number", reason="wrong_pin")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from hotline.web.reports import ratelimit
+from hotline.web import ratelimits
 
 from . import services
 from .forms import ProtectForm, WithdrawForm
@@ -26,7 +26,7 @@ def protect(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "hashlists/protect.html", {"form": ProtectForm()})
     form = ProtectForm(request.POST)
-    if not ratelimit.hit(request, "report"):
+    if not ratelimits.hit(request, "report"):
         return _too_many(request, "hashlists/protect.html", form)
     if not form.is_valid():
         return render(request, "hashlists/protect.html", {"form": form}, status=400)
@@ -47,7 +47,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "hashlists/withdraw.html", {"form": WithdrawForm()})
     form = WithdrawForm(request.POST)
-    if not ratelimit.hit(request, "lookup"):
+    if not ratelimits.hit(request, "lookup"):
         return _too_many(request, "hashlists/withdraw.html", form)
     if not form.is_valid():
         return render(request, "hashlists/withdraw.html", {"form": form}, status=400)

@@ -27,7 +27,7 @@ from hotline.detect.errors import (
 from hotline.detect.media import metadata
 from hotline.detect.post import check_post as find_in_post
 from hotline.web.reports import services as reports
-from hotline.web.reports.sniffing import EvidenceRejected
+from hotline.web.sniffing import EvidenceRejected
 
 #: Chat export formats as the engine names them → the report form's platform code.
 PLATFORM_BY_FORMAT: dict[str, str] = {

@@ -14,11 +14,10 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from hotline.detect.errors import InputError
-from hotline.web.reports.uploads import BoundedMemoryUpload, bound_uploads
+from hotline.web.uploads import BoundedMemoryUpload, bounded_upload_view
 
 from . import services
 from .forms import ChatForm, PhotoForm, PostForm
@@ -71,15 +70,9 @@ def learn(request: HttpRequest, page: str) -> HttpResponse:
 CHAT_TEMPLATE = "public/check_chat.html"
 
 
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def check_chat(request: HttpRequest) -> HttpResponseBase:
-    """Upload handlers must be set before CSRF reads the body, hence exempt here and protected inside."""
-    return _check_chat(request, bound_uploads(request))
-
-
-@csrf_protect
-def _check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpResponseBase:
+@bounded_upload_view
+def check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpResponseBase:
     if request.method != "POST":
         return render(request, CHAT_TEMPLATE, {"form": ChatForm()})
     if request.POST.get("action") == "report":
@@ -132,14 +125,9 @@ def _report_chat(request: HttpRequest) -> HttpResponseBase:
 POST_TEMPLATE = "public/check_post.html"
 
 
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def check_post(request: HttpRequest) -> HttpResponseBase:
-    return _check_post(request, bound_uploads(request))
-
-
-@csrf_protect
-def _check_post(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpResponseBase:
+@bounded_upload_view
+def check_post(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpResponseBase:
     if request.method != "POST":
         return render(request, POST_TEMPLATE, {"post_form": PostForm(), "photo_form": PhotoForm()})
     action = request.POST.get("action")

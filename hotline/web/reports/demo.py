@@ -10,6 +10,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from hotline.web.staff.roles import ensure_groups
+
 from .models import Report
 from .services import create_report, set_status
 
@@ -54,12 +56,7 @@ def ensure_demo_data() -> tuple[str, str] | None:
     password = secrets.token_urlsafe(12)
     with transaction.atomic():
         users.objects.create_superuser(username=DEMO_USERNAME, email="", password=password)
-        try:
-            from hotline.web.cases.groups import ensure_groups
-        except ImportError:
-            pass
-        else:
-            ensure_groups()
+        ensure_groups()
         if not Report.objects.filter(source="demo").exists():
             for spec in DEMO_REPORTS:
                 fields = {k: v for k, v in spec.items() if k != "statuses"}

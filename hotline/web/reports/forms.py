@@ -14,10 +14,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from .codes import CODE_LENGTH
+from hotline.web.sniffing import EvidenceRejected
+from hotline.web.trackingcodes import CODE_LENGTH
+
 from .models import AgeBand, Category, Platform, ReporterType
 from .services import check_evidence, too_large
-from .sniffing import EvidenceRejected
 
 MAX_URLS = 20
 MAX_FILES = 10

@@ -18,19 +18,26 @@ import secrets
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import encryption
-from .codes import looks_like_code, new_pin, new_tracking_code, normalize_code, normalize_pin
+from hotline.web import encryption
+from hotline.web.sniffing import EvidenceRejected, Sniffed, sniff
+from hotline.web.trackingcodes import (
+    check_pin,
+    hash_pin,
+    looks_like_code,
+    new_pin,
+    new_tracking_code,
+    normalize_code,
+    normalize_pin,
+)
+
 from .models import RISK_RANK, Evidence, Report, ReporterNote, ReportURL, Risk, Status, StatusChange
-from .sniffing import EvidenceRejected, Sniffed, sniff
 
 __all__ = [
     "STASH_MAX_AGE_SECONDS",
@@ -61,12 +68,6 @@ CATEGORY_BASELINE: dict[str, str] = {
     "grooming": Risk.MEDIUM, "sexting": Risk.MEDIUM, "sexual_cyberbullying": Risk.LOW, "other": Risk.LOW,
 }
 
-
-
-@lru_cache(maxsize=1)
-def _dummy_pin_hash() -> str:
-    """A real hash of a random PIN, so that an unknown code costs as much time as a wrong PIN."""
-    return make_password(secrets.token_hex(8))
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def create_report(
         try:
             with transaction.atomic():
                 report = Report(
-                    tracking_code=_new_code(), pin_hash=make_password(pin), category=category,
+                    tracking_code=_new_code(), pin_hash=hash_pin(pin), category=category,
                     platform=platform, description=description.strip(), victim_age_band=victim_age_band,
                     reporter_type=reporter_type, offender_name=offender_name.strip(),
                     offender_profile_url=offender_profile_url.strip(),
@@ -228,10 +229,8 @@ def find_report(code: str, pin: str) -> Report | None:
     """The report for `code` if `pin` is right; None otherwise, in the same time for either failure."""
     code, pin = normalize_code(code or ""), normalize_pin(pin or "")
     report = Report.objects.filter(tracking_code=code).first() if looks_like_code(code) else None
-    if report is None:
-        check_password(pin, _dummy_pin_hash())
-        return None
-    return report if check_password(pin, report.pin_hash) else None
+    matches = check_pin(pin, report.pin_hash if report is not None else None)
+    return report if matches else None
 
 
 def add_reporter_info(report: Report, text: str = "", files: Sequence[tuple[bytes, str]] = ()) -> None:

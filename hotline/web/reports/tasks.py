@@ -21,9 +21,9 @@ from hotline.detect.analysis import analyze
 from hotline.detect.chats import parse
 from hotline.detect.errors import InputError
 from hotline.detect.media.hashes import hash_image
+from hotline.web import encryption
 from hotline.web.hashlists.services import match_pdq
 
-from . import encryption
 from .models import RISK_RANK, Evidence
 from .services import read_evidence, recompute_priority
 

@@ -15,13 +15,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from . import encryption, ratelimit, services
+from hotline.web import encryption, ratelimits
+from hotline.web.uploads import BoundedMemoryUpload, bounded_upload_view
+
+from . import services
 from .forms import AddInformationForm, ReportForm, StatusLookupForm
 from .models import Report
-from .uploads import bound_uploads
 
 PREFILL_KEY = "report_prefill"
 PENDING_KEY = "report_pending_evidence"
@@ -61,16 +62,10 @@ def _render_form(request: HttpRequest, form: ReportForm, status: int = 200, *,
     }, status=status)
 
 
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def new_report(request: HttpRequest) -> HttpResponse:
-    """Uploads stay in memory (bounded) before the CSRF check reads the body; see `uploads`."""
-    oversize = bound_uploads(request)
-    return _new_report(request, oversize.too_big)
-
-
-@csrf_protect
-def _new_report(request: HttpRequest, oversize: list[str]) -> HttpResponse:
+@bounded_upload_view
+def new_report(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
+    oversize = uploads.too_big
     if request.method == "GET":
         prefill = _prefill(request)
         initial = {k: prefill[k] for k in ("category", "platform", "description", "urls")
@@ -78,7 +73,7 @@ def _new_report(request: HttpRequest, oversize: list[str]) -> HttpResponse:
         form = ReportForm(initial=initial)
         return _render_form(request, form)
 
-    if not ratelimit.hit(request, "report"):
+    if not ratelimits.hit(request, "report"):
         return _render_form(request, ReportForm(request.POST), status=429, message=_(
             "Too many reports were sent from here in a short time. Please wait a while and try again."))
     tokens = _pending_tokens(request)
@@ -136,16 +131,11 @@ def _report_with_access(request: HttpRequest) -> Report | None:
     return Report.objects.filter(pk=pk).first() if isinstance(pk, int) else None
 
 
-@csrf_exempt
 @require_http_methods(["GET", "POST"])
-def status(request: HttpRequest) -> HttpResponse:
+@bounded_upload_view
+def status(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
     """Look-up (code + PIN) and, once granted for this session, the report's progress."""
-    oversize = bound_uploads(request)
-    return _status(request, oversize.too_big)
-
-
-@csrf_protect
-def _status(request: HttpRequest, oversize: list[str]) -> HttpResponse:
+    oversize = uploads.too_big
     if request.method == "POST" and request.POST.get("action") == "leave":
         request.session.pop(ACCESS_KEY, None)
         return HttpResponseRedirect(reverse("reports:status"))
@@ -161,7 +151,7 @@ def _status(request: HttpRequest, oversize: list[str]) -> HttpResponse:
 
     if request.method == "POST":
         form = StatusLookupForm(request.POST)
-        if not ratelimit.hit(request, "lookup"):
+        if not ratelimits.hit(request, "lookup"):
             return render(request, "reports/lookup.html", {"form": form, "message": _(
                 "Too many tries from here. Please wait a few minutes and try again.")}, status=429)
         if not form.is_valid():

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "hotline.web.api",
     "hotline.web.hashlists",
     "hotline.web.cases",
+    "hotline.web.staff",
 ]
 
 MIDDLEWARE = [
@@ -35,7 +36,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "hotline.web.reports.second_factor.SecondFactorMiddleware",
+    "hotline.web.staff.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -1,5 +1,6 @@
 """The two staff roles as Django groups: analysts work cases; supervisors also assign, publish
-statistics, manage hash lists and see the audit log in the admin."""
+statistics, manage hash lists and see the audit log in the admin. Permissions are named as strings
+(app.codename), so that this app needs none of the apps that declare them."""
 
 from __future__ import annotations
 

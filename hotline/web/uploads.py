@@ -2,18 +2,24 @@
 
 Django spools uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to /tmp in clear; this handler keeps each file in
 memory up to the evidence bound and drops a larger one (remembering its name so the form can say so).
-Install it before the request body is read (the views are csrf_exempt outside, csrf_protect inside).
+It must be installed before the request body is read, and the CSRF check reads the body: views that take
+uploads are wrapped once by `bounded_upload_view` (csrf-exempt outside, handler installed, csrf-protect
+inside), and receive the handler to tell the person which file was too large.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 
 class BoundedMemoryUpload(FileUploadHandler):
@@ -53,3 +59,20 @@ def bound_uploads(request: HttpRequest) -> BoundedMemoryUpload:
     handler = BoundedMemoryUpload(request)
     request.upload_handlers = [handler]
     return handler
+
+
+UploadView = Callable[..., HttpResponseBase]
+
+
+def bounded_upload_view(view: UploadView) -> UploadView:
+    """Wrap a view that takes uploads: `view(request, uploads, *args, **kwargs)` gets the bounded handler.
+
+    CSRF is still checked (inside, once the handler is in place): only the order changes.
+    """
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return protected(request, bound_uploads(request), *args, **kwargs)
+
+    return csrf_exempt(wrapped)

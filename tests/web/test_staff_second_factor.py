@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
-from hotline.web.reports.models import StaffSecondFactor
+from hotline.web.staff.models import StaffSecondFactor
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,26 @@ def test_public_pages_and_anonymous_admin_login_are_untouched() -> None:
     client = Client()
     assert client.get("/admin/login/").status_code == 200
     assert client.get("/en/report/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_the_second_factor_to_the_staff_app_keeps_enrolled_secrets() -> None:
+    """An install enrolled before the move (model in `reports`) keeps its factors after `migrate`."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("reports", "0002_staffsecondfactor")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = MigrationExecutor(connection).loader.project_state(before).apps
+    user = old_apps.get_model("auth", "User").objects.create(username="enrolled", is_staff=True)
+    old_apps.get_model("reports", "StaffSecondFactor").objects.create(
+        user_id=user.pk, secret_encrypted=b"token", confirmed=True, last_step=42)
+    assert "reports_staffsecondfactor" in connection.introspection.table_names()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    moved = StaffSecondFactor.objects.get(user_id=user.pk)
+    assert (bytes(moved.secret_encrypted), moved.confirmed, moved.last_step) == (b"token", True, 42)
+    tables = connection.introspection.table_names()
+    assert "staff_staffsecondfactor" in tables and "reports_staffsecondfactor" not in tables

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotline.web.cases.groups import ensure_groups
+from hotline.web.staff.roles import ensure_groups
 
 
 class Command(BaseCommand):
