@@ -4,6 +4,7 @@
     parse(data, filename=None, *, format=None, tz=None) -> Conversation
     parse_text(text, *, format=None) -> Conversation  pasted text: WhatsApp lines, "Name: text", or no names
     load(path, *, format=None, max_bytes=200 MiB) -> Conversation   the only function that reads a file
+    export_parts(path) -> list[str]                   a paged export's files (messages.html, messages2.html...)
 
 Anything wrong with the input (empty, binary, truncated JSON, a zip bomb, an unknown format) raises one
 `InputError` subclass with a message for the person and `where` (a line, a JSON path, a zip member);
@@ -21,7 +22,16 @@ from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import TypeVar
 
-from hotline.detect.chats import line, messenger, plain, tabular, telegram, whatsapp
+from hotline.detect.chats import (
+    facebook_html,
+    line,
+    messenger,
+    plain,
+    tabular,
+    telegram,
+    telegram_html,
+    whatsapp,
+)
 from hotline.detect.chats.archive import ZipLimits, is_zip, read_chat_members
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
@@ -35,7 +45,7 @@ from hotline.detect.model import Conversation
 
 __all__ = [
     "DEFAULT_TZ", "FORMATS", "FORMAT_NAMES", "ArchiveRejected", "ChatFormat", "InputError", "MalformedExport",
-    "UnsupportedFormat", "ZipLimits", "detect_format", "load", "parse", "parse_text",
+    "UnsupportedFormat", "ZipLimits", "detect_format", "export_parts", "load", "parse", "parse_text",
 ]
 
 Parser = Callable[[Sequence[str], tzinfo], Conversation]
@@ -64,6 +74,12 @@ FORMATS: tuple[ChatFormat, ...] = (
     ChatFormat("csv", "CSV with sender, time, text columns", lambda parts, tz: tabular.parse_csv(parts[0], tz=tz)),
     ChatFormat("jsonl", "JSON Lines with sender, time, text keys",
                lambda parts, tz: tabular.parse_jsonl(parts[0], tz=tz)),
+    ChatFormat("telegram_html", "Telegram Desktop HTML (messages.html, messages2.html, ...)",
+               lambda parts, tz: telegram_html.parse_many(parts, tz=tz)),
+    ChatFormat("messenger_html", "Facebook Messenger HTML (message_1.html)",
+               lambda parts, tz: facebook_html.parse_many(parts, tz=tz, platform="messenger")),
+    ChatFormat("instagram_html", "Instagram HTML (message_1.html)",
+               lambda parts, tz: facebook_html.parse_many(parts, tz=tz, platform="instagram")),
 )
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)
 if len(set(FORMAT_NAMES)) != len(FORMAT_NAMES):  # pragma: no cover - guards the registry above
@@ -78,6 +94,7 @@ _MESSENGER_KEYS = re.compile(r'"(sender_name|timestamp_ms)"')
 _TELEGRAM_KEYS = re.compile(r'"(date_unixtime|from_id|text_entities|personal_information|actor_id)"'
                             r'|"type": ?"(personal_chat|private_group|private_supergroup|saved_messages)"')
 _INSTAGRAM_HINT = re.compile(r"instagram", re.IGNORECASE)
+_HTML_START = re.compile(r"<(!doctype|html|head|body|meta|div|section|!--)\b", re.IGNORECASE)
 #: WhatsApp names its export after the chat: "WhatsApp Chat with Dara.txt" (or .zip).
 _TITLE_FROM_NAME = re.compile(r"^WhatsApp Chat (?:with|-) (?P<title>.+?)\.(?:txt|zip)$", re.IGNORECASE)
 
@@ -97,6 +114,8 @@ def _sniff(text: str, filename: str | None) -> str:
     hint = (filename or "").lower()
     head = body[:16384]
     head_lines = head.split("\n", 80)[:80]
+    if _HTML_START.match(body):
+        return _sniff_html(body[:65536], hint)
     if head.startswith("[LINE]") or line.looks_like(head):
         return "line"
     if whatsapp.looks_like(head_lines):
@@ -119,6 +138,16 @@ def _sniff(text: str, filename: str | None) -> str:
     raise UnsupportedFormat(
         "not a chat export Hotline recognises; supported: " + ", ".join(f.label for f in FORMATS)
     )
+
+
+def _sniff_html(head: str, hint: str) -> str:
+    if telegram_html.looks_like(head):
+        return "telegram_html"
+    if facebook_html.looks_like(head):
+        instagram = _INSTAGRAM_HINT.search(hint) or "your_instagram_activity/" in head
+        return "instagram_html" if instagram else "messenger_html"
+    raise UnsupportedFormat("an HTML page, but not a chat export Hotline knows (Telegram Desktop messages.html, "
+                            "Facebook or Instagram message_1.html)")
 
 
 def _texts(data: bytes, filename: str | None, limits: ZipLimits | None) -> tuple[list[str], str | None]:
@@ -162,14 +191,19 @@ def parse(
 
     def run() -> Conversation:
         texts, hint = _texts(data, filename, limits)
-        fmt = chosen or _format_named(_sniff(texts[0], hint))
-        conv = fmt.parse(texts, tz or DEFAULT_TZ)
-        named = (_TITLE_FROM_NAME.search(os.path.basename(hint or ""))
-                 or _TITLE_FROM_NAME.search(os.path.basename(filename or "")))
-        if conv.title is None and named:
-            conv = replace(conv, title=named["title"])
-        return conv
+        return _parse_texts(texts, hint, filename, chosen, tz)
     return _guard(run, "chat export")
+
+
+def _parse_texts(texts: list[str], hint: str | None, filename: str | None, chosen: ChatFormat | None,
+                 tz: tzinfo | None) -> Conversation:
+    fmt = chosen or _format_named(_sniff(texts[0], hint))
+    conv = fmt.parse(texts, tz or DEFAULT_TZ)
+    named = (_TITLE_FROM_NAME.search(os.path.basename(hint or ""))
+             or _TITLE_FROM_NAME.search(os.path.basename(filename or "")))
+    if conv.title is None and named:
+        conv = replace(conv, title=named["title"])
+    return conv
 
 
 def parse_text(text: str, *, format: str | None = None, tz: tzinfo | None = None) -> Conversation:
@@ -192,25 +226,77 @@ def parse_text(text: str, *, format: str | None = None, tz: tzinfo | None = None
     return _guard(run, "pasted text")
 
 
+#: Exports written as numbered pages: (the first page, any page with its number). Telegram Desktop writes
+#: messages.html, messages2.html, ...; Facebook and Instagram message_1.html (or .json), message_2, ...
+_PAGED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"^messages\.html$"), re.compile(r"^messages(\d*)\.html$")),
+    (re.compile(r"^message_1\.html$"), re.compile(r"^message_(\d+)\.html$")),
+    (re.compile(r"^message_1\.json$"), re.compile(r"^message_(\d+)\.json$")),
+)
+
+
+def export_parts(path: str | os.PathLike[str]) -> list[str]:
+    """The files of the export at `path`, in page order.
+
+    A first page (messages.html, message_1.html, message_1.json) comes with the numbered pages beside it;
+    a folder gives the paged export inside it; any other file is itself. InputError when a folder holds
+    no paged export.
+    """
+    name = os.fspath(path)
+    folder, base = (name, None) if os.path.isdir(name) else os.path.split(name)
+    if base is not None and not any(first.match(base) for first, _ in _PAGED):
+        return [name]
+    try:
+        siblings = os.listdir(folder or ".")
+    except OSError as exc:
+        raise InputError(f"cannot read the folder: {exc.strerror or exc}", where=name) from exc
+    for first, page in _PAGED:
+        if base is not None and not first.match(base):
+            continue
+        numbered = {int(m.group(1) or 1): n for n in siblings if (m := page.match(n))}
+        if 1 in numbered:
+            return [os.path.join(folder, numbered[k]) for k in sorted(numbered)]
+    raise InputError("this folder holds no chat export Hotline reads as a whole (messages.html from Telegram "
+                     "Desktop, message_1.html or message_1.json from Facebook or Instagram)", where=name)
+
+
 def load(
     path: str | os.PathLike[str], *, format: str | None = None, max_bytes: int = 200 * 2**20,
     tz: tzinfo | None = None,
 ) -> Conversation:
-    """Read and parse an export file, refusing files over `max_bytes` before reading them."""
+    """Read and parse an export file, or a paged export (see `export_parts`) as one chat, refusing more
+    than `max_bytes` in all before reading it."""
     name = os.fspath(path)
-    try:
-        size = os.stat(name).st_size
-        if size > max_bytes:
-            raise InputError(
-                f"the file is {size / 2**20:.1f} MiB; at most {max_bytes / 2**20:.0f} MiB is accepted",
-                where=os.path.basename(name),
-            )
-        with open(name, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except InputError:
-        raise
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", where=name) from exc
-    if len(data) > max_bytes:
-        raise InputError(f"the file grew past {max_bytes / 2**20:.0f} MiB while being read", where=name)
-    return parse(data, name, format=format, tz=tz)
+    parts = export_parts(name)
+    datas: list[bytes] = []
+    budget = max_bytes
+    for part in parts:
+        try:
+            size = os.stat(part).st_size
+            if size > budget:
+                raise InputError(
+                    f"the export is over {max_bytes / 2**20:.0f} MiB; at most {max_bytes / 2**20:.0f} MiB "
+                    "is accepted", where=os.path.basename(part),
+                )
+            with open(part, "rb") as fh:
+                data = fh.read(budget + 1)
+        except InputError:
+            raise
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror or exc}", where=part) from exc
+        if len(data) > budget:
+            raise InputError(f"the file grew past {max_bytes / 2**20:.0f} MiB while being read", where=part)
+        budget -= len(data)
+        datas.append(data)
+    if len(datas) == 1:
+        return parse(datas[0], parts[0], format=format, tz=tz)
+    chosen = _format_named(format) if format else None
+
+    def run() -> Conversation:
+        texts: list[str] = []
+        for part, data in zip(parts, datas, strict=True):
+            if not data.strip():
+                raise MalformedExport("the file is empty", where=os.path.basename(part))
+            texts.append(decode(data))
+        return _parse_texts(texts, parts[0], parts[0], chosen, tz)
+    return _guard(run, "chat export")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from hotline.detect.errors import ArchiveRejected, MalformedExport, UnsupportedFormat
 
-__all__ = ["ZIP_MAGIC", "ChatMember", "ZipLimits", "is_zip", "read_chat_members"]
+__all__ = ["ZIP_MAGIC", "ChatMember", "ZipLimits", "is_zip", "read_chat_members", "telegram_page_number"]
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -48,10 +48,20 @@ _PREFERENCE: tuple[re.Pattern[str], ...] = (
     re.compile(r"(^|/)WhatsApp Chat (with|-) .*\.txt$", re.IGNORECASE),
     re.compile(r"(^|/)message_\d+\.json$"),
     re.compile(r"(^|/)result\.json$"),
+    re.compile(r"(^|/)messages\d*\.html$"),
+    re.compile(r"(^|/)message_\d+\.html$"),
     re.compile(r"(^|/)\[LINE\].*\.txt$", re.IGNORECASE),
     re.compile(r"\.(txt|json|jsonl|ndjson|csv)$", re.IGNORECASE),
 )
-_FB_PART = re.compile(r"message_(\d+)\.json$")
+_FB_PART = re.compile(r"message_(\d+)\.(?:json|html)$")
+#: Telegram Desktop's HTML pages: messages.html (page 1), messages2.html, messages3.html, ...
+_TELEGRAM_PAGE = re.compile(r"(?:^|/)messages(\d*)\.html$")
+
+
+def telegram_page_number(name: str) -> int:
+    """1 for messages.html, 2 for messages2.html, ... (0 for a name that is not a Telegram page)."""
+    m = _TELEGRAM_PAGE.search(name)
+    return (int(m.group(1)) if m.group(1) else 1) if m else 0
 
 
 def _check(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
@@ -117,12 +127,15 @@ def read_chat_members(data: bytes, limits: ZipLimits | None = None) -> list[Chat
                 if hits:
                     break
             else:
-                raise UnsupportedFormat("the zip holds no chat file (.txt or .json)", where="zip")
+                raise UnsupportedFormat("the zip holds no chat file (.txt, .json or .html)", where="zip")
             first = hits[0]
             if _FB_PART.search(first):
                 folder = posixpath.dirname(first)
                 parts = [n for n in hits if posixpath.dirname(n) == folder]
                 parts.sort(key=lambda n: int(_FB_PART.search(n).group(1)))  # type: ignore[union-attr]
+            elif _TELEGRAM_PAGE.search(first):
+                folder = posixpath.dirname(first)
+                parts = sorted((n for n in hits if posixpath.dirname(n) == folder), key=telegram_page_number)
             else:
                 parts = [first]
             by_name = {i.filename: i for i in infos}

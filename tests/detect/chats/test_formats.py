@@ -18,7 +18,9 @@ UTC = ZoneInfo("UTC")
 
 
 def test_registry() -> None:
-    assert chats.FORMAT_NAMES == ("whatsapp", "messenger", "instagram", "telegram", "line", "plain", "csv", "jsonl")
+    assert chats.FORMAT_NAMES[:8] == ("whatsapp", "messenger", "instagram", "telegram", "line", "plain", "csv",
+                                      "jsonl")
+    assert {"telegram_html", "messenger_html", "instagram_html"} <= set(chats.FORMAT_NAMES)
     assert len({f.name for f in chats.FORMATS}) == len(chats.FORMATS)
 
 
