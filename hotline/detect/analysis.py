@@ -87,7 +87,7 @@ def analyze_items(
                     held.append((f, context, NEARBY))
             findings.extend(ready)
             tracker.add(ready)
-        if tracker.asked_for_images and refusal is not None and refusal.search(norm) is not None:
+        if tracker.listens_for_refusals and refusal is not None and refusal.search(norm) is not None:
             tracker.refusal(message.sender, message.index)
             refusals.append((message.index, message.sender))
         if pii is not None:

@@ -34,6 +34,16 @@ GROOMING_STAGES: tuple[str, ...] = tuple(s for s in STAGES if s != "exploitation
 #: Relationship-building stages, and the stages they lead to; grooming needs one of each.
 BUILDING_STAGES: frozenset[str] = frozenset({"trust", "personal_questions", "isolation", "platform_move", "gifts"})
 GOAL_STAGES: frozenset[str] = frozenset({"desensitising", "image_request", "meeting"})
+#: Stages whose strong rules are sexual: without one of them (or sexting, or an isolating meeting) the
+#: stages of grooming are also those of ordinary care, and do not raise the risk above medium.
+SEXUAL_STAGES: tuple[str, ...] = ("desensitising", "image_request")
+#: Meeting rules that isolate the other person (alone, secretly): grooming with them is high without sex.
+ISOLATING_RULES: tuple[str, ...] = (".come_alone",)
+#: Secrecy about the relationship itself (not "don't tell mom", which a sibling or friend says too).
+RELATIONSHIP_SECRECY_RULES: tuple[str, ...] = (
+    ".between_us", ".delete_chat", ".nobody_knows", ".secret_ours", ".dont_let_know")
+#: Trust-building that plays down an age gap: a groomer's words, not a parent's.
+AGE_GAP_RULES: tuple[str, ...] = (".mature", ".age_no_matter")
 #: Rules whose firing shows that the other person is (treated as) a child: asking age, school, whether
 #: the parents are home, "mature for your age".
 _QUESTION_RULES: tuple[str, ...] = (".age_question", ".alone_question", ".mature", ".age_no_matter")
@@ -69,6 +79,11 @@ class SenderEvidence:
     _sexting_last: int = -1
     #: The other person refused or was afraid after this sender asked for sexual images.
     pressed: bool = False
+    #: Messages with strong secrecy, and with a meeting: both in one message is a secret meeting.
+    secrecy_at: set[int] = field(default_factory=set)
+    meeting_at: set[int] = field(default_factory=set)
+    #: The other person refused or was afraid after this sender asked to meet.
+    meeting_refused: bool = False
     personal_details: int = 0
 
     def add(self, finding: Finding) -> None:
@@ -79,6 +94,10 @@ class SenderEvidence:
             self.stage_weight[finding.stage] = max(self.stage_weight.get(finding.stage, 0.0), finding.weight)
         self.signals.setdefault(finding.signal, finding.index)
         self.rule_weight[finding.rule] = max(self.rule_weight.get(finding.rule, 0.0), finding.weight)
+        if finding.signal == "secrecy" and finding.weight >= STRONG_WEIGHT:
+            self.secrecy_at.add(finding.index)
+        elif finding.signal == "meeting_request":
+            self.meeting_at.add(finding.index)
         if finding.signal == "sextortion":
             part = finding.rule.rsplit(".", 1)[-1]
             self.parts.setdefault(_sextortion_part(part), finding.index)
@@ -123,12 +142,41 @@ class SenderEvidence:
             return False
         return len(building) >= 3 or (len(building) >= 2 and goal)
 
+    @property
+    def sexual(self) -> bool:
+        """Sexual talk, a sexual image request, or sexting from this sender: what sets grooming apart from a
+        parent's, teacher's or friend's care (questions, praise, a present, a pick-up, a kept surprise)."""
+        return self.sexting or any(self.stage_weight.get(s, 0.0) >= STRONG_WEIGHT for s in SEXUAL_STAGES)
+
+    @property
+    def isolating(self) -> bool:
+        """A meeting the other person must come to alone ("come alone", "sneak out") or in secret ("don't
+        say you are meeting me"), or a meeting beside secrecy about the two of them ("our secret", "delete
+        this chat"; not a "don't tell mom" about something else, which a sibling or friend says too)."""
+        if any(rule.endswith(ISOLATING_RULES) for rule in self.rule_weight) or self.secrecy_at & self.meeting_at:
+            return True
+        return self.meeting_refused  # "I'm scared" came after the request to meet
+
+    @property
+    def escalating(self) -> bool:
+        """What care does not write beside its questions, praise, presents and pick-ups: sexual content,
+        an isolating meeting, secrecy about the relationship itself ("our secret", "delete our chat"), or
+        "mature for your age" / "age is just a number"."""
+        if self.sexual or self.isolating:
+            return True
+        return any((rule.endswith(RELATIONSHIP_SECRECY_RULES) and w >= STRONG_WEIGHT) or rule.endswith(AGE_GAP_RULES)
+                   for rule, w in self.rule_weight.items())
+
     def level(self, minor: bool = False) -> str:
         stages, strong = self.grooming_stages, self.strong_stages
         grooming = self.grooming(minor)
         secret = "isolation" in strong
         if self.sextortion:
             return "critical"
+        if grooming and not self.escalating:
+            # Relationship-building and a meeting with nothing sexual and no "come alone": what a mother,
+            # a coach or a friend also writes. Early grooming looks the same; it stays visible at medium.
+            return "medium"
         if grooming and (self.sexting or "meeting" in stages or "exploitation" in self.stages):
             return "critical"
         if self.sexting and minor and (secret or "meeting" in stages):
@@ -271,6 +319,11 @@ class RiskTracker:
         """Someone has asked for (or offered) sexual images so far: refusals are worth looking for."""
         return self._askers > 0
 
+    @property
+    def listens_for_refusals(self) -> bool:
+        """Someone asked for sexual images or to meet: a refusal or fear would now mean something."""
+        return self._askers > 0 or self.meeting
+
     def refusal(self, sender: str | None, index: int) -> None:
         """`sender` refused or showed fear at message `index`: every other sender who had asked for sexual
         images before is pressing a reluctant person. Unattributed: the windows holding the refusal, where
@@ -284,8 +337,12 @@ class RiskTracker:
                    if e.sexting_index is not None and e.sexting_index < index and not e.pressed]
         for ev in pressed:
             ev.pressed = True
-        if pressed:
-            self._evaluate(pressed, index)
+        refused = [e for e in candidates
+                   if not e.meeting_refused and e.meeting_at and min(e.meeting_at) < index]
+        for ev in refused:
+            ev.meeting_refused = True
+        if pressed or refused:
+            self._evaluate([*pressed, *refused], index)
 
     def offender(self) -> SenderEvidence | None:
         """The sender whose messages carry the cues, when the chat is at least medium risk."""
