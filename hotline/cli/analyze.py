@@ -22,13 +22,14 @@ from hotline.detect.model import Analysis
 __all__ = ["advice", "register", "render_report", "run"]
 
 #: Files in a folder that are not chat exports.
-_SKIP_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".mp4", ".mov", ".opus", ".mp3", ".pdf"})
+_SKIP_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".mp4", ".mov", ".opus", ".mp3", ".pdf",
+                            ".css", ".js"})
 
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "analyze", help="analyse chat exports for grooming, sextortion, sexting and personal details",
-        description="Analyse chat exports (WhatsApp .txt/.zip, Messenger/Instagram/Telegram JSON, LINE, "
+        description="Analyse chat exports (WhatsApp .txt/.zip, Messenger/Instagram/Telegram JSON or HTML, LINE, "
                     "plain text, CSV, JSONL) for grooming, sextortion, sexting, meeting requests, secrecy "
                     "and personal details.",
     )
@@ -42,12 +43,28 @@ def register(sub: Any) -> None:
 def _expand(paths: list[str]) -> Iterator[Path]:
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not child.name.startswith(".") and child.suffix.lower() not in _SKIP_SUFFIXES:
-                    yield child
-        else:
-            yield path
+        yield from _walk(path) if path.is_dir() else (path,)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """The exports under `folder`: a paged export (Telegram's messages.html, messages2.html...; Facebook's
+    message_1, message_2...) is its folder, read as one chat; other files one by one."""
+    from hotline.detect.chats import export_parts
+
+    try:
+        export_parts(folder)
+    except InputError:
+        pass
+    else:
+        yield folder
+        return
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            yield from _walk(child)
+        elif child.is_file() and child.suffix.lower() not in _SKIP_SUFFIXES:
+            yield child
 
 
 def _analyze_file(path: Path, fmt: str | None) -> Analysis:
@@ -63,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     if not paths:
         raise InputError("no files to analyse", where=", ".join(args.files))
-    if len(paths) == 1 and not Path(args.files[0]).is_dir():
+    if paths == [Path(args.files[0])]:  # one file, or one paged export's folder
         analysis = _analyze_file(paths[0], args.format)  # errors: one line from the CLI's main
         if args.json:
             print(json.dumps({"file": str(paths[0]), **analysis.to_dict()}, ensure_ascii=False), file=out)
