@@ -18,7 +18,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +257,8 @@ class EvalReport:
 
     set_dir: str
     split: str | None
+    #: Sender names were dropped before the analysis (see `evaluate`).
+    unattributed: bool = False
     conversations: int = 0
     harmful: int = 0
     benign: int = 0
@@ -303,7 +305,7 @@ class EvalReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "set": self.set_dir, "split": self.split or "all",
+            "set": self.set_dir, "split": self.split or "all", "unattributed": self.unattributed,
             "conversations": self.conversations, "harmful": self.harmful, "benign": self.benign,
             "messages": self.messages, "seconds": round(self.seconds, 3),
             "signals": {s: c.to_dict() for s, c in self.signals.items()},
@@ -346,11 +348,13 @@ def _rank(level: str) -> int:
 
 def evaluate(
     set_dir: Path, *, split: str | None = None, analyzer: Analyzer | None = None,
-    loader: Loader | None = None,
+    loader: Loader | None = None, unattributed: bool = False,
 ) -> EvalReport:
     """Parse and analyse every labelled conversation in `set_dir` (optionally one split) and score it.
 
-    Without `split`, every split but those in `APART` (the blind look-alikes) is scored.
+    Without `split`, every split but those in `APART` (the blind look-alikes) is scored. `unattributed`
+    drops every sender name before the analysis (a chat pasted from a phone screen), so the risk reads
+    windows of messages; the offender is then not looked for.
 
     `analyzer`/`loader` default to `hotline.detect.analysis.analyze` and `hotline.detect.chats.load`.
     A file that fails to load or analyse is recorded in `errors` and scored as "found nothing"; a
@@ -364,7 +368,7 @@ def evaluate(
         default_load, default_analyze = _default_engine()
         loader = loader or default_load
         analyzer = analyzer or default_analyze
-    report = EvalReport(set_dir=str(set_dir), split=split)
+    report = EvalReport(set_dir=str(set_dir), split=split, unattributed=unattributed)
     signals = {s: Counts() for s in SIGNALS}
     by_lang: dict[str, dict[str, Counts]] = {lang: {s: Counts() for s in SIGNALS} for lang in LANGUAGES}
     pi: dict[str, PIScore] = {t: PIScore() for t in PERSONAL_INFO_TYPES}
@@ -380,6 +384,8 @@ def evaluate(
         gold = [(p["index"], p["type"], p["value"]) for p in e["personal_info"]]
         try:
             conv = loader(set_dir / e["file"])
+            if unattributed:
+                conv = replace(conv, messages=[replace(m, sender=None) for m in conv.messages])
             analysis = analyzer(conv)
         except DataError:
             raise  # the engine's own data is broken: no file can be scored, so stop with that one error
@@ -431,7 +437,7 @@ def evaluate(
             if _rank(risk) < _rank(e["min_risk"]):
                 report.harmful_below_min.append((cid, risk))
                 report.misses.append(Miss(cid, "risk", f">= {e['min_risk']}", risk))
-            if e.get("offender"):
+            if e.get("offender") and not unattributed:
                 named = {p.name for p in analysis.participants if p.role == "suspected_offender"}
                 report.offender_found = report.offender_found + binary(True, e["offender"] in named)
                 if e["offender"] not in named:

@@ -383,3 +383,16 @@ def test_benign_over_the_ceiling_is_also_above_its_max_risk(benign_risk: str, hi
     assert len(risk_misses) == (len(benign) if above else 0)
     assert all(m.got == benign_risk and m.expected == "<= medium" for m in risk_misses)
     assert report.passed is not high
+
+
+def test_unattributed_run_drops_every_sender_and_does_not_look_for_offenders() -> None:
+    seen: list[Conversation] = []
+
+    def capture(conv: Conversation) -> Analysis:
+        seen.append(conv)
+        return _silent(conv)
+
+    report = evaluate(EVAL, split="holdout", analyzer=capture, loader=chats.load, unattributed=True)
+    assert report.unattributed and report.to_dict()["unattributed"] is True
+    assert len(seen) == report.conversations and all(m.sender is None for c in seen for m in c.messages)
+    assert report.offender_found.support == 0
