@@ -22,6 +22,8 @@ MAX_IMAGE_PIXELS = 60_000_000
 #: A chat export zip with more members than this is refused (a WhatsApp export holds the chat and media).
 MAX_ZIP_MEMBERS = 5000
 _TEXT_CONTROL_OK = {9, 10, 12, 13}
+#: Members that make a zip a chat export: WhatsApp's .txt, Facebook's and Telegram's .json or .html pages.
+_CHAT_SUFFIXES = (".txt", ".json", ".html", ".csv", ".jsonl")
 
 
 class EvidenceRejected(ValueError):
@@ -80,7 +82,7 @@ def _zip(data: bytes) -> Sniffed:
         raise EvidenceRejected(_("This zip file is damaged.")) from exc
     if len(names) > MAX_ZIP_MEMBERS:
         raise EvidenceRejected(_("This zip file holds too many files to be a chat export."))
-    if not any(n.lower().endswith(".txt") for n in names):
+    if not any(n.lower().endswith(_CHAT_SUFFIXES) for n in names):
         raise EvidenceRejected(_("This zip file is not a chat export: it holds no chat text file."))
     return Sniffed("chat", "application/zip")
 
