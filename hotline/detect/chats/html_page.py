@@ -28,8 +28,9 @@ class PageLimits:
     max_elements: int = 2_000_000
 
 
-#: A start or end tag. `[^<>]*` (not `[^>]*`) keeps the scan linear on "<a<a<a..." with no closing ">".
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*>")
+#: A start or end tag's opening: "<div", "</div". In HTML "<div/>" opens a div like "<div>" does, so the
+#: tag's name is all the depth count needs.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
                    "source", "track", "wbr"})
 
@@ -39,18 +40,19 @@ def _check(text: str, what: str, limits: PageLimits) -> None:
         raise MalformedExport(f"the {what} page is {len(text) >> 20} MiB; at most {limits.max_chars >> 20} MiB "
                               "per page is accepted")
     depth = elements = 0
-    for m in _TAG.finditer(text):
-        closing, name = m.group(1), m.group(2).lower()
+    deepest = limits.max_depth
+    for closing, name in _TAG.findall(text):
         if closing:
-            depth = max(depth - 1, 0)
+            if depth:
+                depth -= 1
             continue
         elements += 1
-        if name in _VOID or m.group(0).endswith("/>"):
+        if name.lower() in _VOID:
             continue
         depth += 1
-        if depth > limits.max_depth:
-            raise MalformedExport(f"the {what} page nests its elements more than {limits.max_depth} deep; "
-                                  "no real export does", where=f"character {m.start()}")
+        if depth > deepest:
+            raise MalformedExport(f"the {what} page nests its elements more than {deepest} deep; "
+                                  "no real export does")
     if elements > limits.max_elements:
         raise MalformedExport(f"the {what} page has {elements} elements; at most {limits.max_elements} are "
                               "accepted per page")

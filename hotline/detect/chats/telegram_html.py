@@ -79,8 +79,10 @@ def _name(node: LexborNode) -> str:
 
 
 def _child(node: LexborNode, cls: str) -> LexborNode | None:
+    """The first child element of `node` with class `cls` (a child, not any descendant: a forward's
+    `from_name` is not the sender's)."""
     for child in node.iter():
-        if cls in classes(child):
+        if cls in (child.attributes.get("class") or "").split():
             return child
     return None
 
@@ -136,10 +138,10 @@ def parse_many(pages: Sequence[str], *, tz: tzinfo = DEFAULT_TZ, limits: PageLim
                 continue
             if "default" not in cls:
                 continue
-            body = _child(node, "body")
+            body = node.css_first("div.body")  # the first: a forward's or a file's body comes later
             if body is None:
                 raise MalformedExport("a Telegram message has no body", where=where)
-            date = _child(body, "date")
+            date = body.css_first("div.date")
             time = _time(date.attributes.get("title") if date is not None else None, tz, where)
             last_time = time
             named = _child(body, "from_name")
