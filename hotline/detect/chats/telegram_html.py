@@ -28,7 +28,8 @@ from hotline.detect.model import Conversation, Event, Message
 __all__ = ["looks_like", "parse", "parse_many"]
 
 _MARKERS = re.compile(r"""class=["'](?:message (?:default clearfix|service)|page_wrap)["' ]""")
-_TIME = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?(?: UTC([+-])(\d{1,2}):?(\d{2}))?")
+#: "24.02.2024 18:30:59 UTC+07:00" (Qt writes a zero offset as "UTC"); before 2023 without the zone.
+_TIME = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?( UTC(?:([+-])(\d{1,2}):?(\d{2}))?)?")
 _DATE_SEPARATOR = re.compile(
     r"^\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}$")
 _VIA = re.compile(r"\s+via @\w+$")
@@ -65,8 +66,8 @@ def _time(raw: str | None, tz: tzinfo, where: str) -> datetime:
     d, mo, y, h, mi, s = (int(g) if g else 0 for g in m.groups()[:6])
     try:
         if m.group(7):
-            offset = timedelta(hours=int(m.group(8)), minutes=int(m.group(9)))
-            zone = timezone(-offset if m.group(7) == "-" else offset)
+            offset = timedelta(hours=int(m.group(9) or 0), minutes=int(m.group(10) or 0))
+            zone = timezone(-offset if m.group(8) == "-" else offset)
             return datetime(y, mo, d, h, mi, s, tzinfo=zone).astimezone(tz)
         return datetime(y, mo, d, h, mi, s, tzinfo=tz)
     except (ValueError, OverflowError) as exc:

@@ -68,6 +68,8 @@ def test_telegram_joined_messages_inherit_the_sender_and_times_keep_the_offset()
     # A time written in another offset is the same instant.
     moved = html.replace('title="12.03.2025 21:14:05 UTC+07:00"', 'title="12.03.2025 15:14:05 UTC+01:00"')
     assert chats.parse(moved.encode()).messages[0].time == items[0][1]
+    utc = html.replace('title="12.03.2025 21:14:05 UTC+07:00"', 'title="12.03.2025 14:14:05 UTC"')
+    assert chats.parse(utc.encode()).messages[0].time == items[0][1]
 
 
 def test_telegram_service_lines_forwards_replies_and_calls() -> None:
