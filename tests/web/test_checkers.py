@@ -327,3 +327,15 @@ def test_uploads_are_held_in_memory_never_on_disk(size: int, limit: int, kept: b
         assert upload.size == size and upload.read() == b"a" * size
     else:
         assert upload is None
+
+
+def test_pasted_chat_without_names_quotes_messages_without_a_sender(client: Client) -> None:
+    """Copied from a phone screen: no "Name:" lines. No sender is made up from the first words."""
+    _needs("hotline.detect.analysis")
+    unnamed = "\n".join(line.split(": ", 1)[1] for line in SEXTORTION_CHAT.splitlines())
+    html = client.post("/en/check/chat/", {"text": unnamed}).content.decode()
+    risk = re.search(r'data-risk="(\w+)"', html)
+    assert risk and risk.group(1) in ("high", "critical")
+    assert re.search(r"Message \d+</p>", html) and "· from" not in html
+    km = client.post("/km/check/chat/", {"text": unnamed}).content.decode()
+    assert re.search(r"សារទី [០-៩]+</p>", km) and "· ពី" not in km
