@@ -52,6 +52,9 @@ _MEDIA_PATHS = (("/photos/", "image"), ("/videos/", "video"), ("/audio/", "audio
                 ("/files/", "document"), ("stickers_used/", "sticker"))
 
 
+_BLOCKS = frozenset({"div", "p", "li", "ul", "blockquote", "pre", "table", "tr"})
+
+
 def looks_like(head: str) -> bool:
     """Whether decoded text is a Facebook or Instagram "Download your information" HTML page."""
     return _MARKERS.search(head) is not None
@@ -113,7 +116,7 @@ def _words(content: LexborNode) -> str:
         href = node.attributes.get("href") or ""
         if not href.startswith(("http://", "https://", "mailto:")) and href:
             node.decompose()
-    return fix_mojibake(text_of(content, skip=frozenset({"script", "style"})))
+    return fix_mojibake(text_of(content, skip=frozenset({"script", "style"}), blocks=_BLOCKS))
 
 
 def parse(data: str, *, tz: tzinfo = DEFAULT_TZ, platform: str = "messenger",

@@ -68,21 +68,27 @@ def classes(node: LexborNode) -> frozenset[str]:
     return frozenset((node.attributes.get("class") or "").split())
 
 
-def text_of(node: LexborNode, *, skip: frozenset[str] = frozenset()) -> str:
-    """The visible text under `node`: `<br>` as a newline, elements whose tag is in `skip` left out,
-    surrounding whitespace (the exporter's indentation) trimmed."""
+def text_of(node: LexborNode, *, skip: frozenset[str] = frozenset(), blocks: frozenset[str] = frozenset()) -> str:
+    """The visible text under `node`: `<br>` as a newline, elements whose tag is in `skip` left out, a line
+    break before an element whose tag is in `blocks` when text comes before it, surrounding whitespace
+    (the exporter's indentation) trimmed."""
     parts: list[str] = []
     skipped: list[LexborNode] = []
+    written = False  # any text other than whitespace yet
     for n in node.traverse(include_text=True):
         if skipped and _inside(n, skipped[-1], node):
             continue
         tag = n.tag
         if tag == "-text":
-            parts.append(n.text_content or "")
+            text = n.text_content or ""
+            parts.append(text)
+            written = written or not text.isspace()
         elif tag == "br":
             parts.append("\n")
         elif tag in skip:
             skipped.append(n)
+        elif tag in blocks and written and not parts[-1].endswith("\n"):
+            parts.append("\n")
     return "".join(parts).strip()
 
 

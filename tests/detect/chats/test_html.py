@@ -166,6 +166,13 @@ def test_facebook_parts_as_a_folder_and_a_zip(tmp_path: Path) -> None:
     _assert_same(chats.parse(data), items, timedelta(seconds=1))
 
 
+def test_facebook_link_shares_are_a_line_of_their_own() -> None:
+    data = synthetic_html.facebook(chat()[:1], layout="2019").decode()
+    data = data.replace("<div>សួស្តី បង</div><div></div>",
+                        '<div>សួស្តី បង</div><div><a href="https://example.com/x">https://example.com/x</a></div>')
+    assert [m.text for m in chats.parse(data.encode()).messages] == ["សួស្តី បង\nhttps://example.com/x"]
+
+
 def test_instagram_is_told_from_its_paths() -> None:
     data = synthetic_html.facebook(chat(), layout="2025", instagram=True)
     assert chats.detect_format(data) == "instagram_html"  # media links under your_instagram_activity/
