@@ -82,8 +82,8 @@ class SenderEvidence:
     #: Messages with strong secrecy, and with a meeting: both in one message is a secret meeting.
     secrecy_at: set[int] = field(default_factory=set)
     meeting_at: set[int] = field(default_factory=set)
-    #: The other person refused or was afraid after this sender asked to meet.
-    meeting_refused: bool = False
+    #: The other person was afraid after this sender asked to meet ("I'm scared").
+    meeting_feared: bool = False
     personal_details: int = 0
 
     def add(self, finding: Finding) -> None:
@@ -119,7 +119,8 @@ class SenderEvidence:
 
     @property
     def strong_stages(self) -> list[str]:
-        return [s for s in STRONG_STAGES if self.stage_weight.get(s, 0.0) >= STRONG_WEIGHT]
+        # in the stages' own order: a set's order changes from one process to the next (PYTHONHASHSEED)
+        return [s for s in GROOMING_STAGES if s in STRONG_STAGES and self.stage_weight.get(s, 0.0) >= STRONG_WEIGHT]
 
     @property
     def sextortion(self) -> bool:
@@ -155,7 +156,7 @@ class SenderEvidence:
         this chat"; not a "don't tell mom" about something else, which a sibling or friend says too)."""
         if any(rule.endswith(ISOLATING_RULES) for rule in self.rule_weight) or self.secrecy_at & self.meeting_at:
             return True
-        return self.meeting_refused  # "I'm scared" came after the request to meet
+        return self.meeting_feared  # "I'm scared" came after the request to meet
 
     @property
     def escalating(self) -> bool:
@@ -319,30 +320,34 @@ class RiskTracker:
         """Someone has asked for (or offered) sexual images so far: refusals are worth looking for."""
         return self._askers > 0
 
-    @property
-    def listens_for_refusals(self) -> bool:
-        """Someone asked for sexual images or to meet: a refusal or fear would now mean something."""
-        return self._askers > 0 or self.meeting
-
     def refusal(self, sender: str | None, index: int) -> None:
         """`sender` refused or showed fear at message `index`: every other sender who had asked for sexual
         images before is pressing a reluctant person. Unattributed: the windows holding the refusal, where
         someone asked before (who asked and who refused cannot be told apart)."""
-        if sender is None:
-            k = index // STRIDE
-            candidates = [self.windows[w] for w in (k - 1, k) if w in self.windows]
-        else:
-            candidates = [e for e in self._all() if e.name != sender or not e.named]
-        pressed = [e for e in candidates
+        pressed = [e for e in self._others(sender, index)
                    if e.sexting_index is not None and e.sexting_index < index and not e.pressed]
         for ev in pressed:
             ev.pressed = True
-        refused = [e for e in candidates
-                   if not e.meeting_refused and e.meeting_at and min(e.meeting_at) < index]
-        for ev in refused:
-            ev.meeting_refused = True
-        if pressed or refused:
-            self._evaluate([*pressed, *refused], index)
+        if pressed:
+            self._evaluate(pressed, index)
+
+    def fear(self, sender: str | None, index: int) -> None:
+        """`sender` was afraid at message `index` ("I'm scared"): every other sender who asked to meet before
+        is pressing a meeting on a frightened person (unattributed: the windows holding the fear)."""
+        feared = [e for e in self._others(sender, index)
+                  if not e.meeting_feared and e.meeting_at and min(e.meeting_at) < index]
+        for ev in feared:
+            ev.meeting_feared = True
+        if feared:
+            self._evaluate(feared, index)
+
+    def _others(self, sender: str | None, index: int) -> list[SenderEvidence]:
+        """The parties a reply from `sender` at `index` answers: every other sender, or for an unattributed
+        reply the windows it falls in (who asked and who answered cannot be told apart)."""
+        if sender is None:
+            k = index // STRIDE
+            return [self.windows[w] for w in (k - 1, k) if w in self.windows]
+        return [e for e in self._all() if e.name != sender or not e.named]
 
     def offender(self) -> SenderEvidence | None:
         """The sender whose messages carry the cues, when the chat is at least medium risk."""
