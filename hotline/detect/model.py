@@ -40,13 +40,16 @@ class Message:
     """One real message. `time` is timezone-aware when the export says when it was sent.
 
     `sender` is None when the text does not say who wrote it (a chat pasted from a phone screen without
-    "Name:" lines): a name is never made up for it."""
+    "Name:" lines): a name is never made up for it. `source` says where a message read from an image came
+    from ("screenshot 2") and `confidence` (0-1) how sure the text recogniser was; exports leave both None."""
 
     index: int
     sender: str | None
     text: str
     time: datetime | None = None
     attachments: tuple[str, ...] = ()
+    source: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
