@@ -4,8 +4,8 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 PORT ?= 8000
-APT_RUN := gettext
-APT_TEST := gettext chromium fonts-khmeros fonts-noto-core
+APT_RUN := gettext tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm
+APT_TEST := gettext chromium fonts-khmeros fonts-noto-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm
 
 .PHONY: run test install install-test system-run system-test messages lint eval bench postgres-test
 
@@ -48,3 +48,4 @@ bench: install
 	$(PYTHON) bench/bench_analyze.py
 	$(PYTHON) bench/bench_personal_info.py
 	$(PYTHON) bench/bench_media.py
+	$(PYTHON) bench/bench_screenshots.py
