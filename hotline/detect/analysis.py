@@ -24,7 +24,7 @@ from hotline.detect.model import Analysis, Conversation, Event, Finding, Message
 from hotline.detect.risk import RiskTracker
 from hotline.detect.signals import MessageScanner, default_scanner
 from hotline.detect.signals.personal_info import PersonalInfoDetector
-from hotline.detect.signals.rules import load_refusal
+from hotline.detect.signals.rules import load_phrase_set, load_refusal
 from hotline.detect.text.language import conversation_languages, detect_language
 from hotline.detect.text.normalize import normalize
 
@@ -54,10 +54,11 @@ def analyze_items(
     previous: str | None = None  # the previous message's text: an answer ("15") is read against the question
     tracker = RiskTracker()
     refusal = load_refusal()
+    fear = load_phrase_set("fear")
     languages: Counter[str] = Counter()
     findings: list[Finding] = []
     details: list[PersonalDetail] = []
-    refusals: list[tuple[int, str | None]] = []
+    refusals: list[tuple[int, str | None, str]] = []  # (index, sender, "refusal" or "fear")
     recent: deque[str] = deque(maxlen=NEARBY)
     held: list[tuple[Finding, Any, int]] = []  # (finding, benign-context regex, messages still to see)
     count = 0
@@ -87,9 +88,12 @@ def analyze_items(
                     held.append((f, context, NEARBY))
             findings.extend(ready)
             tracker.add(ready)
-        if tracker.listens_for_refusals and refusal is not None and refusal.search(norm) is not None:
+        if tracker.asked_for_images and refusal is not None and refusal.search(norm) is not None:
             tracker.refusal(message.sender, message.index)
-            refusals.append((message.index, message.sender))
+            refusals.append((message.index, message.sender, "refusal"))
+        if tracker.meeting and fear is not None and fear.search(norm) is not None:
+            tracker.fear(message.sender, message.index)
+            refusals.append((message.index, message.sender, "fear"))
         if pii is not None:
             for d in pii.details(message, previous=previous):
                 if d.index is None or d.sender is None:
@@ -113,14 +117,14 @@ def analyze_items(
 
 
 def _first_alert(
-    findings: list[Finding], details: list[PersonalDetail], refusals: list[tuple[int, str | None]]
+    findings: list[Finding], details: list[PersonalDetail], refusals: list[tuple[int, str | None, str]]
 ) -> int | None:
     """The first message at which an alert is warranted, with every finding at its own message (held
     findings were committed late during the pass, after later messages had already counted)."""
     replay = RiskTracker()
     # Per message, the same order as the pass: findings, then a refusal, then personal details.
     events: list[tuple[int, int, Any]] = [(f.index, 0, f) for f in findings]
-    events += [(index, 1, sender) for index, sender in refusals]
+    events += [(index, 1, (sender, kind)) for index, sender, kind in refusals]
     events += [(d.index, 2, d) for d in details if d.index is not None]
     events.sort(key=lambda e: (e[0], e[1]))
     for index, group in groupby(events, key=lambda e: e[0]):
@@ -128,7 +132,8 @@ def _first_alert(
         replay.add([e[2] for e in batch if e[1] == 0])
         for _, kind, payload in batch:
             if kind == 1:
-                replay.refusal(payload, index)
+                sender, what = payload
+                (replay.fear if what == "fear" else replay.refusal)(sender, index)
             elif kind == 2:
                 replay.personal_detail(payload.sender, index, payload)
         if replay.first_alert_index is not None:

@@ -31,6 +31,10 @@ CARE = {
         ("Lina", "you look so cute in your dance video"),
         ("Lina", "come to my house after school, we practise the steps"), ("Srey", "I have tutoring"),
         ("Lina", "skip it once, don't tell your mum haha")],
+    "mother_pickup_child_says_no": [
+        ("Mum", "are you home alone?"), ("Son", "yes"), ("Mum", "you're such a good boy"),
+        ("Mum", "I'll buy you new shoes on Saturday"), ("Mum", "I'll pick you up after school at 5"),
+        ("Son", "no I can't, I have football"), ("Mum", "ok then I'll pick you up at 6")],
     "nurse_sex_education": [
         ("Pupil", "is it true you can get pregnant the first time you have sex?"),
         ("Nurse", "Yes. That is why condoms matter every time."),
