@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborNode
 
 from hotline.detect.chats.assembly import DEFAULT_TZ, assemble
 from hotline.detect.chats.html_page import PageLimits, classes, read_page, text_of
-from hotline.detect.errors import MalformedExport
+from hotline.detect.errors import MalformedExport, UnsupportedFormat
 from hotline.detect.model import Conversation, Event, Message
 
 __all__ = ["looks_like", "parse", "parse_many"]
@@ -56,7 +56,7 @@ _SERVICE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def looks_like(head: str) -> bool:
     """Whether decoded text is a page of a Telegram Desktop HTML export."""
-    return _MARKERS.search(head) is not None and "message" in head
+    return _MARKERS.search(head) is not None
 
 
 def _time(raw: str | None, tz: tzinfo, where: str) -> datetime:
@@ -120,9 +120,11 @@ def parse_many(pages: Sequence[str], *, tz: tzinfo = DEFAULT_TZ, limits: PageLim
     origin: str | None = None
     last_time: datetime | None = None
     pending: list[int] = []  # service events seen before any message had a time
+    chat_page = False  # a page of a chat (div.history), not the export's index or lists
     for page_no, text in enumerate(pages, start=1):
         tree = read_page(text, "Telegram", limits)
         prefix = "" if len(pages) == 1 else f"page {page_no}: "
+        chat_page = chat_page or tree.css_first("div.history") is not None
         if title is None and (head := tree.css_first("div.page_header div.text")) is not None:
             title = text_of(head) or None
         for node in tree.css("div.message"):
@@ -165,6 +167,9 @@ def parse_many(pages: Sequence[str], *, tz: tzinfo = DEFAULT_TZ, limits: PageLim
             words = node.css_first("div.text")
             items.append(Message(-1, sender, text_of(words) if words is not None else "", time,
                                  tuple(_media(body))))
+    if not items and not chat_page:
+        raise UnsupportedFormat("a page of a Telegram export, but not a chat: send the chat's messages.html "
+                                "(in a full export, chats/chat_NNN/messages.html)")
     if pending and last_time is not None:  # service lines before the first message: give them its time
         first = next(i.time for i in items if i.time is not None)
         for k in pending:

@@ -206,6 +206,15 @@ def test_broken_or_unknown_pages_get_a_clear_error(html: str, error: type[InputE
         chats.parse(html.encode(), "messages.html")
 
 
+def test_a_telegram_page_that_is_not_a_chat_says_which_page_to_send() -> None:
+    index = ('<!DOCTYPE html><html><body><div class="page_wrap"><div class="page_body"><div class="sections">'
+             '<a class="section block_link chats" href="lists/chats.html">Chats</a></div></div></div></body></html>')
+    with pytest.raises(UnsupportedFormat, match=r"messages\.html"):
+        chats.parse(index.encode(), "export_results.html")
+    empty = synthetic_html.telegram_pages([], title="Dara")[0]
+    assert chats.parse(empty).messages == []  # a chat with no messages is still a chat
+
+
 def test_a_deeply_nested_page_is_refused_before_it_is_parsed() -> None:
     head = synthetic_html.render("telegram_html", chat()[:1]).decode()
     hostile = head.replace('<div class="text">', '<div class="text">' + "<div>" * 200_000)
