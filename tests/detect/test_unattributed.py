@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotline.cli import main
 from hotline.cli.analyze import render_report
 from hotline.detect import analyze, chats
 from hotline.detect.model import Finding
@@ -132,3 +135,15 @@ def test_unattributed_text_never_yields_a_name_from_its_words(text: str) -> None
     for name in names:
         assert not any(line.startswith(name) for line in text.split("\n")), name
     assert all(m.sender is None for m in conv.messages)
+
+
+def test_a_file_named_plain_text_is_read_without_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "pasted.txt"
+    path.write_text(PASTED, encoding="utf-8")
+    with pytest.raises(chats.UnsupportedFormat):  # detection alone does not take prose for a chat
+        chats.load(path)
+    conv = chats.load(path, format="plain")
+    assert len(conv.messages) == len(PASTED.split("\n")) and not conv.attributed
+    assert main(["analyze", str(path), "--format", "plain"]) == 0
+    out = capsys.readouterr().out
+    assert "People: not named" in out and "from hi hey" not in out

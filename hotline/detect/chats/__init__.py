@@ -70,7 +70,9 @@ FORMATS: tuple[ChatFormat, ...] = (
                lambda parts, tz: messenger.parse_many(parts, tz=tz, platform="instagram")),
     ChatFormat("telegram", "Telegram Desktop JSON (result.json)", lambda parts, tz: telegram.parse(parts[0], tz=tz)),
     ChatFormat("line", "LINE chat history .txt", lambda parts, tz: line.parse(parts[0], tz=tz)),
-    ChatFormat("plain", "plain text, \"Name: message\" per line", lambda parts, tz: plain.parse(parts[0], tz=tz)),
+    # Named on purpose (--format plain), text without "Name:" lines is read as unattributed messages.
+    ChatFormat("plain", "plain text, \"Name: message\" per line or no names at all",
+               lambda parts, tz: plain.parse(parts[0], tz=tz, lenient=True)),
     ChatFormat("csv", "CSV with sender, time, text columns", lambda parts, tz: tabular.parse_csv(parts[0], tz=tz)),
     ChatFormat("jsonl", "JSON Lines with sender, time, text keys",
                lambda parts, tz: tabular.parse_jsonl(parts[0], tz=tz)),
