@@ -48,4 +48,5 @@ bench: install
 	$(PYTHON) bench/bench_analyze.py
 	$(PYTHON) bench/bench_personal_info.py
 	$(PYTHON) bench/bench_media.py
+	$(PYTHON) bench/bench_html_exports.py
 	$(PYTHON) bench/bench_screenshots.py
