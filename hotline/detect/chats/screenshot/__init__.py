@@ -204,7 +204,14 @@ def _has_gutter_times(rgb: np.ndarray, boxes: Sequence[Box], background: tuple[i
 
 
 def _same(a: ReadBubble, b: ReadBubble) -> bool:
-    return a.kind == b.kind and joining.same_text(a.text, b.text)
+    """The same bubble seen in two screenshots: side, time shown, size (same phone) and text agree."""
+    if a.kind != b.kind or (a.clock is not None and b.clock is not None and a.clock != b.clock):
+        return False
+    wa, wb = a.box[2] - a.box[0], b.box[2] - b.box[0]
+    ha, hb = a.box[3] - a.box[1], b.box[3] - b.box[1]
+    if abs(wa - wb) > max(4, 0.03 * wa) or abs(ha - hb) > max(4, 0.03 * ha):
+        return False
+    return joining.same_text(a.text, b.text)
 
 
 def read_screenshots(images: Sequence[bytes], *, tz: tzinfo | None = None, owner: str = OWNER) -> Conversation:
