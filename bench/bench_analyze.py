@@ -1,31 +1,44 @@
-"""Benchmark: `hotline analyze` end to end (parse + analyse) on a generated 100,000-message WhatsApp export.
+"""Benchmark: the whole engine (parse, normalise, every detector, personal details, risk) on two corpora.
 
-Prints messages per second, peak memory and the timings at 25k / 50k / 100k messages (linearity), and
-compares in the same run against the named alternative: the same rules applied without the trigger-index
-pre-filter (every rule's regex on every message), measured on a slice because it is slow.
+    python bench/bench_analyze.py [--messages 100000] [--chats 2000] [--skip-cli] [--skip-jobs]
 
-    python bench/bench_analyze.py [--messages 100000]
+Corpora, 100,000 messages each, rendered as WhatsApp exports:
+- harmless-heavy: real chit-chat lines (`../shared/data/chats-benign/chitchat`, when present; generated small
+  talk otherwise) with small talk in Khmer and romanised Khmer, about 3 % surface cues and a few harmful runs;
+- cue-dense: 70 % of the lines are the rules' own examples (cues in English, Khmer and romanised Khmer),
+  15 % their counterexamples (near-misses that reach the rules but must not match), 15 % small talk.
 
-The chat is a realistic mix: small talk in English, Khmer script and romanised Khmer, numbers, emoji and
-media placeholders, about 3% messages with surface cues (meetings, phone numbers, "don't tell mom" about a
-party) and a few harmful stretches (grooming, sextortion) spread through it.
+Printed, each beside the named alternative measured in the same run (today's engine: one trie regex of
+trigger stems per scanner and one search per candidate rule, `HOTLINE_MATCHER=trigger-regex`, compiling its
+rules at every start):
+1. end to end as a user runs it, start-up included: `hotline analyze FILE --json` in a fresh process;
+2. the analysis in one process (parse + analyse), new matcher and old, and the growth 25k → 100k;
+3. start-up: `hotline analyze` of a 20-message chat, warm cache;
+4. a folder of `--chats` chats with `--jobs 1` and `--jobs 2`.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import random
-import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
-import tracemalloc
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from hotline.detect.analysis import analyze_items
 from hotline.detect.chats import synthetic, whatsapp
-from hotline.detect.model import Event, Message
+from hotline.detect.signals import DETECTORS, MessageScanner, default_scanner
 
+ROOT = Path(__file__).resolve().parent.parent
+CHITCHAT = ROOT.parent / "shared" / "data" / "chats-benign" / "chitchat" / "chitchat_conversations.jsonl"
 SMALL_TALK = [
     "ok", "okay see you", "lol", "haha yes", "where are you?", "on my way", "did you eat yet?", "thanks!", "good night",
     "what time is class tomorrow?", "I'm at the market", "traffic is crazy today", "can you call me later", "👍",
@@ -46,13 +59,29 @@ HARMFUL = [
     ("Stranger", "add me on telegram"), ("Stranger", "send me a sexy photo of you"),
     ("Stranger", "I have your photos. pay $200 by ABA tonight or I post them on facebook"),
 ]
+MATCHERS = ("automaton", "trigger-regex")
 
 
-def build_export(n: int, seed: int = 7) -> bytes:
+@lru_cache(maxsize=1)
+def _chitchat_lines(limit: int = 60_000) -> list[str]:
+    if not CHITCHAT.is_file():
+        return []
+    lines: list[str] = []
+    with CHITCHAT.open(encoding="utf-8") as fh:
+        for row in fh:
+            for _, text, _ in json.loads(row)["messages"]:
+                if text and "\n" not in text:
+                    lines.append(text)
+            if len(lines) >= limit:
+                break
+    return lines
+
+
+def harmless_items(n: int, seed: int = 7) -> list[tuple[str, datetime, str]]:
     rng = random.Random(seed)
-    start = datetime(2024, 1, 1, 8, 0)
+    real = _chitchat_lines()
     items: list[tuple[str, datetime, str]] = []
-    t = start
+    t = datetime(2024, 1, 1, 8, 0)
     while len(items) < n:
         t += timedelta(seconds=rng.randint(5, 600))
         if rng.random() < 0.0005:
@@ -61,72 +90,137 @@ def build_export(n: int, seed: int = 7) -> bytes:
                 t += timedelta(seconds=30)
             continue
         sender = rng.choice(("Dara", "Sokha", "Mom", "Vanna"))
-        text = rng.choice(CUES) if rng.random() < 0.03 else rng.choice(SMALL_TALK)
+        r = rng.random()
+        if r < 0.03:
+            text = rng.choice(CUES)
+        elif real and r < 0.6:
+            text = rng.choice(real)
+        else:
+            text = rng.choice(SMALL_TALK)
         items.append((sender, t, text))
-    return synthetic.render("whatsapp", items[:n])
+    return items[:n]
 
 
-def run(data: bytes, *, prefilter: bool = True) -> tuple[float, int, str]:
-    """Parse and analyse an export read line by line from a file (as `hotline analyze` on a big .txt)."""
-    with tempfile.NamedTemporaryFile(suffix=".txt") as tmp:
-        tmp.write(data)
-        tmp.flush()
-        gc.collect()
-        t0 = time.perf_counter()
-        with open(tmp.name, encoding="utf-8", newline="") as fh:
-            lines = (line.rstrip("\r\n") for line in fh)
-            analysis = analyze_items("whatsapp", whatsapp.iter_items(lines), prefilter=prefilter)
-        return time.perf_counter() - t0, analysis.message_count, analysis.risk
+def cue_items(n: int, seed: int = 11) -> list[tuple[str, datetime, str]]:
+    rng = random.Random(seed)
+    rules = default_scanner().rules
+    examples = [e for r in rules for e in r.examples if "\n" not in e]
+    near = [c for r in rules for c in r.counterexamples if "\n" not in c]
+    items: list[tuple[str, datetime, str]] = []
+    t = datetime(2024, 1, 1, 8, 0)
+    while len(items) < n:
+        t += timedelta(seconds=rng.randint(5, 600))
+        r = rng.random()
+        pool = examples if r < 0.70 else near if r < 0.85 else SMALL_TALK
+        items.append((rng.choice(("Stranger", "Kid")), t, rng.choice(pool)))
+    return items
 
 
-def parse_only(data: bytes) -> float:
+CORPORA = {"harmless-heavy": harmless_items, "cue-dense": cue_items}
+
+
+def export(kind: str, n: int) -> bytes:
+    return synthetic.render("whatsapp", CORPORA[kind](n))
+
+
+def run_inprocess(path: str, scanner: MessageScanner) -> tuple[float, int]:
+    """Parse and analyse an export streamed line by line from a file."""
+    gc.collect()
     t0 = time.perf_counter()
-    for item in whatsapp.iter_items(data.decode("utf-8").splitlines()):
-        if isinstance(item, Message | Event):
-            pass
-    return time.perf_counter() - t0
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = (line.rstrip("\r\n") for line in fh)
+        analysis = analyze_items("whatsapp", whatsapp.iter_items(lines), scanner=scanner)
+    return time.perf_counter() - t0, analysis.message_count
+
+
+def run_cli(args: list[str], env: dict[str, str], repeat: int = 1) -> float:
+    """Best wall time of `hotline analyze ARGS` in a fresh process (output discarded)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "hotline", "analyze", *args], env=env, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _env(matcher: str, cache: str | None) -> dict[str, str]:
+    env = dict(os.environ, HOTLINE_MATCHER=matcher)
+    if cache is not None:
+        env["HOTLINE_CACHE_DIR"] = cache
+    return env
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--chats", type=int, default=2_000)
+    parser.add_argument("--skip-cli", action="store_true", help="only the in-process figures")
+    parser.add_argument("--skip-jobs", action="store_true", help="no folder / --jobs figures")
     args = parser.parse_args()
     n = args.messages
-    export = build_export(n)
-    print(f"export: {n:,} messages, {len(export) / 2**20:.1f} MiB (WhatsApp Android, generated)")
-    run(build_export(2_000))  # load rules and caches once
+    scanners = {m: MessageScanner(tuple(cls() for cls in DETECTORS), matcher=m) for m in MATCHERS}
+    source = "real chit-chat lines" if CHITCHAT.is_file() else "generated small talk (chit-chat data absent)"
+    print(f"harmless-heavy corpus: {source}; cue-dense: the rules' examples and counterexamples")
+    print(f"CPU cores: {os.cpu_count()}; Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for kind in CORPORA:
+            files[kind] = {}
+            for size in sorted({n // 4, n // 2, n}):
+                p = Path(tmp) / f"{kind}-{size}.txt"
+                p.write_bytes(export(kind, size))
+                files[kind][size] = str(p)
+        cache = str(Path(tmp) / "cache")
+        run_cli([files["cue-dense"][n // 4], "--json"], _env("automaton", cache))  # warm the cache
 
-    print("\nlinearity (parse + analyse, streaming):")
-    rates = []
-    for size in (n // 4, n // 2, n):
-        data = export if size == n else build_export(size)
-        secs, count, risk = run(data)
-        rates.append(count / secs)
-        print(f"  {count:>7,} messages  {secs:6.2f} s  {count / secs:>9,.0f} messages/s  risk={risk}")
-    print(f"  rate at {n:,} / rate at {n // 4:,}: {rates[-1] / rates[0]:.2f} (1.00 = perfectly linear)")
+        if not args.skip_cli:
+            print(f"\n1. end to end, start-up included: `hotline analyze FILE --json`, {n:,} messages, "
+                  "fresh process, best of 2")
+            for kind in CORPORA:
+                new = run_cli([files[kind][n], "--json"], _env("automaton", cache), repeat=2)
+                old = run_cli([files[kind][n], "--json"], _env("trigger-regex", ""), repeat=2)
+                print(f"  {kind:15} automaton + warm cache {n / new:>8,.0f} msg/s ({new:5.2f} s)   "
+                      f"today's engine {n / old:>8,.0f} msg/s ({old:5.2f} s)   -> {old / new:.1f}x")
 
-    p = parse_only(export)
-    print(f"\nparse only: {n / p:,.0f} messages/s; analysis share of the end-to-end time: "
-          f"{1 - p / (n / rates[-1]):.0%}")
+        print("\n2. in one process (parse + analyse, streamed from the file), best of 2:")
+        for kind in CORPORA:
+            rates = {}
+            for m, scanner in scanners.items():
+                run_inprocess(files[kind][n // 4], scanner)  # compile lazily-built parts
+                secs = min(run_inprocess(files[kind][n], scanner)[0] for _ in range(2))
+                rates[m] = n / secs
+            print(f"  {kind:15} automaton {rates['automaton']:>8,.0f} msg/s   trigger-regex "
+                  f"{rates['trigger-regex']:>8,.0f} msg/s   -> {rates['automaton'] / rates['trigger-regex']:.1f}x")
+        print("  growth (automaton):")
+        for kind in CORPORA:
+            rates_by_size = []
+            for size in sorted(files[kind]):
+                secs, count = run_inprocess(files[kind][size], scanners["automaton"])
+                rates_by_size.append((count, count / secs))
+            shown = "  ".join(f"{c:>7,}: {r:>8,.0f} msg/s" for c, r in rates_by_size)
+            print(f"    {kind:15} {shown}   (ratio {rates_by_size[-1][1] / rates_by_size[0][1]:.2f}; 1.00 = linear)")
 
-    tracemalloc.start()
-    run(export)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    print(f"peak traced memory while streaming {n:,} messages from the file: {peak / 2**20:.1f} MiB "
-          f"(the export is {len(export) / 2**20:.1f} MiB; max RSS of the process "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+        if not args.skip_cli:
+            small = str(ROOT / "eval" / "chats" / "en-001.txt")
+            new = [run_cli([small, "--json"], _env("automaton", cache)) for _ in range(5)]
+            old = [run_cli([small, "--json"], _env("trigger-regex", "")) for _ in range(3)]
+            print(f"\n3. start-up: `hotline analyze eval/chats/en-001.txt --json` (20 messages): warm cache "
+                  f"{min(new):.2f} s (median {statistics.median(new):.2f} s); today's engine {min(old):.2f} s")
 
-    slice_n = min(n, 10_000)
-    small = build_export(slice_n)
-    fast, _, _ = run(small)
-    naive, _, _ = run(small, prefilter=False)
-    print(f"\nnamed alternative on {slice_n:,} messages - every rule on every message (no trigger index):")
-    print(f"  trigger index: {slice_n / fast:>9,.0f} messages/s")
-    print(f"  naive:         {slice_n / naive:>9,.0f} messages/s   -> trigger index is {naive / fast:.1f}x faster")
-    target = 20_000
-    print(f"\nend to end at {n:,}: {rates[-1]:,.0f} messages/s (target >= {target:,}: "
-          f"{'met' if rates[-1] >= target else 'NOT met'})")
+        if not args.skip_jobs and not args.skip_cli:
+            folder = Path(tmp) / "chats"
+            folder.mkdir()
+            rng = random.Random(3)
+            for i in range(args.chats):
+                kind = "cue-dense" if i % 4 == 0 else "harmless-heavy"
+                items = CORPORA[kind](rng.randint(20, 200), seed=i)
+                (folder / f"chat-{i:05d}.txt").write_bytes(synthetic.render("whatsapp", items))
+            env = _env("automaton", cache)
+            one = run_cli([str(folder), "--json", "--jobs", "1"], env)
+            two = run_cli([str(folder), "--json", "--jobs", "2"], env)
+            print(f"\n4. a folder of {args.chats:,} chats (20-200 messages): --jobs 1 {args.chats / one:,.0f} chats/s "
+                  f"({one:.1f} s); --jobs 2 {args.chats / two:,.0f} chats/s ({two:.1f} s) -> {one / two:.2f}x")
 
 
 if __name__ == "__main__":

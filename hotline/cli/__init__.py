@@ -25,21 +25,25 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or only of `command` when a module is named for it (`analyze`:
+    `hotline.cli.analyze`), so that a quick command does not import what the others need (numpy, Django)."""
     parser = argparse.ArgumentParser(
         prog="hotline",
         description="Hotline: check chats, posts and photos for online risks to children; run the hotline site.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
+    wanted = command.replace("-", "_") if command else None
+    for name in [m for m in COMMANDS if m.rsplit(".", 1)[-1] == wanted] or COMMANDS:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words[0] if words and not words[0].startswith("-") else None)
+    args = parser.parse_args(words)
     try:
         return int(args.func(args) or 0)
     except HotlineError as exc:

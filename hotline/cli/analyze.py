@@ -1,17 +1,24 @@
-"""`hotline analyze FILE... [--json] [--format FMT]`: what is going on in a chat export, and how urgent.
+"""`hotline analyze FILE... [--json] [--format FMT] [--jobs N]`: what is going on in a chat export, and how urgent.
 
 One file: a readable report (coloured on a terminal, unless NO_COLOR is set) or, with `--json`, the
 analysis as one JSON object. Several files or a folder: with `--json`, one JSON object per line, each with
 its "file"; a file that cannot be read gets an "error" line (and the exit status is 2), the others still run.
+Several files are spread over `--jobs` processes (default: every core), printed in the same order as with
+one; a progress line shows on a terminal (not when JSON goes to a pipe).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -37,7 +44,19 @@ def register(sub: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (one object per line for several files)")
     parser.add_argument("--format", metavar="FMT", default=None,
                         help="the export format, when detection guesses wrong (whatsapp, messenger, ...)")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help="processes for a folder of chats (default: every core); output order stays the same")
     parser.set_defaults(func=run)
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs needs a whole number of processes, 1 or more, not {value!r}")
+    return n
 
 
 def _expand(paths: list[str]) -> Iterator[Path]:
@@ -88,20 +107,75 @@ def run(args: argparse.Namespace) -> int:
             out.write(render_report(analysis, str(paths[0]), color=_use_color(out)))
         return 0
     status = 0
-    for path in paths:
-        try:
-            analysis = _analyze_file(path, args.format)
-        except HotlineError as exc:
-            status = 2
-            print(f"hotline analyze: error: {path}: {exc}", file=sys.stderr)
-            if args.json:
-                print(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False), file=out)
-            continue
-        if args.json:
-            print(json.dumps({"file": str(path), **analysis.to_dict()}, ensure_ascii=False), file=out)
-        else:
-            out.write(render_report(analysis, str(path), color=_use_color(out)) + "\n")
+    jobs = min(args.jobs or os.cpu_count() or 1, len(paths))
+    color = _use_color(out)
+    # a progress line on a terminal, unless JSON goes to a program through a pipe
+    progress = _Progress(len(paths)) if sys.stderr.isatty() and (not args.json or out.isatty()) else None
+    task = partial(_report_file, fmt=args.format, as_json=args.json, color=color)
+    with _pool(jobs) as pool:
+        results = pool.map(task, paths, chunksize=max(1, len(paths) // (jobs * 16))) if pool else map(task, paths)
+        for path, text, error in results:  # in the order of `paths`, whichever process finished first
+            if progress is not None:
+                progress.step()
+            if error is not None:
+                status = 2
+                print(f"hotline analyze: error: {path}: {error}", file=sys.stderr)
+            if text:
+                out.write(text)
+    if progress is not None:
+        progress.done()
     return status
+
+
+def _report_file(path: Path, *, fmt: str | None, as_json: bool, color: bool) -> tuple[Path, str, str | None]:
+    """One file's output (a JSON line or a report) and its error, computed in a worker process."""
+    try:
+        analysis = _analyze_file(path, fmt)
+    except HotlineError as exc:
+        line = json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False) + "\n" if as_json else ""
+        return path, line, str(exc)
+    if as_json:
+        return path, json.dumps({"file": str(path), **analysis.to_dict()}, ensure_ascii=False) + "\n", None
+    return path, render_report(analysis, str(path), color=color) + "\n", None
+
+
+@contextmanager
+def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for `jobs` > 1 (None: work here). The rules are loaded first, so that forked
+    workers share them instead of each loading its own."""
+    if jobs <= 1:
+        yield None
+        return
+    from hotline.detect.signals import default_scanner
+    from hotline.detect.signals.personal_info import load_lexicons
+
+    default_scanner()
+    load_lexicons()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield pool
+
+
+class _Progress:
+    """"analysed 120/2000 chats" on stderr, rewritten in place, at most ten times a second."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.count, self.shown = total, 0, 0.0
+
+    def step(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self.shown >= 0.1 or self.count == self.total:
+            self.shown = now
+            width = 30
+            filled = width * self.count // self.total
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] analysed {self.count}/{self.total} chats")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
 
 
 def _use_color(stream: TextIO) -> bool:

@@ -1,15 +1,21 @@
 """The signal detectors, registered explicitly, and the one cheap pre-filter in front of them all.
 
 `DETECTORS` is the registration tuple (no subclass discovery); names are checked unique. Most chat messages
-are harmless small talk: `MessageScanner.scan` first runs one combined regex of every detector's trigger
-stems, and only messages that contain a trigger go through the detailed rules.
+are harmless small talk: `MessageScanner.scan` first finds, in one pass of one automaton over the message,
+the rules whose words occur (`candidates.CandidateIndex`), and only those run their regex.
+
+`MATCHERS` names the candidate stages: "automaton" (the default) and "trigger-regex", the per-rule path it
+replaced (one trie regex of trigger stems, then every rule a stem points to), kept as the reference the
+tests compare against and the alternative the benchmark measures; `HOTLINE_MATCHER` picks one for a process.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from hotline.detect.model import Finding, Message
+from hotline.detect.signals.candidates import CandidateIndex
 from hotline.detect.signals.detector import MAX_MATCH_CHARS, RuleDetector
 from hotline.detect.signals.grooming import GroomingDetector
 from hotline.detect.signals.meeting import MeetingDetector
@@ -20,7 +26,7 @@ from hotline.detect.signals.sextortion import SextortionDetector
 from hotline.detect.text.khmer import has_khmer
 
 __all__ = [
-    "DETECTORS", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule", "RuleDetector", "RuleSet",
+    "DETECTORS", "MATCHERS", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule", "RuleDetector", "RuleSet",
     "SecrecyDetector", "SextingDetector", "SextortionDetector", "default_scanner", "load_ruleset",
 ]
 
@@ -28,18 +34,27 @@ __all__ = [
 DETECTORS: tuple[type[RuleDetector], ...] = (
     GroomingDetector, SecrecyDetector, SextingDetector, MeetingDetector, SextortionDetector,
 )
+#: The candidate stages a scanner can use (see the module's docstring).
+MATCHERS: tuple[str, ...] = ("automaton", "trigger-regex")
 
 
 class MessageScanner:
-    """All detectors behind one trigger index; `scan` is what the analysis calls for every message."""
+    """All detectors behind one candidate index; `scan` is what the analysis calls for every message."""
 
-    def __init__(self, detectors: tuple[RuleDetector, ...]) -> None:
+    def __init__(self, detectors: tuple[RuleDetector, ...], *, matcher: str = "automaton") -> None:
         names = [d.name for d in detectors]
         if len(set(names)) != len(names):
             raise ValueError(f"detector names must be unique: {names}")
+        if matcher not in MATCHERS:
+            raise ValueError(f"unknown matcher {matcher!r} (one of {', '.join(MATCHERS)})")
         self.detectors = detectors
-        pairs = [((d, r), r.triggers) for d in detectors for r in d.rules.rules]
-        self._index: TriggerIndex[tuple[RuleDetector, Rule]] = TriggerIndex(pairs)
+        self.matcher = matcher
+        self._index: CandidateIndex[tuple[RuleDetector, Rule]] | TriggerIndex[tuple[RuleDetector, Rule]]
+        if matcher == "automaton":
+            self._index = CandidateIndex([((d, r), r.triggers, r.needs, bool(r.phrase_regexes))
+                                          for d in detectors for r in d.rules.rules])
+        else:
+            self._index = TriggerIndex([((d, r), r.triggers) for d in detectors for r in d.rules.rules])
         self._rules: dict[str, Rule] = {r.id: r for d in detectors for r in d.rules.rules}
         self._discussion = load_discussion()
 
@@ -54,16 +69,22 @@ class MessageScanner:
         """
         del lang
         norm = norm[:MAX_MATCH_CHARS]
-        pairs = self._index.candidates(norm) if prefilter else self._index.items
+        pairs: list[tuple[tuple[RuleDetector, Rule], tuple[int, ...] | None]]
+        if not prefilter:
+            pairs = [(pair, None) for pair in self._index.items]
+        elif isinstance(self._index, CandidateIndex):
+            pairs = self._index.candidates(norm)
+        else:
+            pairs = [(pair, None) for pair in self._index.candidates(norm)]
         out: list[Finding] = []
         khmer: bool | None = None
-        for detector, rule in pairs:
+        for (detector, rule), phrases in pairs:
             if rule.khmer:
                 if khmer is None:
                     khmer = has_khmer(norm)
                 if not khmer:
                     continue
-            m = rule.match(norm)
+            m = rule.match(norm, phrases)
             if m is not None:
                 out.append(detector.finding(message, rule, m))
         if out and self._discussion is not None and self._discussion.search(norm) is not None:
@@ -113,6 +134,8 @@ def _overlap(a: Finding, b: Finding) -> bool:
 
 @lru_cache(maxsize=1)
 def default_scanner() -> MessageScanner:
-    """The scanner over the packaged rules (loaded and validated once per process)."""
-    return MessageScanner(tuple(cls() for cls in DETECTORS))
+    """The scanner over the packaged rules (loaded and validated once per process), with the candidate
+    stage `HOTLINE_MATCHER` names (default: the automaton)."""
+    return MessageScanner(tuple(cls() for cls in DETECTORS),
+                          matcher=os.environ.get("HOTLINE_MATCHER") or MATCHERS[0])
 

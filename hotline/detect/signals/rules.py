@@ -23,13 +23,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
 from hotline.detect.errors import DataError
 from hotline.detect.model import STAGES
+from hotline.detect.signals import compiled
+from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phrase_needs, regex_needs
+from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
 
@@ -68,14 +72,21 @@ class Rule:
     note: str = ""
     triggers: tuple[str, ...] = ()
     needs_file_triggers: bool = False
+    #: What the candidate stage's automaton looks for, per phrase (`candidates.phrase_needs`), then the pattern.
+    needs: Needs = None
+    #: Latin phrases one by one (with their word edges), for `match(norm, phrases)`; () for Khmer and patterns.
+    phrase_regexes: tuple[re.Pattern[str], ...] = ()
 
     @property
     def khmer(self) -> bool:
         return self.language == "km"
 
-    def match(self, norm: str) -> re.Match[str] | None:
-        """The rule's match in normalised text, honouring `requires` and `unless`."""
-        m = self.regex.search(norm)
+    def match(self, norm: str, phrases: Sequence[int] | None = None) -> re.Match[str] | None:
+        """The rule's match in normalised text, honouring `requires` and `unless`.
+
+        `phrases`: the only phrases that can match (ascending; the candidate stage knows), each searched
+        alone: the leftmost match, the earlier phrase on a tie, as the rule's regex finds it."""
+        m = self.regex.search(norm) if phrases is None else self._first(norm, phrases)
         if m is None:
             return None
         if self.requires is not None and self.requires.search(norm) is None:
@@ -83,6 +94,14 @@ class Rule:
         if self.unless is not None and self.unless.search(norm) is not None:
             return None
         return m
+
+    def _first(self, norm: str, phrases: Sequence[int]) -> re.Match[str] | None:
+        best: re.Match[str] | None = None
+        for i in phrases:
+            m = self.phrase_regexes[i].search(norm)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
 
 
 class TriggerIndex(Generic[T]):
@@ -97,7 +116,7 @@ class TriggerIndex(Generic[T]):
         self.items = [item for item, _ in items]
         stems = trigger_regex(t for _, triggers in items for t in triggers)
         self.regex = stems
-        self._finder = re.compile(f"(?=({stems.pattern}))") if stems is not None else None
+        self._finder = compile_regex(f"(?=({stems.pattern}))") if stems is not None else None
         table: dict[str, set[int]] = {}
         for i, (_, triggers) in enumerate(items):
             for trigger in triggers:
@@ -127,7 +146,11 @@ class RuleSet:
     name: str
     signal: str
     rules: tuple[Rule, ...]
-    index: TriggerIndex[Rule] = field(compare=False, repr=False)
+
+    @cached_property
+    def index(self) -> TriggerIndex[Rule]:
+        """Built when first used: the scanner has its own index over every signal."""
+        return TriggerIndex([(r, r.triggers) for r in self.rules])
 
     def matches(self, norm: str) -> list[tuple[Rule, re.Match[str]]]:
         """Every rule that matches `norm` (once per rule); only rules whose triggers occur are tried."""
@@ -162,7 +185,7 @@ def trigger_regex(triggers: Iterable[str]) -> re.Pattern[str] | None:
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
-    return re.compile(_trie_source(trie))
+    return compile_regex(_trie_source(trie))
 
 
 def _trie_source(node: dict[str, Any]) -> str:
@@ -196,7 +219,7 @@ def load_macros(lang: str) -> dict[str, str]:
     for name, value in out.items():  # macros may use macros defined earlier in the file
         out[name] = _expand(value, out, path, name)
         try:
-            re.compile(out[name])
+            compile_regex(out[name])
         except re.error as exc:
             raise DataError(f"{path}: macro {name} does not compile: {exc}") from exc
     return out
@@ -224,6 +247,11 @@ _SHORT_OK = frozenset({"bf", "gf", "fb", "bj", "tg", "dm", "69", "$", "៛"})
 #: with nothing better fall back to the file's triggers.
 _FALLBACK_LENGTH = 4
 _SIMPLE_ALTERNATIVE = re.compile(r"[a-z0-9 $]+s?\??")
+
+
+def _selective(word: str) -> bool:
+    """Rare enough to pick a phrase out: not a common word, not a tiny one."""
+    return word in _SHORT_OK or (word not in _COMMON and len(word) >= 3)
 
 
 def phrase_trigger(phrase: str, macros: dict[str, str] | None = None) -> tuple[str, ...]:
@@ -306,7 +334,7 @@ def _regex(source: Any, path: Any, rid: str, key: str, macros: dict[str, str], k
         raise DataError(f"{path}: {rid}: '{key}' must be a non-empty regex string")
     expanded = _expand(fold_pattern(source), macros, path, rid)
     try:
-        return re.compile(expanded)
+        return compile_regex(expanded)
     except re.error as exc:
         raise DataError(f"{path}: {rid}: '{key}' does not compile: {exc}") from exc
 
@@ -346,6 +374,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
             alternatives.append(compile_phrase(phrase, khmer=khmer, macros=macros))
         except DataError as exc:
             raise DataError(f"{path}: {rid}: {exc}") from None
+    phrase_regexes = () if khmer or "pattern" in raw else tuple(
+        compile_regex(_LATIN_WORD_EDGE_L + "(?:" + a + ")" + _LATIN_WORD_EDGE_R) for a in alternatives)
     if alternatives and not khmer:  # whole words: one edge check for all phrases, not one per phrase
         alternatives = [_LATIN_WORD_EDGE_L + "(?:" + "|".join(alternatives) + ")" + _LATIN_WORD_EDGE_R]
     if "pattern" in raw:
@@ -353,7 +383,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     if not alternatives:
         raise DataError(f"{path}: {rid}: needs 'phrases' or 'pattern'")
     try:
-        regex = re.compile("|".join(f"(?:{a})" for a in alternatives))
+        regex = compile_regex("|".join(f"(?:{a})" for a in alternatives))
     except re.error as exc:
         raise DataError(f"{path}: {rid}: does not compile: {exc}") from exc
     optional = {
@@ -371,12 +401,21 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         examples=_strings(raw.get("examples"), path, rid, "examples"),
         counterexamples=_strings(raw.get("counterexamples"), path, rid, "counterexamples"),
         note=str(raw.get("note", "")), triggers=triggers, needs_file_triggers=needs_file_triggers,
+        needs=tuple(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases)
+        + ((regex_needs(alternatives[-1]),) if "pattern" in raw else ()),
+        phrase_regexes=phrase_regexes,
     )
 
 
 @lru_cache(maxsize=16)
 def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -> RuleSet:
-    """Load and validate `lexicons/<lang>/<name>.json` for every language that has it."""
+    """Load and validate `lexicons/<lang>/<name>.json` for every language that has it (or read what an
+    earlier run loaded and validated from the same lexicons, `compiled.record`)."""
+    key = f"ruleset:{name}:{signal}:{','.join(languages)}"
+    records = compiled.record(key)
+    if records is not None:
+        with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
+            return RuleSet(name=name, signal=signal, rules=tuple(_rule_from_record(r) for r in records))
     rules: list[Rule] = []
     for lang in languages:
         path = _lexicon_dir(lang) / f"{name}.json"
@@ -406,17 +445,56 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
         if rule.id in seen:
             raise DataError(f"duplicate rule id {rule.id}")
         seen.add(rule.id)
-    ruleset = RuleSet(name=name, signal=signal, rules=tuple(rules),
-                      index=TriggerIndex([(r, r.triggers) for r in rules]))
+    ruleset = RuleSet(name=name, signal=signal, rules=tuple(rules))
     _check_examples(ruleset)
+    compiled.store(key, [_rule_record(r) for r in rules])
+    compiled.flush()
     return ruleset
 
 
+def _rule_record(rule: Rule) -> dict[str, Any]:
+    """A validated rule as JSON (regexes by source), for the compiled-form cache."""
+    def source(p: re.Pattern[str] | None) -> str | None:
+        return p.pattern if p is not None else None
+
+    return {
+        "id": rule.id, "signal": rule.signal, "language": rule.language, "regex": rule.regex.pattern,
+        "weight": rule.weight, "stage": rule.stage, "part": rule.part, "requires": source(rule.requires),
+        "unless": source(rule.unless), "unless_nearby": source(rule.unless_nearby),
+        "examples": rule.examples, "counterexamples": rule.counterexamples, "note": rule.note,
+        "triggers": rule.triggers, "needs_file_triggers": rule.needs_file_triggers, "needs": rule.needs,
+        "phrases": [p.pattern for p in rule.phrase_regexes],
+    }
+
+
+def _rule_from_record(r: dict[str, Any]) -> Rule:
+    def regex(key: str) -> re.Pattern[str] | None:
+        return compile_regex(r[key]) if r[key] is not None else None
+
+    return Rule(
+        id=r["id"], signal=r["signal"], language=r["language"], regex=compile_regex(r["regex"]),
+        weight=r["weight"], stage=r["stage"], part=r["part"], requires=regex("requires"), unless=regex("unless"),
+        unless_nearby=regex("unless_nearby"), examples=tuple(r["examples"]),
+        counterexamples=tuple(r["counterexamples"]), note=r["note"], triggers=tuple(r["triggers"]),
+        needs_file_triggers=r["needs_file_triggers"],
+        needs=None if r["needs"] is None else tuple(
+            tuple(tuple((text, left, right) for text, left, right in group) for group in phrase)
+            for phrase in r["needs"]),
+        phrase_regexes=tuple(compile_regex(p) for p in r["phrases"]),
+    )
+
+
 @lru_cache(maxsize=8)
-def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> re.Pattern[str] | None:
+def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> PhraseSet | None:
     """One regex from `lexicons/<lang>/<name>.json` {"phrases": [...], "patterns": [...], "examples": [...],
     "counterexamples": [...]} over all languages: small word lists that are not signals of their own."""
+    key = f"phrases:{name}:{','.join(languages)}"
+    cached = compiled.record(key)
+    if cached is not None:
+        with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
+            return _phrase_set(cached["sources"], cached["needs"])
     sources: list[str] = []
+    needs: list[PhraseNeeds] = []  # per phrase or pattern, for the automaton in front of the regex
     for lang in languages:
         path = _lexicon_dir(lang) / f"{name}.json"
         if not path.is_file():
@@ -428,8 +506,10 @@ def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> re.Patte
         for phrase in _strings(data.get("phrases"), path, name, "phrases"):
             core = compile_phrase(phrase, khmer=khmer, macros=macros)
             own.append(core if khmer else _LATIN_WORD_EDGE_L + core + _LATIN_WORD_EDGE_R)
+            needs.append(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective))
         for pattern in _strings(data.get("patterns"), path, name, "patterns"):
             own.append(_regex(pattern, path, name, "patterns", macros, khmer).pattern)
+            needs.append(regex_needs(own[-1]))
         for example in _strings(data.get("examples"), path, name, "examples"):
             if not any(re.search(src, normalize(example)) for src in own):
                 raise DataError(f"{path}: no phrase matches the example {example!r}")
@@ -437,16 +517,26 @@ def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> re.Patte
             if any(re.search(src, normalize(counter)) for src in own):
                 raise DataError(f"{path}: a phrase matches the counterexample {counter!r}")
         sources.extend(own)
-    return re.compile("|".join(f"(?:{s})" for s in sources)) if sources else None
+    compiled.store(key, {"sources": sources, "needs": needs})
+    result = _phrase_set(sources, needs)
+    compiled.flush()
+    return result
 
 
-def load_discussion() -> re.Pattern[str] | None:
+def _phrase_set(sources: list[str], needs: Sequence[Any]) -> PhraseSet | None:
+    if not sources:
+        return None
+    return PhraseSet(compile_regex("|".join(f"(?:{s})" for s in sources)),
+                     [tuple(tuple((t, left, right) for t, left, right in group) for group in phrase) for phrase in needs])
+
+
+def load_discussion() -> PhraseSet | None:
     """Talk *about* the risks (a safety talk, sex education, "if someone asks you for photos, tell an
     adult"): in such a message, findings that would enact a harm are dropped."""
     return load_phrase_set("discussion")
 
 
-def load_refusal() -> re.Pattern[str] | None:
+def load_refusal() -> PhraseSet | None:
     """A refusal or fear ("no", "I'm scared", "អត់ទេ", "ot te"): asking again after it is pressure."""
     return load_phrase_set("refusal")
 

@@ -124,8 +124,10 @@ def normalize(text: str) -> str:
 def normalize_mapped(text: str) -> tuple[str, list[int]]:
     """`normalize(text)` plus, for each character of it, the index in `text` it came from."""
     s, offs = _nfc_mapped(text)
-    s, offs = _per_char_mapped(s, offs, str.lower)
-    s, offs = _per_char_mapped(s, offs, lambda c: c.translate(_TABLE))
+    lower = s.lower()  # each character lowers to one or more: the same length means one each
+    s, offs = (lower, offs) if len(lower) == len(s) else _per_char_mapped(s, offs, str.lower)
+    folded = s.translate(_TABLE)  # the table maps to one character or none: the same length means no change
+    s, offs = (folded, offs) if len(folded) == len(s) else _per_char_mapped(s, offs, lambda c: c.translate(_TABLE))
     for pattern, fn in _SUBS:
         s, offs = _sub_mapped(pattern, fn, s, offs)
     return s, offs

@@ -1,0 +1,315 @@
+"""The candidate stage: one Aho–Corasick automaton over the literals of every rule of every signal and
+language finds, in one pass over a message, the few rules that can match it; only those run their regex.
+
+A rule is a candidate when both hold:
+- one of its trigger stems occurs (the pre-filter of the per-rule path, `rules.TriggerIndex`: stems reduced
+  to a minimal set, a stem standing for every trigger that contains it), so both paths give the same
+  findings by construction;
+- one of its phrases can match: each selective word of the phrase occurs — as a whole word where the phrase
+  puts it between spaces in Latin script — and of each `{MACRO}` of plain words one alternative does.
+  A rule with a `pattern` is not narrowed (a regex names no words for certain).
+
+The automaton is built from the loaded rules in a few milliseconds, so it is not cached (pyahocorasick's
+own serialisation is a pickle). Chosen over `ahocorasick-rs`, Hyperscan and an RE2 set by measurement:
+`python bench/bench_matchers.py`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import ahocorasick
+
+from hotline.detect.text.normalize import normalize
+
+__all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "minimal_stems", "phrase_needs", "regex_needs"]
+
+T = TypeVar("T")
+_parser: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
+#: One literal a phrase needs: (text, must start a word, must end a word).
+Literal = tuple[str, bool, bool]
+#: A phrase can match only if, for every group, one of its literals occurs.
+PhraseNeeds = tuple[tuple[Literal, ...], ...]
+#: A rule's needs: one entry per phrase (the rule can match if one phrase can), or None: anything may match.
+Needs = tuple[PhraseNeeds, ...] | None
+
+#: Shortest literal worth a place in the automaton.
+MIN_LITERAL = 2
+_TOKENS = re.compile(r"(\{[A-Z][A-Z_0-9]*\}|\.\.\.|\s+)")
+_PLAIN = re.compile(r"[^\\.^$*+?{}\[\]|()]+(?:s\?)?")
+#: Characters that continue a Latin word (the phrases' whole-word edges are `(?<![a-z0-9])`, `(?![a-z0-9])`).
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective: Callable[[str], bool]) -> PhraseNeeds:
+    """The literals every match of `phrase` (as `rules.compile_phrase` compiles it) contains, the most
+    selective group first (the index looks phrases up by it; `selective`: not a common word).
+
+    Single characters and macros that are not plain word lists are left out: dropping a group never
+    loses a match, it only lets more messages through to the regex.
+    """
+    tokens = [t for t in _TOKENS.split(phrase.strip()) if t]
+    groups: list[tuple[Literal, ...]] = []
+    for i, token in enumerate(tokens):
+        if token.isspace() or token in ("...", "#"):
+            continue
+        # Latin phrases match whole words: a word next to a space, a gap or the phrase's edge starts/ends one
+        left = not khmer and (i == 0 or tokens[i - 1].isspace() or tokens[i - 1] == "...")
+        right = not khmer and (i == len(tokens) - 1 or tokens[i + 1].isspace() or tokens[i + 1] == "...")
+        if token.startswith("{") and token.endswith("}"):
+            alternatives = macros.get(token[1:-1], "").split("|")
+            if not all(_PLAIN.fullmatch(a) for a in alternatives):
+                groups += regex_needs(macros.get(token[1:-1], ""))  # a macro that is a regex of its own
+                continue
+            group = tuple((a[:-2], left, False) if a.endswith("s?") else (a, left, right) for a in alternatives)
+        else:
+            group = ((normalize(token), left, right),)
+        if all(len(text) >= MIN_LITERAL for text, _, _ in group):
+            groups.append(tuple(sorted(set(group))))
+
+    def rarity(group: tuple[Literal, ...]) -> tuple[bool, int]:
+        return all(selective(text) for text, _, _ in group), min(len(text) for text, _, _ in group)
+
+    return tuple(sorted(set(groups), key=rarity, reverse=True))
+
+
+def regex_needs(source: str) -> PhraseNeeds:
+    """The literals every match of a regex contains (for a rule's `pattern`), read from its parse tree:
+    a sequence needs each of its parts, an alternation one of its branches, a repeat its body if at least
+    once. Case-insensitive regexes name nothing for certain (the text may differ in case)."""
+    try:
+        parsed = _parser.parse(source)
+    except re.error:
+        return ()
+    if parsed.state.flags & re.IGNORECASE:
+        return ()
+    try:
+        groups = _sequence_needs(parsed.data)
+    except _CaseInsensitive:
+        return ()
+    return tuple(sorted({tuple(sorted((t, False, False) for t in g)) for g in groups},
+                        key=lambda g: min(len(t) for t, _, _ in g), reverse=True))
+
+
+class _CaseInsensitive(Exception):
+    pass
+
+
+def _sequence_needs(items: Any) -> list[frozenset[str]]:
+    groups: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= MIN_LITERAL:
+            groups.append(frozenset(["".join(run)]))
+        run.clear()
+
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is _c.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                raise _CaseInsensitive
+            groups += _sequence_needs(av[3])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            groups += _sequence_needs(av[2])
+        elif op is _c.ATOMIC_GROUP:
+            groups += _sequence_needs(av)
+        elif op is _c.BRANCH:
+            best: list[frozenset[str]] = []
+            for branch in av[1]:
+                found = _sequence_needs(branch)
+                if not found:
+                    best = []
+                    break
+                best.append(max(found, key=lambda g: min(len(t) for t in g)))
+            if best:
+                groups.append(frozenset().union(*best))
+        elif op in (_c.LITERAL_IGNORE, _c.LITERAL_UNI_IGNORE, _c.IN_IGNORE, _c.IN_UNI_IGNORE):
+            raise _CaseInsensitive
+    flush()
+    return groups
+
+
+def minimal_stems(stems: Sequence[str]) -> list[str]:
+    """The stems that contain no other stem (a longer stem is implied by the shorter one inside it)."""
+    unique = sorted({s for s in stems if s}, key=lambda s: (len(s), s))
+    if not unique:
+        return []
+    automaton = ahocorasick.Automaton()
+    for s in unique:
+        automaton.add_word(s, s)
+    automaton.make_automaton()
+    return [s for s in unique if all(found == s for _, found in automaton.iter(s))]
+
+
+#: More phrases than this left to search: one search of the rule's whole regex is cheaper.
+MAX_PHRASE_SEARCHES = 4
+
+
+class CandidateIndex(Generic[T]):
+    """Which items (rules) can match a text, and by which phrases: trigger stems and phrase literals found
+    in one pass of one automaton.
+
+    Each phrase is filed under the literals of its most selective group; a phrase whose group occurs has its
+    other groups checked; a phrase with no group always passes.
+    """
+
+    def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]]) -> None:
+        """`items`: (item, trigger stems, needs, whether its phrases can be searched one by one)."""
+        self.items = [item for item, _, _, _ in items]
+        stems = minimal_stems([t for _, triggers, _, _ in items for t in triggers])
+        stem_ids = {s: i for i, s in enumerate(stems)}
+        stem_finder = ahocorasick.Automaton()
+        for s in stems:
+            stem_finder.add_word(s, s)
+        if stems:
+            stem_finder.make_automaton()
+        table: list[set[int]] = [set() for _ in stems]
+        for i, (_, triggers, _, _) in enumerate(items):
+            for trigger in triggers:
+                for _, s in (stem_finder.iter(trigger) if stems else ()):
+                    table[stem_ids[s]].add(i)
+        self._table = [tuple(sorted(ids)) for ids in table]
+
+        features: dict[Literal, int] = {}
+        groups: dict[frozenset[int], int] = {}
+        self._narrowed = [needs is not None for _, _, needs, _ in items]
+        self._by_phrase = [needs is not None and by_phrase for _, _, needs, by_phrase in items]
+        self._free: list[tuple[int, ...]] = []  # per item: phrases with nothing to look for
+        # per item: feature of an anchor group -> the ids of the other groups -> the phrases filed there
+        self._anchors: list[dict[int, tuple[tuple[frozenset[int], frozenset[int]], ...]]] = []
+        for _, _, needs, _ in items:
+            free: list[int] = []
+            anchors: dict[int, dict[frozenset[int], set[int]]] = {}
+            for pid, phrase in enumerate(needs or ()):
+                if not phrase:
+                    free.append(pid)
+                    continue
+                sets = [frozenset(features.setdefault(lit, len(features)) for lit in group) for group in phrase]
+                rest = frozenset(groups.setdefault(g, len(groups)) for g in sets[1:])
+                for fid in sets[0]:
+                    anchors.setdefault(fid, {}).setdefault(rest, set()).add(pid)
+            self._free.append(tuple(free))
+            self._anchors.append({fid: tuple((rest, frozenset(pids)) for rest, pids in by_rest.items())
+                                  for fid, by_rest in anchors.items()})
+        in_groups: dict[int, set[int]] = {}
+        for group, gid in groups.items():
+            for fid in group:
+                in_groups.setdefault(fid, set()).add(gid)
+        self._in_groups = {fid: frozenset(gids) for fid, gids in in_groups.items()}
+        # which items a found feature can make candidates (set algebra first, phrase checks on few items)
+        anchored: dict[int, set[int]] = {}
+        for i, item_anchors in enumerate(self._anchors):
+            for fid in item_anchors:
+                anchored.setdefault(fid, set()).add(i)
+        self._anchored = {fid: frozenset(ids) for fid, ids in anchored.items()}
+        self._always = frozenset(i for i in range(len(items)) if not self._narrowed[i] or self._free[i])
+        # per literal text: its stem id (-1: none), its length, and feature ids for (any, start, end, whole)
+        keys: dict[str, list[int]] = {s: [stem_ids[s], len(s), -1, -1, -1, -1] for s in stems}
+        for (text, left, right), fid in features.items():
+            entry = keys.setdefault(text, [-1, len(text), -1, -1, -1, -1])
+            entry[2 + (1 if left else 0) + (2 if right else 0)] = fid
+        self._automaton = ahocorasick.Automaton()
+        for text, entry in keys.items():
+            self._automaton.add_word(text, tuple(entry))
+        self._empty = not keys
+        if keys:
+            self._automaton.make_automaton()
+
+    def any(self, text: str) -> bool:
+        """Does the text contain a trigger stem (the per-rule path's pre-filter)?"""
+        if self._empty:
+            return False
+        return any(entry[0] >= 0 for _, entry in self._automaton.iter(text))
+
+    def candidates(self, text: str) -> list[tuple[T, tuple[int, ...] | None]]:
+        """The items that can match, each with the phrases to search (None: search the whole rule)."""
+        if self._empty:
+            return []
+        stems: set[int] = set()
+        found: set[int] = set()
+        size = len(text)
+        for end, (stem, length, any_, start_, end_, whole) in self._automaton.iter(text):
+            if stem >= 0:
+                stems.add(stem)
+            if any_ >= 0:
+                found.add(any_)
+            if start_ >= 0 or end_ >= 0 or whole >= 0:
+                a = end - length + 1
+                starts = a == 0 or text[a - 1] not in _WORD_CHARS
+                ends = end + 1 == size or text[end + 1] not in _WORD_CHARS
+                if starts and start_ >= 0:
+                    found.add(start_)
+                if ends and end_ >= 0:
+                    found.add(end_)
+                if starts and ends and whole >= 0:
+                    found.add(whole)
+        if not stems:
+            return []
+        ids: set[int] = set()
+        for s in stems:
+            ids.update(self._table[s])
+        anchored = self._anchored
+        reachable = set(self._always)
+        for fid in found:
+            if fid in anchored:
+                reachable |= anchored[fid]
+        out: list[tuple[T, tuple[int, ...] | None]] = []
+        satisfied: set[int] = set()  # groups of which a literal occurs
+        for fid in found:
+            if fid in self._in_groups:
+                satisfied |= self._in_groups[fid]
+        for i in sorted(ids & reachable):
+            if not self._narrowed[i]:
+                out.append((self.items[i], None))
+                continue
+            by_phrase = self._by_phrase[i]
+            chosen = set(self._free[i])
+            if chosen and not by_phrase:
+                out.append((self.items[i], None))
+                continue
+            anchors = self._anchors[i]
+            for fid in [f for f in found if f in anchors]:
+                for rest, pids in anchors[fid]:
+                    if rest <= satisfied:
+                        chosen |= pids
+                if len(chosen) > MAX_PHRASE_SEARCHES or (chosen and not by_phrase):
+                    break
+            if not chosen:
+                continue
+            if not by_phrase or len(chosen) > MAX_PHRASE_SEARCHES:
+                out.append((self.items[i], None))
+            else:
+                out.append((self.items[i], tuple(sorted(chosen))))
+        return out
+
+
+class PhraseSet:
+    """One regex of many phrases (refusals, talk about the risks) behind an automaton of their words:
+    `search` runs the regex only when the most selective word of some phrase occurs, so a message with
+    none of them costs one pass of the automaton instead of a search of every phrase."""
+
+    def __init__(self, regex: re.Pattern[str], needs: Sequence[PhraseNeeds | None]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self._always = any(not phrase for phrase in needs)  # a pattern or a phrase that names no word
+        self._anchors = ahocorasick.Automaton()
+        for phrase in needs:
+            for text, _, _ in phrase[0] if phrase else ():
+                self._anchors.add_word(text, text)
+        if len(self._anchors):
+            self._anchors.make_automaton()
+        else:
+            self._always = True
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if not self._always and next(self._anchors.iter(text), None) is None:
+            return None
+        return self.regex.search(text)
