@@ -129,16 +129,20 @@ def read_chat_members(data: bytes, limits: ZipLimits | None = None) -> list[Chat
             else:
                 raise UnsupportedFormat("the zip holds no chat file (.txt, .json or .html)", where="zip")
             first = hits[0]
+            by_name = {i.filename: i for i in infos}
             if _FB_PART.search(first):
                 folder = posixpath.dirname(first)
                 parts = [n for n in hits if posixpath.dirname(n) == folder]
                 parts.sort(key=lambda n: int(_FB_PART.search(n).group(1)))  # type: ignore[union-attr]
             elif _TELEGRAM_PAGE.search(first):
-                folder = posixpath.dirname(first)
+                # A whole-account export holds chats/chat_001/messages.html, chat_002/...: take the longest chat.
+                sizes: dict[str, int] = {}
+                for n in hits:
+                    sizes[posixpath.dirname(n)] = sizes.get(posixpath.dirname(n), 0) + by_name[n].file_size
+                folder = max(sizes, key=sizes.__getitem__)
                 parts = sorted((n for n in hits if posixpath.dirname(n) == folder), key=telegram_page_number)
             else:
                 parts = [first]
-            by_name = {i.filename: i for i in infos}
             return [ChatMember(n, _read_bounded(zf, by_name[n], limits)) for n in parts]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                 RuntimeError, ValueError) as exc:

@@ -133,6 +133,17 @@ def test_telegram_pages_as_a_folder_a_first_page_and_a_zip(tmp_path: Path) -> No
     _assert_same(chats.parse(data), items, step)
 
 
+def test_a_whole_account_telegram_zip_gives_its_longest_chat() -> None:
+    items = chat()
+    data = zip_of({
+        "DataExport/export_results.html": b'<html><body><div class="page_wrap"></div></body></html>',
+        "DataExport/chats/chat_001/messages.html": telegram_pages(items[:2], title="Short")[0],
+        "DataExport/chats/chat_002/messages.html": telegram_pages(items, title="Dara")[0],
+    })
+    conv = chats.parse(data)
+    assert conv.title == "Dara" and len(conv.messages) == len(items)
+
+
 def test_a_folder_without_a_paged_export_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "notes.html").write_text("<html><body>hi</body></html>")
     with pytest.raises(InputError, match=r"messages\.html"):
