@@ -43,6 +43,7 @@ _MEDIA_CLASSES: tuple[tuple[str, str], ...] = (
     ("media_venue", "location"), ("media_poll", "poll"), ("media_game", "game"), ("media_invoice", "invoice"),
 )
 _MEDIA_TITLES = {"Sticker": "sticker", "Animation": "gif"}
+_PARTS = frozenset({"date", "from_name", "forwarded", "reply_to", "media_wrap", "text"})
 _SERVICE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r" pinned "), "pin"),
     (re.compile(r" (invited|removed|joined group|joined Telegram)\b"), "membership"),
@@ -88,19 +89,25 @@ def _child(node: LexborNode, cls: str) -> LexborNode | None:
     return None
 
 
-def _media(body: LexborNode) -> list[str]:
-    kinds: list[str] = []
-    for wrap in body.css("div.media_wrap"):
-        found = "media"
-        for node in wrap.traverse():
-            cls = classes(node)
-            hit = next((k for c, k in _MEDIA_CLASSES if c in cls), None)
-            if hit:
-                title = wrap.css_first("div.title")
-                found = _MEDIA_TITLES.get(text_of(title), hit) if title is not None else hit
-                break
-        kinds.append(found)
-    return kinds
+def _parts(body: LexborNode) -> dict[str, LexborNode]:
+    """A message body's children by role: date, from_name, forwarded, reply_to, media_wrap, text."""
+    found: dict[str, LexborNode] = {}
+    for child in body.iter():
+        for cls in (child.attributes.get("class") or "").split():
+            if cls in _PARTS:
+                found.setdefault(cls, child)
+    return found
+
+
+def _media(wrap: LexborNode) -> str:
+    """The attachment kind of a `media_wrap`."""
+    for node in wrap.traverse():
+        cls = classes(node)
+        hit = next((k for c, k in _MEDIA_CLASSES if c in cls), None)
+        if hit:
+            title = wrap.css_first("div.title")
+            return _MEDIA_TITLES.get(text_of(title), hit) if title is not None else hit
+    return "media"
 
 
 def _service_kind(text: str) -> str:
@@ -141,32 +148,37 @@ def parse_many(pages: Sequence[str], *, tz: tzinfo = DEFAULT_TZ, limits: PageLim
                 continue
             if "default" not in cls:
                 continue
-            body = node.css_first("div.body")  # the first: a forward's or a file's body comes later
+            body = _child(node, "body")
             if body is None:
                 raise MalformedExport("a Telegram message has no body", where=where)
-            date = body.css_first("div.date")
+            parts = _parts(body)
+            date = parts.get("date")
             time = _time(date.attributes.get("title") if date is not None else None, tz, where)
             last_time = time
-            named = _child(body, "from_name")
+            named = parts.get("from_name")
             if named is not None:
                 sender = _name(named) or "Deleted Account"
                 origin = None
             elif "joined" not in cls or sender is None:
                 raise MalformedExport("a Telegram message has no sender", where=where)
-            call = node.css_first("div.media_call")
+            forwarded = parts.get("forwarded")
+            if forwarded is not None:
+                inner = _parts(forwarded)
+                from_node = inner.get("from_name")
+                origin = (_name(from_node) if from_node is not None else origin) or "Deleted Account"
+                parts = {**inner, **{k: v for k, v in parts.items() if k not in inner}}
+            media = parts.get("media_wrap")
+            call = media.css_first("div.media_call") if media is not None else None
             if call is not None:
                 status = call.css_first("div.status")
                 items.append(Event("call", f"{sender}: call ({text_of(status) if status is not None else 'no status'})",
                                    time))
                 continue
-            forwarded = _child(body, "forwarded")
             if forwarded is not None:
-                from_node = _child(forwarded, "from_name")
-                origin = (_name(from_node) if from_node is not None else origin) or "Deleted Account"
                 items.append(Event("forward", f"{sender} forwarded a message from {origin}", time))
-            words = node.css_first("div.text")
+            words = parts.get("text")
             items.append(Message(-1, sender, text_of(words) if words is not None else "", time,
-                                 tuple(_media(body))))
+                                 (_media(media),) if media is not None else ()))
     if not items and not chat_page:
         raise UnsupportedFormat("a page of a Telegram export, but not a chat: send the chat's messages.html "
                                 "(in a full export, chats/chat_NNN/messages.html)")
