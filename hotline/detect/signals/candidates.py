@@ -74,7 +74,7 @@ def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective:
     def rarity(group: tuple[Literal, ...]) -> tuple[bool, int]:
         return all(selective(text) for text, _, _ in group), min(len(text) for text, _, _ in group)
 
-    return tuple(sorted(set(groups), key=rarity, reverse=True))
+    return tuple(sorted(set(groups), key=lambda g: (rarity(g), g), reverse=True))
 
 
 def regex_needs(source: str) -> PhraseNeeds:
@@ -92,7 +92,7 @@ def regex_needs(source: str) -> PhraseNeeds:
     except _CaseInsensitive:
         return ()
     return tuple(sorted({tuple(sorted((t, False, False) for t in g)) for g in groups},
-                        key=lambda g: min(len(t) for t, _, _ in g), reverse=True))
+                        key=lambda g: (min(len(t) for t, _, _ in g), g), reverse=True))
 
 
 class _CaseInsensitive(Exception):

@@ -55,6 +55,7 @@ class _Cache:
         self.records: dict[str, Any] = {}
         self.blob: bytes | memoryview = b""
         self.new_code: dict[str, bytes] = {}
+        self.used: set[str] = set()
         self.dirty = False
         if self.path is None:
             return
@@ -121,6 +122,7 @@ def compile_regex(source: str, flags: int = 0) -> re.Pattern[str]:
     if cache.path is None:
         return re.compile(source, flags)
     key = hashlib.blake2b(f"{flags}:{source}".encode(), digest_size=12).hexdigest()
+    cache.used.add(key)
     entry = cache.regexes.get(key)
     if entry is not None:
         try:
@@ -152,6 +154,8 @@ def flush() -> None:
     if not cache.dirty or cache.path is None:
         return
     cache.dirty = False
+    if len(cache.regexes) > 2 * len(cache.used) + 100:  # mostly regexes no loader asks for any more
+        cache.regexes = {key: entry for key, entry in cache.regexes.items() if key in cache.used}
     chunks: list[bytes | memoryview] = []
     offset = 0
     for key, entry in cache.regexes.items():

@@ -36,6 +36,8 @@ import phonenumbers
 
 from hotline.detect.errors import DataError
 from hotline.detect.model import PERSONAL_INFO_TYPES, Conversation, Finding, Message, PersonalDetail
+from hotline.detect.signals import compiled
+from hotline.detect.signals.compiled import compile_regex
 
 __all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons"]
 
@@ -86,14 +88,14 @@ class WordSet:
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words = frozenset(w.lower() for w in words)
-        latin = sorted((w for w in self.words if not _KHMER.search(w)), key=len, reverse=True)
-        khmer = sorted((w for w in self.words if _KHMER.search(w)), key=len, reverse=True)
+        latin = sorted((w for w in self.words if not _KHMER.search(w)), key=_longest_first)
+        khmer = sorted((w for w in self.words if _KHMER.search(w)), key=_longest_first)
         branches = []
         if latin:
             branches.append(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in latin) + r")(?![a-z0-9])")
         if khmer:
             branches.append(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in khmer) + ")")
-        self._regex = re.compile("|".join(branches)) if branches else None
+        self._regex = compile_regex("|".join(branches)) if branches else None
 
     def search(self, text: str) -> re.Match[str] | None:
         return self._regex.search(text.lower()) if self._regex else None
@@ -148,6 +150,12 @@ class Lexicons:
 
 
 # ---------------------------------------------------------------- loading and validation
+
+def _longest_first(word: str) -> tuple[int, str]:
+    """Longest first, then alphabetical: the same regex source in every process (a set's order is not),
+    so the compiled-form cache finds it."""
+    return -len(word), word
+
 
 def _fail(path: Path, message: str) -> DataError:
     return DataError(f"{path.parent.name}/{path.name}: {message}")
@@ -226,7 +234,7 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
     if not isinstance(pattern, str) or not pattern:
         raise _fail(path, f"rule {rule_id}: 'pattern' must be a non-empty string")
     try:
-        regex = re.compile(_expand(pattern, fragments, path, rule_id), re.IGNORECASE if "i" in flags else 0)
+        regex = compile_regex(_expand(pattern, fragments, path, rule_id), re.IGNORECASE if "i" in flags else 0)
     except re.error as exc:
         raise _fail(path, f"rule {rule_id}: bad pattern: {exc}") from exc
     if is_part:
@@ -257,7 +265,7 @@ def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
         scans.append(_starts(words) + r"(?<![a-z])(?:" + latin + ")")
     if others:
         scans.append(_starts(others) + "(?:" + _trie_regex(others) + ")")
-    return re.compile("|".join(f"(?:{scan})" for scan in scans) or r"(?!)")
+    return compile_regex("|".join(f"(?:{scan})" for scan in scans) or r"(?!)")
 
 
 def _starts(words: Iterable[str]) -> str:
@@ -318,9 +326,9 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
     anchor_rules = {
         a: frozenset().union(*(rs for b, rs in by_anchor.items() if a.startswith(b))) for a in by_anchor
     }
-    stops = sorted((w for w in lists["name_stops"] if _KHMER.search(w)), key=len, reverse=True)
-    cuts = sorted(set(stops) | {w for w in lists["places"] if _KHMER.search(w)}, key=len, reverse=True)
-    return Lexicons(
+    stops = sorted((w for w in lists["name_stops"] if _KHMER.search(w)), key=_longest_first)
+    cuts = sorted(set(stops) | {w for w in lists["places"] if _KHMER.search(w)}, key=_longest_first)
+    lexicons = Lexicons(
         rules=tuple(rules),
         parts=tuple(parts),
         answers=tuple(answers),
@@ -328,15 +336,17 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         questions=WordSet(w for name in {r.after for r in answers if r.after} for w in lists[name]),
         anchors=_anchor_scan(by_anchor),
         plain_anchors=_anchor_scan(plain),
-        gate=re.compile(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
+        gate=compile_regex(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
         anchor_rules=anchor_rules,
         digit_rules=digit_rules,
         support_khmer=tuple(every[i] for i in sorted(secondary) if every[i].id.startswith("km.")),
         support_latin=tuple(every[i] for i in sorted(secondary) if not every[i].id.startswith("km.")),
         lists={name: WordSet(values) for name, values in lists.items()},
-        khmer_stops=re.compile(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in stops) + ")"),
-        khmer_cuts=re.compile(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in cuts) + ")"),
+        khmer_stops=compile_regex(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in stops) + ")"),
+        khmer_cuts=compile_regex(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in cuts) + ")"),
     )
+    compiled.flush()  # the regexes compiled above, for the next start
+    return lexicons
 
 
 # ---------------------------------------------------------------- checks (the one hook a rule may name)
