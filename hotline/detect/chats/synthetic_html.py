@@ -28,7 +28,7 @@ Item = tuple[str, datetime, str]
 FACEBOOK_LAYOUTS: tuple[str, ...] = ("2019", "2023", "2025")
 FORMATS: tuple[str, ...] = ("telegram_html", "messenger_html", "instagram_html")
 VARIANTS: dict[str, tuple[str, ...]] = {
-    "telegram_html": ("current", "pre-2023"),
+    "telegram_html": ("current", "without-offset"),
     "messenger_html": FACEBOOK_LAYOUTS,
     "instagram_html": FACEBOOK_LAYOUTS,
 }
@@ -47,7 +47,7 @@ def render(fmt: str, messages: Sequence[Item], *, title: str | None = None, vari
     """One page of `fmt` (the first page, for Telegram chats over 1,000 messages use `telegram_pages`)."""
     name = title if title is not None else (messages[0][0] if messages else "Chat")
     if fmt == "telegram_html":
-        return telegram_pages(messages, title=name, offset=variant != "pre-2023", per_page=max(len(messages), 1))[0]
+        return telegram_pages(messages, title=name, offset=variant != "without-offset", per_page=max(len(messages), 1))[0]
     if fmt in ("messenger_html", "instagram_html"):
         return facebook(messages, title=name, layout=variant or "2025", instagram=fmt == "instagram_html",
                         mojibake=mojibake)

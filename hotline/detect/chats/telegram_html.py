@@ -1,8 +1,8 @@
 """Telegram Desktop's HTML export: `messages.html`, then `messages2.html`, ... (1,000 messages per page).
 
 Each message is a `div.message.default.clearfix`: `div.from_name` (the sender), `div.pull_right.date.details`
-whose `title` holds the full time ("24.02.2024 18:30:59 UTC+07:00"; exports before 2023 leave out the
-offset, read in `tz`), `div.text` (line breaks as `<br>`), `div.media_wrap` (photo, video, voice, sticker,
+whose `title` holds the full time ("24.02.2024 18:30:59 UTC+07:00"; older exports leave out the offset,
+read in `tz`), `div.text` (line breaks as `<br>`), `div.media_wrap` (photo, video, voice, sticker,
 file... placeholders), `div.reply_to.details`, and for a forward `div.forwarded.body` holding the original
 author's `from_name` and the text. A message sent soon after another by the same person is written
 `joined`, without a name: it inherits the sender before it. `div.message.service` lines are date
@@ -28,7 +28,7 @@ from hotline.detect.model import Conversation, Event, Message
 __all__ = ["looks_like", "parse", "parse_many"]
 
 _MARKERS = re.compile(r"""class=["'](?:message (?:default clearfix|service)|page_wrap)["' ]""")
-#: "24.02.2024 18:30:59 UTC+07:00" (Qt writes a zero offset as "UTC"); before 2023 without the zone.
+#: "24.02.2024 18:30:59 UTC+07:00" (Qt writes a zero offset as "UTC"); older exports without the zone.
 _TIME = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?( UTC(?:([+-])(\d{1,2}):?(\d{2}))?)?")
 _DATE_SEPARATOR = re.compile(
     r"^\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}$")
