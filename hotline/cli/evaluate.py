@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from hotline.detect import scam_emails
+from hotline.detect import formal_khmer, scam_emails
 from hotline.detect.evaluation import SPLITS, Counts, EvalReport, evaluate
 
 
@@ -31,17 +31,27 @@ def register(sub: Any) -> None:
     p.add_argument("--verbose", "-v", action="store_true",
                    help="list every miss: conversation, signal, expected and got (no message text)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
+    p.add_argument("--unattributed", action="store_true",
+                   help="drop every sender name first, as in a chat pasted from a phone screen (the risk then "
+                        "reads windows of messages; offenders are not looked for)")
     p.add_argument("--scam-emails", nargs="?", const=str(scam_emails.DEFAULT_PATH), metavar="PATH",
                    help="instead of the set: real sextortion scam e-mails (JSON Lines with a body), each as a "
                         f"one-message chat (default: {scam_emails.DEFAULT_PATH}); the first {scam_emails.TUNING} "
                         "may be tuned on, the rest are the figure")
+    p.add_argument("--khmer-formal", nargs="?", const=str(formal_khmer.DEFAULT_PATH), metavar="PATH",
+                   help="instead of the set: formal Khmer sentences (one a line) as 20-sentence WhatsApp chats, "
+                        f"the false-alarm check (default: {formal_khmer.DEFAULT_PATH})")
+    p.add_argument("--part", choices=(*formal_khmer.SPLITS, "all"), default="test",
+                   help="with --khmer-formal: the reported one chat in ten (test, default), the tuning rest, or all")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.scam_emails is not None:
         return _run_scam_emails(Path(args.scam_emails), as_json=args.json, strict=args.strict)
-    report = evaluate(Path(args.set_dir), split=args.split)
+    if args.khmer_formal is not None:
+        return _run_khmer_formal(Path(args.khmer_formal), args.part, as_json=args.json, strict=args.strict)
+    report = evaluate(Path(args.set_dir), split=args.split, unattributed=args.unattributed)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -62,7 +72,8 @@ def print_report(report: EvalReport, out: TextIO, *, verbose: bool = False) -> N
     """The human-readable report: tables, risk checks, format confusion, the targets line."""
     w = out.write
     rate = report.messages / report.seconds if report.seconds else 0.0
-    w(f"Hotline evaluation of {report.set_dir} (split: {report.split or 'all'}): {report.conversations} "
+    w(f"Hotline evaluation of {report.set_dir} (split: {report.split or 'all'}"
+      f"{', sender names dropped' if report.unattributed else ''}): {report.conversations} "
       f"conversations ({report.harmful} harmful, {report.benign} benign), {report.messages} messages, "
       f"{report.seconds:.2f} s ({rate:,.0f} messages/s)\n")
     if report.errors:
@@ -137,3 +148,32 @@ def print_scam_emails(report: scam_emails.ScamEmailReport, out: TextIO) -> None:
     (tf, tt), (hf, ht) = report.tuning, report.reported
     w(f"\ntuning (first {scam_emails.TUNING} in file order): {tf}/{tt} found\n")
     w(f"held back (the figure): {hf}/{ht} found\n")
+
+
+def _run_khmer_formal(path: Path, part: str, *, as_json: bool, strict: bool) -> int:
+    """Formal Khmer text as chats: how many the engine rates high or flags (counts and rule ids, no text)."""
+    report = formal_khmer.evaluate_formal(path, part)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_khmer_formal(report, sys.stdout)
+    return 1 if strict and not report.passed else 0
+
+
+def print_khmer_formal(report: formal_khmer.FormalReport, out: TextIO) -> None:
+    w = out.write
+    rate = report.messages / report.seconds if report.seconds else 0.0
+    w(f"Formal Khmer as chats ({report.path}, part {report.split}): {report.chats} chats of "
+      f"{formal_khmer.CHAT_SIZE} sentences, {report.messages} messages, {report.seconds:.1f} s "
+      f"({rate:,.0f} messages/s)\n\n")
+    w("risk: " + ", ".join(f"{level} {n}" for level, n in report.risk_counts()) + "\n")
+    w("chats flagged: " + (", ".join(f"{s} {n} ({n / report.chats:.1%})" for s, n in report.flagged.most_common())
+                           or "none") + "\n")
+    w("personal details: " + (", ".join(f"{t} {n}" for t, n in report.details.most_common()) or "none") + "\n")
+    w("rules that fired (messages): " + (", ".join(f"{r} {n}" for r, n in report.rules.most_common(12)) or "none")
+      + "\n")
+    grooming, sextortion = report.flagged_rate("grooming"), report.flagged_rate("sextortion")
+    w(f"\ntargets: high or critical {report.high_rate:.2%} <= {formal_khmer.TARGET_HIGH:.1%} "
+      f"{'PASS' if report.high_rate <= formal_khmer.TARGET_HIGH else 'FAIL'} | grooming {grooming:.2%} and "
+      f"sextortion {sextortion:.2%} <= 0% {'PASS' if grooming == sextortion == 0 else 'FAIL'}\n")
+    w(f"overall: {'PASS' if report.passed else 'FAIL'}\n")

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from hotline.detect.errors import InputError
+from hotline.detect.model import RISK_LEVELS
 
-__all__ = ["CHAT_SIZE", "SPLITS", "FormalChat", "FormalReport", "chats", "evaluate_formal", "split_of"]
+__all__ = ["CHAT_SIZE", "DEFAULT_PATH", "SPLITS", "FormalChat", "FormalReport", "chats", "evaluate_formal", "split_of"]
 
+DEFAULT_PATH = Path("../shared/data/khmer-text/rdlab/khmer_sentences.txt")
 CHAT_SIZE = 20
 SPLITS: tuple[str, ...] = ("tune", "test")
 SPEAKERS: tuple[str, str] = ("Dara", "Sokha")
@@ -88,7 +90,7 @@ class FormalReport:
     risk: Counter[str] = field(default_factory=Counter)
     high: int = 0
     flagged: Counter[str] = field(default_factory=Counter)
-    rules: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)  # findings per rule id
     details: Counter[str] = field(default_factory=Counter)
     high_chats: list[int] = field(default_factory=list)
 
@@ -103,6 +105,9 @@ class FormalReport:
     def passed(self) -> bool:
         return (self.high_rate <= TARGET_HIGH and self.flagged_rate("grooming") <= TARGET_FLAGGED
                 and self.flagged_rate("sextortion") <= TARGET_FLAGGED)
+
+    def risk_counts(self) -> list[tuple[str, int]]:
+        return [(level, self.risk[level]) for level in RISK_LEVELS if self.risk[level]]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,13 +136,13 @@ def evaluate_formal(path: Path, split: str = "test", *, limit: int | None = None
         report.chats += 1
         report.messages += analysis.message_count
         report.risk[analysis.risk] += 1
-        if analysis.risk in ("high", "critical"):
+        if RISK_LEVELS.index(analysis.risk) >= RISK_LEVELS.index("high"):
             report.high += 1
             report.high_chats.append(chat.index)
         for signal, on in analysis.signals.items():
             if on:
                 report.flagged[signal] += 1
-        report.rules.update({f.rule for f in analysis.findings})
+        report.rules.update(f.rule for f in analysis.findings)
         report.details.update({d.type for d in analysis.personal_info})
     report.seconds = time.perf_counter() - began
     return report

@@ -38,6 +38,7 @@ from hotline.detect.errors import DataError
 from hotline.detect.model import PERSONAL_INFO_TYPES, Conversation, Finding, Message, PersonalDetail
 from hotline.detect.signals import compiled
 from hotline.detect.signals.compiled import compile_regex
+from hotline.detect.text.segment import segment, starts_word
 
 __all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons"]
 
@@ -54,8 +55,13 @@ PARTS = STRONG_PARTS | SUPPORT_PARTS | {"house", "street_address", "cue"}
 LIST_NAMES = frozenset({
     "third_party", "age_units", "first_person_clause", "handle_context", "phone_reject_before",
     "phone_reject_after", "id_reject_before", "school_generic", "name_stops", "name_generic", "places",
-    "age_question", "id_question", "name_breaks", "school_question", "age_conditional",
+    "age_question", "id_question", "name_breaks", "school_question", "age_conditional", "own_context",
+    "address_question",
 })
+#: Around a detail whose rule names a `context` list, the words looked at: this many characters before it
+#: and after it (Khmer: segmented into words, so a short word does not match inside a longer one).
+CONTEXT_BEFORE = 30
+CONTEXT_AFTER = 20
 #: When two details overlap, the more specific type wins (an ID number is also a digit run a phone
 #: rule could read; a profile link may hold a phone number).
 PRIORITY: dict[str, int] = {
@@ -116,6 +122,7 @@ class Rule:
     part: str | None = None
     check: str | None = None
     after: str | None = None  # a list that must occur in the previous message (an answer to a question)
+    context: str | None = None  # a list of words one of which must stand around the detail (whose it is)
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,7 @@ class Lexicons:
     lists: dict[str, WordSet]
     khmer_stops: re.Pattern[str]
     khmer_cuts: re.Pattern[str]
+    contexts: dict[str, str] = field(default_factory=dict)  # rule id -> its context list
     plans: dict[tuple[frozenset[str], bool], tuple[tuple[Rule, ...], tuple[Rule, ...]]] = field(
         default_factory=dict, compare=False, repr=False)
 
@@ -216,6 +224,9 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
     after = raw.get("after")
     if after is not None and after not in LIST_NAMES:
         raise _fail(path, f"rule {rule_id}: 'after' must name a list, one of {sorted(LIST_NAMES)}")
+    context = raw.get("context")
+    if context is not None and context not in LIST_NAMES:
+        raise _fail(path, f"rule {rule_id}: 'context' must name a list, one of {sorted(LIST_NAMES)}")
     anchors = raw.get("anchors", [] if after else None)
     if not isinstance(anchors, list) or not (anchors or after) or not all(isinstance(a, str) and a for a in anchors):
         raise _fail(path, f"rule {rule_id}: 'anchors' must be a non-empty list of strings")
@@ -241,11 +252,11 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
         part = raw.get("part")
         if part not in PARTS:
             raise _fail(path, f"rule {rule_id}: 'part' must be one of {sorted(PARTS)}")
-        return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check)
+        return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check, context=context)
     kind = raw.get("type")
     if kind not in PERSONAL_INFO_TYPES:
         raise _fail(path, f"rule {rule_id}: 'type' must be one of {PERSONAL_INFO_TYPES}")
-    return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check, after=after)
+    return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check, after=after, context=context)
 
 
 def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
@@ -344,6 +355,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         lists={name: WordSet(values) for name, values in lists.items()},
         khmer_stops=compile_regex(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in stops) + ")"),
         khmer_cuts=compile_regex(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in cuts) + ")"),
+        contexts={r.id: r.context for r in every + answers if r.context},
     )
     compiled.flush()  # the regexes compiled above, for the next start
     return lexicons
@@ -875,7 +887,25 @@ def _is_address(kinds: set[str], cued: bool) -> bool:
     return cued and bool(strong - {"street"} or "house" in kinds)
 
 
-def _addresses(lex: Lexicons, text: str, parts: list[_Part]) -> list[PersonalDetail]:
+def _units_only(cluster: list[_Part]) -> bool:
+    """Khmer village, commune, district names with no house or street: a place in the news ("ភូមិ... ឃុំ...")
+    unless someone says it is where they live (a cue: ផ្ទះខ្ញុំនៅ, ខ្ញុំរស់នៅ, មកផ្ទះ) or answers "where do you live?"."""
+    return all(p.rule.startswith("km.") for p in cluster) and not any(
+        p.kind in ("house", "street", "street_address") for p in cluster)
+
+
+def _in_context(lex: Lexicons, d: PersonalDetail, text: str) -> bool:
+    """Whether a detail whose rule names a context list is someone's own: one of the list's words stands
+    within CONTEXT_BEFORE characters before it or CONTEXT_AFTER after it ("ខ្ញុំរៀននៅ វិទ្យាល័យ...", not
+    "សាលាឧទ្ធរណ៍" in a court notice). Khmer is segmented, and the detail must start a word."""
+    if _KHMER.match(text, d.start) and not starts_word(text, d.start):
+        return False
+    words = lex.lists[lex.contexts[d.rule]]
+    around = text[max(0, d.start - CONTEXT_BEFORE):d.start] + " " + text[d.end:d.end + CONTEXT_AFTER]
+    return any(w.lower() in words for w in segment(around))
+
+
+def _addresses(lex: Lexicons, text: str, parts: list[_Part], asked: bool = False) -> list[PersonalDetail]:
     parts.sort(key=lambda p: (p.start, -p.end))
     kept: list[_Part] = []
     for p in parts:  # drop parts inside another (a district name inside "Sangkat Boeung Keng Kang 1")
@@ -888,7 +918,8 @@ def _addresses(lex: Lexicons, text: str, parts: list[_Part]) -> list[PersonalDet
     cue_end = -1
 
     def flush() -> None:
-        if cluster and _is_address({p.kind for p in cluster}, cued):
+        if cluster and _is_address({p.kind for p in cluster}, cued) and (
+                cued or asked or not _units_only(cluster)):
             rule = next((p.rule for p in cluster if p.kind in STRONG_PARTS), cluster[0].rule)
             start, end = cluster[0].start, max(p.end for p in cluster)
             out.append(PersonalDetail("address", text[start:end], start, end, None, rule))
@@ -1020,9 +1051,12 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if part_rules:
         parts = _address_parts(lex, norm, part_rules)
         if parts:
-            details.extend(_addresses(lex, norm, parts))
+            asked = previous is not None and lex.lists["address_question"].search(previous) is not None
+            details.extend(_addresses(lex, norm, parts, asked))
     if answers:
         details.extend(_answers(lex, answers, norm))
+    if lex.contexts and details and not answers:  # an answer to "which school?" is the writer's own
+        details = [d for d in details if d.rule not in lex.contexts or _in_context(lex, d, norm)]
     if not details:
         return []
     resolved = _resolve(details)

@@ -12,7 +12,8 @@ A file holds the rules of one signal in one language:
 
 Patterns are written in plain lower-case words against *normalised* text (see `text.normalize`); the loader
 folds them the same way, expands `{MACROS}` from `macros.json`, and turns phrases into regexes (Latin:
-whole words, `...` = a gap of a few words, `#` = a number; Khmer: no word boundaries, spaces optional). `triggers` are
+whole words, `...` = a gap of a few words, `#` = a number; Khmer: words in sequence, spaces optional, and the
+match and every joint between its words on word edges found by `text.segment`). `triggers` are
 literal stems; one combined regex of all triggers is the cheap pre-filter that lets most messages skip the
 rules. Loading fails with `DataError` on any defect: duplicate or misnamed id, a regex that does not
 compile, a weight outside (0, 1], an unknown stage, or an example that the rule (and pre-filter) misses.
@@ -36,6 +37,7 @@ from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phr
 from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
+from hotline.detect.text.segment import aligned_match, joint, match_aligned, misnamed_words
 
 __all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "compile_phrase", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
 
@@ -87,6 +89,8 @@ class Rule:
         `phrases`: the only phrases that can match (ascending; the candidate stage knows), each searched
         alone: the leftmost match, the earlier phrase on a tie, as the rule's regex finds it."""
         m = self.regex.search(norm) if phrases is None else self._first(norm, phrases)
+        while m is not None and self.khmer and not match_aligned(m):  # whole words, not parts of longer ones
+            m = aligned_match(self.regex, norm, m.start()) or self.regex.search(norm, m.start() + 1)
         if m is None:
             return None
         if self.requires is not None and self.requires.search(norm) is None:
@@ -294,16 +298,19 @@ def phrase_trigger(phrase: str, macros: dict[str, str] | None = None) -> tuple[s
 
 def compile_phrase(phrase: str, *, khmer: bool, macros: dict[str, str]) -> str:
     """Regex source for one phrase: literal words, `{MACRO}`s, `...` gaps, `#` a number."""
+    if khmer and (misnamed := misnamed_words(phrase)):  # a Khmer phrase names the words the segmenter finds
+        raise DataError(f"phrase {phrase!r}: write the words as "
+                        + "; ".join(f"{b!r} (not {a!r})" for a, b in misnamed))
     parts: list[str] = []
     for token in re.split(r"(\{[A-Z][A-Z_0-9]*\}|\.\.\.|\s+)", phrase.strip()):
         if not token:
             continue
         if token == "...":
-            parts.append(_KHMER_GAP if khmer else _LATIN_GAP)
+            parts.append(joint() + _KHMER_GAP + joint() if khmer else _LATIN_GAP)
         elif token == "#":
             parts.append(r"\d+")
         elif token.isspace():
-            parts.append(r"\s*" if khmer else r"\W+")
+            parts.append(joint() + r"\s*" if khmer else r"\W+")  # Khmer: words meet on a word edge
         elif _MACRO.fullmatch(token):
             name = token[1:-1]
             if name not in macros:
@@ -369,7 +376,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     per_phrase = [phrase_trigger(phrase, macros) for phrase in phrases]
     triggers = tuple(t for found in per_phrase for t in found)
     needs_file_triggers = "pattern" in raw or any(not found for found in per_phrase)
-    for phrase in phrases:
+    for phrase in sorted(phrases, key=len, reverse=True) if khmer else phrases:  # longest first: whole words
         try:
             alternatives.append(compile_phrase(phrase, khmer=khmer, macros=macros))
         except DataError as exc:

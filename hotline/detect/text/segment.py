@@ -26,7 +26,7 @@ from hotline.detect.text.normalize import normalize
 
 __all__ = [
     "WINDOW", "Segmenter", "aligned_match", "default_segmenter", "joint", "load_words", "match_aligned",
-    "misnamed_words", "segment", "word_aligned",
+    "misnamed_words", "segment", "starts_word", "word_aligned",
 ]
 
 #: How far (characters) the window reaches either side of a position; a space or punctuation closer than
@@ -221,6 +221,10 @@ def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str
     return None
 
 
+#: Spaces that separate Khmer phrases but not necessarily words (a zero-width space is removed by `normalize`).
+_SPACES = frozenset(" \t\u00a0\u200b")
+
+
 def _letter(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
 
@@ -228,24 +232,44 @@ def _letter(ch: str) -> bool:
 def word_aligned(text: str, start: int, end: int) -> bool:
     """True when `text[start:end]` starts and ends on word boundaries of the Khmer around it.
 
-    A position next to anything but a Khmer letter (space, punctuation, Latin, digit) or the text's edge is a
-    boundary. Otherwise the run of Khmer letters around that position, at most WINDOW characters either
-    side, is segmented and must have a word edge there.
+    A position next to punctuation, Latin, a digit or the text's edge is a boundary. Otherwise the Khmer
+    letters around it, at most WINDOW either side and spaces left out (ខ្លួន ឯង is still one word), are
+    segmented and must have a word edge there.
     """
     if not 0 <= start < end <= len(text):
         return False
     return _on_edge(text, start) and _on_edge(text, end)
 
 
+def starts_word(text: str, pos: int) -> bool:
+    """True when a word of `text` starts (or ends) at `pos` (see `word_aligned`)."""
+    return 0 <= pos <= len(text) and _on_edge(text, pos)
+
+
 def _on_edge(text: str, pos: int) -> bool:
-    if pos == 0 or pos == len(text) or not _letter(text[pos - 1]) or not _letter(text[pos]):
+    """Whether `pos` is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces mark
+    phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented."""
+    n = len(text)
+    left = pos - 1
+    while left >= 0 and text[left] in _SPACES:
+        left -= 1
+    right = pos
+    while right < n and text[right] in _SPACES:
+        right += 1
+    if left < 0 or right >= n or not _letter(text[left]) or not _letter(text[right]):
         return True
-    lo = pos - 1
-    floor = max(0, pos - WINDOW)
-    while lo > floor and _letter(text[lo - 1]):
-        lo -= 1
-    hi = pos + 1
-    ceiling = min(len(text), pos + WINDOW)
-    while hi < ceiling and _letter(text[hi]):
-        hi += 1
-    return (pos - lo) in _edges(text[lo:hi])
+    before: list[str] = []
+    i = left
+    while i >= 0 and len(before) < WINDOW and (_letter(text[i]) or text[i] in _SPACES):
+        if text[i] not in _SPACES:
+            before.append(text[i])
+        i -= 1
+    after: list[str] = []
+    i = right
+    while i < n and len(after) < WINDOW and (_letter(text[i]) or text[i] in _SPACES):
+        if text[i] not in _SPACES:
+            after.append(text[i])
+        i += 1
+    return len(before) in _edges("".join(reversed(before)) + "".join(after))
+
+
