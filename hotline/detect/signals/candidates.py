@@ -182,28 +182,29 @@ class CandidateIndex(Generic[T]):
         groups: dict[frozenset[int], int] = {}
         self._narrowed = [needs is not None for _, _, needs, _ in items]
         self._by_phrase = [needs is not None and by_phrase for _, _, needs, by_phrase in items]
-        self._free: list[tuple[int, ...]] = []  # per item: phrases with nothing to look for
-        # per item: feature of an anchor group -> the ids of the other groups -> the phrases filed there
-        self._anchors: list[dict[int, tuple[tuple[frozenset[int], frozenset[int]], ...]]] = []
+        # Sets of groups and of phrases are bit masks (ints): a phrase passes when `rest & ~satisfied` is 0.
+        self._free: list[int] = []  # per item: phrases with nothing to look for
+        # per item: feature of an anchor group -> (the other groups, the phrases filed there)
+        self._anchors: list[dict[int, tuple[tuple[int, int], ...]]] = []
         for _, _, needs, _ in items:
-            free: list[int] = []
-            anchors: dict[int, dict[frozenset[int], set[int]]] = {}
+            free = 0
+            anchors: dict[int, dict[int, int]] = {}
             for pid, phrase in enumerate(needs or ()):
                 if not phrase:
-                    free.append(pid)
+                    free |= 1 << pid
                     continue
                 sets = [frozenset(features.setdefault(lit, len(features)) for lit in group) for group in phrase]
-                rest = frozenset(groups.setdefault(g, len(groups)) for g in sets[1:])
+                rest = sum(1 << gid for gid in {groups.setdefault(g, len(groups)) for g in sets[1:]})
                 for fid in sets[0]:
-                    anchors.setdefault(fid, {}).setdefault(rest, set()).add(pid)
-            self._free.append(tuple(free))
-            self._anchors.append({fid: tuple((rest, frozenset(pids)) for rest, pids in by_rest.items())
-                                  for fid, by_rest in anchors.items()})
-        in_groups: dict[int, set[int]] = {}
+                    by_rest = anchors.setdefault(fid, {})
+                    by_rest[rest] = by_rest.get(rest, 0) | 1 << pid
+            self._free.append(free)
+            self._anchors.append({fid: tuple(by_rest.items()) for fid, by_rest in anchors.items()})
+        in_groups: dict[int, int] = {}
         for group, gid in groups.items():
             for fid in group:
-                in_groups.setdefault(fid, set()).add(gid)
-        self._in_groups = {fid: frozenset(gids) for fid, gids in in_groups.items()}
+                in_groups[fid] = in_groups.get(fid, 0) | 1 << gid
+        self._in_groups = in_groups
         # which items a found feature can make candidates (set algebra first, phrase checks on few items)
         anchored: dict[int, set[int]] = {}
         for i, item_anchors in enumerate(self._anchors):
@@ -211,17 +212,23 @@ class CandidateIndex(Generic[T]):
                 anchored.setdefault(fid, set()).add(i)
         self._anchored = {fid: frozenset(ids) for fid, ids in anchored.items()}
         self._always = frozenset(i for i in range(len(items)) if not self._narrowed[i] or self._free[i])
-        # per literal text: its stem id (-1: none), its length, and feature ids for (any, start, end, whole)
+        # per literal text: its stem id (-1: none), its length, and feature ids for (any, start, end, whole).
+        # Stems and the literals phrases are filed under go in the first automaton; the rest (mostly common
+        # words that only confirm a phrase) in a second one, run only when some phrase needs confirming.
+        anchor_features = {fid for item_anchors in self._anchors for fid in item_anchors}
         keys: dict[str, list[int]] = {s: [stem_ids[s], len(s), -1, -1, -1, -1] for s in stems}
+        confirm: dict[str, list[int]] = {}
         for (text, left, right), fid in features.items():
-            entry = keys.setdefault(text, [-1, len(text), -1, -1, -1, -1])
+            table_for = keys if fid in anchor_features or text in keys else confirm
+            entry = table_for.setdefault(text, [-1, len(text), -1, -1, -1, -1])
             entry[2 + (1 if left else 0) + (2 if right else 0)] = fid
-        self._automaton = ahocorasick.Automaton()
-        for text, entry in keys.items():
-            self._automaton.add_word(text, tuple(entry))
+        for text in [t for t in confirm if t in keys]:  # a literal both anchors and confirms: one place
+            for k in range(2, 6):
+                keys[text][k] = max(keys[text][k], confirm[text][k])
+            del confirm[text]
+        self._automaton = _automaton(keys)
+        self._confirm = _automaton(confirm)
         self._empty = not keys
-        if keys:
-            self._automaton.make_automaton()
 
     def any(self, text: str) -> bool:
         """Does the text contain a trigger stem (the per-rule path's pre-filter)?"""
@@ -235,22 +242,7 @@ class CandidateIndex(Generic[T]):
             return []
         stems: set[int] = set()
         found: set[int] = set()
-        size = len(text)
-        for end, (stem, length, any_, start_, end_, whole) in self._automaton.iter(text):
-            if stem >= 0:
-                stems.add(stem)
-            if any_ >= 0:
-                found.add(any_)
-            if start_ >= 0 or end_ >= 0 or whole >= 0:
-                a = end - length + 1
-                starts = a == 0 or text[a - 1] not in _WORD_CHARS
-                ends = end + 1 == size or text[end + 1] not in _WORD_CHARS
-                if starts and start_ >= 0:
-                    found.add(start_)
-                if ends and end_ >= 0:
-                    found.add(end_)
-                if starts and ends and whole >= 0:
-                    found.add(whole)
+        _scan(self._automaton, text, stems, found)
         if not stems:
             return []
         ids: set[int] = set()
@@ -261,34 +253,83 @@ class CandidateIndex(Generic[T]):
         for fid in found:
             if fid in anchored:
                 reachable |= anchored[fid]
+        ids &= reachable
+        if not ids:
+            return []
+        if self._confirm is not None:
+            _scan(self._confirm, text, stems, found)
         out: list[tuple[T, tuple[int, ...] | None]] = []
-        satisfied: set[int] = set()  # groups of which a literal occurs
+        satisfied = 0  # the groups of which a literal occurs
+        in_groups = self._in_groups
         for fid in found:
-            if fid in self._in_groups:
-                satisfied |= self._in_groups[fid]
-        for i in sorted(ids & reachable):
+            satisfied |= in_groups.get(fid, 0)
+        unsatisfied = ~satisfied
+        for i in sorted(ids):
             if not self._narrowed[i]:
                 out.append((self.items[i], None))
                 continue
             by_phrase = self._by_phrase[i]
-            chosen = set(self._free[i])
+            chosen = self._free[i]
             if chosen and not by_phrase:
                 out.append((self.items[i], None))
                 continue
             anchors = self._anchors[i]
-            for fid in [f for f in found if f in anchors]:
-                for rest, pids in anchors[fid]:
-                    if rest <= satisfied:
-                        chosen |= pids
-                if len(chosen) > MAX_PHRASE_SEARCHES or (chosen and not by_phrase):
+            for fid in found:
+                entries = anchors.get(fid)
+                if entries is None:
+                    continue
+                for rest, phrases in entries:
+                    if not rest & unsatisfied:
+                        chosen |= phrases
+                if chosen and (not by_phrase or chosen.bit_count() > MAX_PHRASE_SEARCHES):
                     break
             if not chosen:
                 continue
-            if not by_phrase or len(chosen) > MAX_PHRASE_SEARCHES:
+            if not by_phrase or chosen.bit_count() > MAX_PHRASE_SEARCHES:
                 out.append((self.items[i], None))
             else:
-                out.append((self.items[i], tuple(sorted(chosen))))
+                out.append((self.items[i], _bits(chosen)))
         return out
+
+
+def _bits(mask: int) -> tuple[int, ...]:
+    """The positions of the bits set in `mask`, ascending."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return tuple(out)
+
+
+def _automaton(keys: dict[str, list[int]]) -> Any:
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for text, entry in keys.items():
+        automaton.add_word(text, tuple(entry))
+    automaton.make_automaton()
+    return automaton
+
+
+def _scan(automaton: Any, text: str, stems: set[int], found: set[int]) -> None:
+    """Add the stems and the literal features (with their word edges) that occur in `text`."""
+    size = len(text)
+    for end, (stem, length, any_, start_, end_, whole) in automaton.iter(text):
+        if stem >= 0:
+            stems.add(stem)
+        if any_ >= 0:
+            found.add(any_)
+        if start_ >= 0 or end_ >= 0 or whole >= 0:
+            a = end - length + 1
+            starts = a == 0 or text[a - 1] not in _WORD_CHARS
+            ends = end + 1 == size or text[end + 1] not in _WORD_CHARS
+            if starts and start_ >= 0:
+                found.add(start_)
+            if ends and end_ >= 0:
+                found.add(end_)
+            if starts and ends and whole >= 0:
+                found.add(whole)
 
 
 class PhraseSet:
@@ -299,17 +340,12 @@ class PhraseSet:
     def __init__(self, regex: re.Pattern[str], needs: Sequence[PhraseNeeds | None]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
-        self._always = any(not phrase for phrase in needs)  # a pattern or a phrase that names no word
-        self._anchors = ahocorasick.Automaton()
-        for phrase in needs:
-            for text, _, _ in phrase[0] if phrase else ():
-                self._anchors.add_word(text, text)
-        if len(self._anchors):
-            self._anchors.make_automaton()
-        else:
-            self._always = True
+        self._always = not needs or any(not phrase for phrase in needs)  # a phrase that names no word
+        # each phrase an item, found by the literals of its first group: the group is its trigger
+        self._index: CandidateIndex[int] = CandidateIndex(
+            [(i, tuple(text for text, _, _ in phrase[0]), (phrase,), False) for i, phrase in enumerate(needs) if phrase])
 
     def search(self, text: str) -> re.Match[str] | None:
-        if not self._always and next(self._anchors.iter(text), None) is None:
+        if not self._always and not self._index.candidates(text):
             return None
         return self.regex.search(text)
