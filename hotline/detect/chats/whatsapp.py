@@ -248,6 +248,8 @@ def _items(lines: Iterable[str], rx: re.Pattern[str], tz: tzinfo, order: str) ->
     cur_sender: str | None = None
     cur_parts: list[str] = []
     preamble: list[str] = []
+    last_stamp: tuple[tuple[int, int, int], int, str, str | None] | None = None
+    last_time: datetime | None = None
     for raw in lines:
         lineno += 1
         line = raw.rstrip("\r\n")
@@ -283,11 +285,16 @@ def _items(lines: Iterable[str], rx: re.Pattern[str], tz: tzinfo, order: str) ->
             elif pm:
                 hour += 12
         sec = m["S"]
-        try:
-            cur_time = datetime(ymd[0], ymd[1], ymd[2], hour % 24, int(m["M"]), int(sec) if sec else 0,
-                                tzinfo=tz)
-        except ValueError as exc:
-            raise MalformedExport(f"impossible time in a WhatsApp line: {exc}", where=f"line {lineno}") from exc
+        stamp = (ymd, hour, m["M"], sec)
+        if stamp != last_stamp:  # messages often share their minute: build the datetime once
+            try:
+                cur_time = datetime(ymd[0], ymd[1], ymd[2], hour % 24, int(m["M"]), int(sec) if sec else 0,
+                                    tzinfo=tz)
+            except ValueError as exc:
+                raise MalformedExport(f"impossible time in a WhatsApp line: {exc}", where=f"line {lineno}") from exc
+            last_stamp, last_time = stamp, cur_time
+        else:
+            cur_time = last_time
         rest = m["rest"]
         cut = rest.find(": ")
         if cut < 0 and rest.endswith(":"):

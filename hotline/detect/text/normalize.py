@@ -111,12 +111,26 @@ _SUBS: tuple[_Sub, ...] = (
 )
 
 
+#: Per step of `_SUBS`, characters one of which its pattern needs (None: always run it): a message
+#: without them skips the step, which cannot change it (most messages have no Khmer, dots or digits).
+_NEEDS: tuple[str | None, ...] = (None, None, ".-_*#", "0134579@$", None, None)
+_KHMER_STEPS = frozenset({SPELLING_RE, _REPEAT_KHMER})
+
+
 def normalize(text: str) -> str:
     """The matching form of `text` (see the module docstring for the steps)."""
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+    if text.isascii():
+        ascii_only = True
+    else:
+        ascii_only = False
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
     s = text.lower().translate(_TABLE)
-    for pattern, fn in _SUBS:
+    for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True):
+        if ascii_only and pattern in _KHMER_STEPS:
+            continue
+        if needs is not None and not any(ch in s for ch in needs):
+            continue
         s = pattern.sub(fn, s)
     return s
 
