@@ -118,10 +118,9 @@ def _chat_job(job: dict[str, Any]) -> dict[str, Any]:
     per_shot = [_screenshot_figures(s) for s in shots]
     result: dict[str, Any] = {"id": job["id"], "group": job["group"], "shots": per_shot}
     # Three overlapping screenshots joined: every message whole in one of them, once.
-    series = synth.screenshots(conv, owner, theme=job["theme"], font=job["font"], width=job["width"],
-                               jpeg_quality=job["quality"], seed=job["seed"], overlap=0.6)
-    if len(series) >= 3:
-        three = series[:3]
+    three = synth.screenshots(conv, owner, theme=job["theme"], font=job["font"], width=job["width"],
+                              jpeg_quality=job["quality"], seed=job["seed"], count=3)
+    if three:
         order: dict[int, str] = {}
         for s in three:
             for b in s.bubbles:

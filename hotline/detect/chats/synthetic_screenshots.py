@@ -359,8 +359,10 @@ def _chrome(img: Image.Image, theme: Theme, fonts: tuple[str, str], title: str, 
 def screenshots(
     conv: Conversation, owner: str, *, theme: str = "whatsapp-light", font: str = "noto", width: int = 1080,
     overlap: float = 0.3, jpeg_quality: int | None = 85, seed: int = 0, max_shots: int | None = None,
+    count: int | None = None,
 ) -> list[Screenshot]:
-    """Screenshots that scroll through `conv` from the top, each overlapping the previous by `overlap`.
+    """Screenshots that scroll through `conv` from the top, each overlapping the previous by `overlap`
+    (or exactly `count` of them, evenly spaced from the top of the chat to its end).
 
     `owner` is the phone's owner (right-hand bubbles). Each screenshot lists the bubbles it shows whole;
     every bubble is whole in at least one. `jpeg_quality=None` writes PNG.
@@ -376,7 +378,10 @@ def screenshots(
     others = [p for p in conv.participants if p != owner]
     title = others[0] if others else "Chat"
     ch = canvas.image.height
-    if ch <= view:
+    if count is not None:  # evenly spaced scroll positions (the same screen again when the chat fits)
+        last = max(0, ch - view)
+        positions = [round(last * i / max(1, count - 1)) for i in range(count)] if ch > view else [ch - view] * count
+    elif ch <= view:
         positions = [ch - view]
     else:
         step = max(1, round(view * (1 - overlap)))

@@ -205,12 +205,14 @@ def _has_gutter_times(rgb: np.ndarray, boxes: Sequence[Box], background: tuple[i
 
 def _same(a: ReadBubble, b: ReadBubble) -> bool:
     """The same bubble seen in two screenshots: side, time shown, size (same phone) and text agree."""
-    if a.kind != b.kind or (a.clock is not None and b.clock is not None and a.clock != b.clock):
+    if a.kind != b.kind:
         return False
     wa, wb = a.box[2] - a.box[0], b.box[2] - b.box[0]
     ha, hb = a.box[3] - a.box[1], b.box[3] - b.box[1]
-    if abs(wa - wb) > max(4, 0.03 * wa) or abs(ha - hb) > max(4, 0.03 * ha):
+    if abs(wa - wb) > max(3, 0.01 * wa) or abs(ha - hb) > max(3, 0.01 * ha):
         return False
+    if a.clock is not None and b.clock is not None and a.clock != b.clock:
+        return joining.same_text(a.text, b.text, 1.0)  # one time misread (else two messages alike)
     return joining.same_text(a.text, b.text)
 
 
