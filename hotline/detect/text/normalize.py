@@ -142,7 +142,12 @@ def normalize_mapped(text: str) -> tuple[str, list[int]]:
     s, offs = (lower, offs) if len(lower) == len(s) else _per_char_mapped(s, offs, str.lower)
     folded = s.translate(_TABLE)  # the table maps to one character or none: the same length means no change
     s, offs = (folded, offs) if len(folded) == len(s) else _per_char_mapped(s, offs, lambda c: c.translate(_TABLE))
-    for pattern, fn in _SUBS:
+    ascii_only = s.isascii()
+    for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True):
+        if ascii_only and pattern in _KHMER_STEPS:
+            continue
+        if needs is not None and not any(ch in s for ch in needs):
+            continue
         s, offs = _sub_mapped(pattern, fn, s, offs)
     return s, offs
 
