@@ -96,3 +96,20 @@ def test_a_reports_html_export_is_analysed_in_the_background(name: str, make: An
     assert stored["analysis"]["format"] == fmt
     assert stored["analysis"]["message_count"] == len(_items())
     assert evidence.risk in ("high", "critical")
+
+
+def test_report_this_from_a_telegram_html_export_names_telegram(client: Client) -> None:
+    page = synthetic_html.telegram_pages(_items(), title="Dara")[0]
+    html = client.post("/en/check/chat/", {"file": SimpleUploadedFile("messages.html", page)}).content.decode()
+    payload = re.search(r'name="payload" value="([^"]+)"', html)
+    assert payload
+    response = client.post("/en/check/chat/", {
+        "action": "report", "payload": payload.group(1), "filename": "messages.html"})
+    assert response.status_code == 302
+    assert client.session["report_prefill"]["platform"] == "telegram"
+
+
+def test_the_report_form_lets_a_phone_pick_an_html_export(client: Client) -> None:
+    html = client.get("/en/report/").content.decode()
+    accept = re.search(r'type="file"[^>]*accept="([^"]+)"|accept="([^"]+)"[^>]*type="file"', html)
+    assert accept and ".html" in (accept.group(1) or accept.group(2)).split(",")

@@ -33,6 +33,7 @@ from hotline.web.sniffing import EvidenceRejected
 PLATFORM_BY_FORMAT: dict[str, str] = {
     "whatsapp": "whatsapp", "telegram": "telegram", "messenger": "messenger", "facebook": "messenger",
     "instagram": "instagram", "line": "line", "tiktok": "tiktok", "snapchat": "snapchat",
+    "telegram_html": "telegram", "messenger_html": "messenger", "instagram_html": "instagram",
     "bigo_live": "bigo_live", "moew_chat": "moew_chat",
 }
 

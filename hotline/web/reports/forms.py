@@ -22,7 +22,7 @@ from .services import check_evidence, too_large
 
 MAX_URLS = 20
 MAX_FILES = 10
-ACCEPT = ".txt,.json,.csv,.zip,.png,.jpg,.jpeg,.webp,text/plain,application/json,text/csv,application/zip,image/png,image/jpeg,image/webp"
+ACCEPT = ".txt,.json,.csv,.zip,.html,text/html,.png,.jpg,.jpeg,.webp,text/plain,application/json,text/csv,application/zip,image/png,image/jpeg,image/webp"
 
 _url_validator = URLValidator(schemes=["http", "https"])
 
