@@ -92,8 +92,7 @@ def _stamp(box: LexborNode) -> LexborNode | None:
 def _attachments(content: LexborNode) -> list[str]:
     kinds: list[str] = []
     for node in content.traverse():
-        if node.tag in _MEDIA_TAGS and not (node.tag == "img" and node.parent is not None
-                                            and node.parent.tag == "a"):
+        if node.tag in _MEDIA_TAGS and not (node.parent is not None and node.parent.tag == "a"):
             kinds.append(_MEDIA_TAGS[node.tag])
         elif node.tag == "a":
             href = node.attributes.get("href") or ""

@@ -184,6 +184,15 @@ def test_facebook_link_shares_are_a_line_of_their_own() -> None:
     assert [m.text for m in chats.parse(data.encode()).messages] == ["សួស្តី បង\nhttps://example.com/x"]
 
 
+def test_facebook_media_are_attachments_once_each() -> None:
+    data = synthetic_html.facebook(chat()[:1], layout="2019").decode()
+    media = ('<a href="messages/inbox/x/videos/1.mp4"><video src="messages/inbox/x/videos/1.mp4"></video></a>'
+             '<audio src="messages/inbox/x/audio/2.aac"></audio><a href="messages/inbox/x/files/a.pdf">a.pdf</a>')
+    data = data.replace("<div>សួស្តី បង</div><div></div>", f"<div>សួស្តី បង</div><div>{media}</div>")
+    (m,) = chats.parse(data.encode()).messages
+    assert m.attachments == ("video", "audio", "document") and m.text == "សួស្តី បង"
+
+
 def test_instagram_is_told_from_its_paths() -> None:
     data = synthetic_html.facebook(chat(), layout="2025", instagram=True)
     assert chats.detect_format(data) == "instagram_html"  # media links under your_instagram_activity/
