@@ -23,7 +23,7 @@ from datetime import date, datetime, time, tzinfo
 import numpy as np
 
 from hotline.detect.chats.assembly import DEFAULT_TZ
-from hotline.detect.chats.screenshot import clock, joining, ocr
+from hotline.detect.chats.screenshot import clock, joining, misreadings, ocr
 from hotline.detect.chats.screenshot.bubbles import Box, chat_area, find_boxes
 from hotline.detect.chats.screenshot.ink import gutter_ink, separate
 from hotline.detect.chats.screenshot.ocr import OCRUnavailable
@@ -110,11 +110,8 @@ def _join_lines(lines: Sequence[ocr.Line]) -> str:
         text = ln.text.strip()
         if not text:
             continue
-        if out and _KHMER.match(text[0]) and _KHMER.match(out[-1]) and ln.language == "km":
-            out += text  # a Khmer line wrapped inside a word: no space was there
-        else:
-            out = f"{out} {text}" if out else text
-    return unicodedata.normalize("NFC", out)
+        out = f"{out} {text}" if out else text  # apps wrap at spaces where there are some
+    return misreadings.repair(unicodedata.normalize("NFC", out))
 
 
 def _read_bubble(rgb: np.ndarray, box: Box, background: tuple[int, int, int], *, gutter: bool,

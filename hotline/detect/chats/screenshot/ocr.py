@@ -29,6 +29,8 @@ KHMER_RETRY_BELOW = 70.0
 _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                   "/usr/share/tessdata", "/usr/local/share/tessdata")
 _KHMER = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
+#: Khmer digits count as Latin here: the Khmer model reads Latin digits as them.
+_KHMER_DIGITS = {0x17E0 + i: str(i) for i in range(10)}
 
 
 class OCRUnavailable(HotlineError):
@@ -145,6 +147,26 @@ def _better(first: Line, second: Line | None) -> Line:
     return khmer if khmer.confidence >= other.confidence - 0.05 else other
 
 
+def _latin_words(img: Image.Image, ln: Line) -> Line:
+    """A Khmer line's words that are mostly not Khmer letters (a name, an app, a number) read again in English."""
+    words = list(ln.words)
+    changed = False
+    for i, (text, conf, box) in enumerate(words):
+        plain = text.translate(_KHMER_DIGITS)
+        if len(_KHMER.findall(plain)) * 2 >= len(plain):
+            continue
+        x0, y0, x1, y1 = box
+        pad = max(2, (y1 - y0) // 4)
+        crop = img.crop((max(0, x0 - pad), max(0, y0 - pad), min(img.width, x1 + pad), min(img.height, y1 + pad)))
+        found = _recognise(crop, "eng", 8)
+        if found and found[0].confidence >= max(0.6, conf):
+            words[i] = (found[0].text, found[0].confidence, box)
+            changed = True
+    if not changed:
+        return ln
+    return Line(" ".join(w[0] for w in words), ln.confidence, ln.box, ln.language, tuple(words))
+
+
 def read_lines(img: Image.Image, *, retry: bool = True, first: str = "eng") -> list[Line]:
     """The lines of text in a bubble image (dark text on light, grayscale), each in its likelier language.
 
@@ -156,5 +178,6 @@ def read_lines(img: Image.Image, *, retry: bool = True, first: str = "eng") -> l
     out: list[Line] = []
     for ln in _recognise(img, lang, 6):
         sure = ln.confidence * 100 >= threshold and (lang == "eng" or bool(_KHMER.search(ln.text)))
-        out.append(ln if not retry or sure else _better(ln, _reread(img, ln, other)))
+        chosen = ln if not retry or sure else _better(ln, _reread(img, ln, other))
+        out.append(_latin_words(img, chosen) if retry and chosen.language == "khm" else chosen)
     return [Line(ln.text, ln.confidence, ln.box, "en" if ln.language == "eng" else "km", ln.words) for ln in out]
