@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     "hotline.cli.check_photo",
     "hotline.cli.hashing",
     "hotline.cli.evaluate",
+    "hotline.cli.evaluate_real",
+    "hotline.cli.train",
     "hotline.cli.site",
 )
 

@@ -1,0 +1,113 @@
+"""The words the learned scorer reads: messages in, their words (and word pairs) out.
+
+Training and scoring call the very same `canonical_text`, so a model never sees text read differently
+from the text it learned on. The reading removes what tells the venue rather than the behaviour (URLs,
+e-mail addresses, an IRC "nick:" prefix, emoticons, laughter, long numbers, letter-digit nicknames, venue
+words such as "lol" and "asl"), folds chat spellings to one word ("u r" → "you are"); laughter and stretched
+words ("sooo") never become features. So 2000s instant messages and 2010s web chats read alike. Its word
+lists are data (`terms.json`).
+
+A whole conversation is read in one pass over one string (a handful of C-level regex and `str` calls),
+not message by message: the scorer's cost is part of the engine's messages-per-second budget.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+
+__all__ = ["MARK", "MAX_CHARS", "canonical_text", "feature_term", "function_words", "message_words", "plain_word", "terms"]
+
+#: Ends every message in the canonical token list; never a word.
+MARK = "\x01"
+#: Each message is read up to this many characters, so one pasted wall of text cannot cost without bound.
+MAX_CHARS = 4000
+
+_CLEAN = re.compile(
+    r"https?://[^\s\x01]+|www\.[^\s\x01]+|[\w.+-]+@[\w-]+\.[\w.]+"  # URLs, e-mail addresses
+    r"|(?:\A|(?<=\x01))[\w\-\[\]|^{}]+:[ \t]",      # an IRC-style "nick: " addressing prefix
+)
+#: Bytes: letters and digits stay, the message mark stays, everything else becomes a space.
+_BYTES = bytes.maketrans(
+    bytes(range(256)),
+    bytes(c if (97 <= c <= 122 or 48 <= c <= 57 or c == 1) else 32 for c in range(256)),
+)
+_LAUGH = re.compile(r"(?:ha|he|hi|ah)+h?|l+o+l+[olz]*|lmf?a+o+")
+
+
+@lru_cache(maxsize=1)
+def _canon() -> dict[str, str]:
+    """Token → its canonical word(s) ("" drops it); tokens not in the table stand for themselves."""
+    data = json.loads(resources.files("hotline.detect.scoring").joinpath("terms.json").read_text("utf-8"))
+    table: dict[str, str] = dict.fromkeys(data["venue"], "")
+    for unit in ("ha", "he", "hi", "ah"):  # laughter, as typed
+        for n in range(2, 9):
+            table[unit * n] = table[unit * n + "h"] = ""
+    table.update(data["spelling"])
+    return table
+
+
+def plain_word(term: str) -> bool:
+    """Whether a token may become a feature: letters (two or more, or "i"; not laughter, no letter run of
+    three) or a number up to two digits. Checked when the vocabulary is built, so that scoring need not
+    check it per token."""
+    if term.isdigit():
+        return len(term) <= 2
+    return (term.isalpha() and (len(term) > 1 or term == "i") and not _LAUGH.fullmatch(term)
+            and not _RUN.search(term))
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """Words that carry grammar, not behaviour: their rate tells the register (article-less instant
+    messages against written chat), so alone, or paired with each other, they are never features."""
+    data = json.loads(resources.files("hotline.detect.scoring").joinpath("terms.json").read_text("utf-8"))
+    return frozenset(data["function"])
+
+
+def feature_term(term: str) -> bool:
+    """Whether a term may be in the vocabulary: plain words, not made of function words only."""
+    words = term.split(" ")
+    return all(plain_word(w) for w in words) and not all(w in function_words() for w in words)
+
+
+_RUN = re.compile(r"([a-z])\1{2}")
+
+
+def canonical_text(texts: Sequence[str]) -> list[str]:
+    """The conversation as one token list: each message's canonical words followed by `MARK`."""
+    if texts and max(map(len, texts)) > MAX_CHARS:
+        texts = [t[:MAX_CHARS] for t in texts]
+    big = MARK.join(texts) + MARK
+    if big.count(MARK) != len(texts):  # a mark inside a message would split it
+        big = MARK.join(t.replace(MARK, " ") for t in texts) + MARK
+    big = big.lower()
+    if "'" in big or "\u2019" in big:
+        big = big.replace("'", "").replace("\u2019", "")
+    if "http" in big or "www." in big or "@" in big or ": " in big:
+        big = _CLEAN.sub(" ", big)
+    tokens = big.encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
+    canon = _canon()
+    return " ".join([w for w in map(canon.get, tokens, tokens) if w]).split()
+
+
+def message_words(texts: Sequence[str]) -> list[list[str]]:
+    """Each message's canonical words."""
+    out: list[list[str]] = []
+    current: list[str] = []
+    for w in canonical_text(texts):
+        if w == MARK:
+            out.append(current)
+            current = []
+        else:
+            current.append(w)
+    return out
+
+
+def terms(words: Sequence[str]) -> list[str]:
+    """Words and the word pairs inside one message (never across messages)."""
+    return [*words, *(f"{a} {b}" for a, b in pairwise(words))]
