@@ -250,9 +250,9 @@ class CandidateIndex(Generic[T]):
             ids.update(self._table[s])
         anchored = self._anchored
         reachable = set(self._always)
-        for fid in found:
-            if fid in anchored:
-                reachable |= anchored[fid]
+        anchor_hits = [fid for fid in found if fid in anchored]
+        for fid in anchor_hits:
+            reachable |= anchored[fid]
         ids &= reachable
         if not ids:
             return []
@@ -274,7 +274,7 @@ class CandidateIndex(Generic[T]):
                 out.append((self.items[i], None))
                 continue
             anchors = self._anchors[i]
-            for fid in found:
+            for fid in anchor_hits:
                 entries = anchors.get(fid)
                 if entries is None:
                     continue
