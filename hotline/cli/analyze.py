@@ -37,10 +37,11 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "analyze", help="analyse chat exports for grooming, sextortion, sexting and personal details",
         description="Analyse chat exports (WhatsApp .txt/.zip, Messenger/Instagram/Telegram JSON or HTML, LINE, "
-                    "plain text, CSV, JSONL) for grooming, sextortion, sexting, meeting requests, secrecy "
-                    "and personal details.",
+                    "plain text, CSV, JSONL) or screenshots of a chat for grooming, sextortion, sexting, "
+                    "meeting requests, secrecy and personal details.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="export files or folders of them")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="export files or folders of them; a chat screenshot, or a folder of screenshots of one chat")
     parser.add_argument("--json", action="store_true", help="print JSON (one object per line for several files)")
     parser.add_argument("--format", metavar="FMT", default=None,
                         help="the export format, when detection guesses wrong (whatsapp, messenger, ...)")
@@ -77,6 +78,9 @@ def _walk(folder: Path) -> Iterator[Path]:
     else:
         yield folder
         return
+    if _screenshots_in(folder):  # a folder of screenshots is one chat, scrolled through
+        yield folder
+        return
     for child in sorted(folder.iterdir()):
         if child.name.startswith("."):
             continue
@@ -86,11 +90,39 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield child
 
 
+#: Pictures read as chat screenshots.
+_SCREENSHOT_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic"})
+
+
+def _screenshots_in(folder: Path) -> list[Path]:
+    """The screenshots of a folder that holds nothing but pictures (in name order), else []."""
+    files = [c for c in sorted(folder.iterdir()) if not c.name.startswith(".")]
+    if files and all(c.is_file() and c.suffix.lower() in _SCREENSHOT_SUFFIXES for c in files):
+        return files
+    return []
+
+
+def _read_screenshots(paths: list[Path]) -> Analysis:
+    from hotline.detect.chats.screenshot import read_screenshots
+    from hotline.detect.media.decoding import MAX_BYTES
+
+    images = []
+    for p in paths:
+        if p.stat().st_size > MAX_BYTES:
+            raise InputError(f"the image is larger than {MAX_BYTES // 2**20} MB", where=str(p))
+        images.append(p.read_bytes())
+    return analyze(read_screenshots(images))
+
+
 def _analyze_file(path: Path, fmt: str | None) -> Analysis:
     from hotline.detect.chats import load  # the parsers are a separate package; import when needed
 
     if not path.exists():
         raise InputError("no such file", where=str(path))
+    if path.is_dir() and (shots := _screenshots_in(path)):
+        return _read_screenshots(shots)
+    if path.is_file() and path.suffix.lower() in _SCREENSHOT_SUFFIXES and not fmt:
+        return _read_screenshots([path])
     return analyze(load(path, format=fmt))
 
 

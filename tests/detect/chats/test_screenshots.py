@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zlib
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from hotline.cli import main
 from hotline.detect.chats import synthetic_screenshots as synth
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.screenshot import (
@@ -141,3 +144,17 @@ def test_times_and_dates_as_apps_print_them() -> None:
     assert split_trailing_clock("meet at 21:40 near the market")[1] is None
     assert parse_date("8 March 2025") == parse_date("March 8, 2025") == parse_date("Sat, 8 Mar 2025")
     assert parse_date("8 MAR 2025, 20:05") is not None and parse_date("no date here") is None
+
+
+@needs_fonts
+@needs_ocr
+def test_cli_reads_a_folder_of_screenshots_as_one_chat(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for i, shot in enumerate(synth.screenshots(CHAT, "Sophea", theme="line-light", width=720, count=2)):
+        (tmp_path / f"IMG_{i:02d}.jpg").write_bytes(shot.data)
+    assert main(["analyze", str(tmp_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["format"] == "screenshot" and out["message_count"] == len(CHAT.messages)
+    assert out["signals"]["secrecy"] is True  # "don't tell them we talk"
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    assert main(["analyze", str(tmp_path / "broken.png")]) == 2
+    assert "not an image" in capsys.readouterr().err
