@@ -1,22 +1,31 @@
-"""Khmer word segmentation: word-boundary F1 on khPOS OPEN-TEST and sentences/s, segmenters side by side.
+"""Khmer word segmentation: word-boundary F1 on khPOS OPEN-TEST and sentences/s, segmenters side by side;
+then what word-aware matching costs the engine on Khmer-heavy chats (alignment on versus off, same run).
 
 khPOS (CC BY-NC-SA, evaluation only) writes one sentence per line, words separated by spaces; `_` and `~`
 join the parts of one word (a compound), so they are removed, not read as boundaries. Each sentence is
 joined without spaces, segmented, and the boundary offsets compared with the gold ones (the sentence's
 two ends are not counted). Word F1 (both ends of a word right) is printed too.
 
-    python bench/bench_segment.py [--data ../shared/data] [--split OPEN-TEST]
+    python bench/bench_segment.py [--data ../shared/data] [--split OPEN-TEST] [--chats 300]
+
+Engine figures are CPU seconds of `analyze` over in-memory conversations (no parsing): formal Khmer
+(rdlab, the tuning part, 20 long sentences a chat) and cue-dense Khmer chat (the Khmer lexicons' own
+examples and counterexamples with Khmer small talk, 20 lines a chat).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import random
 import re
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hotline.detect.model import Conversation, Message
 from hotline.detect.text.khmer import fold_spelling
 from hotline.detect.text.segment import Segmenter, default_segmenter
 
@@ -54,9 +63,9 @@ def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def score(name: str, fn: Segment, sentences: list[list[str]]) -> dict[str, float]:
     texts = ["".join(ws) for ws in sentences]
     fn(texts[0])  # load models outside the timing
-    began = time.perf_counter()
+    began = time.process_time()
     outputs = [fn(t) for t in texts]
-    seconds = time.perf_counter() - began
+    seconds = time.process_time() - began
     btp = bfp = bfn = wtp = wfp = wfn = 0
     for gold, got, text in zip(sentences, outputs, texts, strict=True):
         if "".join(got) != text:
@@ -125,10 +134,72 @@ def candidates(data: Path) -> dict[str, Segment]:
     }
 
 
+KHMER_SMALL_TALK = ["ញ៉ាំបាយនៅ?", "ញ៉ាំហើយ", "ទៅណា?", "នៅផ្ទះ", "អរគុណច្រើន", "ចាំបន្តិច", "ថ្ងៃនេះក្តៅណាស់",
+                    "ស្អែករៀនម៉ោងប៉ុន្មាន?", "មកដល់ហើយ", "ចាស", "បាទ", "ល្អណាស់", "សុខសប្បាយទេ?"]
+
+
+def khmer_chats(data: Path, count: int) -> dict[str, list[Conversation]]:
+    """Two Khmer corpora of `count` chats each (see the module docstring)."""
+    import json
+    from importlib import resources
+
+    from hotline.detect.formal_khmer import chats
+
+    lexicons = resources.files("hotline.detect") / "lexicons" / "km"
+    lines: list[str] = []
+    for name in ("grooming", "sexting", "sextortion", "meeting", "secrecy"):
+        for rule in json.loads((lexicons / f"{name}.json").read_text(encoding="utf-8"))["rules"]:
+            lines += rule.get("examples", []) + rule.get("counterexamples", [])
+    lines += KHMER_SMALL_TALK * 4
+    rng = random.Random(9)
+    chat_lines = [[rng.choice(lines) for _ in range(20)] for _ in range(count)]
+    formal = [c.lines for c in itertools.islice((c for c in chats(data / "khmer-text" / "rdlab" /
+                                                                    "khmer_sentences.txt") if c.split == "tune"), count)]
+    start = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
+
+    def conversation(texts: list[str]) -> Conversation:
+        return Conversation(format="whatsapp", messages=[
+            Message(index=i, sender=("Dara", "Sokha")[i % 2], text=t, time=start + timedelta(minutes=i))
+            for i, t in enumerate(texts)])
+    return {"formal Khmer (rdlab)": [conversation(x) for x in formal],
+            "cue-dense Khmer chat": [conversation(x) for x in chat_lines]}
+
+
+def engine_rate(conversations: list[Conversation]) -> float:
+    """Messages per CPU second of `analyze` (caches of the segmenter emptied first)."""
+    from hotline.detect.analysis import analyze
+    from hotline.detect.text import segment
+
+    segment._edges.cache_clear()
+    analyze(conversations[0])  # rules loaded outside the timing
+    began = time.process_time()
+    for c in conversations:
+        analyze(c)
+    return sum(len(c.messages) for c in conversations) / (time.process_time() - began)
+
+
+def engine_table(data: Path, count: int) -> None:
+    from hotline.detect.signals import rules
+
+    corpora = khmer_chats(data, count)
+    aligned = rules.match_aligned
+    print(f"\nengine on Khmer-heavy chats ({count} chats of 20 messages each), messages per CPU second")
+    print(f"{'corpus':<24} {'word-aware':>11} {'alignment off':>14} {'cost':>7}")
+    for name, conversations in corpora.items():
+        on = engine_rate(conversations)
+        rules.match_aligned = lambda m: True  # the alternative: characters, as before
+        try:
+            off = engine_rate(conversations)
+        finally:
+            rules.match_aligned = aligned
+        print(f"{name:<24} {on:>11,.0f} {off:>14,.0f} {off / on - 1:>7.0%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Khmer segmentation F1 and speed on khPOS")
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--split", default="OPEN-TEST", help="OPEN-TEST (default) or train.all")
+    p.add_argument("--chats", type=int, default=300, help="chats per corpus for the engine figures (0: skip)")
     args = p.parse_args(argv)
     path = args.data / "khmer-text" / "khpos" / f"{args.split}.segmented.txt"
     if not path.is_file():
@@ -140,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, fn in candidates(args.data).items():
         s = score(name, fn, sentences)
         print(f"{name:<36} {s['p']:>10.3f} {s['r']:>6.3f} {s['f1']:>6.3f} {s['word_f1']:>8.3f} {s['rate']:>12,.0f}")
+    if args.chats:
+        engine_table(args.data, args.chats)
     return 0
 
 

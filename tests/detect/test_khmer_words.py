@@ -222,3 +222,15 @@ def test_segmentation_f1_on_khpos_open_test() -> None:
 
     result = score("hotline", default_segmenter().split, gold_sentences(DATA / "khpos" / "OPEN-TEST.segmented.txt"))
     assert result["f1"] >= 0.95
+
+
+def test_crf_features_are_khmercuts() -> None:
+    """The segmenter writes khmercut's features itself (faster): it must split exactly as khmercut does."""
+    import khmercut
+
+    from hotline.detect.text.segment import _crf
+
+    runs = ["ខ្ញុំស្រលាញ់ខ្លួនឯង", "បងចង់ឃើញខ្លួនអូនស្អាតណាស់កុំប្រាប់ម៉ាក់ប៉ាណា", "ក", "អាកាសធាតុអំណោយផលដល់ការដាំដុះ",
+            "ក្រសួងអប់រំយុវជននិងកីឡាបានប្រកាសលទ្ធផលប្រឡងសញ្ញាបត្រមធ្យមសិក្សាទុតិយភូមិ"]
+    for run in runs:
+        assert _crf(run) == [w for w in khmercut.tokenize(run) if w]

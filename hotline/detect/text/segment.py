@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -31,7 +33,7 @@ __all__ = [
 
 #: How far (characters) the window reaches either side of a position; a space or punctuation closer than
 #: this ends it early (the segmenter then sees a natural boundary, not a cut word).
-WINDOW = 30
+WINDOW = 16
 #: Khmer letters, vowels, signs (no punctuation, no digits, no repetition sign ៗ): what words are made of.
 KHMER_LETTERS = "\u1780-\u17d3\u17dd"
 _RUN = re.compile(f"[{KHMER_LETTERS}]+")
@@ -40,9 +42,66 @@ MERGE = 3
 
 
 def _crf(run: str) -> list[str]:
+    """khmercut's CRF on one run: its clusters, its model, its features, written as the attribute strings
+    the tagger reads (khmercut builds a dict per cluster that the tagger converts: the same attributes,
+    a third of the time). Same words as `khmercut.tokenize` (a test checks)."""
     import khmercut
 
-    return [t for t in khmercut.tokenize(run) if t]
+    kccs = khmercut.seg_kcc(run)
+    if not kccs:
+        return []
+    tags = khmercut.load().tag(_features(kccs, khmercut.kcc_type, khmercut.is_no_space))
+    words: list[str] = []
+    for i, (kcc, tag) in enumerate(zip(kccs, tags, strict=True)):
+        if tag == "1" or i == 0:
+            words.append(kcc)
+        else:
+            words[-1] += kcc
+    return [w for w in words if w]
+
+
+def _features(kccs: list[str], kcc_type: Callable[[str], str], no_space: Callable[[str], bool]) -> list[list[str]]:
+    """khmercut's `kcc_to_features` for every cluster, as "name:value" attributes (false flags left out)."""
+    n = len(kccs)
+    t = [kcc_type(k) for k in kccs]
+    ns = [no_space(k) for k in kccs]
+    out: list[list[str]] = []
+    for i, k in enumerate(kccs):
+        f = ["kcc:" + k, "t:" + t[i]]
+        if ns[i]:
+            f.append("ns")
+        if i >= 1:
+            p = kccs[i - 1]
+            f += ["kcc[-1]:" + p, "kcc[-1]t:" + t[i - 1], "kcc[-1:0]:" + p + k]
+            if ns[i - 1]:
+                f.append("ns-1")
+        else:
+            f.append("BOS")
+        if i >= 2:
+            p2, p1 = kccs[i - 2], kccs[i - 1]
+            f += ["kcc[-2]:" + p2, "kcc[-2]t:" + t[i - 2], "kcc[-2:-1]:" + p2 + p1, "kcc[-2:0]:" + p2 + p1 + k]
+        if i >= 3:
+            p3, p2, p1 = kccs[i - 3], kccs[i - 2], kccs[i - 1]
+            f += ["kcc[-3]:" + p3, "kcc[-3]t:" + t[i - 3], "kcc[-3:0]:" + p3 + p2 + p1 + k,
+                  "kcc[-3:-1]:" + p3 + p2 + p1, "kcc[-3:-2]:" + p3 + p2]
+        if i < n - 1:
+            q = kccs[i + 1]
+            f += ["kcc[+1]:" + q, "kcc[+1]t:" + t[i + 1], "kcc[+1:0]:" + k + q]
+            if ns[i + 1]:
+                f.append("ns+1")
+        else:
+            f.append("EOS")
+        if i < n - 2:
+            q1, q2 = kccs[i + 1], kccs[i + 2]
+            f += ["kcc[+2]:" + q2, "kcc[+2]t:" + t[i + 2], "kcc[+1:+2]:" + q1 + q2, "kcc[0:+2]:" + k + q1 + q2]
+            if ns[i + 2]:
+                f.append("ns+2")
+        if i < n - 3:
+            q1, q2, q3 = kccs[i + 1], kccs[i + 2], kccs[i + 3]
+            f += ["kcc[+3]:" + q3, "kcc[+3]t:" + t[i + 3], "kcc[+2:+3]:" + q2 + q3, "kcc[+1:+3]:" + q1 + q2 + q3,
+                  "kcc[0:+3]:" + k + q1 + q2 + q3]
+        out.append(f)
+    return out
 
 
 class Segmenter:
@@ -192,18 +251,19 @@ def joint() -> str:
     return f"(?P<{JOINT_PREFIX}{next(_JOINTS)}>)"
 
 
+@lru_cache(maxsize=64)
+def _joint_groups(regex: re.Pattern[str]) -> tuple[int, ...]:
+    return tuple(i for name, i in regex.groupindex.items() if name.startswith(JOINT_PREFIX))
+
+
 def match_aligned(m: re.Match[str]) -> bool:
     """True when a match of a Khmer phrase covers whole words: its start, its end and every joint between
     the phrase's words fall on word edges of the text (ខ្លួន {YOU} does not match the one word ខ្លួនឯង)."""
-    text = m.string
-    if not word_aligned(text, m.start(), m.end()):
+    if m.start() >= m.end():
         return False
-    for name, index in m.re.groupindex.items():
-        if name.startswith(JOINT_PREFIX):
-            pos = m.start(index)
-            if pos != -1 and not _on_edge(text, pos):
-                return False
-    return True
+    regs = m.regs
+    joints = [regs[i][0] for i in _joint_groups(m.re) if regs[i][0] != -1]
+    return _on_edges(m.string, (m.start(), m.end(), *joints))
 
 
 def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str] | None:
@@ -212,7 +272,7 @@ def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str
     The regex's own match from `start` may end inside a word (ម៉ាក់ប៉ា in ម៉ាក់|ប៉ាណា) where a shorter
     alternative would not: the word edges are tried as ends, longest first.
     """
-    if not _on_edge(text, start):
+    if not _on_edges(text, (start,)):
         return None
     for end in reversed(word_ends(text, start)):
         m = regex.fullmatch(text, start, end)
@@ -222,11 +282,21 @@ def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str
 
 
 #: Spaces that separate Khmer phrases but not necessarily words (a zero-width space is removed by `normalize`).
-_SPACES = frozenset(" \t\u00a0\u200b")
+_SPACES = " \t\u00a0\u200b"
+_DROP_SPACES = str.maketrans(dict.fromkeys(_SPACES))
+#: A stretch of Khmer letters, spaces inside it allowed: where a word edge is not obvious.
+_STRETCH = re.compile(f"[{KHMER_LETTERS}](?:[{KHMER_LETTERS}{_SPACES}]*[{KHMER_LETTERS}])?")
 
 
 def _letter(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
+
+
+@lru_cache(maxsize=256)
+def _stretches(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Starts and ends of the stretches of Khmer letters in `text` (found once per message)."""
+    spans = [m.span() for m in _STRETCH.finditer(text)]
+    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
 
 
 def word_aligned(text: str, start: int, end: int) -> bool:
@@ -236,40 +306,29 @@ def word_aligned(text: str, start: int, end: int) -> bool:
     letters around it, at most WINDOW either side and spaces left out (ខ្លួន ឯង is still one word), are
     segmented and must have a word edge there.
     """
-    if not 0 <= start < end <= len(text):
-        return False
-    return _on_edge(text, start) and _on_edge(text, end)
+    return 0 <= start < end <= len(text) and _on_edges(text, (start, end))
 
 
 def starts_word(text: str, pos: int) -> bool:
     """True when a word of `text` starts (or ends) at `pos` (see `word_aligned`)."""
-    return 0 <= pos <= len(text) and _on_edge(text, pos)
+    return 0 <= pos <= len(text) and _on_edges(text, (pos,))
 
 
-def _on_edge(text: str, pos: int) -> bool:
-    """Whether `pos` is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces mark
-    phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented."""
-    n = len(text)
-    left = pos - 1
-    while left >= 0 and text[left] in _SPACES:
-        left -= 1
-    right = pos
-    while right < n and text[right] in _SPACES:
-        right += 1
-    if left < 0 or right >= n or not _letter(text[left]) or not _letter(text[right]):
-        return True
-    before: list[str] = []
-    i = left
-    while i >= 0 and len(before) < WINDOW and (_letter(text[i]) or text[i] in _SPACES):
-        if text[i] not in _SPACES:
-            before.append(text[i])
-        i -= 1
-    after: list[str] = []
-    i = right
-    while i < n and len(after) < WINDOW and (_letter(text[i]) or text[i] in _SPACES):
-        if text[i] not in _SPACES:
-            after.append(text[i])
-        i += 1
-    return len(before) in _edges("".join(reversed(before)) + "".join(after))
-
-
+def _on_edges(text: str, positions: tuple[int, ...]) -> bool:
+    """Whether every position is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces
+    mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
+    one window for all the positions that fall in one stretch of Khmer."""
+    starts, ends = _stretches(text)
+    groups: dict[int, list[int]] = {}
+    for pos in positions:
+        k = bisect_right(starts, pos) - 1
+        if k >= 0 and starts[k] < pos < ends[k]:  # letters on both sides: segmenting decides
+            groups.setdefault(k, []).append(pos)
+    for k, inside in groups.items():
+        lo = max(starts[k], min(inside) - WINDOW)
+        hi = min(ends[k], max(inside) + WINDOW)
+        edges = _edges(text[lo:hi].translate(_DROP_SPACES))
+        for pos in inside:
+            if len(text[lo:pos].translate(_DROP_SPACES)) not in edges:
+                return False
+    return True
