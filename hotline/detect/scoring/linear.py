@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import pairwise, repeat
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -55,16 +55,22 @@ class LinearScorer:
     #: Platt parameters for a whole conversation's highest window logit (more windows, higher maxima).
     conversation: tuple[float, float] = (1.0, 0.0)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", _TermIndex(self.weights))
+
     def messages(self, texts: Sequence[str]) -> MessageScores:
-        """Each message's weight and word count, read in one pass over the whole conversation."""
+        """Each message's weight and word count, read in one pass over the whole conversation: one dict
+        lookup per word (its id), then word pairs are looked up as integer codes, vectorised."""
+        index: _TermIndex = self._index  # type: ignore[attr-defined]
         tokens = canonical_text(texts)
         n = len(tokens)
-        get = self.weights.get
-        contrib = np.fromiter(map(get, tokens, repeat(0.0)), np.float64, n)
+        ids = np.fromiter(map(index.ids.get, tokens, repeat(0)), np.int64, n)
+        contrib = index.unigram[ids]
         if n > 1:
-            pairs = map(" ".join, pairwise(tokens))
-            contrib[:-1] += np.fromiter(map(get, pairs, repeat(0.0)), np.float64, n - 1)
-        marks = np.flatnonzero(np.fromiter(map(MARK.__eq__, tokens), np.bool_, n))
+            codes = ids[:-1] * index.base + ids[1:]
+            at = np.minimum(np.searchsorted(index.codes, codes), len(index.codes) - 1)
+            contrib[:-1] += np.where(index.codes[at] == codes, index.bigram[at], 0.0)
+        marks = np.flatnonzero(ids == 1)
         cum = np.concatenate(([0.0], np.cumsum(contrib)))
         ends = cum[marks + 1]
         weight = np.diff(np.concatenate(([0.0], ends)))
@@ -108,6 +114,30 @@ class LinearScorer:
             if w > 0:
                 seen[t] = w
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+class _TermIndex:
+    """Words as integer ids (0 unknown, 1 the message mark) and word pairs as sorted integer codes, so
+    that a conversation's terms are weighed with one dict lookup per word and a vectorised search."""
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        words: dict[str, int] = {MARK: 1}
+        for term in weights:
+            for w in term.split(" "):
+                words.setdefault(w, len(words) + 1)
+        self.ids = words
+        self.base = len(words) + 2
+        self.unigram = np.zeros(self.base, dtype=np.float64)
+        pairs: dict[int, float] = {}
+        for term, w in weights.items():
+            parts = term.split(" ")
+            if len(parts) == 1:
+                self.unigram[words[term]] = w
+            elif len(parts) == 2:
+                pairs[words[parts[0]] * self.base + words[parts[1]]] = w
+        order = sorted(pairs)
+        self.codes = np.asarray(order or [-1], dtype=np.int64)
+        self.bigram = np.asarray([pairs[c] for c in order] or [0.0], dtype=np.float64)
 
 
 def read_model(npz: Any, meta: dict[str, Any]) -> LinearScorer:

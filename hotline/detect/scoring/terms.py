@@ -27,10 +27,10 @@ MARK = "\x01"
 #: Each message is read up to this many characters, so one pasted wall of text cannot cost without bound.
 MAX_CHARS = 4000
 
-_CLEAN = re.compile(
-    r"https?://[^\s\x01]+|www\.[^\s\x01]+|[\w.+-]+@[\w-]+\.[\w.]+"  # URLs, e-mail addresses
-    r"|(?:\A|(?<=\x01))[\w\-\[\]|^{}]+:[ \t]",      # an IRC-style "nick: " addressing prefix
-)
+_URL = re.compile(r"https?://[^\s\x01]+|www\.[^\s\x01]+")
+_EMAIL_DOMAIN = re.compile(r"@[\w-]+\.[\w.]+")  # starts with a literal, so the search is fast
+#: An IRC-style "nick: " addressing prefix at the start of a message (each message follows a mark).
+_NICK = re.compile(r"\x01[\w\-\[\]|^{}]+:[ \t]")
 #: Bytes: letters and digits stay, the message mark stays, everything else becomes a space.
 _BYTES = bytes.maketrans(
     bytes(range(256)),
@@ -49,6 +49,12 @@ def _canon() -> dict[str, str]:
             table[unit * n] = table[unit * n + "h"] = ""
     table.update(data["spelling"])
     return table
+
+
+@lru_cache(maxsize=1)
+def _multi() -> frozenset[str]:
+    """Tokens whose canonical form is two words ("wanna" → "want to")."""
+    return frozenset(k for k, v in _canon().items() if " " in v)
 
 
 def plain_word(term: str) -> bool:
@@ -78,21 +84,41 @@ def feature_term(term: str) -> bool:
 _RUN = re.compile(r"([a-z])\1{2}")
 
 
+def _without_emails(big: str) -> str:
+    """`big` with e-mail addresses (local part, @, domain) replaced by a space."""
+    out: list[str] = []
+    pos = 0
+    for m in _EMAIL_DOMAIN.finditer(big):
+        at = j = m.start()
+        while j > pos and (big[j - 1].isalnum() or big[j - 1] in "._+-"):
+            j -= 1
+        if j < at:
+            out += [big[pos:j], " "]
+            pos = m.end()
+    out.append(big[pos:])
+    return "".join(out)
+
+
 def canonical_text(texts: Sequence[str]) -> list[str]:
     """The conversation as one token list: each message's canonical words followed by `MARK`."""
     if texts and max(map(len, texts)) > MAX_CHARS:
         texts = [t[:MAX_CHARS] for t in texts]
-    big = MARK.join(texts) + MARK
-    if big.count(MARK) != len(texts):  # a mark inside a message would split it
-        big = MARK.join(t.replace(MARK, " ") for t in texts) + MARK
+    big = MARK + MARK.join(texts) + MARK
+    if big.count(MARK) != len(texts) + 1:  # a mark inside a message would split it
+        big = MARK + MARK.join(t.replace(MARK, " ") for t in texts) + MARK
     big = big.lower()
     if "'" in big or "\u2019" in big:
         big = big.replace("'", "").replace("\u2019", "")
-    if "http" in big or "www." in big or "@" in big or ": " in big:
-        big = _CLEAN.sub(" ", big)
+    if "http" in big or "www." in big:
+        big = _URL.sub(" ", big)
+    if "@" in big:
+        big = _without_emails(big)
+    if ": " in big or ":\t" in big:
+        big = _NICK.sub("\x01 ", big)
     tokens = big.encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
-    canon = _canon()
-    return " ".join([w for w in map(canon.get, tokens, tokens) if w]).split()
+    canon, multi = _canon(), _multi()
+    mapped = [w for w in map(canon.get, tokens[1:], tokens[1:]) if w]
+    return " ".join(mapped).split() if not multi.isdisjoint(tokens) else mapped
 
 
 def message_words(texts: Sequence[str]) -> list[list[str]]:
