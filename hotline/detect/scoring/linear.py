@@ -123,8 +123,8 @@ class _TermIndex:
     def __init__(self, weights: dict[str, float]) -> None:
         words: dict[str, int] = {MARK: 1}
         for term in weights:
-            for w in term.split(" "):
-                words.setdefault(w, len(words) + 1)
+            for word in term.split(" "):
+                words.setdefault(word, len(words) + 1)
         self.ids = words
         self.base = len(words) + 2
         self.unigram = np.zeros(self.base, dtype=np.float64)
