@@ -1,5 +1,5 @@
 # Hotline: two commands.
-#   make run   install, create the SQLite database and demo data, serve http://127.0.0.1:8000
+#   make run   install, create the SQLite database (and, on the first run, demo data), serve http://127.0.0.1:8000
 #   make test  install the test dependencies (Chromium, Khmer fonts) and run every test
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
@@ -10,7 +10,7 @@ APT_TEST := gettext chromium fonts-khmeros fonts-noto-core tesseract-ocr tessera
 .PHONY: run test install install-test system-run system-test messages lint eval bench postgres-test
 
 run: install
-	hotline serve --port $(PORT)
+	hotline serve --port $(PORT) $$(test -e "$${HOTLINE_DATA_DIR:-var}/hotline.sqlite3" || echo --demo)
 
 test: install-test
 	$(PYTHON) -m pytest

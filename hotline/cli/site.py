@@ -53,8 +53,8 @@ def _compile_translations() -> None:
         os.chdir(here)
 
 
-def prepare(*, demo: bool = True) -> None:
-    """Everything before serving; safe to run again."""
+def prepare(*, demo: bool = False) -> None:
+    """Everything before serving; safe to run again. Demo data only when asked (`--demo`)."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -72,11 +72,10 @@ def prepare(*, demo: bool = True) -> None:
             _print_demo_account(*created)
 
 
-def _print_demo_account(username: str, password: str) -> None:
-    print("Demo analyst account (shown once; change it for real use):")
+def _print_demo_account(username: str, token: str) -> None:
+    print("Demo analyst account (an analyst, not an administrator; the link is shown once):")
     print(f"  user:     {username}")
-    print(f"  password: {password}")
-    print("  sign in at /admin/ (a second factor is set up on first sign-in)")
+    print(f"  set its password and second factor at /admin-2fa/enrol/{token}/ on this site")
 
 
 def _stop(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
@@ -98,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         hosts = os.environ.get("HOTLINE_ALLOWED_HOSTS", "")
         os.environ["HOTLINE_ALLOWED_HOSTS"] = ",".join(filter(None, [hosts, args.host]))
     _setup()
-    prepare(demo=not args.no_demo)
+    prepare(demo=args.demo)
     env = dict(os.environ)
     worker = subprocess.Popen([sys.executable, "-m", "hotline", "worker"], env=env)
     bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
@@ -159,7 +158,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     created = ensure_demo_data()
     if created is None:
-        print("Demo data already present (the demo analyst's password was shown when it was created).")
+        print("Demo data already present (the demo analyst's enrolment link was shown when it was created).")
     else:
         _print_demo_account(*created)
     return 0
@@ -173,7 +172,9 @@ def register(sub: Any) -> None:
     serve.add_argument("--workers", type=int, default=max(2, min(4, (os.cpu_count() or 2))),
                        help="gunicorn worker processes (default: 2 to 4, by CPU count)")
     serve.add_argument("--data-dir", help="where all state lives (default: $HOTLINE_DATA_DIR or ./var)")
-    serve.add_argument("--no-demo", action="store_true", help="do not create demo data on the first run")
+    serve.add_argument("--demo", action="store_true",
+                       help="create the demo analyst and demo reports (embedded default only; `make run` does on its first run)")
+    serve.add_argument("--no-demo", action="store_false", dest="demo", help=argparse.SUPPRESS)
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the background worker (analyses uploads)")

@@ -12,11 +12,11 @@ from functools import lru_cache
 
 from django.contrib.auth.hashers import check_password, make_password
 
+from hotline.web.numerals import latin_digits
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 PIN_LENGTH = 6
-
-_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
 
 def new_tracking_code() -> str:
@@ -29,12 +29,12 @@ def new_pin() -> str:
 
 def normalize_code(raw: str) -> str:
     """The code as stored, from what a person typed (case, spaces, dashes, Khmer digits forgiven)."""
-    cleaned = "".join(ch for ch in raw.translate(_KHMER_DIGITS).upper() if ch not in " -_\t\u200b")
+    cleaned = "".join(ch for ch in latin_digits(raw).upper() if ch not in " -_\t\u200b")
     return cleaned
 
 
 def normalize_pin(raw: str) -> str:
-    return "".join(ch for ch in raw.translate(_KHMER_DIGITS) if not ch.isspace() and ch != "-")
+    return "".join(ch for ch in latin_digits(raw) if not ch.isspace() and ch != "-")
 
 
 def looks_like_code(code: str) -> bool:

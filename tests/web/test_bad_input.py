@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
 
+import pyotp
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -30,8 +31,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from hotline.web.reports import services
+from hotline.web import encryption
+from hotline.web.reports import storage
 from hotline.web.reports.models import Evidence, Report
+from hotline.web.staff.models import SignInGuard, StaffSecondFactor
 
 pytestmark = pytest.mark.django_db
 
@@ -401,7 +404,7 @@ def test_bad_file_keeps_the_rest_of_the_report(client: Client, lang: str, case: 
     report = receipt(client, client.post(f"/{lang}/report/", data))
     assert report.description == "Keep this description." and report.offender_name == "keep.this.name"
     assert report.urls.count() == 2
-    assert [services.evidence_filename(e) for e in report.evidence.all()] == [GOOD_NAME]
+    assert [storage.evidence_filename(e) for e in report.evidence.all()] == [GOOD_NAME]
 
 
 ACCEPTED_ODD_FILES: list[tuple[str, str, Any, str]] = [
@@ -434,7 +437,7 @@ def test_odd_but_acceptable_files_make_a_report(client: Client, bomb: bytes, cas
     report = receipt(client, client.post("/km/report/", data))
     evidence = report.evidence.get()
     assert evidence.kind == kind
-    stored = services.evidence_filename(evidence)
+    stored = storage.evidence_filename(evidence)
     assert "/" not in stored and "\\" not in stored and stored.isprintable() and len(stored) <= 200
     assert evidence.analysis_status in (Evidence.Analysis.DONE, Evidence.Analysis.FAILED)
     if content in ("bomb", "lying-zip"):
@@ -650,6 +653,9 @@ def test_second_factor_never_500(code: str, next_url: str) -> None:
     cache.clear()
     user = User.objects.filter(username="analyst").first() or User.objects.create_superuser(
         "analyst", "", "a long password 123")
+    StaffSecondFactor.objects.get_or_create(user=user, defaults={
+        "secret_encrypted": encryption.encrypt(pyotp.random_base32().encode()), "confirmed": True})
+    SignInGuard.objects.filter(user=user).delete()  # each example starts unlocked
     client = Client()
     client.force_login(user)
     response = client.post(f"/admin-2fa/?next={quote(next_url)}", {"code": code, "next": next_url})

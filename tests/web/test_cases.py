@@ -243,15 +243,18 @@ def test_manual_link_and_unlink_which_automatic_linking_respects(analyst: User) 
     assert a.tracking_code in page and 'data-link="manual"' in page
 
 
-def test_hash_list_match_links_to_the_assessed_report_and_raises_linked_priority(analyst: User) -> None:
+def test_hash_list_match_links_to_the_assessed_report_and_raises_linked_priority(analyst: User,
+                                                                                supervisor: User) -> None:
     image = encode(noise_image(5))
     assessed = report(category="other", files=[(image, "a.png")])
-    client = signed_in(analyst)
-    refused = client.post(f"/en/staff/reports/{assessed.pk}/hash/", {"list_name": "hotline-assessed"})
+    client, boss = signed_in(analyst), signed_in(supervisor)
+    refused = boss.post(f"/en/staff/reports/{assessed.pk}/hash/", {"list_name": "hotline-assessed"})
     assert refused.status_code == 400  # not assessed yet
     services.set_status(assessed, "assessed")
-    assert client.post(f"/en/staff/reports/{assessed.pk}/hash/", {"list_name": "hotline-assessed"}
-                       ).status_code == 302
+    refused = client.post(f"/en/staff/reports/{assessed.pk}/hash/", {"list_name": "hotline-assessed"})
+    assert refused.status_code == 400 and "Only a supervisor" in refused.content.decode()  # hash lists: supervisors
+    assert boss.post(f"/en/staff/reports/{assessed.pk}/hash/", {"list_name": "hotline-assessed"}
+                     ).status_code == 302
     from hotline.web.hashlists.models import HashEntry
 
     assert HashEntry.objects.get().reference == assessed.tracking_code
@@ -300,6 +303,11 @@ def test_images_are_blurred_until_revealed_and_each_view_is_audited(analyst: Use
     data = encode(noise_image(3))
     r = report(files=[(data, "shot.png")])
     evidence = r.evidence.get()
+    without = signed_in(make_user("no-reveal"))
+    assert "data-reveal" not in without.get(f"/en/staff/reports/{r.pk}/").content.decode()
+    assert without.post(f"/en/staff/evidence/{evidence.pk}/reveal/").status_code == 403
+    analyst.user_permissions.add(Permission.objects.get(codename="reveal_evidence"))
+    analyst = User.objects.get(pk=analyst.pk)
     client = signed_in(analyst)
     page = client.get(f"/en/staff/reports/{r.pk}/").content.decode()
     assert 'class="obscured"' in page and "data-reveal" in page
@@ -327,6 +335,9 @@ def test_images_are_blurred_until_revealed_and_each_view_is_audited(analyst: Use
 def test_status_change_with_a_note_shows_on_the_reporters_status_page(analyst: User) -> None:
     receipt = services.create_report(category="grooming", platform="facebook", description="x")
     client = signed_in(analyst)
+    refused = client.post(f"/en/staff/reports/{receipt.report.pk}/status/", {"status": "in_review"})
+    assert refused.status_code == 400 and "Take the report first" in refused.content.decode()
+    assert client.post(f"/en/staff/reports/{receipt.report.pk}/take/").status_code == 302
     response = client.post(f"/en/staff/reports/{receipt.report.pk}/status/",
                            {"status": "in_review", "public_note": "An analyst is reading your report."})
     assert response.status_code == 302
@@ -342,6 +353,7 @@ def test_forwarding_and_removal_feed_the_public_counters(analyst: User) -> None:
     r = report(urls=["https://example.com/bad"])
     client = signed_in(analyst)
     assert services.public_counters()["assessed"] == 0
+    cases.take(r, analyst)
     bad = client.post(f"/en/staff/reports/{r.pk}/forward/", {"recipient": "nobody", "forwarded_on": "2024-05-01"})
     assert bad.status_code == 400
     ok = client.post(f"/en/staff/reports/{r.pk}/forward/", {

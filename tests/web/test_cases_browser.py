@@ -8,7 +8,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 
 from hotline.web import encryption
 from hotline.web.cases.models import AuditEvent
@@ -27,6 +27,7 @@ def test_analyst_signs_in_and_reads_the_analysis(live_server: Any, page: Any, sc
     analysts, _supervisors = ensure_groups()
     user = User.objects.create_user("dara.analyst", "", "a long password 123", is_staff=True)
     user.groups.add(analysts)
+    user.user_permissions.add(Permission.objects.get(codename="reveal_evidence"))  # given to this analyst
     secret = pyotp.random_base32()
     StaffSecondFactor.objects.create(user=user, secret_encrypted=encryption.encrypt(secret.encode()), confirmed=True)
     grooming = services.create_report(

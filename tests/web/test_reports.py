@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 from PIL import Image
 
 from hotline.web import encryption
-from hotline.web.reports import services
+from hotline.web.reports import services, storage
 from hotline.web.reports.models import Evidence, Report, ReporterNote, ReportURL, StatusChange
 from hotline.web.sniffing import EvidenceRejected, sniff
 from hotline.web.trackingcodes import CODE_ALPHABET, normalize_code, normalize_pin
@@ -307,8 +307,8 @@ def test_evidence_is_encrypted_on_disk() -> None:
     evidence = receipt.report.evidence.get()
     raw = (Path(settings.HOTLINE_EVIDENCE_DIR) / evidence.storage_name).read_bytes()
     assert marker not in raw and b"Dara" not in raw
-    assert services.read_evidence(evidence) == ANDROID_EXPORT
-    assert services.evidence_filename(evidence) == "WhatsApp Chat with Dara.txt"
+    assert storage.read_evidence(evidence) == ANDROID_EXPORT
+    assert storage.evidence_filename(evidence) == "WhatsApp Chat with Dara.txt"
     key = Path(settings.HOTLINE_KEY_FILE)
     assert key.stat().st_mode & 0o777 == 0o600
     # Nothing in the evidence row holds the content or the name in clear.
@@ -448,7 +448,7 @@ def test_prefill_from_the_chat_checker_attaches_the_analysed_chat(client: Client
     code, _pin = receipt_from(client.get(response["Location"]))
     report = Report.objects.get(tracking_code=code)
     assert report.evidence.count() == 1
-    assert services.evidence_filename(report.evidence.get()) == "WhatsApp Chat with Dara.txt"
+    assert storage.evidence_filename(report.evidence.get()) == "WhatsApp Chat with Dara.txt"
     assert services.stash_info(token) is None  # moved, not copied
     assert "report_prefill" not in client.session
 

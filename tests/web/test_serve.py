@@ -40,7 +40,7 @@ def test_serve_answers_and_stops_cleanly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     env["HOTLINE_DATA_DIR"] = str(tmp_path / "var")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hotline", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "hotline", "serve", "--port", str(port), "--workers", "2", "--demo"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
@@ -57,12 +57,12 @@ def test_serve_answers_and_stops_cleanly(tmp_path: Path) -> None:
             proc.wait()
     text = out.decode(errors="replace")
     assert proc.returncode == 0, text
-    assert "demo-analyst" in text and "password:" in text  # printed once, on the first run
+    assert "demo-analyst" in text and "/admin-2fa/enrol/" in text  # printed once, on the first run
     # Both children are gone: nothing listens on the port any more.
     with socket.socket() as s, pytest.raises(OSError):
         s.settimeout(1)
         s.connect(("127.0.0.1", port))
-    # A second run on the same folder is safe and does not print the password again.
+    # A second run on the same folder is safe and does not print the enrolment link again.
     again = subprocess.run(
         [sys.executable, "-m", "hotline", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True,
         timeout=60,

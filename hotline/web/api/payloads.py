@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from hotline.web.reports.forms import MAX_URLS, normalize_url
+from hotline.web.reports.links import MAX_URLS, normalize_url
 from hotline.web.reports.models import AgeBand, Category, Platform, ReporterType
 
 TOP_FIELDS = {"category", "platform", "urls", "description", "victim_age_band", "reporter_type", "offender",

@@ -8,5 +8,5 @@ urlpatterns = [
     path("reports/<str:tracking_code>", views.report_status, name="report-status"),
     path("analyze", views.analyze, name="analyze"),
     path("openapi.json", views.openapi, name="openapi"),
-    re_path(r"^(?P<rest>.*)$", views.not_found),
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found),  # any path, newlines too
 ]

@@ -23,7 +23,7 @@ from hotline.detect import analysis
 from hotline.detect.chats import parse
 from hotline.detect.errors import InputError
 from hotline.web import ratelimits
-from hotline.web.public.services import input_error_message
+from hotline.web.inputerrors import input_error_message
 from hotline.web.reports import services
 from hotline.web.uploads import bound_uploads
 

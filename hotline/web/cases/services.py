@@ -7,7 +7,7 @@
     evidence_image(evidence, user, revealed=)     an image, blurred and grey unless revealed (audited)
     reveal(evidence, user)                        record that an analyst chose to see an image clearly
     change_status / record_forwarding / record_removal / add_to_hash_list
-    evidence_analysed(evidence, image_hashes, hash_matches)   called by the analysis task
+    evidence_analysed(evidence, image_hashes, hash_matches)   on the reports app's signal of that name
 
 Least exposure: the report page shows the findings' excerpts; the whole chat and the clear image
 are opened only on an analyst's request. Every decryption for a person writes an AuditEvent with who,
@@ -29,13 +29,20 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from PIL import ImageFilter, ImageOps
 
+from hotline.detect.chats import parse
+from hotline.detect.errors import InputError
+from hotline.detect.media.decoding import load_image, open_image
 from hotline.web import encryption
+from hotline.web.hashlists.services import add_evidence_image
 from hotline.web.reports.models import Evidence, Report, Status
-from hotline.web.reports.services import evidence_filename, read_evidence, set_status
+from hotline.web.reports.services import set_status
+from hotline.web.reports.storage import evidence_filename, read_evidence
+from hotline.web.staff.roles import can_reveal, can_supervise, can_work
 
 from . import linking
-from .models import SUPERVISE, WORK, AuditEvent, Case, Forwarding, Removal
+from .models import AuditEvent, Case, Forwarding, Removal
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +65,6 @@ class ActionRefused(Exception):
 
 
 # ---------------------------------------------------------------- who may do what
-
-
-def can_work(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_perm(WORK))
-
-
-def can_supervise(user: Any) -> bool:
-    return bool(can_work(user) and user.has_perm(SUPERVISE))
 
 
 def analysts() -> QuerySet[Any]:
@@ -147,6 +146,13 @@ def take(report: Report, user: Any) -> Case:
         case.save(update_fields=["analyst", "assigned_by", "assigned_at"])
         audit(user, AuditEvent.Action.ASSIGN, report=report, detail=f"user {user.pk}")
     return case
+
+
+def may_act_on(user: Any, report: Report) -> bool:
+    """Status changes, forwarding and removal: the analyst working on the report, or a supervisor."""
+    if can_supervise(user):
+        return True
+    return can_work(user) and Case.objects.filter(report=report, analyst_id=user.pk).exists()
 
 
 def assign(report: Report, analyst: Any | None, by: Any) -> Case:
@@ -247,9 +253,6 @@ def whole_chat(evidence: Evidence, user: Any) -> list[ChatLine]:
     evidence is not a chat or cannot be read."""
     if evidence.kind != Evidence.Kind.CHAT:
         raise ActionRefused("not_chat")
-    from hotline.detect.chats import parse
-    from hotline.detect.errors import InputError
-
     audit(user, AuditEvent.Action.SHOW_CHAT, evidence=evidence)
     try:
         conversation = parse(read_evidence(evidence), evidence_filename(evidence))
@@ -263,6 +266,8 @@ def whole_chat(evidence: Evidence, user: Any) -> list[ChatLine]:
 
 def reveal(evidence: Evidence, user: Any) -> None:
     """An analyst chose to see an image clearly: recorded before it is shown."""
+    if not can_reveal(user):
+        raise ActionRefused("not_revealer")
     if evidence.kind != Evidence.Kind.SCREENSHOT:
         raise ActionRefused("not_image")
     audit(user, AuditEvent.Action.REVEAL_IMAGE, evidence=evidence)
@@ -273,6 +278,7 @@ def evidence_image(evidence: Evidence, user: Any, *, revealed: bool) -> tuple[by
     made on the server, so the clear picture never reaches the browser before the analyst asks."""
     if evidence.kind != Evidence.Kind.SCREENSHOT:
         raise ActionRefused("not_image")
+    revealed = revealed and can_reveal(user)
     audit(user, AuditEvent.Action.VIEW_IMAGE if revealed else AuditEvent.Action.VIEW_IMAGE_BLURRED,
           evidence=evidence)
     try:
@@ -285,11 +291,6 @@ def evidence_image(evidence: Evidence, user: Any, *, revealed: bool) -> tuple[by
 
 
 def _blurred(data: bytes) -> bytes:
-    from PIL import ImageFilter, ImageOps
-
-    from hotline.detect.errors import InputError
-    from hotline.detect.media.decoding import load_image, open_image
-
     try:
         img = load_image(open_image(data))
     except InputError as exc:
@@ -353,9 +354,6 @@ class HashListResult:
 def add_to_hash_list(report: Report, user: Any, list_name: str = DEFAULT_HASH_LIST) -> HashListResult:
     """Add the hashes of a report's assessed screenshots to a hash list, referenced by tracking code,
     so that later copies match (and link back to this report)."""
-    from hotline.detect.errors import InputError
-    from hotline.web.hashlists.services import add_evidence_image
-
     if report.status not in ASSESSED_STATUSES:
         raise ActionRefused("not_assessed")
     images = list(report.evidence.filter(kind=Evidence.Kind.SCREENSHOT))

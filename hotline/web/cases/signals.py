@@ -1,6 +1,6 @@
-"""Link a report to its duplicates as soon as it (or one of its links) is saved, inside the same
-transaction: the reports app needs no call into case work. A failure here is logged (ids only) and
-never stops a report from being received."""
+"""What case work hears from intake, which never imports it: a report (or one of its links) saved →
+link it to its duplicates in the same transaction; evidence analysed (`reports.signals`) → keep its
+image hashes and link by image. A linking failure is logged (ids only) and never stops a report."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from hotline.web.reports.models import Report, ReportURL
+from hotline.web.reports.models import Evidence, Report, ReportURL
+from hotline.web.reports.signals import evidence_analysed
 
+from . import services
 from .linking import link_by_keys
 
 log = logging.getLogger(__name__)
@@ -45,3 +47,9 @@ def report_url_changed(sender: type[ReportURL], instance: ReportURL, raw: bool =
     report = Report.objects.filter(pk=instance.report_id).first()
     if report is not None:
         _link(report)
+
+
+@receiver(evidence_analysed, dispatch_uid="cases.evidence_analysed")
+def evidence_was_analysed(sender: type[Evidence], evidence: Evidence, image_hashes: Any = (),
+                          hash_matches: Any = (), **kwargs: Any) -> None:
+    services.evidence_analysed(evidence, image_hashes, hash_matches)

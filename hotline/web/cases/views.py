@@ -7,6 +7,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.web.reports.models import Category, Evidence, Platform, Report
-from hotline.web.reports.services import evidence_filename
+from hotline.web.reports.storage import evidence_filename
+from hotline.web.staff.roles import can_reveal
 
 from . import linking, services
 from . import stats as statistics
 from .access import staff_view
+from .actions import ACTIONS
 from .forms import (
     AssignForm,
     ForwardingForm,
@@ -29,6 +32,7 @@ from .forms import (
     StatusForm,
 )
 from .models import ReportLink
+from .templatetags.cases import nationality_label
 
 #: Session key: ids of evidence images this analyst revealed (shown clear until hidden again).
 REVEALED_KEY = "cases_revealed"
@@ -39,6 +43,9 @@ def _refusal(code: str) -> str:
     texts = {
         "assigned": _("Another analyst is working on this report. Ask a supervisor to reassign it."),
         "not_supervisor": _("Only a supervisor can assign reports."),
+        "not_supervisor_hash": _("Only a supervisor can add images to a hash list."),
+        "not_yours": _("Only the analyst working on this report, or a supervisor, can do this. Take the report first."),
+        "not_revealer": _("Only staff with the permission to reveal images can see this image clearly. Ask a supervisor."),
         "not_analyst": _("This person cannot work cases."),
         "bad_status": _("This status cannot be set here."),
         "bad_recipient": _("Choose who the report was forwarded to."),
@@ -86,6 +93,7 @@ def _report_page(request: HttpRequest, report: Report, status: int = 200, **form
         "forwardings": report.forwardings.all(),
         "removals": report.removals.all(),
         "can_supervise": services.can_supervise(request.user),
+        "can_reveal": can_reveal(request.user),
         "status_form": forms.get("status_form") or StatusForm(initial={"status": report.status}),
         "forwarding_form": forms.get("forwarding_form") or ForwardingForm(),
         "removal_form": forms.get("removal_form") or RemovalForm(
@@ -110,55 +118,25 @@ def _back(report: Report, anchor: str = "") -> HttpResponseRedirect:
 @require_POST
 @staff_view()
 def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """One POST endpoint per action; a form with errors re-renders the page with a 400."""
+    """The one POST endpoint of the report page's actions (the table is `actions.ACTIONS`)."""
     report = get_object_or_404(Report, pk=pk)
-    user = request.user
+    case_action = ACTIONS.get(action)
+    if case_action is None:
+        return HttpResponse(status=404)
     try:
-        if action == "take":
-            services.take(report, user)
-            messages.success(request, _("You are working on this report."))
-        elif action == "assign":
-            form = AssignForm(request.POST)
+        if not case_action.permission(request.user, report):
+            raise services.ActionRefused(case_action.refusal)
+        data: dict[str, Any] = {}
+        if case_action.form is not None:
+            form = case_action.form(request.POST)
             if not form.is_valid():
-                return _report_page(request, report, 400, assign_form=form)
-            services.assign(report, form.cleaned_data["analyst"], user)
-            messages.success(request, _("Assignment saved."))
-        elif action == "status":
-            form = StatusForm(request.POST)
-            if not form.is_valid():
-                return _report_page(request, report, 400, status_form=form)
-            services.change_status(report, form.cleaned_data["status"], user, form.cleaned_data["public_note"])
-            messages.success(request, _("Status changed. The reporter sees it on their status page."))
-        elif action == "forward":
-            form = ForwardingForm(request.POST)
-            if not form.is_valid():
-                return _report_page(request, report, 400, forwarding_form=form)
-            services.record_forwarding(report, user, **form.cleaned_data)
-            messages.success(request, _("Forwarding recorded."))
-        elif action == "removal":
-            form = RemovalForm(request.POST)
-            if not form.is_valid():
-                return _report_page(request, report, 400, removal_form=form)
-            services.record_removal(report, user, **form.cleaned_data)
-            messages.success(request, _("Removal recorded."))
-        elif action == "link":
-            form = LinkForm(request.POST)
-            if not form.is_valid():
-                return _report_page(request, report, 400, link_form=form)
-            services.link_by_hand(report, form.cleaned_data["tracking_code"], user)
-            messages.success(request, _("Reports linked."))
-        elif action == "hash":
-            form = HashListForm(request.POST)
-            if not form.is_valid():
-                return _report_page(request, report, 400, hash_form=form)
-            result = services.add_to_hash_list(report, user, form.cleaned_data["list_name"])
-            messages.success(request, _("Added to the hash list: %(added)d. Too plain to hash: %(plain)d.")
-                             % {"added": result.added, "plain": result.too_plain})
-        else:
-            return HttpResponse(status=404)
+                return _report_page(request, report, 400, **{case_action.form_name: form})
+            data = form.cleaned_data
+        result = case_action.service(report, request.user, data)
     except services.ActionRefused as exc:
         messages.error(request, _refusal(str(exc)))
         return _report_page(request, report, 400)
+    messages.success(request, case_action.message(result))
     return _back(report, "actions")
 
 
@@ -209,6 +187,8 @@ def evidence_image(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
     revealed = [i for i in request.session.get(REVEALED_KEY, []) if i != evidence.pk]
+    if request.POST.get("hide") != "1" and not can_reveal(request.user):
+        raise PermissionDenied
     if request.POST.get("hide") != "1":
         try:
             services.reveal(evidence, request.user)
@@ -224,8 +204,6 @@ def evidence_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _labelled(stats: dict[str, Any]) -> dict[str, Any]:
     """The numbers with labels in the page's language (the stored snapshot holds keys only)."""
-    from .templatetags.cases import nationality_label
-
     platforms, categories = dict(Platform.choices), dict(Category.choices)
     out = dict(stats)
     out["platform"] = [(platforms.get(k, k), n) for k, n in stats.get("platform", [])]

@@ -12,20 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hotline.detect.analysis import analyze
 from hotline.detect.chats import parse, parse_text
-from hotline.detect.errors import (
-    ArchiveRejected,
-    ImageRejected,
-    InputError,
-    MalformedExport,
-    UnsupportedFormat,
-)
 from hotline.detect.media import metadata
 from hotline.detect.post import check_post as find_in_post
+from hotline.web.inputerrors import PageInputError
 from hotline.web.reports import services as reports
 from hotline.web.sniffing import EvidenceRejected
 
@@ -59,30 +52,6 @@ IMAGE_TYPES: tuple[tuple[bytes, str, str], ...] = (
     (b"GIF8", "image/gif", "gif"),
     (b"RIFF", "image/webp", "webp"),
 )
-
-
-class PageInputError(InputError):
-    """Raised by this app, not the engine: its message is already in the page's language."""
-
-
-def input_error_message(exc: InputError) -> str:
-    """What to tell the visitor about input the engine refused, in the page's language.
-
-    The engine's messages are English (written for the command line and for partners); an English page
-    shows them as they are, a Khmer page says the same kind of thing in Khmer.
-    """
-    if isinstance(exc, PageInputError) or (get_language() or "").startswith("en"):
-        return str(exc)
-    if isinstance(exc, ArchiveRejected):
-        return _("This zip file is too large or holds too many files to be a chat export.")
-    if isinstance(exc, ImageRejected):
-        return _("This is not a photo we can read (JPEG, PNG, WebP or HEIC), or it is damaged.")
-    if isinstance(exc, MalformedExport):
-        return _("This chat export is damaged or incomplete. Export the chat again, or paste the chat instead.")
-    if isinstance(exc, UnsupportedFormat):
-        return _("This is not a chat export we can read. Send an export from WhatsApp, Messenger, Instagram, "
-                 "Telegram or LINE, or paste the chat instead.")
-    return _("We could not read this. Try another file, or paste the text instead.")
 
 
 # ---------------------------------------------------------------- counters

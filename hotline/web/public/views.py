@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -17,12 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hotline.detect.errors import InputError
+from hotline.web.inputerrors import PageInputError, input_error_message
 from hotline.web.uploads import BoundedMemoryUpload, bounded_upload_view
 
 from . import services
 from .forms import ChatForm, PhotoForm, PostForm
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Awareness pages, written as one template per language under templates/public/learn/<lang>/.
 LEARN_PAGES: tuple[str, ...] = ("grooming", "sexting", "sextortion", "rules", "privacy")
@@ -40,13 +44,19 @@ def _too_large() -> str:
     return _("This file is too large. The limit is %(size)s.") % {"size": filesizeformat(_upload_limit())}
 
 
-def _unreadable(exc: Exception, what: str) -> str:
-    """An engine failure on odd input is still the input's problem for the visitor: a 400, never a 500.
+def _engine(call: Callable[[], T], what: str) -> tuple[T | None, str]:
+    """(the answer, "") or (None, what to tell the visitor) when the engine refused or failed on the input.
 
-    Only the exception's type is logged: its message could quote what the visitor sent.
+    A failure on odd input is still the input's problem for the visitor: a 400, never a 500. Only the
+    exception's type is logged: its message could quote what the visitor sent.
     """
-    logger.warning("%s checker failed on input: %s", what, type(exc).__name__)
-    return _("We could not read this. Try another file, or paste the text instead.")
+    try:
+        return call(), ""
+    except InputError as exc:
+        return None, input_error_message(exc)
+    except Exception as exc:
+        logger.warning("%s checker failed on input: %s", what, type(exc).__name__)
+        return None, _("We could not read this. Try another file, or paste the text instead.")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -85,39 +95,28 @@ def check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespon
     if not form.is_valid():
         return render(request, CHAT_TEMPLATE, context, status=400)
     upload = form.cleaned_data.get("file")
-    try:
-        if upload:
-            answer = services.check_chat(data=upload.read(), filename=upload.name)
-        else:
-            answer = services.check_chat(text=form.cleaned_data["text"])
-    except InputError as exc:
-        context["error"] = services.input_error_message(exc)
-        return render(request, CHAT_TEMPLATE, context, status=400)
-    except Exception as exc:
-        context["error"] = _unreadable(exc, "chat")
-        return render(request, CHAT_TEMPLATE, context, status=400)
-    context["answer"] = answer
-    return render(request, CHAT_TEMPLATE, context)
+    context["answer"], context["error"] = _engine(
+        lambda: services.check_chat(data=upload.read(), filename=upload.name) if upload
+        else services.check_chat(text=form.cleaned_data["text"]), "chat")
+    return render(request, CHAT_TEMPLATE, context, status=400 if context["error"] else 200)
 
 
 def _report_chat(request: HttpRequest) -> HttpResponseBase:
     """"Report this": the one moment a chat is stored, as encrypted evidence attached to a new report."""
     context: dict[str, Any] = {"form": ChatForm()}
     filename = (request.POST.get("filename") or "chat.txt")[:200]
-    try:
+
+    def prefill() -> dict[str, Any]:
         raw = services.decode_payload(request.POST.get("payload") or "")
         if not raw:
-            raise services.PageInputError(_("The chat could not be read back. Please check it again."))
-        answer = services.check_chat(data=raw, filename=filename)
-        request.session["report_prefill"] = services.report_prefill(answer, raw, filename)
-        target = reverse("reports:new")
-    except InputError as exc:
-        context["error"] = services.input_error_message(exc)
+            raise PageInputError(_("The chat could not be read back. Please check it again."))
+        return services.report_prefill(services.check_chat(data=raw, filename=filename), raw, filename)
+
+    found, context["error"] = _engine(prefill, "chat report")
+    if found is None:
         return render(request, CHAT_TEMPLATE, context, status=400)
-    except Exception as exc:
-        context["error"] = _unreadable(exc, "chat report")
-        return render(request, CHAT_TEMPLATE, context, status=400)
-    return redirect(target)
+    request.session["report_prefill"] = found
+    return redirect(reverse("reports:new"))
 
 
 # ---------------------------------------------------------------- post and photo checker
@@ -137,15 +136,9 @@ def check_post(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespon
     context: dict[str, Any] = {"post_form": form, "photo_form": PhotoForm(), "focus": "post"}
     if not form.is_valid():
         return render(request, POST_TEMPLATE, context, status=400)
-    try:
-        context["post_answer"] = services.check_post(form.cleaned_data["text"], _lang())
-    except InputError as exc:
-        context["post_error"] = services.input_error_message(exc)
-        return render(request, POST_TEMPLATE, context, status=400)
-    except Exception as exc:
-        context["post_error"] = _unreadable(exc, "post")
-        return render(request, POST_TEMPLATE, context, status=400)
-    return render(request, POST_TEMPLATE, context)
+    context["post_answer"], context["post_error"] = _engine(
+        lambda: services.check_post(form.cleaned_data["text"], _lang()), "post")
+    return render(request, POST_TEMPLATE, context, status=400 if context["post_error"] else 200)
 
 
 def _photo(request: HttpRequest, handler: BoundedMemoryUpload, *, strip_only: bool) -> HttpResponseBase:
@@ -158,22 +151,18 @@ def _photo(request: HttpRequest, handler: BoundedMemoryUpload, *, strip_only: bo
         return render(request, POST_TEMPLATE, context, status=400)
     upload = form.cleaned_data["photo"]
     data = upload.read()
-    try:
-        if strip_only:
-            clean = services.strip_photo(data)
+    if strip_only:
+        clean, context["photo_error"] = _engine(lambda: services.strip_photo(data), "photo")
+        if clean is not None:
             response = HttpResponse(clean, content_type=services.image_type(clean)[0])
             response["Content-Disposition"] = (
                 f'attachment; filename="{services.clean_filename(upload.name, clean)}"'
             )
             response["Cache-Control"] = "no-store"
             return response
-        context["photo_answer"] = services.check_photo(data, upload.name, _lang())
-    except InputError as exc:
-        context["photo_error"] = services.input_error_message(exc)
-        return render(request, POST_TEMPLATE, context, status=400)
-    except Exception as exc:
-        context["photo_error"] = _unreadable(exc, "photo")
-        return render(request, POST_TEMPLATE, context, status=400)
-    response = render(request, POST_TEMPLATE, context)
+    else:
+        context["photo_answer"], context["photo_error"] = _engine(
+            lambda: services.check_photo(data, upload.name, _lang()), "photo")
+    response = render(request, POST_TEMPLATE, context, status=400 if context["photo_error"] else 200)
     response["Cache-Control"] = "no-store"
     return response

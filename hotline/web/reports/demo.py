@@ -1,21 +1,20 @@
-"""Demo data for a fresh install: one analyst account (random password, shown once) and a few reports.
+"""Demo data for a fresh install: one analyst account (a one-time enrolment link, shown once: it sets the
+password and the second factor) and a few reports. Never a superuser; never outside the embedded default.
 
 Demo reports are marked `source="demo"`, use example.com/example.org links and describe nothing graphic.
 """
 
 from __future__ import annotations
 
-import secrets
-
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from hotline.web.staff.roles import ensure_groups
+from hotline.web.staff.accounts import DEMO_USERNAME, create_account
 
 from .models import Report
 from .services import create_report, set_status
-
-DEMO_USERNAME = "demo-analyst"
 
 #: A short, mild chat export so that the analysts' workspace has an analysis to show.
 DEMO_CHAT = (
@@ -49,18 +48,19 @@ DEMO_REPORTS: tuple[dict[str, object], ...] = (
 
 
 def ensure_demo_data() -> tuple[str, str] | None:
-    """Create the demo analyst and reports unless they exist; returns (username, password) when created."""
+    """Create the demo analyst and reports unless they exist; returns (username, enrolment link token)
+    when created. Only where the settings allow the demo (the embedded default): elsewhere it refuses."""
+    if not settings.HOTLINE_DEMO_ALLOWED:
+        raise ImproperlyConfigured("the demo account exists only on the embedded default (no DATABASE_URL)")
     users = get_user_model()
     if users.objects.filter(username=DEMO_USERNAME).exists():
         return None
-    password = secrets.token_urlsafe(12)
     with transaction.atomic():
-        users.objects.create_superuser(username=DEMO_USERNAME, email="", password=password)
-        ensure_groups()
+        _user, token = create_account(DEMO_USERNAME, "analyst")
         if not Report.objects.filter(source="demo").exists():
             for spec in DEMO_REPORTS:
                 fields = {k: v for k, v in spec.items() if k != "statuses"}
                 receipt = create_report(**fields, source="demo", language="en")  # type: ignore[arg-type]
                 for status in spec["statuses"]:  # type: ignore[attr-defined]
                     set_status(receipt.report, status)
-    return DEMO_USERNAME, password
+    return DEMO_USERNAME, token

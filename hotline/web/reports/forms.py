@@ -9,39 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from hotline.web.sniffing import EvidenceRejected
 from hotline.web.trackingcodes import CODE_LENGTH
 
+from .links import MAX_URLS, normalize_url
 from .models import AgeBand, Category, Platform, ReporterType
 from .services import check_evidence, too_large
 
-MAX_URLS = 20
 MAX_FILES = 10
 ACCEPT = ".txt,.json,.csv,.zip,.html,text/html,.png,.jpg,.jpeg,.webp,text/plain,application/json,text/csv,application/zip,image/png,image/jpeg,image/webp"
-
-_url_validator = URLValidator(schemes=["http", "https"])
-
-
-def normalize_url(raw: str) -> str:
-    """A link as people paste it ("facebook.com/x") made absolute; raises ValidationError if not a link."""
-    url = raw.strip()
-    if url and "://" not in url:
-        url = "https://" + url
-    if len(url) > 2000:
-        raise ValidationError(_("This link is too long."), code="too_long")
-    try:
-        _url_validator(url)
-    except ValidationError as exc:
-        raise ValidationError(
-            _("This is not a web link: %(link)s"), code="invalid_url", params={"link": raw.strip()[:200]},
-        ) from exc
-    return url
-
 
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
@@ -103,8 +84,6 @@ class EvidenceFilesMixin(forms.Form):
         uploads: list[UploadedFile] = self.cleaned_data.get("files") or []
         if len(uploads) > MAX_FILES:
             raise ValidationError(_("Send at most %(n)d files at a time."), params={"n": MAX_FILES})
-        from django.conf import settings
-
         errors: list[ValidationError] = [
             ValidationError("%(name)s: %(reason)s", params={"name": name[:100], "reason": too_large().message})
             for name in self.oversize

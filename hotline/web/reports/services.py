@@ -18,7 +18,6 @@ import secrets
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -37,7 +36,10 @@ from hotline.web.trackingcodes import (
     normalize_pin,
 )
 
-from .models import RISK_RANK, Evidence, Report, ReporterNote, ReportURL, Risk, Status, StatusChange
+from .models import Evidence, Report, ReporterNote, ReportURL, Status, StatusChange
+from .priority import recompute_priority
+from .storage import evidence_dir, stash_dir
+from .tasks import analyse_evidence
 
 __all__ = [
     "STASH_MAX_AGE_SECONDS",
@@ -51,7 +53,6 @@ __all__ = [
     "create_report",
     "find_report",
     "public_counters",
-    "recompute_priority",
     "report_status",
     "set_status",
     "stash_evidence",
@@ -61,14 +62,6 @@ __all__ = [
 
 #: A stashed file not attached to a report within this time is deleted.
 STASH_MAX_AGE_SECONDS = 24 * 3600
-
-#: The queue position a report gets from its category alone, before any evidence is analysed.
-CATEGORY_BASELINE: dict[str, str] = {
-    "csam": Risk.HIGH, "child_solicitation": Risk.HIGH, "sextortion": Risk.HIGH,
-    "grooming": Risk.MEDIUM, "sexting": Risk.MEDIUM, "sexual_cyberbullying": Risk.LOW, "other": Risk.LOW,
-}
-
-
 
 @dataclass(frozen=True)
 class Receipt:
@@ -84,14 +77,6 @@ class StashInfo:
     filename: str
     kind: str
     size: int
-
-
-def _evidence_dir() -> Path:
-    return Path(settings.HOTLINE_EVIDENCE_DIR)
-
-
-def _stash_dir() -> Path:
-    return _evidence_dir() / "stash"
 
 
 def too_large() -> EvidenceRejected:
@@ -121,7 +106,7 @@ def _clean_filename(filename: str | None) -> str:
 def add_evidence(report: Report, data: bytes, filename: str | None) -> Evidence:
     """Store one file for `report`, encrypted, and queue its analysis. Raises EvidenceRejected."""
     sniffed = check_evidence(data)
-    folder = _evidence_dir()
+    folder = evidence_dir()
     storage_name = encryption.write_encrypted(folder, data)
     try:
         with transaction.atomic():
@@ -140,21 +125,7 @@ def add_evidence(report: Report, data: bytes, filename: str | None) -> Evidence:
 def _queue_analysis(evidence: Evidence) -> None:
     """Queue the analysis in the same transaction as the evidence (the database backend makes the task
     row part of the commit), so a committed evidence file always has its analysis queued."""
-    from .tasks import analyse_evidence
-
     analyse_evidence.enqueue(evidence.pk)
-
-
-def read_evidence(evidence: Evidence) -> bytes:
-    """Decrypted content, for the analysis task and (audited) staff views only."""
-    return encryption.read_encrypted(_evidence_dir(), evidence.storage_name)
-
-
-def evidence_filename(evidence: Evidence) -> str:
-    try:
-        return encryption.decrypt(evidence.name_encrypted).decode()
-    except (encryption.InvalidToken, UnicodeDecodeError, TypeError):
-        return "evidence"
 
 
 def _new_code() -> str:
@@ -253,21 +224,6 @@ def set_status(report: Report, status: str, public_note: str = "") -> None:
         StatusChange.objects.create(report=report, status=status, public_note=public_note)
 
 
-def recompute_priority(report: Report) -> None:
-    """Report risk = the highest risk of its analysed evidence (a hash-list match is critical);
-    priority = the larger of that and the category's baseline, one higher for a child under 13."""
-    ranks = [RISK_RANK[r] for r in report.evidence.exclude(risk="").values_list("risk", flat=True)]
-    if report.evidence.filter(hash_matches__gt=0).exists():
-        ranks.append(RISK_RANK[Risk.CRITICAL])
-    risk_rank = max(ranks, default=0)
-    priority = max(risk_rank, RISK_RANK[CATEGORY_BASELINE.get(report.category, Risk.LOW)])
-    if report.victim_age_band == "under_13":
-        priority += 1
-    report.risk = Risk.values[risk_rank]
-    report.priority = priority
-    Report.objects.filter(pk=report.pk).update(risk=report.risk, priority=priority)
-
-
 def report_status(report: Report) -> dict[str, Any]:
     """What the reporter may see: progress and what was received, never the content of evidence."""
     return {
@@ -308,7 +264,7 @@ def _stash_name(token: str) -> str:
 
 
 def _prune_stash() -> None:
-    folder = _stash_dir()
+    folder = stash_dir()
     if not folder.is_dir():
         return
     cutoff = time.time() - STASH_MAX_AGE_SECONDS
@@ -329,7 +285,7 @@ def stash_evidence(data: bytes, filename: str) -> str:
     _prune_stash()
     token = secrets.token_urlsafe(24)
     header = json.dumps({"filename": _clean_filename(filename), "kind": sniffed.kind}).encode()
-    encryption.write_encrypted(_stash_dir(), header + b"\n" + data, name=_stash_name(token))
+    encryption.write_encrypted(stash_dir(), header + b"\n" + data, name=_stash_name(token))
     return token
 
 
@@ -337,7 +293,7 @@ def _read_stash(token: str) -> tuple[dict[str, Any], bytes] | None:
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
     try:
-        blob = encryption.read_encrypted(_stash_dir(), _stash_name(token))
+        blob = encryption.read_encrypted(stash_dir(), _stash_name(token))
     except (OSError, encryption.InvalidToken):
         return None
     header, _sep, data = blob.partition(b"\n")
@@ -365,5 +321,5 @@ def attach_stashed(report: Report, token: str) -> Evidence | None:
         return None
     meta, data = found
     evidence = add_evidence(report, data, str(meta.get("filename", "evidence")))
-    transaction.on_commit(lambda: encryption.remove_file(_stash_dir(), _stash_name(token)))
+    transaction.on_commit(lambda: encryption.remove_file(stash_dir(), _stash_name(token)))
     return evidence

@@ -25,7 +25,9 @@ from hotline.web import encryption
 from hotline.web.hashlists.services import match_pdq
 
 from .models import RISK_RANK, Evidence
-from .services import read_evidence, recompute_priority
+from .priority import recompute_priority
+from .signals import evidence_analysed
+from .storage import evidence_filename, read_evidence
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +47,12 @@ def _hash_and_match(data: bytes) -> tuple[tuple[str, int] | None, list[Any]]:
 
 
 def _after_analysis(evidence: Evidence, image_hashes: list[tuple[str, int]], matches: list[Any]) -> None:
-    """Case work's hook: keep the image hashes and link the report to reports with the same image.
-    A failure is logged (ids only) and never undoes the analysis."""
-    from hotline.web.cases.services import evidence_analysed  # imported here: cases builds on reports
-
+    """Tell the apps above (case work keeps the image hashes and links reports with the same image).
+    A failing receiver is logged (ids only) and never undoes the analysis."""
     try:
         with transaction.atomic():
-            evidence_analysed(evidence, image_hashes, matches)
+            evidence_analysed.send(sender=Evidence, evidence=evidence, image_hashes=image_hashes,
+                                   hash_matches=matches)
     except Exception as exc:
         log.warning("evidence %s: linking failed (%s)", evidence.pk, type(exc).__name__)
 
@@ -89,7 +90,7 @@ def analyse(evidence: Evidence) -> None:
         data, status, error = b"", Evidence.Analysis.FAILED, "file_unreadable"
     if data and evidence.kind == Evidence.Kind.CHAT:
         try:
-            analysis = analyze(parse(data, evidence_name(evidence)))
+            analysis = analyze(parse(data, evidence_filename(evidence)))
             result["analysis"] = analysis.to_dict()
             risk = str(analysis.risk)
         except InputError as exc:
@@ -127,12 +128,6 @@ def analyse(evidence: Evidence) -> None:
         ])
         recompute_priority(evidence.report)
         _after_analysis(evidence, image_hashes, matches)
-
-
-def evidence_name(evidence: Evidence) -> str:
-    from .services import evidence_filename
-
-    return evidence_filename(evidence)
 
 
 @task()

@@ -99,6 +99,17 @@ WHITENOISE_AUTOREFRESH = False
 
 LOGIN_URL = "/accounts/login/"
 
+#: Staff sign-in: Django's model backend with a per-account lock-out (hotline.web.staff.backends).
+AUTHENTICATION_BACKENDS = ["hotline.web.staff.backends.GuardedModelBackend"]
+#: The demo analyst (`hotline serve --demo`) may exist and sign in only on the embedded default (local.py).
+HOTLINE_DEMO_ALLOWED = False
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 #: Upload bounds: a whole request, and one file (chat exports and screenshots only).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -19,6 +19,8 @@ def _secret_from_file(name: str) -> str:
 
 
 SECRET_KEY = _secret_from_file("secret_key")
+#: The demo account only on the embedded default (SQLite in the data folder), never on a real database.
+HOTLINE_DEMO_ALLOWED = not os.environ.get("DATABASE_URL")
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"] + [
     h.strip() for h in os.environ.get("HOTLINE_ALLOWED_HOSTS", "").split(",") if h.strip()

@@ -8,3 +8,6 @@ class StaffConfig(AppConfig):
     name = "hotline.web.staff"
     label = "staff"
     verbose_name = _("Staff accounts")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (lock-out counting, role groups after migrate)

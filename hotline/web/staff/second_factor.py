@@ -14,14 +14,13 @@ import pyotp
 import segno
 
 from hotline.web import encryption
+from hotline.web.numerals import latin_digits
 
 from .models import StaffSecondFactor
 
 #: The session flag set once the second factor has been passed in this session.
 SESSION_KEY = "second_factor_passed"
 ISSUER = "Hotline"
-
-_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
 
 def factor_for(user: Any) -> tuple[StaffSecondFactor, pyotp.TOTP]:
@@ -42,7 +41,7 @@ def qr_svg(uri: str) -> str:
 
 def verify(factor: StaffSecondFactor, totp: pyotp.TOTP, code: str) -> bool:
     """True once per time step for a code valid now (±30 s for clock drift)."""
-    code = "".join(ch for ch in code.translate(_KHMER_DIGITS) if ch.isdigit())
+    code = "".join(ch for ch in latin_digits(code) if ch.isdigit())
     if len(code) != 6:
         return False
     now_step = totp.timecode(datetime.now())

@@ -10,12 +10,10 @@ from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from hotline.web import numerals
 from hotline.web.public import services
 
 register = template.Library()
-
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-
 
 def _current() -> str:
     return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
@@ -39,11 +37,7 @@ def other_language(context: dict[str, Any]) -> dict[str, str]:
     return {"code": code, "name": str(names.get(code, code)), "url": url}
 
 
-@register.filter
-def local_digits(value: Any) -> str:
-    """Numbers in Khmer digits on Khmer pages, as Khmer readers expect; unchanged elsewhere."""
-    text = str(value)
-    return text.translate(KHMER_DIGITS) if _current() == "km" else text
+register.filter("local_digits", numerals.local_digits)
 
 
 @register.simple_tag(takes_context=True)

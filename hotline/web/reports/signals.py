@@ -1,0 +1,13 @@
+"""What intake tells the apps above it, without importing them (they connect receivers in `ready`).
+
+    evidence_analysed(evidence, image_hashes, hash_matches)
+        sent inside the analysis transaction once one piece of evidence is analysed: `image_hashes` is a
+        list of (PDQ hex, quality) for every image hashed, `hash_matches` the hash-list matches (dicts).
+        A receiver that raises rolls back its own work only: the analysis is kept.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+evidence_analysed = Signal()
