@@ -1,27 +1,56 @@
 # Hotline: two commands.
 #   make run   install, create the SQLite database (and, on the first run, demo data), serve http://127.0.0.1:8000
 #   make test  install the test dependencies (Chromium, Khmer fonts) and run every test
+# Everything installs into a virtual environment ($(VENV)), made from any Python >= 3.11 ($(PYTHON));
+# Debian's own python3 refuses `pip install` outside one (PEP 668). Versions come from requirements.lock
+# (`make lock` regenerates it after a dependency is added to pyproject.toml).
 PYTHON ?= python3
-PIP ?= $(PYTHON) -m pip
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+PIP := $(VPY) -m pip
+LOCK := requirements.lock
 PORT ?= 8000
 APT_RUN := gettext tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm
 APT_TEST := gettext chromium fonts-khmeros fonts-noto-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm
 
-.PHONY: run test install install-test system-run system-test messages lint eval bench postgres-test
+.PHONY: run test install install-test system-run system-test venv lock messages lint eval bench postgres-test
 
 run: install
-	hotline serve --port $(PORT) $$(test -e "$${HOTLINE_DATA_DIR:-var}/hotline.sqlite3" || echo --demo)
+	$(VENV)/bin/hotline serve --port $(PORT) $$(test -e "$${HOTLINE_DATA_DIR:-var}/hotline.sqlite3" || echo --demo)
 
 test: install-test
-	$(PYTHON) -m pytest
+	$(VPY) -m pytest
 
-install: system-run
-	$(PIP) install -q -e '.[postgres]'
+install: system-run venv
+	$(PIP) install -q -c $(LOCK) -e '.[postgres]'
+	@$(VPY) .ci/check_lock.py --warn
 	$(MAKE) -s messages
 
-install-test: system-test
-	$(PIP) install -q -e '.[test,postgres]'
+install-test: system-test venv
+	$(PIP) install -q -c $(LOCK) -e '.[test,postgres]'
+	@$(VPY) .ci/check_lock.py --warn
 	$(MAKE) -s messages
+
+# The virtual environment; python3-venv (Debian's ensurepip) is installed with apt when missing.
+venv:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Hotline needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Try: make $(MAKECMDGOALS) PYTHON=python3.11" >&2; exit 1; }
+	@if [ ! -x $(VENV)/bin/pip ]; then \
+	  rm -rf $(VENV); \
+	  if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
+	    rm -rf $(VENV); v=$$($(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'); \
+	    apt-get update -qq && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python$$v-venv || \
+	                            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }; \
+	    $(PYTHON) -m venv $(VENV); \
+	  fi; \
+	  $(PIP) install -q --upgrade pip; \
+	fi
+
+# Pin every dependency (all extras but nudity) for Python 3.11 and newer, keeping current pins where they fit.
+lock: venv
+	$(PIP) install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra postgres --extra bench --universal \
+	  --python-version 3.11 -q -o $(LOCK)
 
 # Debian packages, installed only when missing (apt-get needs root, as on the project's machines).
 system-run:
@@ -34,19 +63,19 @@ system-test:
 
 # Compile every app's Khmer translations (.po -> .mo); .mo files are build products, not committed.
 messages:
-	cd hotline/web && DJANGO_SETTINGS_MODULE=hotline.web.settings.test $(PYTHON) -m django compilemessages -v 0
+	cd hotline/web && DJANGO_SETTINGS_MODULE=hotline.web.settings.test $(abspath $(VPY)) -m django compilemessages -v 0
 
 lint:
-	ruff check hotline tests bench
-	mypy --strict hotline/detect
+	$(VENV)/bin/ruff check hotline tests bench
+	$(VENV)/bin/mypy --strict hotline/detect
 
 eval: install
-	hotline eval
+	$(VENV)/bin/hotline eval
 
 bench: install
-	$(PIP) install -q -e '.[bench]'
-	$(PYTHON) bench/bench_analyze.py
-	$(PYTHON) bench/bench_personal_info.py
-	$(PYTHON) bench/bench_media.py
-	$(PYTHON) bench/bench_html_exports.py
-	$(PYTHON) bench/bench_screenshots.py
+	$(PIP) install -q -c $(LOCK) -e '.[bench]'
+	$(VPY) bench/bench_analyze.py
+	$(VPY) bench/bench_personal_info.py
+	$(VPY) bench/bench_media.py
+	$(VPY) bench/bench_html_exports.py
+	$(VPY) bench/bench_screenshots.py
