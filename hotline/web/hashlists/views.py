@@ -3,6 +3,7 @@ and withdraws it with the case number and PIN. Views stay thin; the logic is in 
 
 from __future__ import annotations
 
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,21 +16,26 @@ from . import services
 from .forms import ProtectForm, WithdrawForm
 
 
-def _too_many(request: HttpRequest, template: str, form: object) -> HttpResponse:
-    return render(request, template, {"form": form, "error": _("Too many attempts. Please wait a few minutes and try again.")},
-                  status=429)
+def _posted(request: HttpRequest, form_class: type[Form], template: str, bucket: str) -> Form | HttpResponse:
+    """The page with a blank form (GET), the rate-limit answer (429), the form with its errors (400), or
+    the valid form for the view to act on."""
+    if request.method != "POST":
+        return render(request, template, {"form": form_class()})
+    form = form_class(request.POST)
+    if not ratelimits.hit(request, bucket):
+        return render(request, template, {
+            "form": form, "error": _("Too many attempts. Please wait a few minutes and try again.")}, status=429)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    return form
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def protect(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return render(request, "hashlists/protect.html", {"form": ProtectForm()})
-    form = ProtectForm(request.POST)
-    if not ratelimits.hit(request, "report"):
-        return _too_many(request, "hashlists/protect.html", form)
-    if not form.is_valid():
-        return render(request, "hashlists/protect.html", {"form": form}, status=400)
+    form = _posted(request, ProtectForm, "hashlists/protect.html", "report")
+    if isinstance(form, HttpResponse):
+        return form
     protection = services.protect(form.cleaned_data["pdq"], form.cleaned_data["quality"])
     return render(request, "hashlists/protected.html", {"protection": protection})
 
@@ -44,13 +50,9 @@ _REFUSALS = {
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return render(request, "hashlists/withdraw.html", {"form": WithdrawForm()})
-    form = WithdrawForm(request.POST)
-    if not ratelimits.hit(request, "lookup"):
-        return _too_many(request, "hashlists/withdraw.html", form)
-    if not form.is_valid():
-        return render(request, "hashlists/withdraw.html", {"form": form}, status=400)
+    form = _posted(request, WithdrawForm, "hashlists/withdraw.html", "lookup")
+    if isinstance(form, HttpResponse):
+        return form
     try:
         services.withdraw(form.cleaned_data["case_number"], form.cleaned_data["pin"])
     except services.WithdrawRefused as exc:
