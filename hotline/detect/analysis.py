@@ -22,6 +22,8 @@ from typing import Any
 
 from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
 from hotline.detect.risk import RiskTracker
+from hotline.detect.scoring.conversation import ScoreStream
+from hotline.detect.scoring.verdict import combine, model_findings, signal_scores
 from hotline.detect.signals import MessageScanner, default_scanner
 from hotline.detect.signals.personal_info import PersonalInfoDetector
 from hotline.detect.signals.rules import load_phrase_set, load_refusal
@@ -36,19 +38,20 @@ NEARBY = 3
 BENIGN_WEIGHT = 0.1
 
 
-def analyze(conversation: Conversation, *, scanner: MessageScanner | None = None) -> Analysis:
-    """Analyse a parsed conversation."""
-    return analyze_items(conversation.format, conversation.messages, scanner=scanner)
+def analyze(conversation: Conversation, *, scanner: MessageScanner | None = None, model: bool = True) -> Analysis:
+    """Analyse a parsed conversation (`model=False`: rules only, without the learned scorer)."""
+    return analyze_items(conversation.format, conversation.messages, scanner=scanner, model=model)
 
 
 def analyze_items(
     format: str, items: Iterable[Message | Event], *, scanner: MessageScanner | None = None,
-    personal_info: bool = True, prefilter: bool = True,
+    personal_info: bool = True, prefilter: bool = True, model: bool = True,
 ) -> Analysis:
     """Analyse a stream of messages (events are skipped), keeping memory bounded.
 
     `personal_info=False` skips the personal-details pass; `prefilter=False` tries every rule on every
-    message (the naive baseline the benchmark compares against; same results, slower)."""
+    message (the naive baseline the benchmark compares against; same results, slower); `model=False`
+    leaves out the learned scorer (`hotline.detect.scoring`), whose windows are scored in chunks."""
     scanner = scanner or default_scanner()
     pii = PersonalInfoDetector() if personal_info else None
     previous: str | None = None  # the previous message's text: an answer ("15") is read against the question
@@ -62,6 +65,7 @@ def analyze_items(
     recent: deque[str] = deque(maxlen=NEARBY)
     held: list[tuple[Finding, Any, int]] = []  # (finding, benign-context regex, messages still to see)
     count = 0
+    scorer = ScoreStream() if model else None
     for item in items:
         if not isinstance(item, Message):
             continue
@@ -69,6 +73,8 @@ def analyze_items(
         message = item
         tracker.message(message.sender, message.index)
         norm = normalize(message.text)
+        if scorer is not None:
+            scorer.message(message.index, message.sender, message.text)
         lang = detect_language(norm)
         if lang:
             languages[lang] += 1
@@ -108,11 +114,23 @@ def analyze_items(
     findings.sort(key=lambda f: f.index)
     tracker.first_alert_index = _first_alert(findings, details, refusals)
     result = tracker.result()
+    langs = conversation_languages(languages)
+    scores = scorer.result() if scorer is not None and "en" in langs else None
+    risk, reason = combine(result.risk, findings, scores)
+    signals, explanation, first_alert = dict(result.signals), list(result.explanation), result.first_alert_index
+    if scores is not None and (reason or risk in ("high", "critical")):
+        # The model's citations: the heaviest messages of its highest window, and their words.
+        findings = sorted([*findings, *model_findings(scores)], key=lambda f: f.index)
+    if reason is not None and scores is not None:
+        signals["grooming"] = True
+        explanation.append(reason)
+        if first_alert is None and scores.top and scores.top[0].cited:
+            first_alert = max(scores.top[0].cited)
     return Analysis(
-        format=format, message_count=count, risk=result.risk, first_alert_index=result.first_alert_index,
-        signals=result.signals, participants=result.participants, stages=result.stages, findings=findings,
-        personal_info=details, languages=conversation_languages(languages), score=result.score,
-        explanation=result.explanation,
+        format=format, message_count=count, risk=risk, first_alert_index=first_alert,
+        signals=signals, participants=result.participants, stages=result.stages, findings=findings,
+        personal_info=details, languages=langs, score=result.score,
+        explanation=explanation, scores=signal_scores(signals, findings, scores),
     )
 
 

@@ -170,6 +170,9 @@ class Analysis:
     languages: list[str] = field(default_factory=list)
     score: float = 0.0
     explanation: list[str] = field(default_factory=list)
+    #: Calibrated 0-1 per signal: grooming from the learned scorer, sexting and sextortion rule-based
+    #: estimates (`hotline.detect.scoring.verdict.signal_scores`).
+    scores: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -178,6 +181,7 @@ class Analysis:
             "message_count": self.message_count,
             "risk": self.risk,
             "score": round(self.score, 3),
+            "scores": dict(self.scores),
             "first_alert_index": self.first_alert_index,
             "signals": dict(self.signals),
             "participants": [

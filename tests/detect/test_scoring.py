@@ -216,3 +216,21 @@ def test_the_built_wheel_ships_the_model(tmp_path: Path) -> None:
     result = json.loads(run.stdout)
     assert result["file"].startswith(str(venv))
     np.testing.assert_allclose(result["scores"], GOLDEN, rtol=0, atol=1e-6)
+
+
+def test_a_long_stream_is_scored_in_stretches_like_a_short_one() -> None:
+    """Past `ScoreStream.SPAN` messages the stream scores stretches; every message stays covered and the
+    highest window is found whichever stretch holds it."""
+    rng = random.Random(11)
+    filler = ["the bus was late", "we had a math test", "dinner was good", "see you at practice"]
+    texts = [rng.choice(filler) for _ in range(5000)]
+    cues = ["are you home alone", "dont tell your parents", "send me a picture baby", "our secret ok"]
+    texts[3000:3000 + len(cues) * 3] = cues * 3
+    whole = score_messages(texts)
+    assert whole.starts[0] == 0 and whole.ends[-1] == len(texts)
+    assert (whole.starts[1:] <= whole.ends[:-1]).all()  # no gap between consecutive windows
+    top = whole.top[0]
+    assert 2900 <= top.start and top.end <= 3200
+    assert any(3000 <= i < 3012 for i in top.cited)
+    short = score_messages(texts[2900:3200])
+    assert abs(float(short.probabilities.max()) - top.probability) < 0.2
