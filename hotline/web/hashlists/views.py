@@ -3,6 +3,9 @@ and withdraws it with the case number and PIN. Views stay thin; the logic is in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,27 +18,35 @@ from hotline.web import ratelimits
 from . import services
 from .forms import ProtectForm, WithdrawForm
 
-
-def _posted(request: HttpRequest, form_class: type[Form], template: str, bucket: str) -> Form | HttpResponse:
-    """The page with a blank form (GET), the rate-limit answer (429), the form with its errors (400), or
-    the valid form for the view to act on."""
-    if request.method != "POST":
-        return render(request, template, {"form": form_class()})
-    form = form_class(request.POST)
-    if not ratelimits.hit(request, bucket):
-        return render(request, template, {
-            "form": form, "error": _("Too many attempts. Please wait a few minutes and try again.")}, status=429)
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    return form
+View = Callable[[HttpRequest], HttpResponse]
+FormView = Callable[[HttpRequest, Form], HttpResponse]
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def protect(request: HttpRequest) -> HttpResponse:
-    form = _posted(request, ProtectForm, "hashlists/protect.html", "report")
-    if isinstance(form, HttpResponse):
-        return form
+def form_page(form_class: type[Form], template: str, bucket: str) -> Callable[[FormView], View]:
+    """A page whose view acts on a valid posted form: GET shows the blank form, too many tries from one
+    client answer 429, a form with errors 400; never cached."""
+
+    def decorate(view: FormView) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest) -> HttpResponse:
+            if request.method != "POST":
+                return render(request, template, {"form": form_class()})
+            form = form_class(request.POST)
+            if not ratelimits.hit(request, bucket):
+                return render(request, template, {
+                    "form": form, "error": _("Too many attempts. Please wait a few minutes and try again.")},
+                    status=429)
+            if not form.is_valid():
+                return render(request, template, {"form": form}, status=400)
+            return view(request, form)
+
+        return never_cache(require_http_methods(["GET", "POST"])(wrapped))
+
+    return decorate
+
+
+@form_page(ProtectForm, "hashlists/protect.html", "report")
+def protect(request: HttpRequest, form: Form) -> HttpResponse:
     protection = services.protect(form.cleaned_data["pdq"], form.cleaned_data["quality"])
     return render(request, "hashlists/protected.html", {"protection": protection})
 
@@ -47,12 +58,8 @@ _REFUSALS = {
 }
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest) -> HttpResponse:
-    form = _posted(request, WithdrawForm, "hashlists/withdraw.html", "lookup")
-    if isinstance(form, HttpResponse):
-        return form
+@form_page(WithdrawForm, "hashlists/withdraw.html", "lookup")
+def withdraw(request: HttpRequest, form: Form) -> HttpResponse:
     try:
         services.withdraw(form.cleaned_data["case_number"], form.cleaned_data["pin"])
     except services.WithdrawRefused as exc:
