@@ -1,14 +1,17 @@
 """`hotline serve`, `hotline worker`, `hotline manage`, `hotline demo`: run the hotline site.
 
 `serve` prepares everything a fresh machine needs (data folder, migrations, translations, static files,
-demo data on the first run), then runs two children: the background worker (django-tasks' `db_worker`)
-and gunicorn with several workers. Ctrl-C or SIGTERM stops both; if either dies, the other is stopped.
+demo data with --demo), then supervises its children: gunicorn with several web processes (gunicorn
+replaces a web process that dies) and one or more background workers. A child that dies is started
+again (after a pause that grows if it keeps dying) while the others go on serving. Ctrl-C or SIGTERM
+drains: gunicorn finishes the requests in hand, a worker the task in hand, then all stop.
 All state lives in HOTLINE_DATA_DIR (default ./var).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -78,6 +81,12 @@ def _print_demo_account(username: str, token: str) -> None:
     print(f"  set its password and second factor at /admin-2fa/enrol/{token}/ on this site")
 
 
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL whatever is left of a child's process group (web processes of a dead gunicorn master)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def _stop(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
     for p in procs:
         if p.poll() is None:
@@ -89,6 +98,43 @@ def _stop(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 15.0) -> No
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+        _kill_group(p)
+
+
+class Child:
+    """One supervised process: started again when it dies, after a pause that doubles while it keeps
+    dying within a minute of starting (at most `MAX_PAUSE` seconds)."""
+
+    MAX_PAUSE = 30.0
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.pause = 0.5
+        self.started = 0.0
+        self.due = 0.0
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        # A process group of its own: when gunicorn's master dies, its web processes die with it
+        # instead of holding the port (and a terminal's Ctrl-C reaches only `serve`, which drains).
+        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.started = time.monotonic()
+
+    def check(self) -> None:
+        """Start again a child that has stopped, once its pause is over."""
+        now = time.monotonic()
+        if self.proc is not None and self.proc.poll() is not None:
+            code = self.proc.returncode
+            _kill_group(self.proc)
+            self.proc = None
+            if now - self.started > 60:
+                self.pause = 0.5
+            print(f"hotline serve: {self.name} stopped (exit {code}); starting it again in {self.pause:.1f} s",
+                  file=sys.stderr, flush=True)
+            self.due = now + self.pause
+            self.pause = min(self.MAX_PAUSE, self.pause * 2)
+        if self.proc is None and now >= self.due:
+            self.start()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -99,15 +145,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
     prepare(demo=args.demo)
     env = dict(os.environ)
-    worker = subprocess.Popen([sys.executable, "-m", "hotline", "worker"], env=env)
     bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
-    web = subprocess.Popen([
+    children = [Child("web", [
         sys.executable, "-m", "gunicorn", "hotline.web.wsgi:application",
         "--bind", bind, "--workers", str(args.workers), "--timeout", "120",
         "--graceful-timeout", "10", "--error-logfile", "-", "--log-level", "warning",
         # No --access-logfile: access logs would record client addresses.
-    ], env=env)
-    procs = [web, worker]
+    ], env)] + [Child(f"worker {n + 1}", [sys.executable, "-m", "hotline", "worker"], env)
+                for n in range(args.task_workers)]
+    for child in children:
+        child.start()
     stopping = False
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -117,26 +164,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     print(f"Hotline is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     try:
-        while not stopping and all(p.poll() is None for p in procs):
+        while not stopping:
+            for child in children:
+                child.check()
             time.sleep(0.2)
     finally:
-        _stop(procs)
+        _stop([c.proc for c in children if c.proc is not None], timeout=args.drain_seconds)
         for s, handler in previous.items():
             signal.signal(s, handler)
-    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
-    if not stopping and failed:
-        print("hotline serve: a child process stopped unexpectedly", file=sys.stderr)
-        return 1
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _environment(args.data_dir)
     _setup()
-    from django.core.management import call_command
+    from hotline.cli.taskworker import SupervisedWorker
 
-    extra = ["--interval", str(args.interval)]
-    call_command("db_worker", *extra)
+    worker = SupervisedWorker(interval=args.interval)
+    worker.configure_signals()
+    worker.run()
     return 0
 
 
@@ -154,6 +200,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    if args.reports:
+        return _load(args.reports)
     from hotline.web.reports.demo import ensure_demo_data
 
     created = ensure_demo_data()
@@ -164,6 +212,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load(n: int) -> int:
+    """`hotline demo --reports N`: a throwaway database's realistic load (counted in its statistics)."""
+    from hotline.web.cases.workload import generate
+
+    if n < 0:
+        print("hotline demo: --reports must be a positive number", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    counts = generate(n)
+    print(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()),
+          f"written in {time.perf_counter() - start:.0f} s (source \"load\": they count in the statistics)")
+    return 0
+
+
 def register(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the hotline site (gunicorn + background worker)",
                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -171,6 +233,9 @@ def register(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--workers", type=int, default=max(2, min(4, (os.cpu_count() or 2))),
                        help="gunicorn worker processes (default: 2 to 4, by CPU count)")
+    serve.add_argument("--task-workers", type=int, default=1, help="background worker processes (default: 1)")
+    serve.add_argument("--drain-seconds", type=float, default=30.0,
+                       help="on SIGTERM, how long requests and tasks in hand may take to finish (default: 30)")
     serve.add_argument("--data-dir", help="where all state lives (default: $HOTLINE_DATA_DIR or ./var)")
     serve.add_argument("--demo", action="store_true",
                        help="create the demo analyst and demo reports (embedded default only; `make run` does on its first run)")
@@ -189,4 +254,7 @@ def register(sub: Any) -> None:
 
     demo = sub.add_parser("demo", help="create the demo analyst account and a few demo reports")
     demo.add_argument("--data-dir")
+    demo.add_argument("--reports", type=int, default=0, metavar="N",
+                      help="instead, write N realistic reports (two years of dates, histories, cases, analyses) "
+                           "for load tests; they count in the statistics: only on a throwaway database")
     demo.set_defaults(func=cmd_demo)

@@ -6,9 +6,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from hotline.web import health
 from hotline.web.staff import views as staff_views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include("hotline.web.api.urls")),
     path("admin-2fa/", staff_views.second_factor, name="second-factor"),
     path("admin-2fa/enrol/<str:token>/", staff_views.enrol, name="staff-enrol"),
