@@ -29,13 +29,16 @@ def register(sub: Any) -> None:
     p.add_argument("--weights", type=Path, default=None, metavar="DIR",
                    help="score weights from this folder instead of the shipped ones")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--risk", action="store_true",
+                   help="also run the whole engine (rules + model, and rules alone) on every held-back segment "
+                        "and count risk high or critical per source (slower)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from hotline.detect.scoring.corpora import EVAL_SOURCES, TRAIN_SOURCES
     from hotline.detect.scoring.linear import load_model, read_model
-    from hotline.detect.scoring.realeval import evaluate_real, print_real
+    from hotline.detect.scoring.realeval import evaluate_real, print_real, print_risk, risk_rates
     from hotline.detect.scoring.training import load_corpus
 
     if not args.data.is_dir():
@@ -48,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
         scorer = load_model("grooming")
     corpus = load_corpus(args.data, TRAIN_SOURCES + EVAL_SOURCES)
     report = evaluate_real(corpus, scorer)
+    risk = risk_rates(corpus) if args.risk else None
     if args.json:
-        print(json.dumps(report.__dict__, indent=1))
+        print(json.dumps({**report.__dict__, "risk": risk}, indent=1))
     else:
         print_real(report, sys.stdout, args.data)
+        if risk is not None:
+            print_risk(risk, sys.stdout)
     return 0

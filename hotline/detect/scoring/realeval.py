@@ -24,7 +24,7 @@ from hotline.detect.scoring.examples import Corpus, Example
 from hotline.detect.scoring.linear import LinearScorer
 from hotline.detect.scoring.training import platt, whole
 
-__all__ = ["RealReport", "evaluate_real", "print_real"]
+__all__ = ["RealReport", "evaluate_real", "print_real", "print_risk", "risk_rates"]
 
 FloatArray = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -144,6 +144,33 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
                       "venue": _fig(vseg[matched] >= 0.5, y_seg[matched]),
                       "keywords": _fig(keyword_flags(seg_texts)[matched], y_seg[matched])}
     return report
+
+
+def risk_rates(corpus: Corpus, split: str = "test") -> list[dict[str, Any]]:
+    """Risk high or critical from the whole engine (rules + model, and rules alone) on the held-back
+    ~190-word segments, sender names removed, per source."""
+    from hotline.detect.analysis import analyze
+    from hotline.detect.model import Conversation, Message
+
+    high = ("high", "critical")
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for e in corpus.examples:
+        if e.kind != "segment" or not (e.split == split or e.source in EVAL_SOURCES):
+            continue
+        conv = Conversation("plain", [Message(i, None, t) for i, t in enumerate(corpus.texts[e.start:e.end])])
+        c = counts[e.source]
+        c[0] += 1
+        c[1] += analyze(conv).risk in high
+        c[2] += analyze(conv, model=False).risk in high
+    return [{"source": k, "segments": v[0], "with_model": v[1], "rules_only": v[2]} for k, v in counts.items()]
+
+
+def print_risk(rows: list[dict[str, Any]], out: TextIO) -> None:
+    out.write("\nRisk high or critical on held-back segments (~190 words, no names), rules + model / rules alone:\n")
+    for r in rows:
+        n = r["segments"]
+        out.write(f"  {r['source']:<18} {r['with_model']:>5}/{n:<5} {_pct(r['with_model'], n):>7}   "
+                  f"{r['rules_only']:>5}/{n:<5} {_pct(r['rules_only'], n):>7}\n")
 
 
 def _venue(corpus: Corpus) -> Callable[[Sequence[Example]], FloatArray]:
