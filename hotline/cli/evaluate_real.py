@@ -44,12 +44,19 @@ def run(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise InputError(f"data folder not found: {args.data} (use --data DIR)")
     if args.weights is not None:
-        meta = json.loads((args.weights / "grooming.json").read_text("utf-8"))
-        with (args.weights / "grooming.npz").open("rb") as fh:
-            scorer = read_model(fh, meta)
+        try:
+            meta = json.loads((args.weights / "grooming.json").read_text("utf-8"))
+            with (args.weights / "grooming.npz").open("rb") as fh:
+                scorer = read_model(fh, meta)
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"cannot read weights from {args.weights}: {exc}") from exc
     else:
         scorer = load_model("grooming")
-    corpus = load_corpus(args.data, TRAIN_SOURCES + EVAL_SOURCES)
+    present = tuple(s for s in EVAL_SOURCES if (args.data / "chats-benign" / s).is_dir())
+    missing = [s for s in EVAL_SOURCES if s not in present]
+    if missing:
+        print(f"eval-only sources not found under {args.data}, left out: {', '.join(missing)}", file=sys.stderr)
+    corpus = load_corpus(args.data, TRAIN_SOURCES + present)
     report = evaluate_real(corpus, scorer)
     risk = risk_rates(corpus) if args.risk else None
     if args.json:

@@ -40,5 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise InputError(f"data folder not found: {args.data} (use --data DIR)")
     settings = Settings() if args.c is None else Settings(c=args.c)
-    train(args.data, args.out, settings, cv=not args.no_cv)
+    try:
+        train(args.data, args.out, settings, cv=not args.no_cv)
+    except OSError as exc:
+        raise InputError(f"cannot write the weights to {args.out}: {exc}") from exc
     return 0

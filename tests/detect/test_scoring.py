@@ -187,6 +187,23 @@ def test_training_runs_on_a_tiny_sample_and_is_deterministic(tiny_data: Path, tm
     assert groom > 0.5 > benign
 
 
+def test_eval_real_reports_held_back_figures_first(tiny_data: Path, tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from hotline.cli import main
+    from hotline.detect.scoring.training import Settings, train
+
+    train(tiny_data, tmp_path / "w", Settings(min_groups=2), cv=False, log=lambda s: None)
+    result = subprocess.run([sys.executable, "-c", "from hotline.cli import main; raise SystemExit(main())",
+                             "eval-real", "--data", str(tiny_data), "--weights", str(tmp_path / "w")],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[1]
+    assert first.strip().startswith("segments of ~190 words, no speaker names: F0.5")
+    assert "grooming:benign = " in first
+    assert "venue cues only" in result.stdout and "11-keyword list" in result.stdout
+    assert main(["eval-real", "--data", str(tiny_data), "--weights", str(tmp_path / "none")]) == 2
+
+
 def test_train_command_rejects_a_missing_data_folder(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", "from hotline.cli import main; raise SystemExit(main())", "train", "--data", str(tmp_path / "none"),
                              "--out", str(tmp_path / "w")], capture_output=True, text=True, cwd=REPO)
