@@ -247,7 +247,7 @@ def test_a_long_stream_is_scored_in_stretches_like_a_short_one() -> None:
     assert whole.starts[0] == 0 and whole.ends[-1] == len(texts)
     assert (whole.starts[1:] <= whole.ends[:-1]).all()  # no gap between consecutive windows
     top = whole.top[0]
-    assert 2900 <= top.start and top.end <= 3200
+    assert top.start >= 2900 and top.end <= 3200
     assert any(3000 <= i < 3012 for i in top.cited)
     short = score_messages(texts[2900:3200])
     assert abs(float(short.probabilities.max()) - top.probability) < 0.2
