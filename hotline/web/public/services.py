@@ -94,6 +94,8 @@ class ChatAnswer:
     sextortion: bool
     payload: str | None = None
     filename: str = "chat.txt"
+    #: How many screenshots the chat was read from (0: an export or pasted text).
+    screenshots: int = 0
 
     @property
     def is_worrying(self) -> bool:
@@ -124,6 +126,33 @@ def check_chat(data: bytes | None = None, filename: str | None = None, text: str
         sextortion=bool(analysis.signals.get("sextortion")),
         payload=base64.b64encode(raw).decode("ascii") if len(raw) <= CARRY_LIMIT_BYTES else None,
         filename=filename or "pasted-chat.txt",
+    )
+
+
+def check_screenshots(images: Sequence[bytes]) -> ChatAnswer:
+    """Read screenshots of one chat (in the order taken) and analyse it; raises InputError for unusable images.
+
+    Nothing is carried for "Report this": the visitor adds the screenshots to the report form again."""
+    from hotline.detect.chats.screenshot import MAX_PIXELS, ScreenshotTooLarge, read_screenshots
+
+    try:
+        conversation = read_screenshots(images, owner=_("Phone owner"), other=_("Other person"))
+    except ScreenshotTooLarge as exc:
+        raise PageInputError(_("This picture is too large to read as a screenshot (more than %(limit)s "
+                               "megapixels). Send the screenshots as the phone took them.")
+                             % {"limit": MAX_PIXELS // 1_000_000}) from exc
+    analysis = analyze(conversation)
+    return ChatAnswer(
+        analysis=analysis,
+        risk=analysis.risk,
+        signals=tuple(name for name, on in analysis.signals.items() if on),
+        stages=tuple(s.stage for s in analysis.stages),
+        quotes=_quotes(conversation, analysis.findings),
+        personal_info=tuple(analysis.personal_info),
+        message_count=analysis.message_count,
+        sextortion=bool(analysis.signals.get("sextortion")),
+        filename="screenshots",
+        screenshots=len(images),
     )
 
 
