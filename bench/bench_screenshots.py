@@ -202,6 +202,21 @@ def _summary(results: list[dict[str, Any]], jobs: dict[tuple[str, str], dict[str
                 benign += 1
                 new_alarms += any(v and not r["signals_text"].get(k) and k != "personal_info"
                                   for k, v in r["signals_shot"].items())
+        for lang in ("km", "kml", "en", "mix"):  # Khmer script apart: its OCR misreads most
+            hit_t = hit_s = exp = alarms = 0
+            for r in rs:
+                if r["id"].split("-")[0] != lang:
+                    continue
+                job = jobs[(r["id"], group)]
+                for sig, want in job["signals"].items():
+                    if want and sig != "personal_info":
+                        exp += 1
+                        hit_t += bool(r["signals_text"].get(sig))
+                        hit_s += bool(r["signals_shot"].get(sig))
+                if not job["harmful"]:
+                    alarms += any(v and not r["signals_text"].get(k) and k != "personal_info"
+                                  for k, v in r["signals_shot"].items())
+            g[f"{lang}_recall_text_vs_screenshots"] = f"{hit_t}/{exp} vs {hit_s}/{exp}, new alarms {alarms}"
         g["recall_text"] = hit_text / expected if expected else None
         g["recall_screenshots"] = hit_shot / expected if expected else None
         g["recall_kept"] = hit_shot / hit_text if hit_text else None

@@ -12,12 +12,34 @@ MAX_PASTED_CHARS = 200_000
 MAX_POST_CHARS = 10_000
 
 
+class _ManyFilesInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ScreenshotsField(forms.FileField):
+    """Several files in one field (Django's documented pattern): a list, empty when none were chosen."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", _ManyFilesInput(attrs={"accept": "image/*"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(d, initial) for d in data if d]
+        return [one(data, initial)] if data else []
+
+
 class ChatForm(forms.Form):
-    """A chat export file, or the chat pasted as text: one of the two."""
+    """A chat export file, screenshots of the chat, or the chat pasted as text: one of the three."""
 
     file = forms.FileField(
         label=_("Chat export file"), required=False,
         help_text=_("A .txt, .json, .html or .zip export from WhatsApp, Telegram, Messenger, LINE or another app."),
+    )
+    screenshots = ScreenshotsField(
+        label=_("Or screenshots of the chat"), required=False,
+        help_text=_("One or several pictures of the chat, in the order you took them (PNG, JPEG, WebP or HEIC)."),
     )
     text = forms.CharField(
         label=_("Or paste the chat here"), required=False, max_length=MAX_PASTED_CHARS, strip=False,
@@ -27,7 +49,8 @@ class ChatForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("file") and not (data.get("text") or "").strip() and not self.errors:
+        if (not data.get("file") and not data.get("screenshots") and not (data.get("text") or "").strip()
+                and not self.errors):
             raise forms.ValidationError(
                 _("Choose a chat export file or paste the chat, then press Check."), code="empty",
             )

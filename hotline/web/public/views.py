@@ -95,8 +95,10 @@ def check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpRespon
     if not form.is_valid():
         return render(request, CHAT_TEMPLATE, context, status=400)
     upload = form.cleaned_data.get("file")
+    shots = form.cleaned_data.get("screenshots") or []
     context["answer"], context["error"] = _engine(
-        lambda: services.check_chat(data=upload.read(), filename=upload.name) if upload
+        lambda: services.check_screenshots([s.read() for s in shots]) if shots
+        else services.check_chat(data=upload.read(), filename=upload.name) if upload
         else services.check_chat(text=form.cleaned_data["text"]), "chat")
     return render(request, CHAT_TEMPLATE, context, status=400 if context["error"] else 200)
 

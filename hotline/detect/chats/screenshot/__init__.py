@@ -81,6 +81,10 @@ class Reading:
     partial: int
 
 
+class ScreenshotTooLarge(ImageRejected):
+    """The picture has more pixels than a screenshot is read with (`MAX_PIXELS`); refused from its header."""
+
+
 def is_image(data: bytes) -> bool:
     """Whether `data` starts like a picture Hotline can open (it may still fail to decode)."""
     try:
@@ -94,7 +98,7 @@ def _decode(data: bytes) -> np.ndarray:
     img = open_image(data)
     width, height = img.size
     if width * height > MAX_PIXELS:
-        raise ImageRejected(f"the image is too large to read as a screenshot ({width}x{height}; at most "
+        raise ScreenshotTooLarge(f"the image is too large to read as a screenshot ({width}x{height}; at most "
                             f"{MAX_PIXELS // 1_000_000} megapixels)")
     if width < 200 or height < 200:
         raise ImageRejected(f"the image is too small to be a chat screenshot ({width}x{height})")
@@ -213,8 +217,11 @@ def _same(a: ReadBubble, b: ReadBubble) -> bool:
     return joining.same_text(a.text, b.text)
 
 
-def read_screenshots(images: Sequence[bytes], *, tz: tzinfo | None = None, owner: str = OWNER) -> Conversation:
-    """One conversation from screenshots of one chat, in the order they were taken (top of the chat first)."""
+def read_screenshots(images: Sequence[bytes], *, tz: tzinfo | None = None, owner: str = OWNER,
+                     other: str = OTHER) -> Conversation:
+    """One conversation from screenshots of one chat, in the order they were taken (top of the chat first).
+
+    `owner` names the right-hand side, `other` the left-hand side when the title bar cannot be read."""
     if not images:
         raise ImageRejected("no screenshots were given")
     if len(images) > MAX_IMAGES:
@@ -222,7 +229,7 @@ def read_screenshots(images: Sequence[bytes], *, tz: tzinfo | None = None, owner
     readings = [read_image(data, shot=i) for i, data in enumerate(images)]
     items = joining.join([r.items for r in readings], _same, lambda b: len(b.text))
     titles = [r.title for r in readings if r.title]
-    other = max(set(titles), key=titles.count) if titles else OTHER
+    other = max(set(titles), key=titles.count) if titles else other
     zone = tz or DEFAULT_TZ
     day: date | None = None
     separator: datetime | None = None  # Messenger's "8 MAR 2025, 20:05" above the message sent then
@@ -241,5 +248,5 @@ def read_screenshots(images: Sequence[bytes], *, tz: tzinfo | None = None, owner
         ))
     if not messages:
         raise ImageRejected("no chat messages could be read in the screenshot(s)")
-    return Conversation(format=FORMAT, messages=messages, title=other if other != OTHER else None)
+    return Conversation(format=FORMAT, messages=messages, title=other if titles else None)
 
