@@ -26,6 +26,7 @@ from hotline.web.hashlists.services import match_pdq
 
 from .models import RISK_RANK, Evidence
 from .priority import recompute_priority
+from .screenshots import read_chat
 from .signals import evidence_analysed
 from .storage import evidence_filename, read_evidence
 
@@ -102,6 +103,15 @@ def analyse(evidence: Evidence) -> None:
         images: Iterable[bytes] = _zip_images(data) if evidence.content_type == "application/zip" else ()
     else:
         images = [data] if data else []
+        if data and evidence.kind == Evidence.Kind.SCREENSHOT:
+            try:
+                read = read_chat(data, evidence.pk)  # None when the picture shows no chat
+            except Exception as exc:  # reading a picture must never lose the report
+                log.warning("evidence %s: screenshot reading failed (%s)", evidence.pk, type(exc).__name__)
+                read = None
+            if read is not None:
+                result["analysis"] = {**read["analysis"], "screenshot_text": read["messages"]}
+                risk = str(read["analysis"].get("risk", ""))
     for image in images:
         try:
             found = _hash_and_match(image)
