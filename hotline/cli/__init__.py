@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "hotline.cli.evaluate_real",
     "hotline.cli.train",
     "hotline.cli.site",
+    "hotline.cli.backup",
 )
 
 
