@@ -23,6 +23,8 @@ from hotline.detect.scoring.windows import MAX_MESSAGES, layout
 
 __all__ = ["ConversationScores", "ScoreStream", "WindowScore", "score_conversation", "score_messages"]
 
+#: Fewer words read than this in a whole conversation is no evidence either way: no model probability.
+MIN_WORDS = 20
 #: Windows explained, and messages cited per explained window.
 TOP_WINDOWS = 3
 TOP_MESSAGES = 3
@@ -124,6 +126,7 @@ class ScoreStream:
         self._starts, self._ends, self._logits = array("q"), array("q"), array("d")
         self._top: list[tuple[float, int, int, tuple[int, ...]]] = []  # (logit, start, end, heavy positions)
         self._sender_top: dict[int, float] = {}
+        self._read = 0  # words read in messages already dropped
         self._all_indexes: dict[int, tuple[int, int]] = {}  # position -> (index, code), heavy messages only
 
     def message(self, index: int, sender: str | None, text: str) -> None:
@@ -180,6 +183,7 @@ class ScoreStream:
             self._sender_top[code] = max(z, self._sender_top.get(code, -np.inf))
         if final:
             return
+        self._read += int(per.words[:drop].sum())
         rest = MessageScores(per.weight[drop:], per.words[drop:])
         self._weights, self._words = [rest.weight], [rest.words]
         self._indexes = self._indexes[drop:]
@@ -190,8 +194,9 @@ class ScoreStream:
         self._flush()
         scorer = self.scorer
         if self._weights and sum(len(w) for w in self._weights):
+            self._read += int(sum(int(w.sum()) for w in self._words))
             self._close(final=True)
-        if not len(self._logits):
+        if not len(self._logits) or self._read < MIN_WORDS:
             return ConversationScores(scorer.signal, 0.0, _EMPTY_I, _EMPTY_I, _EMPTY_F, ())
         logits = np.frombuffer(self._logits, dtype=np.float64)
         kept = {pos: text for _, pos, text in self._kept}

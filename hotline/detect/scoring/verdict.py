@@ -18,7 +18,8 @@ groomers' segments high, rules and model 36 %, while friends-dialogue stays at 0
 2.9 % (both as with rules alone). Every model verdict cites the messages of its highest window that
 weigh most, as `rule: "model.grooming"` findings whose excerpt names the words.
 
-`signal_scores`: grooming is the model's calibrated probability; sexting and sextortion have no model
+`signal_scores`: grooming is the model's calibrated probability (for a chat in English with at least
+`conversation.MIN_WORDS` words; otherwise the rule-based estimate below); sexting and sextortion have no model
 (no training data may be shipped for them), so theirs is a rule-based estimate: the highest weight of the
 signal's findings, capped below 0.5 unless the rules concluded the signal (then at least 0.5).
 """
@@ -81,8 +82,8 @@ def signal_scores(signals: dict[str, bool], findings: Sequence[Finding],
     """`{"grooming": p, "sexting": p, "sextortion": p}`, each 0-1 (see the module docstring)."""
     out: dict[str, float] = {}
     for signal in ("grooming", "sexting", "sextortion"):
-        if signal == "grooming" and scores is not None:
-            out[signal] = round(scores.probability if len(scores.starts) else 0.0, 4)
+        if signal == "grooming" and scores is not None and len(scores.starts):
+            out[signal] = round(scores.probability, 4)
             continue
         top = max((f.weight for f in findings if f.signal == signal and not f.rule.startswith("model.")),
                   default=0.0)
