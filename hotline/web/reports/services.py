@@ -103,23 +103,45 @@ def _clean_filename(filename: str | None) -> str:
     return name[:200] or "evidence"
 
 
+@dataclass(frozen=True)
+class _StoredFile:
+    """A file already checked, encrypted and written: what its Evidence row needs."""
+
+    sniffed: Sniffed
+    size: int
+    sha256: str
+    storage_name: str
+    name_encrypted: bytes
+
+
+def _store_file(data: bytes, filename: str | None) -> _StoredFile:
+    """Check, encrypt and write one file, before any transaction: the slow part of a report (sniffing,
+    encryption, disk) never holds the database's write lock. Raises EvidenceRejected."""
+    sniffed = check_evidence(data)
+    return _StoredFile(sniffed=sniffed, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                       storage_name=encryption.write_encrypted(evidence_dir(), data),
+                       name_encrypted=encryption.encrypt(_clean_filename(filename).encode()))
+
+
+def _record_evidence(report: Report, stored: _StoredFile) -> Evidence:
+    with transaction.atomic():
+        evidence = Evidence.objects.create(
+            report=report, kind=stored.sniffed.kind, content_type=stored.sniffed.content_type,
+            size=stored.size, sha256=stored.sha256, storage_name=stored.storage_name,
+            name_encrypted=stored.name_encrypted,
+        )
+        _queue_analysis(evidence)
+    return evidence
+
+
 def add_evidence(report: Report, data: bytes, filename: str | None) -> Evidence:
     """Store one file for `report`, encrypted, and queue its analysis. Raises EvidenceRejected."""
-    sniffed = check_evidence(data)
-    folder = evidence_dir()
-    storage_name = encryption.write_encrypted(folder, data)
+    stored = _store_file(data, filename)
     try:
-        with transaction.atomic():
-            evidence = Evidence.objects.create(
-                report=report, kind=sniffed.kind, content_type=sniffed.content_type, size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(), storage_name=storage_name,
-                name_encrypted=encryption.encrypt(_clean_filename(filename).encode()),
-            )
+        return _record_evidence(report, stored)
     except Exception:
-        encryption.remove_file(folder, storage_name)
+        encryption.remove_file(evidence_dir(), stored.storage_name)
         raise
-    _queue_analysis(evidence)
-    return evidence
 
 
 def _queue_analysis(evidence: Evidence) -> None:
@@ -161,6 +183,34 @@ def create_report(
     Fields are validated with the model's own validation (choices, URLs) before anything is saved.
     """
     pin = new_pin()
+    # Files are checked, encrypted and written first, outside the transaction (see _store_file);
+    # if the report is not committed they are removed again.
+    stashed = [(token, found) for token in evidence_tokens if (found := _read_stash(token)) is not None]
+    stored: list[_StoredFile] = []
+    try:
+        for data, filename in files:
+            stored.append(_store_file(data, filename))
+        for _token, (meta, data) in stashed:
+            stored.append(_store_file(data, str(meta.get("filename", "evidence"))))
+        return _commit_report(pin, stored, [token for token, _found in stashed], category=category,
+                              platform=platform, urls=urls, description=description,
+                              victim_age_band=victim_age_band, reporter_type=reporter_type,
+                              offender_name=offender_name, offender_profile_url=offender_profile_url,
+                              offender_claimed_age=offender_claimed_age,
+                              offender_nationality=offender_nationality, contact=contact, language=language,
+                              source=source)
+    except BaseException:
+        for item in stored:
+            encryption.remove_file(evidence_dir(), item.storage_name)
+        raise
+
+
+def _commit_report(pin: str, stored: Sequence[_StoredFile], stash_tokens: Sequence[str], *, category: str,
+                   platform: str, urls: Iterable[str], description: str, victim_age_band: str,
+                   reporter_type: str, offender_name: str, offender_profile_url: str,
+                   offender_claimed_age: int | None, offender_nationality: str, contact: str, language: str,
+                   source: str) -> Receipt:
+    """The report's rows in one short transaction (retried on a tracking-code collision)."""
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -184,10 +234,10 @@ def create_report(
                         link.full_clean(exclude=["report"])
                         link.save()
                 StatusChange.objects.create(report=report, status=Status.RECEIVED)
-                for data, filename in files:
-                    add_evidence(report, data, filename)
-                for token in evidence_tokens:
-                    attach_stashed(report, token)
+                for item in stored:
+                    _record_evidence(report, item)
+                for token in stash_tokens:
+                    transaction.on_commit(lambda token=token: encryption.remove_file(stash_dir(), _stash_name(token)))
                 recompute_priority(report)
             return Receipt(report=report, tracking_code=report.tracking_code, pin=pin)
         except IntegrityError:
@@ -205,13 +255,22 @@ def find_report(code: str, pin: str) -> Report | None:
 
 
 def add_reporter_info(report: Report, text: str = "", files: Sequence[tuple[bytes, str]] = ()) -> None:
-    """Add a note and/or files from the status page, atomically (files already checked by the form)."""
-    with transaction.atomic():
-        if text.strip():
-            ReporterNote.objects.create(report=report, text=text.strip())
+    """Add a note and/or files from the status page, atomically (files already checked by the form;
+    written before the transaction, removed again if it fails)."""
+    stored: list[_StoredFile] = []
+    try:
         for data, filename in files:
-            add_evidence(report, data, filename)
-        recompute_priority(report)
+            stored.append(_store_file(data, filename))
+        with transaction.atomic():
+            if text.strip():
+                ReporterNote.objects.create(report=report, text=text.strip())
+            for item in stored:
+                _record_evidence(report, item)
+            recompute_priority(report)
+    except BaseException:
+        for item in stored:
+            encryption.remove_file(evidence_dir(), item.storage_name)
+        raise
 
 
 def set_status(report: Report, status: str, public_note: str = "") -> None:
