@@ -1,4 +1,6 @@
-"""Encryption at rest for evidence: one Fernet key in the data folder, created on first use (mode 0600).
+"""Encryption at rest for evidence and for free text about people (see `encryptedfields`): Fernet with
+the keys of the key file (`HOTLINE_KEY_FILE`, created on first use, mode 0600; see `keys`), so that
+a rotation re-encrypts with a new key while the old ones still decrypt.
 
 Files are written to a temporary name, fsync'd, renamed and the folder fsync'd, so that a report the
 reporter was told is received has its evidence on disk even if the process dies the next moment.
@@ -8,39 +10,18 @@ from __future__ import annotations
 
 import os
 import secrets
-from functools import lru_cache
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
+from cryptography.fernet import InvalidToken, MultiFernet
+
+from . import keys
 
 __all__ = ["InvalidToken", "decrypt", "encrypt", "read_encrypted", "remove_file", "write_encrypted"]
 
 
-def _key_path() -> Path:
-    return Path(settings.HOTLINE_KEY_FILE)
-
-
-@lru_cache(maxsize=4)
-def _fernet_for(path: Path) -> Fernet:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
-        key = Fernet.generate_key()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(key)
-                fh.flush()
-                os.fsync(fh.fileno())
-            _fsync_dir(path.parent)
-    return Fernet(path.read_bytes().strip())
-
-
-def fernet() -> Fernet:
-    return _fernet_for(_key_path())
+def fernet() -> MultiFernet:
+    """The keys in force (`hotline.web.keys`): the newest encrypts, every one still decrypts."""
+    return keys.multifernet()
 
 
 def encrypt(data: bytes) -> bytes:

@@ -130,8 +130,10 @@ SPECIALS = [
 _value = st.one_of(_text, st.sampled_from(SPECIALS))
 
 REPORT_TEXT_FIELDS = ("urls", "description", "offender_name", "offender_profile_url", "offender_claimed_age",
-                      "offender_nationality", "contact")
+                      "contact")
 REPORT_CHOICES = {
+    # A list: free text sent anyway is mapped to a code (or "other"), never kept or shown back.
+    "offender_nationality": ["KH", "TH", "unknown", "other"],
     "category": ["grooming", "sextortion", "csam", "other"],
     "platform": ["facebook", "telegram", "whatsapp", "other"],
     "reporter_type": ["self", "on_behalf"],
@@ -207,7 +209,7 @@ def report_data(**overrides: Any) -> dict[str, Any]:
         "category": "grooming", "platform": "facebook",
         "description": "He asked my sister for photos.",
         "offender_name": "dara.k", "offender_profile_url": "https://www.facebook.com/dara.k",
-        "offender_claimed_age": "17", "offender_nationality": "Unknown",
+        "offender_claimed_age": "17", "offender_nationality": "unknown",
         "reporter_type": "on_behalf", "victim_age_band": "13_15", "contact": "", "homepage": "",
     }
     data.update(overrides)

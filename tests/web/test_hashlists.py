@@ -38,13 +38,17 @@ def _messages() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state() -> Iterator[None]:
+def _fresh_state(request: pytest.FixtureRequest) -> Iterator[None]:
     from django.core.cache import cache
 
-    cache.clear()
+    # The cache is the database cache: only a test with database access can clear it.
+    uses_db = request.node.get_closest_marker("django_db") is not None
+    if uses_db:
+        cache.clear()
     services.INDEX.reset()
     yield
-    cache.clear()
+    if uses_db:
+        cache.clear()
     services.INDEX.reset()
 
 

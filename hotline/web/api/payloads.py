@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from hotline.web.reports import nationality
 from hotline.web.reports.links import MAX_URLS, normalize_url
 from hotline.web.reports.models import AgeBand, Category, Platform, ReporterType
 
@@ -61,6 +62,17 @@ def _url(value: Any, path: str, errors: dict[str, str]) -> str:
         return ""
 
 
+def deprecations(payload: Any) -> dict[str, str]:
+    """Warnings for input v1 still accepts but v2 will refuse: free-text nationality (mapped to a code)."""
+    offender = payload.get("offender") if isinstance(payload, dict) else None
+    text = offender.get("nationality") if isinstance(offender, dict) else None
+    if not isinstance(text, str) or not text.strip() or text.strip() in nationality.codes():
+        return {}
+    return {"offender.nationality": _(
+        "Free text is deprecated: send an ISO 3166-1 alpha-2 code, \"unknown\" or \"other\". "
+        "It was recorded as \"%(code)s\".") % {"code": nationality.from_text(text)}}
+
+
 def parse_report(payload: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """Keyword arguments for `create_report`, and the errors by field path (empty when valid)."""
     errors: dict[str, str] = {}
@@ -96,7 +108,8 @@ def parse_report(payload: Any) -> tuple[dict[str, Any], dict[str, str]]:
     for key in sorted(set(offender) - OFFENDER_FIELDS):
         errors[f"offender.{str(key)[:50]}"] = _("Unknown field.")
     out["offender_name"] = _string(offender.get("name"), "offender.name", errors, 200)
-    out["offender_nationality"] = _string(offender.get("nationality"), "offender.nationality", errors, 100)
+    out["offender_nationality"] = nationality.from_text(
+        _string(offender.get("nationality"), "offender.nationality", errors, 100))
     profile = offender.get("profile_url")
     out["offender_profile_url"] = _url(profile, "offender.profile_url", errors) if profile else ""
     age = offender.get("claimed_age")

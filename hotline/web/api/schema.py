@@ -121,7 +121,15 @@ def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
                                 "name": {"type": "string", "maxLength": 200},
                                 "profile_url": {"type": "string", "format": "uri"},
                                 "claimed_age": {"type": ["integer", "null"], "minimum": 0, "maximum": 120},
-                                "nationality": {"type": "string", "maxLength": 100},
+                                "nationality": {
+                                    "type": "string", "maxLength": 100,
+                                    "description": (
+                                        "An ISO 3166-1 alpha-2 code (\"KH\", \"TH\"), \"unknown\" or "
+                                        "\"other\". Deprecated: free text (\"Cambodian\") is still mapped to "
+                                        "a code in v1 (anything not recognised becomes \"other\"; the text is "
+                                        "never stored) and answered with a warning; it will be refused in v2."),
+                                    "examples": ["KH", "unknown", "other"],
+                                },
                             },
                         },
                     },
@@ -134,6 +142,8 @@ def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
                         "tracking_code": {"type": "string", "pattern": "^[A-Z2-9]{8}$"},
                         "pin": {"type": "string", "pattern": "^[0-9]{6}$"},
                         "status": {"type": "string", "enum": list(Status.values)},
+                        "warnings": {"type": "object", "additionalProperties": {"type": "string"},
+                                     "description": "Deprecated input that was accepted, by field path."},
                     },
                 },
                 "ReportStatus": {

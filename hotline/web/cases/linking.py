@@ -1,4 +1,6 @@
-"""Duplicate reports: found by the same link, the same offender account, or the same (or a similar) image.
+"""Duplicate reports: found by the same link, the same offender account or phone number, or the same (or a
+similar) image. Links, accounts and phones are compared as keyed hashes (HMAC with a key id, see
+`hotline.web.keys`) of their normalised form: the index holds no readable link or account name.
 
     normalize_url(url) -> str              the form two spellings of one link share
     refresh_keys(report)                   re-index a report's links and offender account
@@ -19,12 +21,14 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from hotline.detect.media.hashes import PdqHash
 from hotline.detect.media.index import NumpyPdqIndex
+from hotline.web import keys
 from hotline.web.reports.models import RISK_RANK, Evidence, Report, Risk
 
 from .models import Case, EvidenceImageHash, LinkKey, LinkReason, ReportLink
@@ -38,6 +42,8 @@ _HOST_ALIASES = {"fb.com": "facebook.com", "fb.me": "facebook.com", "instagr.am"
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|igshid|igsh|si|ref|ref_src|mibextid|s|_rdr|__cft__.*|__tn__|"
                        r"sharer_id|share_id|is_from_webapp|sender_device|rdid|_t|_r)$")
 _MIN_NAME = 3
+#: The keyed-hash purpose of link keys (a hash made for a PIN can never match one).
+LINK_PURPOSE = "link"
 
 
 def normalize_url(url: str) -> str:
@@ -73,26 +79,50 @@ def normalize_account(name: str) -> str:
     return re.sub(r"\s+", "", name.strip().lstrip("@").casefold())
 
 
+def normalize_phone(text: str) -> str:
+    """A phone number as E.164 ("+85512345678"), read as Cambodian when it has no country code; "" when
+    the text is not a phone number."""
+    digits = re.sub(r"[\s().-]", "", text.strip())
+    if not re.fullmatch(r"\+?\d{8,15}", digits):
+        return ""
+    try:
+        number = phonenumbers.parse(digits, "KH")
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def report_keys(report: Report) -> set[tuple[str, str]]:
-    """(key, source) pairs a report is found by."""
-    keys: set[tuple[str, str]] = set()
+    """(key, source) pairs a report is found by, in clear (they are stored only as keyed hashes)."""
+    found: set[tuple[str, str]] = set()
     for url in report.urls.values_list("url", flat=True):
         if norm := normalize_url(url):
-            keys.add(("url:" + norm, "url"))
+            found.add(("url:" + norm, "url"))
     if report.offender_profile_url and (norm := normalize_url(report.offender_profile_url)):
-        keys.add(("url:" + norm, "profile"))
+        found.add(("url:" + norm, "profile"))
+        if norm.startswith("whatsapp.com/") and (phone := normalize_phone(norm.split("/", 1)[1])):
+            found.add(("phone:" + phone, "phone"))
+    if phone := normalize_phone(report.offender_name):
+        found.add(("phone:" + phone, "phone"))
     name = normalize_account(report.offender_name)
     if len(name) >= _MIN_NAME:
-        keys.add((f"name:{report.platform}:{name}", "name"))
-    return {(k[:400], s) for k, s in keys}
+        found.add((f"name:{report.platform}:{name}", "name"))
+    return found
+
+
+def _hashed(key: str) -> str:
+    return keys.keyed_hash(LINK_PURPOSE, key)
 
 
 def refresh_keys(report: Report) -> None:
-    keys = report_keys(report)
+    """Store the report's keys as keyed hashes under the newest key (old-key rows are replaced)."""
+    wanted = {(_hashed(k), s) for k, s in report_keys(report)}
     stored = set(LinkKey.objects.filter(report=report).values_list("key", "source"))
-    for key, source in stored - keys:
+    for key, source in stored - wanted:
         LinkKey.objects.filter(report=report, key=key, source=source).delete()
-    LinkKey.objects.bulk_create([LinkKey(report=report, key=k, source=s) for k, s in keys - stored],
+    LinkKey.objects.bulk_create([LinkKey(report=report, key=k, source=s) for k, s in wanted - stored],
                                 ignore_conflicts=True)
 
 
@@ -129,16 +159,21 @@ def unlink(link: ReportLink) -> None:
 def link_by_keys(report: Report) -> list[ReportLink]:
     """Index the report's links and account, then link it to every report sharing one."""
     refresh_keys(report)
-    mine = dict(LinkKey.objects.filter(report=report).values_list("key", "source"))
+    # Every key under every HMAC key id, so that reports hashed before a rotation are still found.
+    mine: dict[str, tuple[str, str]] = {}
+    for raw, source in report_keys(report):
+        for hashed in keys.keyed_hashes(LINK_PURPOSE, raw):
+            mine[hashed] = (raw, source)
     if not mine:
         return []
     links = []
     others = (LinkKey.objects.filter(key__in=list(mine)).exclude(report=report)
               .select_related("report").order_by("report_id"))
     for hit in others:
-        both_reported = hit.source == "url" and mine[hit.key] == "url"
+        raw, my_source = mine[hit.key]
+        both_reported = hit.source == "url" and my_source == "url"
         reason = LinkReason.SAME_URL if both_reported else LinkReason.SAME_ACCOUNT
-        detail = hit.key.split(":", 1)[1] if hit.key.startswith("url:") else hit.key.rsplit(":", 1)[-1]
+        detail = raw.split(":", 1)[1] if raw.startswith(("url:", "phone:")) else raw.rsplit(":", 1)[-1]
         link = link_reports(report, hit.report, reason, detail=detail)
         if link is not None:
             links.append(link)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.web.encryptedfields import EncryptedTextField
 from hotline.web.reports.models import Evidence, Report
 
 #: Permissions (on Case): analysts work cases; supervisors also assign and publish statistics.
@@ -41,9 +42,10 @@ class Case(models.Model):
 
 
 class LinkKey(models.Model):
-    """A normalised link or account name of a report, indexed so that duplicates are found by lookup.
-    `source` says where it came from: a reported link ("url"), the offender's profile link ("profile")
-    or the offender's account name on a platform ("name")."""
+    """A keyed hash ("<key id>$<hex>") of a normalised link, account name or phone number of a report,
+    indexed so that duplicates are found by lookup without the index holding any of them readable.
+    `source` says where it came from: a reported link ("url"), the offender's profile link ("profile"),
+    the offender's account name on a platform ("name") or phone number ("phone")."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=400, db_index=True)
@@ -71,8 +73,8 @@ class ReportLink(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=16, choices=LinkReason.choices)
-    #: What matched, safe to show (a normalised link or account, or an image distance in bits).
-    detail = models.CharField(max_length=300, blank=True)
+    #: What matched (a normalised link or account, or an image distance in bits); encrypted at rest.
+    detail = EncryptedTextField(max_length=300, blank=True)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+")
@@ -149,8 +151,8 @@ class Forwarding(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="forwardings")
     recipient = models.CharField(max_length=16, choices=Recipient.choices)
-    recipient_name = models.CharField(max_length=200, blank=True)
-    reference = models.CharField(max_length=200, blank=True)
+    recipient_name = EncryptedTextField(max_length=200, blank=True)
+    reference = EncryptedTextField(max_length=200, blank=True)
     forwarded_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,7 +168,7 @@ class Removal(models.Model):
     """Content the report pointed at was taken down: which link, on which day."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="removals")
-    url = models.URLField(max_length=2000)
+    url = EncryptedTextField(max_length=2000, url=True)
     removed_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hotline.web.reports import nationality
 from hotline.web.reports.models import Category, Evidence, Platform, Report
 from hotline.web.reports.storage import evidence_filename
 from hotline.web.staff.roles import can_reveal
@@ -32,7 +33,7 @@ from .forms import (
     StatusForm,
 )
 from .models import ReportLink
-from .templatetags.cases import nationality_label
+from .tasks import refresh_statistics
 
 #: Session key: ids of evidence images this analyst revealed (shown clear until hidden again).
 REVEALED_KEY = "cases_revealed"
@@ -208,7 +209,7 @@ def _labelled(stats: dict[str, Any]) -> dict[str, Any]:
     out = dict(stats)
     out["platform"] = [(platforms.get(k, k), n) for k, n in stats.get("platform", [])]
     out["category"] = [(categories.get(k, k), n) for k, n in stats.get("category", [])]
-    out["nationality"] = [(nationality_label(k), n) for k, n in stats.get("nationality", [])]
+    out["nationality"] = [(nationality.label(k), n) for k, n in stats.get("nationality", [])]
     return out
 
 
@@ -223,7 +224,10 @@ def _sections(stats: dict[str, Any]) -> list[tuple[str, Any, str]]:
 @require_GET
 @staff_view()
 def statistics_page(request: HttpRequest) -> HttpResponse:
-    stats = _labelled(statistics.compute())
+    numbers, stale = statistics.current()
+    if stale:
+        refresh_statistics.enqueue()
+    stats = _labelled(numbers)
     return render(request, "cases/statistics.html", {
         "stats": stats, "sections": _sections(stats), "published": statistics.published(),
         "can_supervise": services.can_supervise(request.user),

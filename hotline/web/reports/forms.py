@@ -17,12 +17,27 @@ from django.utils.translation import gettext_lazy as _
 from hotline.web.sniffing import EvidenceRejected
 from hotline.web.trackingcodes import CODE_LENGTH
 
+from . import nationality
 from .links import MAX_URLS, normalize_url
 from .models import AgeBand, Category, Platform, ReporterType
 from .services import check_evidence, too_large
 
 MAX_FILES = 10
 ACCEPT = ".txt,.json,.csv,.zip,.html,text/html,.png,.jpg,.jpeg,.webp,text/plain,application/json,text/csv,application/zip,image/png,image/jpeg,image/webp"
+
+class NationalityField(forms.ChoiceField):
+    """A country from the list. Text sent by an old page or a script ("Cambodian") is mapped to its code,
+    and anything unknown to "other": the text itself is never kept."""
+
+    max_length = 100
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if len(text) > self.max_length:
+            raise ValidationError(self.error_messages.get("max_length", _("This is too long.")),
+                                  code="max_length", params={"limit_value": self.max_length})
+        return nationality.from_text(text)
+
 
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
@@ -60,7 +75,7 @@ def friendly_messages(form: forms.Form) -> None:
         if isinstance(field, forms.FileField):
             field.error_messages["empty"] = _("This file is empty.")
             field.error_messages["invalid"] = _("This file could not be read.")
-        if isinstance(field, forms.CharField) and field.max_length:
+        if isinstance(field, forms.CharField | NationalityField) and field.max_length:
             field.error_messages["max_length"] = _("This is too long: at most %(limit_value)d characters.")
 
 
@@ -129,8 +144,8 @@ class ReportForm(EvidenceFilesMixin):
                                            max_length=2000, widget=forms.TextInput(attrs={"inputmode": "url"}))
     offender_claimed_age = forms.IntegerField(label=_("The age they claimed"), required=False,
                                               min_value=0, max_value=120)
-    offender_nationality = forms.CharField(label=_("Their nationality, if you know it"), required=False,
-                                           max_length=100)
+    offender_nationality = NationalityField(label=_("Their nationality, if you know it"), required=False,
+                                            choices=nationality.choices, initial=nationality.UNKNOWN)
     reporter_type = forms.ChoiceField(label=_("Who are you reporting for?"), choices=ReporterType.choices,
                                       initial=ReporterType.SELF, widget=forms.RadioSelect)
     victim_age_band = forms.ChoiceField(label=_("How old is the person who was harmed?"),

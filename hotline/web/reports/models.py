@@ -1,7 +1,8 @@
 """Reports, their links, evidence files and status history.
 
 Evidence content never sits in the database in clear: files live encrypted on disk and the analysis
-(which quotes messages) is stored encrypted. No field holds an IP address.
+(which quotes messages) is stored encrypted; every free-text field about a person (description,
+offender, contact, links, notes) is an `EncryptedTextField`. No field holds an IP address.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from hotline.web.encryptedfields import EncryptedTextField
+
+from . import nationality
 
 
 class Category(models.TextChoices):
@@ -59,6 +64,7 @@ class Status(models.TextChoices):
     FORWARDED = "forwarded", _("Forwarded to the police or the platform")
     REMOVED = "removed", _("Content removed")
     CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the reporter")
 
 
 class Risk(models.TextChoices):
@@ -88,14 +94,17 @@ class Report(models.Model):
     pin_hash = models.CharField(max_length=256)
     category = models.CharField(max_length=32, choices=Category.choices)
     platform = models.CharField(max_length=32, choices=Platform.choices)
-    description = models.TextField(blank=True)
+    description = EncryptedTextField(blank=True, max_length=10_000)
     victim_age_band = models.CharField(max_length=16, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     reporter_type = models.CharField(max_length=16, choices=ReporterType.choices, default=ReporterType.SELF)
-    offender_name = models.CharField(max_length=200, blank=True)
-    offender_profile_url = models.URLField(max_length=2000, blank=True)
+    offender_name = EncryptedTextField(max_length=200, blank=True)
+    offender_profile_url = EncryptedTextField(max_length=2000, blank=True, url=True)
     offender_claimed_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    offender_nationality = models.CharField(max_length=100, blank=True)
-    contact = models.CharField(max_length=200, blank=True)
+    #: An ISO 3166-1 alpha-2 code, "unknown" or "other" (never free text: it reaches the statistics);
+    #: blank counts as unknown.
+    offender_nationality = models.CharField(max_length=nationality.MAX_LENGTH, default=nationality.UNKNOWN,
+                                            blank=True, validators=[nationality.validate])
+    contact = EncryptedTextField(max_length=200, blank=True)
     language = models.CharField(max_length=8, default="km")
     source = models.CharField(max_length=16, default="web")  # "web", "api", "demo"
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
@@ -103,6 +112,10 @@ class Report(models.Model):
     #: Higher first in the analysts' queue: the larger of the category's baseline and the evidence's risk.
     priority = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Wrong PINs given for this code in a row; at the limit the code is locked until `pin_locked_until`
+    #: (and answers exactly as an unknown code does).
+    pin_failures = models.PositiveSmallIntegerField(default=0)
+    pin_locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -112,15 +125,22 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.tracking_code} ({self.category})"
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        self.offender_nationality = nationality.from_text(self.offender_nationality)
+        super().clean_fields(exclude)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Nationality as a code whatever the caller passed (typed text becomes "other", never kept)."""
+        self.offender_nationality = nationality.from_text(self.offender_nationality)
+        super().save(*args, **kwargs)
+
 
 class ReportURL(models.Model):
     """A link the reporter gave; kept one per row so that analysts can find duplicates by URL."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="urls")
-    url = models.URLField(max_length=2000)
-
-    class Meta:
-        indexes = (models.Index(fields=["url"], name="reporturl_url"),)
+    #: Encrypted at rest; duplicates are found through the case-work app's keyed hashes, not by this.
+    url = EncryptedTextField(max_length=2000, url=True)
 
     def __str__(self) -> str:
         return self.url
@@ -173,7 +193,7 @@ class StatusChange(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="history")
     status = models.CharField(max_length=16, choices=Status.choices)
     #: A note for the reporter (analysts write it knowing the reporter will read it).
-    public_note = models.TextField(blank=True)
+    public_note = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,7 +207,7 @@ class ReporterNote(models.Model):
     """Information the reporter added later from the status page."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
-    text = models.TextField()
+    text = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

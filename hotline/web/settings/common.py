@@ -114,19 +114,46 @@ AUTH_PASSWORD_VALIDATORS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 HOTLINE_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Files in one request (Django's default is 100, all held until the form is cleaned).
+DATA_UPLOAD_MAX_NUMBER_FILES = 12
 HOTLINE_EVIDENCE_DIR = DATA_DIR / "evidence"
-HOTLINE_KEY_FILE = DATA_DIR / "evidence.key"
+#: The keys (encryption, keyed hashes, rate-limit salt): set HOTLINE_KEY_FILE to a path outside the data
+#: folder, so that a copy or backup of the data folder does not carry the key that decrypts it.
+HOTLINE_KEY_FILE = Path(os.environ.get("HOTLINE_KEY_FILE") or DATA_DIR / "evidence.key")
 
+#: Shared counters (rate limits) and the staff statistics: Redis when REDIS_URL is set, else the
+#: database cache (its table is created by `migrate`), so that every worker counts against one limit.
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "hotline"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hotline_cache"}}
+#: "report=10/3600,lookup=20/600" overrides those limits; "off" lifts them all (a private load test).
+HOTLINE_RATE_LIMITS = os.environ.get("HOTLINE_RATE_LIMITS", "")
+#: Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
+HOTLINE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+#: Staff sessions end after 8 hours without a request, and when the browser closes.
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-#: Never log request bodies or evidence: only warnings and errors, without payloads.
+#: Never log request bodies or evidence: only warnings and errors, without payloads; and no tracking
+#: code (Django's "Not Found: /api/v1/reports/CODE" included): every handler redacts them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_codes": {"()": "hotline.web.logfilters.RedactTrackingCodes"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_codes"]}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "gunicorn": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -23,4 +23,5 @@ STORAGES = {
 (Path(DATA_DIR) / "static").mkdir(parents=True, exist_ok=True)
 #: Generous limits so that test files posting many reports do not trip them; the rate-limit tests lower them.
 HOTLINE_RATE_LIMITS = {name: (10_000, 3600) for name in
-                       ("report", "lookup", "api_report", "api_lookup", "api_analyze")}
+                       ("report", "lookup", "add", "check", "stash", "protect", "second_factor",
+                        "api_report", "api_lookup", "api_analyze")}

@@ -1,4 +1,4 @@
-"""Labels for the staff pages: nationality codes and link reasons in the page's language."""
+"""Labels for the statistics and staff pages: nationality codes and suppressed counts in the page's language."""
 
 from __future__ import annotations
 
@@ -7,22 +7,28 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from hotline.web.numerals import local_digits
+from hotline.web.reports import nationality
+
+from .. import stats
+
 register = template.Library()
-
-
-def _nationalities() -> dict[str, str]:
-    return {
-        "KH": _("Cambodian"), "TH": _("Thai"), "VN": _("Vietnamese"), "CN": _("Chinese"), "KR": _("Korean"),
-        "JP": _("Japanese"), "US": _("American"), "GB": _("British"), "AU": _("Australian"), "FR": _("French"),
-        "LA": _("Lao"), "PH": _("Filipino"), "ID": _("Indonesian"), "MY": _("Malaysian"), "RU": _("Russian"),
-        "DE": _("German"), "CA": _("Canadian"), "unknown": _("Not known"),
-    }
 
 
 @register.filter
 def nationality_label(key: str) -> str:
-    """A known nationality in words; other text as the reporters typed it (capitalised)."""
-    return _nationalities().get(key, key[:1].upper() + key[1:])
+    """A nationality code in words in the page's language (the list's names; never free text)."""
+    return nationality.label(str(key))
+
+
+@register.filter
+def stat_count(value: Any) -> str:
+    """A published count: the number, or "fewer than 5" / "5 or more" where it is suppressed."""
+    if value == stats.FEWER:
+        return _("fewer than %(n)s") % {"n": local_digits(stats.THRESHOLD)}
+    if value == stats.WITHHELD:
+        return _("%(n)s or more") % {"n": local_digits(stats.THRESHOLD)}
+    return local_digits(value)
 
 
 @register.filter
