@@ -124,6 +124,9 @@ def _read_bubble(rgb: np.ndarray, box: Box, background: tuple[int, int, int], *,
     if ink.body is None:
         return None
     lines = [ln for ln in ocr.read_lines(ink.body, first=first) if ln.text.strip() and ln.confidence >= 0.2]
+    if not lines:  # the recogniser sometimes finds nothing in very large text: once more, smaller
+        smaller = ink.body.resize((max(1, ink.body.width * 2 // 3), max(1, ink.body.height * 2 // 3)))
+        lines = [ln for ln in ocr.read_lines(smaller, first=first) if ln.text.strip() and ln.confidence >= 0.2]
     if not lines:
         return None
     text = _join_lines(lines)

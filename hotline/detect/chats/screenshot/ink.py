@@ -39,9 +39,21 @@ def _gray(ink: NDArray[np.float32], strength: float) -> Image.Image:
 
 
 def _line_height(mask: NDArray[np.bool_]) -> int:
+    """The usual height of a text line; Khmer vowels and subscripts above and below a line leave small
+    gaps of empty rows, which are closed first (so a line is not taken for three thin ones)."""
     rows = mask.any(axis=1)
     idx = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
-    heights = [b - a for a, b in zip(idx[::2], idx[1::2], strict=True) if b - a >= 4]
+    runs = [(int(a), int(b)) for a, b in zip(idx[::2], idx[1::2], strict=True)]
+    if not runs:
+        return 0
+    gap = 0.4 * max(b - a for a, b in runs)
+    merged: list[tuple[int, int]] = []
+    for a, b in runs:
+        if merged and a - merged[-1][1] < gap:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    heights = [b - a for a, b in merged if b - a >= 4]
     return int(np.median(heights)) if heights else 0
 
 
