@@ -6,7 +6,8 @@ screenshots (hotline.detect.chats.synthetic_screenshots), read back, and compare
     python bench/bench_screenshots.py --json
 
 Figures: character error rate (Latin-script and Khmer-script bubbles apart), speaker side, times read,
-messages lost or doubled when three overlapping screenshots are joined, detection recall on the screenshot
+messages lost or doubled when three overlapping screenshots are joined (by count; and aligned by text, which
+also counts a bubble misread beyond recognition), detection recall on the screenshot
 versions against the text versions and new false alarms on benign chats, seconds per 1080x2400 screenshot
 (one core), and tesserocr against pytesseract (a new tesseract process per image) on the same bubbles.
 The held-out theme (HELD_OUT_THEME) and font (HELD_OUT_FONT) were never used in tuning; they are reported apart.
@@ -127,7 +128,10 @@ def _chat_job(job: dict[str, Any]) -> dict[str, Any]:
                 order.setdefault(b.index, b.text)
         joined = read_screenshots([s.data for s in three])
         lost, doubled = _aligned([order[i] for i in sorted(order)], [m.text for m in joined.messages])
-        result["join"] = {"lost": lost, "doubled": doubled, "messages": len(order)}
+        # The join's own figure counts messages; the aligned one also counts a bubble misread past recognition.
+        result["join"] = {"lost": lost, "doubled": doubled, "messages": len(order),
+                          "count_lost": max(0, len(order) - len(joined.messages)),
+                          "count_doubled": max(0, len(joined.messages) - len(order))}
     # Detection on the whole chat read from its screenshots against the chat's text.
     read = read_screenshots([s.data for s in shots])
     drawn = [m for m in conv.messages if synth.drawable_text(m.text)]
@@ -186,6 +190,9 @@ def _summary(results: list[dict[str, Any]], jobs: dict[tuple[str, str], dict[str
             "extra_bubbles": sum(s["extra"] for s in shots),
             "join_chats": len(joins), "join_lost": sum(j["lost"] for j in joins),
             "join_doubled": sum(j["doubled"] for j in joins),
+            "join_messages": sum(j["messages"] for j in joins),
+            "join_count_lost": sum(j["count_lost"] for j in joins),
+            "join_count_doubled": sum(j["count_doubled"] for j in joins),
             "join_chats_perfect": sum(1 for j in joins if j["lost"] == 0 and j["doubled"] == 0),
             "seconds_per_1080x2400": sum(big) / len(big) if big else None,
         }
