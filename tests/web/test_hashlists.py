@@ -137,8 +137,9 @@ def test_protect_and_withdraw(client: Client) -> None:
 
     wrong = client.post("/en/protect/withdraw/", {"case_number": case_number, "pin": "000000" if pin != "000000" else "111111"})
     assert wrong.status_code == 400
-    assert "The PIN does not match this case number." in wrong.content.decode()
+    assert "No protected photo matches this case number and PIN" in wrong.content.decode()
     assert HashEntry.objects.filter(pk=entry.pk).exists()
+    assert entry.pin_hash.startswith("hmac_sha256$")  # a keyed hash, carrying its key id
 
     # Forgiving input: lower case, a dash, Khmer digits for the PIN.
     khmer_pin = pin.translate(str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩"))
@@ -150,7 +151,9 @@ def test_protect_and_withdraw(client: Client) -> None:
     assert services.hash_and_match(PHOTO) == []
 
     again = client.post("/en/protect/withdraw/", {"case_number": case_number, "pin": pin})
-    assert again.status_code == 400 and "No protected photo has this case number" in again.content.decode()
+    assert again.status_code == 400
+    # An unknown case number gets the very page a wrong PIN got (the form keeps what was typed).
+    assert _answer(again, case_number) == _answer(wrong, case_number)
 
 
 @pytest.mark.django_db
@@ -163,7 +166,14 @@ def test_withdraw_locks_after_too_many_wrong_pins(client: Client) -> None:
             services.withdraw(protection.case_number, wrong)
     response = client.post("/en/protect/withdraw/", {"case_number": protection.case_number, "pin": protection.pin})
     assert response.status_code == 400
-    assert "Too many wrong PINs" in response.content.decode()
+    unknown = client.post("/en/protect/withdraw/", {"case_number": "ABCDEFGH", "pin": protection.pin})
+    assert _answer(response, protection.case_number) == _answer(unknown, "ABCDEFGH")  # locked = unknown
+
+
+def _answer(response: Any, case_number: str) -> str:
+    """The page without what differs by request: the CSRF token and the case number typed back."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return html.replace(case_number, "CASE")
 
 
 BAD_POSTS = [

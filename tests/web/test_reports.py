@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -12,17 +13,24 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models, transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 from PIL import Image
 
 from hotline.web import encryption
 from hotline.web.reports import services, storage
 from hotline.web.reports.models import Evidence, Report, ReporterNote, ReportURL, StatusChange
 from hotline.web.sniffing import EvidenceRejected, sniff
-from hotline.web.trackingcodes import CODE_ALPHABET, normalize_code, normalize_pin
+from hotline.web.trackingcodes import (
+    CODE_ALPHABET,
+    MAX_PIN_FAILURES,
+    check_pin,
+    normalize_code,
+    normalize_pin,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -281,7 +289,7 @@ def test_report_is_committed_before_the_code_is_shown(client: Client) -> None:
     connection.close()
     report = Report.objects.get(tracking_code=code)
     assert report.evidence.count() == 1 and report.history.count() == 1
-    assert check_password(pin, report.pin_hash)
+    assert check_pin(pin, report.pin_hash, code)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -292,12 +300,55 @@ def test_failure_while_saving_leaves_nothing_half_written() -> None:
     assert Report.objects.count() == 0 and ReportURL.objects.count() == 0 and Evidence.objects.count() == 0
 
 
-def test_pin_is_stored_hashed() -> None:
+def test_pin_is_stored_as_a_keyed_hash_with_its_key_id() -> None:
     receipt = services.create_report(category="sextortion", platform="telegram", description="threats")
     report = Report.objects.get(pk=receipt.report.pk)
     assert receipt.pin not in report.pin_hash
-    assert report.pin_hash.startswith(("pbkdf2_", "md5$", "argon2", "bcrypt", "scrypt"))
-    assert check_password(receipt.pin, report.pin_hash)
+    assert re.fullmatch(r"hmac_sha256\$h\d+\$[0-9a-f]{64}", report.pin_hash)
+    assert check_pin(receipt.pin, report.pin_hash, receipt.tracking_code)
+    assert not check_pin(receipt.pin, report.pin_hash, "ABCDEFGH")  # bound to its code
+
+
+def test_an_old_pbkdf2_pin_is_accepted_and_upgraded() -> None:
+    receipt = services.create_report(category="sextortion", platform="telegram", description="threats")
+    Report.objects.filter(pk=receipt.report.pk).update(pin_hash=make_password(receipt.pin))
+    assert services.find_report(receipt.tracking_code, "000000" if receipt.pin != "000000" else "111111") is None
+    assert Report.objects.get(pk=receipt.report.pk).pin_hash.startswith(("pbkdf2_", "md5$"))  # not on a miss
+    assert services.find_report(receipt.tracking_code, receipt.pin) is not None
+    assert Report.objects.get(pk=receipt.report.pk).pin_hash.startswith("hmac_sha256$")
+
+
+def test_wrong_pins_lock_the_code_and_the_lock_answers_as_an_unknown_code(client: Client) -> None:
+    receipt = services.create_report(category="sextortion", platform="telegram", description="threats")
+    wrong = "000000" if receipt.pin != "000000" else "111111"
+    for _ in range(MAX_PIN_FAILURES):
+        assert services.find_report(receipt.tracking_code, wrong) is None
+    report = Report.objects.get(pk=receipt.report.pk)
+    assert report.pin_locked_until is not None
+    assert services.find_report(receipt.tracking_code, receipt.pin) is None  # even the right PIN, while locked
+    locked = client.post("/en/report/status/", {"code": receipt.tracking_code, "pin": receipt.pin})
+    unknown = client.post("/en/report/status/", {"code": "ABCDEFGH", "pin": receipt.pin})
+    assert locked.status_code == unknown.status_code == 404
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|value="[A-Z0-9]{8}"')
+    assert strip.sub("", locked.content.decode()) == strip.sub("", unknown.content.decode())
+    Report.objects.filter(pk=report.pk).update(pin_locked_until=timezone.now() - dt.timedelta(seconds=1))
+    assert services.find_report(receipt.tracking_code, receipt.pin) is not None  # after the lock
+
+
+def test_withdraw_deletes_evidence_and_text_and_is_counted() -> None:
+    receipt = services.create_report(category="grooming", platform="whatsapp", description="secret words",
+                                      contact="me@example.org", urls=["https://example.com/x"],
+                                      files=[(ANDROID_EXPORT, "chat.txt")])
+    evidence = Evidence.objects.get(report=receipt.report)
+    stored = Path(settings.HOTLINE_EVIDENCE_DIR) / evidence.storage_name
+    assert stored.exists()
+    assert not services.withdraw_report(receipt.tracking_code, "000000" if receipt.pin != "000000" else "111111")
+    assert services.withdraw_report(receipt.tracking_code, receipt.pin)
+    report = Report.objects.get(pk=receipt.report.pk)
+    assert report.status == "withdrawn" and report.description == "" and report.contact == ""
+    assert not stored.exists() and not Evidence.objects.filter(report=report).exists()
+    assert not report.urls.exists()
+    assert Report.objects.filter(status="withdrawn").count() == 1  # the report stays, as a count
 
 
 def test_evidence_is_encrypted_on_disk() -> None:

@@ -245,7 +245,7 @@ def protect(pdq: str, quality: int) -> Protection:
             with transaction.atomic():
                 entry = HashEntry.objects.create(
                     hash_list=hash_list, pdq=value, quality=quality, label="self-protection",
-                    source="self-protection", case_number=case_number, pin_hash=hash_pin(pin),
+                    source="self-protection", case_number=case_number, pin_hash=hash_pin(pin, case_number),
                 )
             break
         except IntegrityError:  # a case number already taken: draw another
@@ -264,10 +264,11 @@ def withdraw(case_number: str, pin: str) -> None:
         entry = (HashEntry.objects.select_for_update()
                  .filter(case_number=code, hash_list__kind=HashList.Kind.DO_NOT_SHARE).first())
         if entry is None:
+            check_pin(secret, None, code)  # the same work as a wrong PIN
             refused = WithdrawRefused("no protected photo has this case number", reason="unknown")
         elif entry.failed_attempts >= MAX_PIN_ATTEMPTS:
             refused = WithdrawRefused("too many wrong PINs: contact the hotline", reason="locked")
-        elif not secret or not check_pin(secret, entry.pin_hash):
+        elif not secret or not check_pin(secret, entry.pin_hash, code):
             entry.failed_attempts += 1
             entry.save(update_fields=["failed_attempts"])  # committed: the refusal is raised after the block
             refused = WithdrawRefused("the PIN does not match this case number", reason="wrong_pin")

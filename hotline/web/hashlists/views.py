@@ -51,19 +51,19 @@ def protect(request: HttpRequest, form: Form) -> HttpResponse:
     return render(request, "hashlists/protected.html", {"protection": protection})
 
 
-_REFUSALS = {
-    "unknown": lambda: _("No protected photo has this case number. Check it, or it may already be withdrawn."),
-    "wrong_pin": lambda: _("The PIN does not match this case number."),
-    "locked": lambda: _("Too many wrong PINs. Please contact the hotline to withdraw this photo."),
-}
+def _refusal() -> str:
+    """One answer whether the case number is unknown, the PIN wrong or the case locked, so that the page
+    tells a guesser nothing about which case numbers exist."""
+    return _("No protected photo matches this case number and PIN. Check both and try again; after too many "
+             "wrong PINs, only the hotline can withdraw the photo.")
 
 
 @form_page(WithdrawForm, "hashlists/withdraw.html", "lookup")
 def withdraw(request: HttpRequest, form: Form) -> HttpResponse:
     try:
         services.withdraw(form.cleaned_data["case_number"], form.cleaned_data["pin"])
-    except services.WithdrawRefused as exc:
+    except services.WithdrawRefused:
         return render(request, "hashlists/withdraw.html",
                       {"form": WithdrawForm(initial={"case_number": form.cleaned_data["case_number"]}),
-                       "error": _REFUSALS[exc.reason]()}, status=400)
+                       "error": _refusal()}, status=400)
     return render(request, "hashlists/withdraw.html", {"form": WithdrawForm(), "withdrawn": True})

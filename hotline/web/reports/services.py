@@ -12,6 +12,7 @@ SHA-256 only. Nothing here logs or stores an IP address or the content of a file
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -22,11 +23,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.web import encryption
 from hotline.web.sniffing import EvidenceRejected, Sniffed, sniff
 from hotline.web.trackingcodes import (
+    MAX_PIN_FAILURES,
+    PIN_LOCK_SECONDS,
     check_pin,
     hash_pin,
     looks_like_code,
@@ -34,6 +39,7 @@ from hotline.web.trackingcodes import (
     new_tracking_code,
     normalize_code,
     normalize_pin,
+    pin_hash_outdated,
 )
 
 from .models import Evidence, Report, ReporterNote, ReportURL, Status, StatusChange
@@ -58,6 +64,7 @@ __all__ = [
     "stash_evidence",
     "stash_info",
     "too_large",
+    "withdraw_report",
 ]
 
 #: A stashed file not attached to a report within this time is deleted.
@@ -215,7 +222,7 @@ def _commit_report(pin: str, stored: Sequence[_StoredFile], stash_tokens: Sequen
         try:
             with transaction.atomic():
                 report = Report(
-                    tracking_code=_new_code(), pin_hash=hash_pin(pin), category=category,
+                    tracking_code=(code := _new_code()), pin_hash=hash_pin(pin, code), category=category,
                     platform=platform, description=description.strip(), victim_age_band=victim_age_band,
                     reporter_type=reporter_type, offender_name=offender_name.strip(),
                     offender_profile_url=offender_profile_url.strip(),
@@ -247,11 +254,55 @@ def _commit_report(pin: str, stored: Sequence[_StoredFile], stash_tokens: Sequen
 
 
 def find_report(code: str, pin: str) -> Report | None:
-    """The report for `code` if `pin` is right; None otherwise, in the same time for either failure."""
+    """The report for `code` if `pin` is right; None otherwise, alike for an unknown code, a wrong PIN
+    and a locked code. Wrong PINs are counted per code in the database; after MAX_PIN_FAILURES in a row
+    the code is locked for PIN_LOCK_SECONDS, during which even the right PIN finds nothing. A right PIN
+    stored as PBKDF2 (or under an old key) is re-hashed with the current key."""
     code, pin = normalize_code(code or ""), normalize_pin(pin or "")
     report = Report.objects.filter(tracking_code=code).first() if looks_like_code(code) else None
-    matches = check_pin(pin, report.pin_hash if report is not None else None)
-    return report if matches else None
+    matches = check_pin(pin, report.pin_hash if report is not None else None, code)
+    if report is None:
+        return None
+    now = timezone.now()
+    if report.pin_locked_until is not None and report.pin_locked_until > now:
+        return None
+    if not matches:
+        Report.objects.filter(pk=report.pk).update(pin_failures=F("pin_failures") + 1)
+        Report.objects.filter(pk=report.pk, pin_failures__gte=MAX_PIN_FAILURES).update(
+            pin_failures=0, pin_locked_until=now + dt.timedelta(seconds=PIN_LOCK_SECONDS))
+        return None
+    changes: dict[str, Any] = {}
+    if report.pin_failures or report.pin_locked_until:
+        changes.update(pin_failures=0, pin_locked_until=None)
+    if pin_hash_outdated(report.pin_hash):
+        changes["pin_hash"] = hash_pin(pin, code)
+    if changes:
+        Report.objects.filter(pk=report.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(report, name, value)
+    return report
+
+
+def withdraw_report(code: str, pin: str) -> bool:
+    """The reporter takes the report back with its code and PIN: evidence files and rows deleted, links,
+    notes and every free-text field emptied; the report stays only as a count ("withdrawn"). False alike
+    for an unknown code, a wrong PIN and a locked code."""
+    report = find_report(code, pin)
+    if report is None or report.status == Status.WITHDRAWN:
+        return False
+    files = list(report.evidence.values_list("storage_name", flat=True))
+    with transaction.atomic():
+        report.evidence.all().delete()
+        report.urls.all().delete()
+        report.notes.all().delete()
+        StatusChange.objects.filter(report=report).update(public_note="")
+        Report.objects.filter(pk=report.pk).update(
+            description="", offender_name="", offender_profile_url="", contact="", status=Status.WITHDRAWN,
+            updated_at=timezone.now())
+        StatusChange.objects.create(report=report, status=Status.WITHDRAWN)
+    for name in files:
+        encryption.remove_file(evidence_dir(), name)
+    return True
 
 
 def add_reporter_info(report: Report, text: str = "", files: Sequence[tuple[bytes, str]] = ()) -> None:
