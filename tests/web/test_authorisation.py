@@ -70,6 +70,7 @@ RULES: dict[str, Rule] = {
     "staff-enrol": Rule(PUBLIC, kwargs={"token": "not-a-valid-token"}),
     "cases:queue": Rule(STAFF), "cases:report": Rule(STAFF), "cases:take_next": Rule(STAFF, "post"),
     "cases:stats": Rule(STAFF), "cases:stats_csv": Rule(STAFF),
+    "cases:audit": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"}, others={"ok"})),
     "cases:stats_publish": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"}, others={"ok"}),
                                 "post"),
     "cases:chat": Rule(STAFF, kwargs={"pk": "{chat}"}), "cases:image": Rule(STAFF, kwargs={"pk": "{image}"}),
@@ -89,6 +90,7 @@ RULES: dict[str, Rule] = {
     "cases:action removal": Rule(SUPERVISOR, "post", {"url": "https://example.com/x", "removed_on": "2024-05-01"},
                                  {"action": "removal"}),
     "cases:action hash": Rule(SUPERVISOR, "post", {"list_name": "hotline-assessed"}, {"action": "hash"}),
+    "cases:action hold": Rule(SUPERVISOR, "post", {"hold": "on"}, {"action": "hold"}),
     # Reports in the admin: analysts see none of them (their content is read in the workspace, audited).
     "admin:reports_report_changelist": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"},
                                                   others={"ok"})),

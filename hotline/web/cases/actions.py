@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from hotline.web.reports.models import Report
 
-from . import services
-from .forms import AssignForm, ForwardingForm, HashListForm, LinkForm, RemovalForm, StatusForm
+from . import retention, services
+from .forms import AssignForm, ForwardingForm, HashListForm, LegalHoldForm, LinkForm, RemovalForm, StatusForm
 
 #: (user, report) → may this user do the action to this report?
 Permission = Callable[[Any, Report], bool]
@@ -76,4 +76,7 @@ ACTIONS: dict[str, CaseAction] = {
         supervisor, "not_supervisor_hash",
         lambda result: _("Added to the hash list: %(added)d. Too plain to hash: %(plain)d.")
         % {"added": result.added, "plain": result.too_plain}),
+    "hold": CaseAction(
+        LegalHoldForm, "hold_form", lambda report, user, data: retention.set_legal_hold(report, user, data["hold"]),
+        supervisor, "not_supervisor", lambda result: _("Legal hold saved.")),
 }

@@ -5,17 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.web.reports.models import Category, Platform, Risk, Status
 
-from .models import Forwarding
+from .models import AuditEvent, Forwarding
 from .services import ACTION_STATUSES, DEFAULT_HASH_LIST, analysts
 
 
 def _blank(label: Any, choices: Any) -> list[tuple[str, Any]]:
     return [("", label), *choices]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
 
 
 class QueueFilterForm(forms.Form):
@@ -26,6 +31,27 @@ class QueueFilterForm(forms.Form):
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=_blank(_("All"), Risk.choices))
     assigned = forms.ChoiceField(label=_("Assigned"), required=False, choices=[
         ("", _("Everyone's")), ("mine", _("Mine")), ("unassigned", _("Not assigned"))])
+    received_from = forms.DateField(label=_("Received from"), required=False, widget=DateInput)
+    received_to = forms.DateField(label=_("Received until"), required=False, widget=DateInput)
+
+
+class StatisticsRangeForm(forms.Form):
+    since = forms.DateField(label=_("Received from"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("Received until"), required=False, widget=DateInput)
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters (all optional); the page itself is read-only."""
+
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=_blank(_("All"), AuditEvent.Action.choices))
+    user = forms.ModelChoiceField(label=_("Staff member"), required=False, queryset=None, empty_label=_("Everyone"))
+    tracking_code = forms.CharField(label=_("Tracking code"), required=False, max_length=12)
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.filter(is_staff=True).order_by("username")  # type: ignore[attr-defined]
 
 
 class StatusForm(forms.Form):
@@ -35,10 +61,6 @@ class StatusForm(forms.Form):
         label=_("Note for the reporter (optional)"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The reporter reads this on their status page. Write plainly; name no one."))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ForwardingForm(forms.Form):
@@ -61,6 +83,10 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["analyst"].queryset = analysts()  # type: ignore[attr-defined]
+
+
+class LegalHoldForm(forms.Form):
+    hold = forms.BooleanField(label=_("Legal hold"), required=False)
 
 
 class LinkForm(forms.Form):

@@ -254,6 +254,8 @@ def refresh_linked_priority(reports: Iterable[Report]) -> None:
         case, _created = Case.objects.get_or_create(report_id=pk)
         if case.linked_priority != value:
             Case.objects.filter(pk=case.pk).update(linked_priority=value)
+        # The queue orders by the report's own copy (an indexed column computed with its priority).
+        Report.objects.filter(pk=pk).exclude(linked_priority=value).update(linked_priority=value)
 
 
 def _risk(report_id: int) -> str:

@@ -30,6 +30,8 @@ class Case(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     #: The highest risk rank (RISK_RANK) among linked reports, when that is high or critical; else 0.
     linked_priority = models.PositiveSmallIntegerField(default=0)
+    #: Kept whole (evidence and contact) past the retention period, e.g. while the police investigate.
+    legal_hold = models.BooleanField(default=False)
 
     class Meta:
         permissions = (
@@ -125,8 +127,12 @@ class AuditEvent(models.Model):
         LINK = "link", _("Linked reports")
         UNLINK = "unlink", _("Unlinked reports")
         PUBLISH_STATS = "publish_stats", _("Published statistics")
+        LEGAL_HOLD = "legal_hold", _("Set or lifted a legal hold")
+        RETENTION = "retention", _("Deleted evidence and contact after the retention period")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: None for what the hotline did by itself (retention).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)
     report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     evidence = models.ForeignKey(Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -135,6 +141,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ("-at", "-id")
+        # The audit page filters by action or user, newest first.
+        indexes = (models.Index(fields=["action", "-at"], name="auditevent_action_at"),
+                   models.Index(fields=["user", "-at"], name="auditevent_user_at"))
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action}"

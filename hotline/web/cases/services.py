@@ -1,7 +1,7 @@
 """Case work: everything the staff views do, so that they stay thin.
 
-    queue(filters, user) / queue_counts()        open reports, highest priority first, then oldest
-    take(report, user) / assign(report, analyst, by)
+    queue(filters, user) / queue_page(...) / queue_counts()   open reports, highest priority first, then oldest
+    take(report, user) / take_next(user) / assign(report, analyst, by)
     analyses(report, user)                        the engine's analysis of each evidence (audited)
     whole_chat(evidence, user)                    every message of a chat export (audited)
     evidence_image(evidence, user, revealed=)     an image, blurred and grey unless revealed (audited)
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from PIL import ImageFilter, ImageOps
 
 from hotline.detect.chats import parse
@@ -36,10 +36,11 @@ from hotline.detect.errors import InputError
 from hotline.detect.media.decoding import load_image, open_image
 from hotline.web import encryption
 from hotline.web.hashlists.services import add_evidence_image
-from hotline.web.reports.models import Evidence, Report, Status
+from hotline.web.reports.models import Evidence, Report, Risk, Status
 from hotline.web.reports.services import set_status
 from hotline.web.reports.storage import evidence_filename, read_evidence
 from hotline.web.staff.roles import can_reveal, can_supervise, can_work
+from hotline.web.trackingcodes import normalize_code
 
 from . import linking
 from .models import AuditEvent, Case, Forwarding, Removal
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 #: Reports still needing work; the queue shows these unless a status filter asks otherwise.
 OPEN_STATUSES: tuple[str, ...] = (Status.RECEIVED, Status.IN_REVIEW, Status.ASSESSED, Status.FORWARDED)
+#: Reports in these statuses still wait for an analyst; the queue flags them once older than
+#: settings.HOTLINE_QUEUE_OVERDUE_HOURS.
+WAITING_STATUSES: tuple[str, ...] = (Status.RECEIVED, Status.IN_REVIEW)
 #: Statuses an analyst may set from the report page.
 ACTION_STATUSES: tuple[str, ...] = (Status.IN_REVIEW, Status.ASSESSED, Status.FORWARDED, Status.REMOVED,
                                     Status.CLOSED)
@@ -94,15 +98,39 @@ class QueueFilters:
     risk: str = ""
     #: "mine", "unassigned" or "" (everyone's).
     assigned: str = ""
+    #: Received on or after / on or before these days (local time), when given.
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+
+#: Reports per page of the queue.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue and the cursor of the next ("" on the last page)."""
+
+    reports: list[Report]
+    after: str
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _open(qs: QuerySet[Report]) -> QuerySet[Report]:
+    """Open reports, written as the literal condition of the partial index `report_open_queue` (a
+    bound parameter would hide from SQLite that the index covers the query)."""
+    statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)  # constants, not input
+    return qs.extra(where=[f'"reports_report"."status" IN ({statuses})'])
 
 
 def queue(filters: QueueFilters, user: Any) -> QuerySet[Report]:
     """Reports to work, highest effective priority first (a report's own priority or the one its
-    linked high-risk reports lend it), then oldest first."""
-    qs = Report.objects.select_related("case__analyst").annotate(
-        effective_priority=Greatest(F("priority"), Coalesce(F("case__linked_priority"), Value(0))),
-    )
-    qs = qs.filter(status=filters.status) if filters.status else qs.filter(status__in=OPEN_STATUSES)
+    linked high-risk reports lend it), then oldest first, then by id (a stable order for paging)."""
+    qs = Report.objects.select_related("case__analyst").annotate(effective_priority=F("queue_priority"))
+    qs = qs.filter(status=filters.status) if filters.status else _open(qs)
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.platform:
@@ -113,22 +141,88 @@ def queue(filters: QueueFilters, user: Any) -> QuerySet[Report]:
         qs = qs.filter(case__analyst=user)
     elif filters.assigned == "unassigned":
         qs = qs.filter(Q(case__isnull=True) | Q(case__analyst__isnull=True))
-    return qs.order_by("-effective_priority", "created_at", "id")
+    if filters.received_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.received_from))
+    if filters.received_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.received_to + dt.timedelta(days=1)))
+    return qs.order_by("-queue_priority", "created_at", "id")
+
+
+def _cursor(report: Any) -> str:
+    return f"{report.effective_priority}~{report.created_at.isoformat()}~{report.pk}"
+
+
+def _parse_cursor(after: str) -> tuple[int, dt.datetime, int] | None:
+    """(priority, received, id) of the last report of the previous page; None when not a cursor."""
+    parts = after.split("~")
+    if len(parts) != 3:
+        return None
+    try:
+        when = parse_datetime(parts[1].replace(" ", "+"))
+        priority, pk = int(parts[0]), int(parts[2])
+    except ValueError:
+        return None
+    return (priority, when, pk) if when is not None and when.tzinfo is not None else None
+
+
+def queue_page(filters: QueueFilters, user: Any, after: str = "", size: int = PAGE_SIZE) -> QueuePage:
+    """A page of the queue after the report `after` names (keyset paging: the database reads the page
+    from where the previous one ended, never skipping rows by counting them). A cursor that cannot be
+    read gives the first page."""
+    qs = queue(filters, user)
+    cursor = _parse_cursor(after) if after else None
+    if cursor is not None:
+        priority, when, pk = cursor
+        qs = qs.filter(Q(queue_priority__lt=priority)
+                       | Q(queue_priority=priority, created_at__gt=when)
+                       | Q(queue_priority=priority, created_at=when, pk__gt=pk))
+    rows = list(qs[:size + 1])
+    return QueuePage(rows[:size], _cursor(rows[size - 1]) if len(rows) > size else "")
 
 
 def queue_counts(user: Any) -> dict[str, Any]:
-    """Counts above the queue: by status, open, unassigned open, mine, high risk open."""
+    """Counts above the queue: by status, open, unassigned open, mine, high risk open. Two queries,
+    both counted by the database (GROUP BY status, then one pass over the open reports)."""
     by_status = dict.fromkeys(Status.values, 0)
-    for row in Report.objects.values_list("status", flat=True):
-        by_status[row] = by_status.get(row, 0) + 1
-    open_qs = Report.objects.filter(status__in=OPEN_STATUSES)
+    by_status.update(Report.objects.order_by().values_list("status").annotate(n=Count("*")))  # index only
+    open_counts = Report.objects.filter(status__in=OPEN_STATUSES).aggregate(
+        unassigned=Count("id", filter=Q(case__isnull=True) | Q(case__analyst__isnull=True)),
+        mine=Count("id", filter=Q(case__analyst=user)),
+        high_risk=Count("id", filter=Q(risk__in=(Risk.HIGH, Risk.CRITICAL))),
+    )
     return {
         "by_status": [(value, label, by_status[value]) for value, label in Status.choices],
-        "open": open_qs.count(),
-        "unassigned": open_qs.filter(Q(case__isnull=True) | Q(case__analyst__isnull=True)).count(),
-        "mine": open_qs.filter(case__analyst=user).count(),
-        "high_risk": open_qs.filter(risk__in=("high", "critical")).count(),
+        "open": sum(by_status[s] for s in OPEN_STATUSES),
+        **open_counts,
     }
+
+
+#: Entries per page of the audit log.
+AUDIT_PAGE_SIZE = 100
+
+
+def audit_log(*, action: str = "", user: Any = None, tracking_code: str = "", since: dt.date | None = None,
+              until: dt.date | None = None, before: str = "") -> tuple[list[AuditEvent], str]:
+    """A page of the audit log, newest first, filtered; and the cursor of the next (older) page ("" on
+    the last). Keyset paging on (time, id), as the queue."""
+    qs = AuditEvent.objects.select_related("user", "report", "evidence").order_by("-at", "-id")
+    if action:
+        qs = qs.filter(action=action)
+    if user is not None:
+        qs = qs.filter(user=user)
+    if tracking_code:
+        qs = qs.filter(report__tracking_code=normalize_code(tracking_code))
+    if since:
+        qs = qs.filter(at__gte=_day_start(since))
+    if until:
+        qs = qs.filter(at__lt=_day_start(until + dt.timedelta(days=1)))
+    at_text, _sep, pk_text = before.partition("~")
+    when = parse_datetime(at_text.replace(" ", "+")) if before else None
+    if when is not None and when.tzinfo is not None and pk_text.isdigit():
+        qs = qs.filter(Q(at__lt=when) | Q(at=when, pk__lt=int(pk_text)))
+    rows = list(qs[:AUDIT_PAGE_SIZE + 1])
+    last = rows[AUDIT_PAGE_SIZE - 1] if len(rows) > AUDIT_PAGE_SIZE else None
+    return rows[:AUDIT_PAGE_SIZE], f"{last.at.isoformat()}~{last.pk}" if last else ""
 
 
 def case_of(report: Report) -> Case:
@@ -146,6 +240,29 @@ def take(report: Report, user: Any) -> Case:
         case.save(update_fields=["analyst", "assigned_by", "assigned_at"])
         audit(user, AuditEvent.Action.ASSIGN, report=report, detail=f"user {user.pk}")
     return case
+
+
+def take_next(user: Any) -> Report | None:
+    """Assign the top unassigned open report to `user`; None when there is none. Two analysts pressing
+    at the same moment never get the same report: the assignment is a conditional UPDATE (… WHERE
+    analyst IS NULL) that only one of them wins (the other tries the next report), and on PostgreSQL the
+    candidate row is locked with SKIP LOCKED so that the other picks another report without waiting."""
+    candidates = queue(QueueFilters(assigned="unassigned"), user)
+    for _attempt in range(10):
+        with transaction.atomic():
+            qs = candidates
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            report = qs.first()
+            if report is None:
+                return None
+            case, _created = Case.objects.get_or_create(report=report)
+            won = Case.objects.filter(pk=case.pk, analyst__isnull=True).update(
+                analyst=user, assigned_by=user, assigned_at=timezone.now())
+            if won:
+                audit(user, AuditEvent.Action.ASSIGN, report=report, detail=f"user {user.pk} (next)")
+                return report
+    return None
 
 
 def may_act_on(user: Any, report: Report) -> bool:
@@ -177,6 +294,7 @@ class StageView:
     first_index: int
     #: The finding that cites the message where the stage began, if any (its excerpt is shown).
     excerpt: str = ""
+    #: Empty when the chat names no senders (unattributed text).
     sender: str = ""
 
 
@@ -222,7 +340,7 @@ def _evidence_view(evidence: Evidence) -> EvidenceView:
         for stage in analysis.get("stages", []):
             first = by_index.get(stage.get("first_index"), {})
             stages.append(StageView(str(stage.get("stage", "")), int(stage.get("first_index", 0)),
-                                    str(first.get("excerpt", "")), str(first.get("sender", ""))))
+                                    str(first.get("excerpt") or ""), str(first.get("sender") or "")))
         signals = [name for name, found in (analysis.get("signals") or {}).items() if found]
     matches = [m for m in result.get("hash_matches", []) if isinstance(m, dict)]
     return EvidenceView(evidence, analysis, matches, stages, signals)
@@ -241,7 +359,7 @@ def analyses(report: Report, user: Any) -> list[EvidenceView]:
 @dataclass(frozen=True)
 class ChatLine:
     index: int
-    sender: str
+    sender: str | None
     time: dt.datetime | None
     text: str
     attachments: tuple[str, ...]

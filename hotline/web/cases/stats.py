@@ -17,12 +17,12 @@ from the total and the shown cells, and a section where even that is not enough 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -30,6 +30,7 @@ from hotline.web.reports import nationality
 from hotline.web.reports.models import Report, Status, StatusChange
 
 from .models import AuditEvent, PublishedStatistics, Removal
+from .months import MonthText
 
 UNKNOWN = nationality.UNKNOWN
 #: Sections of the statistics, in the order they are shown and exported.
@@ -58,28 +59,39 @@ def _sorted_counts(counter: Counter[str]) -> list[list[Any]]:
     return [[key, count] for key, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _real_reports() -> QuerySet[Report]:
     return Report.objects.exclude(source="demo")
 
 
-def compute() -> dict[str, Any]:
-    """Every count the statistics pages show, exact, as plain JSON (labels are added when shown)."""
+def compute(since: dt.date | None = None, until: dt.date | None = None) -> dict[str, Any]:
+    """Every count the statistics pages show, exact, as plain JSON (labels are added when shown);
+    with `since`/`until`, only reports received (and removals made) on those days, inclusive."""
     reports = _real_reports()
+    removals = Removal.objects.exclude(report__source="demo")
+    if since:
+        reports = reports.filter(created_at__gte=_day_start(since))
+        removals = removals.filter(removed_on__gte=since)
+    if until:
+        reports = reports.filter(created_at__lt=_day_start(until + dt.timedelta(days=1)))
+        removals = removals.filter(removed_on__lte=until)
     by_platform = Counter(dict(reports.values_list("platform").annotate(n=Count("id")).values_list("platform", "n")))
     by_category = Counter(dict(reports.values_list("category").annotate(n=Count("id")).values_list("category", "n")))
-    by_month: Counter[str] = Counter()
-    for month, n in (reports.annotate(month=TruncMonth("created_at")).values_list("month")
-                     .annotate(n=Count("id")).values_list("month", "n")):
-        by_month[month.strftime("%Y-%m")] += n
+    by_month = Counter(dict(reports.annotate(month=MonthText("created_at")).values_list("month")
+                            .annotate(n=Count("id")).order_by().values_list("month", "n")))
     by_nationality: Counter[str] = Counter()
     for text, n in reports.values_list("offender_nationality").annotate(n=Count("id")).values_list(
             "offender_nationality", "n"):
         by_nationality[nationality_key(text)] += n
-    removals = Removal.objects.exclude(report__source="demo")
-    removals_by_month: Counter[str] = Counter()
-    for removed_on in removals.values_list("removed_on", flat=True):
-        removals_by_month[removed_on.strftime("%Y-%m")] += 1
+    removals_by_month = Counter(dict(removals.annotate(month=MonthText("removed_on", moment=False))
+                                     .values_list("month").annotate(n=Count("id")).order_by()
+                                     .values_list("month", "n")))
     changes = StatusChange.objects.exclude(report__source="demo")
+    if since or until:
+        changes = changes.filter(report__in=reports)
     assessed = {Status.ASSESSED, Status.FORWARDED, Status.REMOVED}
     return {
         "generated_at": timezone.now().isoformat(),

@@ -4,18 +4,22 @@ in `forms`, everything else in `services`, `linking` and `statistics`."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.web.reports import nationality
-from hotline.web.reports.models import Category, Evidence, Platform, Report
+from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, Report, Status
 from hotline.web.reports.storage import evidence_filename
 from hotline.web.staff.roles import can_reveal
 
@@ -25,11 +29,13 @@ from .access import staff_view
 from .actions import ACTIONS
 from .forms import (
     AssignForm,
+    AuditFilterForm,
     ForwardingForm,
     HashListForm,
     LinkForm,
     QueueFilterForm,
     RemovalForm,
+    StatisticsRangeForm,
     StatusForm,
 )
 from .models import ReportLink
@@ -37,7 +43,6 @@ from .tasks import refresh_statistics
 
 #: Session key: ids of evidence images this analyst revealed (shown clear until hidden again).
 REVEALED_KEY = "cases_revealed"
-PAGE_SIZE = 50
 
 
 def _refusal(code: str) -> str:
@@ -68,12 +73,43 @@ def _refusal(code: str) -> str:
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = services.QueueFilters(**form.cleaned_data) if form.is_valid() else services.QueueFilters()
-    reports = services.queue(filters, request.user)
-    total = reports.count()
+    counts = services.queue_counts(request.user)
+    page = services.queue_page(filters, request.user, after=request.GET.get("after", "")[:100])
+    # Unfiltered, the total is the open count above; filtered, the database counts the matches.
+    total = counts["open"] if filters == services.QueueFilters() else services.queue(filters, request.user).count()
+    labels = {name: {k: str(v) for k, v in choices} for name, choices in (
+        ("category", Category.choices), ("platform", Platform.choices), ("status", Status.choices),
+        ("age", AgeBand.choices))}
+    for r in page.reports:  # labels looked up once per page, not once per row and field
+        r.labels = {"category": labels["category"].get(r.category, r.category),  # type: ignore[attr-defined]
+                    "platform": labels["platform"].get(r.platform, r.platform),
+                    "status": labels["status"].get(r.status, r.status),
+                    "age": labels["age"].get(r.victim_age_band, r.victim_age_band)}
+    query = request.GET.copy()
+    query.pop("after", None)
+    if page.after:
+        query["after"] = page.after
+    overdue_before = timezone.now() - dt.timedelta(hours=settings.HOTLINE_QUEUE_OVERDUE_HOURS)
     return render(request, "cases/queue.html", {
-        "form": form, "reports": reports[:PAGE_SIZE], "shown_total": total, "page_size": PAGE_SIZE,
-        "counts": services.queue_counts(request.user), "can_supervise": services.can_supervise(request.user),
+        "form": form, "reports": page.reports, "shown_total": total, "page_size": services.PAGE_SIZE,
+        "next_query": query.urlencode() if page.after else "", "paged": bool(request.GET.get("after")),
+        "first_query": urlencode({k: v for k, v in request.GET.items() if k != "after"}),
+        "overdue_before": overdue_before, "overdue_hours": settings.HOTLINE_QUEUE_OVERDUE_HOURS,
+        "waiting_statuses": services.WAITING_STATUSES,
+        "counts": counts, "can_supervise": services.can_supervise(request.user),
     })
+
+
+@require_POST
+@staff_view()
+def take_next(request: HttpRequest) -> HttpResponse:
+    """Assign the top unassigned report to me and open it."""
+    report = services.take_next(request.user)
+    if report is None:
+        messages.info(request, _("No report is waiting for an analyst."))
+        return HttpResponseRedirect(reverse("cases:queue"))
+    messages.success(request, _("Report %(code)s is now yours.") % {"code": report.tracking_code})
+    return _back(report)
 
 
 # ---------------------------------------------------------------- report
@@ -200,6 +236,24 @@ def evidence_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(evidence.report, f"evidence-{evidence.pk}")
 
 
+# ---------------------------------------------------------------- audit log (supervisors, read-only)
+
+
+@require_GET
+@staff_view(supervise=True)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    events, before = services.audit_log(**filters, before=request.GET.get("before", "")[:100])
+    query = request.GET.copy()
+    query.pop("before", None)
+    if before:
+        query["before"] = before
+    return render(request, "cases/audit.html", {
+        "form": form, "events": events, "next_query": query.urlencode() if before else "",
+    })
+
+
 # ---------------------------------------------------------------- statistics
 
 
@@ -221,16 +275,27 @@ def _sections(stats: dict[str, Any]) -> list[tuple[str, Any, str]]:
     return [(titles[key], stats.get(key, []), key) for key in statistics.SECTIONS]
 
 
+def _range(request: HttpRequest) -> tuple[StatisticsRangeForm, dict[str, Any]]:
+    """The date range asked for (empty: all time); a bad date is shown as an error, not a failure."""
+    form = StatisticsRangeForm(request.GET or None)
+    return form, {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+
+
 @require_GET
 @staff_view()
 def statistics_page(request: HttpRequest) -> HttpResponse:
-    numbers, stale = statistics.current()
-    if stale:
-        refresh_statistics.enqueue()
+    form, period = _range(request)
+    if period:  # a chosen period is counted now (bounded by its dates); all time is the last refresh
+        numbers = statistics.compute(**period)
+    else:
+        numbers, stale = statistics.current()
+        if stale:
+            refresh_statistics.enqueue()
     stats = _labelled(numbers)
     return render(request, "cases/statistics.html", {
         "stats": stats, "sections": _sections(stats), "published": statistics.published(),
-        "can_supervise": services.can_supervise(request.user),
+        "can_supervise": services.can_supervise(request.user), "range_form": form, "period": period,
+        "csv_query": urlencode({k: str(v) for k, v in period.items()}),
     })
 
 
@@ -240,7 +305,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="hotline-statistics.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read Khmer text as UTF-8
-    csv.writer(response).writerows(statistics.rows(statistics.compute()))
+    csv.writer(response).writerows(statistics.rows(statistics.compute(**_range(request)[1])))
     return response
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.web.encryptedfields import EncryptedTextField
@@ -111,16 +112,32 @@ class Report(models.Model):
     risk = models.CharField(max_length=16, choices=Risk.choices, default=Risk.NONE)
     #: Higher first in the analysts' queue: the larger of the category's baseline and the evidence's risk.
     priority = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    #: The priority linked high-risk reports lend this one (written by the case-work app only, so that
+    #: neither app overwrites the other's number); the queue orders by `queue_priority`, the larger.
+    linked_priority = models.PositiveSmallIntegerField(default=0)
+    #: Computed by the database and indexed (only over open reports), so that the first page of the
+    #: queue is read from the index in order instead of sorting every open report.
+    queue_priority = models.GeneratedField(expression=Greatest("priority", "linked_priority"),
+                                           output_field=models.PositiveSmallIntegerField(), db_persist=True)
     #: Wrong PINs given for this code in a row; at the limit the code is locked until `pin_locked_until`
     #: (and answers exactly as an unknown code does).
     pin_failures = models.PositiveSmallIntegerField(default=0)
     pin_locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("-priority", "created_at")
-        indexes = (models.Index(fields=["-priority", "created_at"], name="report_queue"),)
+        indexes = (
+            models.Index(fields=["-priority", "created_at"], name="report_queue"),
+            # The queue's order over open reports (the statuses of cases.services.OPEN_STATUSES).
+            models.Index(fields=["-queue_priority", "created_at", "id"], name="report_open_queue",
+                         condition=models.Q(status__in=("received", "in_review", "assessed", "forwarded"))),
+            # The counts above the queue (GROUP BY status; open and high-risk) read this index alone.
+            models.Index(fields=["status", "risk"], name="report_status_risk"),
+            # Date ranges of the queue and the statistics.
+            models.Index(fields=["created_at"], name="report_created"),
+        )
 
     def __str__(self) -> str:
         return f"{self.tracking_code} ({self.category})"
@@ -175,6 +192,8 @@ class Evidence(models.Model):
     risk = models.CharField(max_length=16, choices=Risk.choices, blank=True)
     hash_matches = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: When retention deleted the file, its name and its analysis (the type, size and hashes stay).
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("created_at", "id")
@@ -198,6 +217,8 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ("created_at", "id")
+        # "Reports that reached status X" (statistics) without reading every change.
+        indexes = (models.Index(fields=["status", "report"], name="statuschange_status_report"),)
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.status}"

@@ -133,6 +133,11 @@ HOTLINE_RATE_LIMITS = os.environ.get("HOTLINE_RATE_LIMITS", "")
 #: Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed.
 HOTLINE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
+#: The queue flags a report still waiting for an analyst (received or being reviewed) after this many hours.
+HOTLINE_QUEUE_OVERDUE_HOURS = int(os.environ.get("HOTLINE_QUEUE_OVERDUE_HOURS", "48"))
+#: Days after a case is closed before its evidence files and the reporter's contact are deleted.
+HOTLINE_RETENTION_DAYS = int(os.environ.get("HOTLINE_RETENTION_DAYS", "180"))
+
 #: Staff sessions end after 8 hours without a request, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_SAVE_EVERY_REQUEST = True
