@@ -261,3 +261,20 @@ def test_any_status_lookup_is_404_not_500(client: Client, code: str, pin: str) -
 
     response = client.get(f"/api/v1/reports/{quote(code)}", HTTP_X_REPORT_PIN=pin)
     assert response.status_code in (404, 400)
+
+
+@pytest.mark.parametrize(("sent", "stored", "warned"), [
+    ("KH", "KH", False), ("unknown", "unknown", False), ("Cambodian", "KH", True),
+    ("my uncle, teacher at Kampot High School", "other", True),
+])
+def test_nationality_is_a_code_and_free_text_is_mapped_with_a_warning(client: Client, sent: str, stored: str,
+                                                                      warned: bool) -> None:
+    response = post_json(client, "/api/v1/reports", {**GOOD, "offender": {"nationality": sent}})
+    assert response.status_code == 201
+    body = response.json()
+    assert ("warnings" in body) is warned
+    if warned:
+        assert f'"{stored}"' in body["warnings"]["offender.nationality"]
+    report = Report.objects.get(tracking_code=body["tracking_code"])
+    assert report.offender_nationality == stored
+    assert "no-store" in response["Cache-Control"]

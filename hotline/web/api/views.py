@@ -16,6 +16,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -28,7 +29,7 @@ from hotline.web.reports import services
 from hotline.web.uploads import bound_uploads
 
 from .models import ApiKey, hash_key
-from .payloads import parse_report
+from .payloads import deprecations, parse_report
 from .schema import openapi_schema
 
 #: A report is small JSON; anything larger is refused before it is read.
@@ -102,8 +103,12 @@ def reports(request: HttpRequest) -> HttpResponse:
     if errors:
         return error(400, errors)
     receipt = services.create_report(**fields, language=_language(request), source="api")
-    return JsonResponse({"tracking_code": receipt.tracking_code, "pin": receipt.pin, "status": "received"},
-                        status=201)
+    body: dict[str, Any] = {"tracking_code": receipt.tracking_code, "pin": receipt.pin, "status": "received"}
+    if warnings := deprecations(payload):
+        body["warnings"] = warnings
+    response = JsonResponse(body, status=201, json_dumps_params={"ensure_ascii": False})
+    add_never_cache_headers(response)  # the PIN is in it
+    return response
 
 
 def _language(request: HttpRequest) -> str:
@@ -119,7 +124,9 @@ def report_status(request: HttpRequest, tracking_code: str) -> HttpResponse:
     report = services.find_report(tracking_code[:32], request.headers.get("X-Report-Pin", "")[:32])
     if report is None:
         return error(404, {"report": _("No report with this tracking code and PIN.")})
-    return JsonResponse(services.report_status(report))
+    response = JsonResponse(services.report_status(report))
+    add_never_cache_headers(response)
+    return response
 
 
 @methods("POST")
