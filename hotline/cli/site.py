@@ -215,9 +215,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _load(n: int) -> int:
     """`hotline demo --reports N`: a throwaway database's realistic load (counted in its statistics)."""
     from hotline.web.cases.workload import generate
+    from hotline.web.reports.models import Report
 
     if n < 0:
         print("hotline demo: --reports must be a positive number", file=sys.stderr)
+        return 2
+    if Report.objects.exclude(source__in=("load", "demo")).exists():
+        print("hotline demo: this database holds real reports; --reports is for a throwaway database only",
+              file=sys.stderr)
         return 2
     start = time.perf_counter()
     counts = generate(n)
