@@ -567,3 +567,33 @@ def test_screenshot_matching_a_hash_list_makes_the_report_critical() -> None:
     import json
 
     assert json.loads(encryption.decrypt(evidence.analysis_encrypted))["hash_matches"][0]["list"] == "test-bank"
+
+
+def test_status_access_without_the_pin_ends_after_30_minutes(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    response = submit(client, "en")
+    assert response.status_code == 302
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    client.get(response["Location"])
+    page = client.get("/en/report/status/")
+    assert 'action" value="add"' in page.content.decode()  # the status page itself, no PIN asked
+    assert "max-age=0" in page["Cache-Control"]
+    import time as clock
+
+    later = clock.time() + 31 * 60
+    monkeypatch.setattr("hotline.web.reports.views.time.time", lambda: later)
+    page = client.get("/en/report/status/")
+    assert 'action" value="add"' not in page.content.decode() and 'name="pin"' in page.content.decode()
+
+
+def test_withdraw_from_the_status_page(client: Client) -> None:
+    receipt = services.create_report(category="grooming", platform="whatsapp", description="to withdraw")
+    wrong = client.post("/en/report/status/", {"action": "withdraw", "code": receipt.tracking_code,
+                                               "pin": "000000" if receipt.pin != "000000" else "111111"})
+    assert wrong.status_code == 404
+    done = client.post("/en/report/status/", {"action": "withdraw", "code": receipt.tracking_code,
+                                              "pin": receipt.pin})
+    assert done.status_code == 200 and "data-withdrawn" in done.content.decode()
+    assert Report.objects.get(pk=receipt.report.pk).status == "withdrawn"
+    again = client.post("/en/report/status/", {"code": receipt.tracking_code, "pin": receipt.pin})
+    assert again.status_code == 302  # still found by code and PIN, but shows only the withdrawal
+    assert "to withdraw" not in client.get("/en/report/status/").content.decode()

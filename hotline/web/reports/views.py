@@ -8,6 +8,7 @@ page is reached by POSTing code and PIN; the code never appears in a URL (browse
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from hotline.web import encryption, ratelimits
@@ -28,6 +30,8 @@ PREFILL_KEY = "report_prefill"
 PENDING_KEY = "report_pending_evidence"
 RECEIPT_KEY = "report_receipt"
 ACCESS_KEY = "report_access"
+#: How long the browser that sent a report (or looked it up) may see its status without the PIN again.
+ACCESS_SECONDS = 30 * 60
 MAX_PENDING = 10
 
 
@@ -62,6 +66,7 @@ def _render_form(request: HttpRequest, form: ReportForm, status: int = 200, *,
     }, status=status)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @bounded_upload_view
 def new_report(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
@@ -105,10 +110,11 @@ def new_report(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpRespon
     request.session[RECEIPT_KEY] = encryption.encrypt(json.dumps({
         "id": receipt.report.pk, "code": receipt.tracking_code, "pin": receipt.pin,
     }).encode()).decode()
-    request.session[ACCESS_KEY] = receipt.report.pk
+    _grant(request, receipt.report.pk)
     return HttpResponseRedirect(reverse("reports:thanks"))
 
 
+@never_cache
 def thanks(request: HttpRequest) -> HttpResponse:
     """Shows the code and PIN once; they are gone from the session after this page."""
     token = request.session.pop(RECEIPT_KEY, None)
@@ -126,11 +132,22 @@ def thanks(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _grant(request: HttpRequest, pk: int) -> None:
+    """Let this browser see the report's status page without the PIN, for ACCESS_SECONDS only."""
+    request.session[ACCESS_KEY] = {"pk": pk, "until": time.time() + ACCESS_SECONDS}
+
+
 def _report_with_access(request: HttpRequest) -> Report | None:
-    pk = request.session.get(ACCESS_KEY)
-    return Report.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    access = request.session.get(ACCESS_KEY)
+    if not isinstance(access, dict) or not isinstance(access.get("pk"), int):
+        return None
+    if float(access.get("until", 0)) < time.time():
+        request.session.pop(ACCESS_KEY, None)
+        return None
+    return Report.objects.filter(pk=access["pk"]).exclude(status="withdrawn").first()
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @bounded_upload_view
 def status(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
@@ -140,8 +157,22 @@ def status(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
         request.session.pop(ACCESS_KEY, None)
         return HttpResponseRedirect(reverse("reports:status"))
 
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        form = StatusLookupForm(request.POST)
+        if not ratelimits.hit(request, "lookup"):
+            return render(request, "reports/lookup.html", {"form": form, "message": _(
+                "Too many tries from here. Please wait a few minutes and try again.")}, status=429)
+        if form.is_valid() and services.withdraw_report(form.cleaned_data["code"], form.cleaned_data["pin"]):
+            request.session.pop(ACCESS_KEY, None)
+            return render(request, "reports/lookup.html", {"form": StatusLookupForm(), "withdrawn": True})
+        return render(request, "reports/lookup.html", {"form": form, "message": _(
+            "We found no report with this code and PIN. Check both and try again.")}, status=404)
+
     report = _report_with_access(request)
     if request.method == "POST" and request.POST.get("action") == "add" and report is not None:
+        if not ratelimits.hit(request, "add"):
+            return render(request, "reports/status.html", _status_context(report, AddInformationForm()),
+                          status=429)
         add_form = AddInformationForm(request.POST, request.FILES, oversize=oversize)
         if add_form.is_valid():
             services.add_reporter_info(report, add_form.cleaned_data.get("text", ""), add_form.accepted_files)
@@ -161,7 +192,7 @@ def status(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
             return render(request, "reports/lookup.html", {"form": form, "message": _(
                 "We found no report with this code and PIN. Check both and try again.")}, status=404)
         request.session.cycle_key()
-        request.session[ACCESS_KEY] = found.pk
+        _grant(request, found.pk)
         return HttpResponseRedirect(reverse("reports:status"))
 
     if report is not None:
