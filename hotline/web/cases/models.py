@@ -34,6 +34,8 @@ class Case(models.Model):
     legal_hold = models.BooleanField(default=False)
 
     class Meta:
+        # "Not assigned" above the queue reads the analyst beside the report id, without the case row.
+        indexes = (models.Index(fields=["report", "analyst"], name="case_report_analyst"),)
         permissions = (
             ("work_cases", "Can work the analysts' queue and see evidence"),
             ("supervise_cases", "Can assign reports and publish statistics"),
