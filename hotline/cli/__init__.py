@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "hotline.cli.train",
     "hotline.cli.site",
     "hotline.cli.backup",
+    "hotline.cli.rotate_keys",
 )
 
 
