@@ -99,7 +99,10 @@ def cache_path() -> Path | None:
         base = Path(configured)
     else:
         xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "hotline"
+        try:
+            base = (Path(xdg) if xdg else Path.home() / ".cache") / "hotline"
+        except (RuntimeError, KeyError):  # no home folder (a service account): no cache
+            return None
     return base / f"{_PREFIX}{_lexicon_digest()}.bin"
 
 
