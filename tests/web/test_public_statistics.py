@@ -137,6 +137,36 @@ def test_public_page_shows_fewer_than_5_and_no_free_text(supervisor: User) -> No
     assert "តិចជាង ៥" in km
 
 
+def test_home_counters_read_the_published_snapshot_only(supervisor: User) -> None:
+    for _ in range(6):
+        _report()
+    home = Client().get("/en/").content.decode()
+    assert 'data-counter="received">0<' in home
+    stats.publish(supervisor)
+    _report()  # after publishing: not counted until the next publication
+    home = Client().get("/en/").content.decode()
+    assert 'data-counter="received">6<' in home
+    assert 'data-counter="assessed">0<' in home
+
+
+def test_staff_page_reads_the_refreshed_numbers(supervisor: User) -> None:
+    client = Client()
+    client.force_login(supervisor)
+    session = client.session
+    from hotline.web.staff.second_factor import SESSION_KEY
+
+    session[SESSION_KEY] = True
+    session.save()
+    _report()
+    assert 'data-stat="total">1<' in client.get("/en/staff/statistics/").content.decode()
+    _report()
+    assert 'data-stat="total">1<' in client.get("/en/staff/statistics/").content.decode()  # cached
+    from hotline.web.cases.tasks import refresh_statistics
+
+    refresh_statistics.enqueue()
+    assert 'data-stat="total">2<' in client.get("/en/staff/statistics/").content.decode()
+
+
 def test_old_snapshots_are_rewritten_to_codes_and_suppressed() -> None:
     from hotline.web.cases.stats import rewrite_snapshot
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.utils.translation import gettext as _
 
 from hotline.detect.analysis import analyze
@@ -57,14 +58,26 @@ IMAGE_TYPES: tuple[tuple[bytes, str, str], ...] = (
 # ---------------------------------------------------------------- counters
 
 
-def public_counters() -> dict[str, int]:
-    """Reports received, assessed and removed; zeros if the counters cannot be read (the home page must show)."""
-    zeros = {"received": 0, "assessed": 0, "removed": 0}
+#: How the statistics app writes a published count below 5 (hotline.web.cases.stats.FEWER).
+_FEWER = "<5"
+
+
+def public_counters() -> dict[str, int | str]:
+    """Reports received, assessed and with content removed, from the last statistics a supervisor
+    published (never live counts, never demo reports); zeros before the first publication or if they
+    cannot be read (the home page must show). The snapshot is read through the app registry: the
+    case-work app publishes it and sits beside this app, not below it."""
+    zeros: dict[str, int | str] = {"received": 0, "assessed": 0, "removed": 0}
     try:
-        counters = reports.public_counters()
+        snapshot = apps.get_model("cases", "PublishedStatistics").objects.order_by("-published_at", "-id").first()
     except Exception:  # the home page must never fail because a counter did
         return zeros
-    return {key: int(counters.get(key, 0) or 0) for key in zeros}
+    data = snapshot.data if snapshot is not None else {}
+    out: dict[str, int | str] = {}
+    for key, published in (("received", "total"), ("assessed", "assessed"), ("removed", "removed_reports")):
+        value = data.get(published, 0)
+        out[key] = _("fewer than %(n)s") % {"n": 5} if value == _FEWER else int(value or 0)
+    return out
 
 
 # ---------------------------------------------------------------- chats
