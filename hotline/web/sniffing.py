@@ -114,6 +114,10 @@ def _text_type(text: str) -> str:
             json.loads(stripped)
         except ValueError:
             pass
+        except RecursionError as exc:  # "[[[[…" thousands deep: refuse it here, not with a 500
+            raise EvidenceRejected(_(
+                "This file is nested too deeply to be a chat export. Send the export as the app made it."
+            )) from exc
         else:
             return "application/json"
     first_lines = text.splitlines()[:5]
