@@ -225,3 +225,29 @@ def test_statistics_by_period_and_month_are_counted_by_the_database() -> None:
     csv_text = client.get("/en/staff/statistics.csv", {"since": str(since)}).content.decode()
     assert f"totals,total,{period['total']}" in csv_text
     assert client.get("/en/staff/statistics/", {"since": "yesterday"}).status_code == 200
+
+
+def test_charts_are_svg_drawn_on_the_server_with_suppressed_cells_as_outlines() -> None:
+    from hotline.web.cases.templatetags.charts import bar_chart
+
+    bars = str(bar_chart([("Facebook", 40), ("TikTok", 10), ("<b>x</b>", "<5")], "platform"))
+    assert bars.startswith("<svg") and bars.count("<rect") == 3
+    widths = [int(w) for w in re.findall(r'<rect x="\d+" y="\d+" width="(\d+)"', bars)]
+    assert widths[0] == 4 * widths[1] and "stroke-dasharray" in bars and "<b>" not in bars
+    months = str(bar_chart([("2025-01", 3), ("2025-02", 9), ("2025-03", 6)], "month"))
+    heights = [int(h) for h in re.findall(r'height="(\d+)" fill', months)]
+    assert len(heights) == 3 and heights[0] < heights[2] < heights[1]
+    assert "2025-01" in months and "2025-03" in months
+    assert str(bar_chart([], "month")) == ""
+
+
+@pytest.mark.django_db
+def test_statistics_pages_show_a_chart_per_section() -> None:
+    workload.generate(120)
+    client = signed_in(User.objects.get(username="load-analyst-1"))
+    html = client.get("/en/staff/statistics/").content.decode()
+    assert html.count('data-chart="') >= 4 and html.count("<svg") >= 4 and "<script" not in html
+    client.post("/en/staff/statistics/publish/")
+    public = client.get("/en/statistics/").content.decode()
+    figures = re.findall(r'<figure class="chart-wrap"[^>]*>(.*?)</figure>', public, re.S)
+    assert figures and all("<svg" in f and "<script" not in f for f in figures if f)
