@@ -139,3 +139,13 @@ def test_a_wrong_code_is_not_logged(client: Client) -> None:
     assert "QWER2345" not in out.getvalue()
     if response.status_code == 404:
         assert "/api/v1/reports/[code]" in out.getvalue()
+
+
+def test_the_checkers_and_the_stash_have_limits(client: Client) -> None:
+    with override_settings(HOTLINE_RATE_LIMITS="check=2/600,stash=1/600"):
+        for _ in range(2):
+            assert client.post("/en/check/post/", {"text": "hello"}).status_code == 200
+        assert client.post("/en/check/post/", {"text": "hello"}).status_code == 429
+        assert client.post("/en/check/chat/", {"text": "A: hi\nB: hello"}).status_code == 429  # one bucket
+        client.post("/en/check/chat/", {"action": "report", "payload": "x"})
+        assert client.post("/en/check/chat/", {"action": "report", "payload": "x"}).status_code == 429

@@ -15,9 +15,11 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from hotline.detect.errors import InputError
+from hotline.web import ratelimits
 from hotline.web.inputerrors import PageInputError, input_error_message
 from hotline.web.uploads import BoundedMemoryUpload, bounded_upload_view
 
@@ -80,15 +82,25 @@ def learn(request: HttpRequest, page: str) -> HttpResponse:
 CHAT_TEMPLATE = "public/check_chat.html"
 
 
+def _too_many() -> str:
+    return _("Too many tries from here. Please wait a few minutes and try again.")
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 @bounded_upload_view
 def check_chat(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpResponseBase:
     if request.method != "POST":
         return render(request, CHAT_TEMPLATE, {"form": ChatForm()})
     if request.POST.get("action") == "report":
+        if not ratelimits.hit(request, "stash"):
+            return render(request, CHAT_TEMPLATE, {"form": ChatForm(), "error": _too_many()}, status=429)
         return _report_chat(request)
     form = ChatForm(request.POST, request.FILES)
     context: dict[str, Any] = {"form": form}
+    if not ratelimits.hit(request, "check"):
+        context["error"] = _too_many()
+        return render(request, CHAT_TEMPLATE, context, status=429)
     if handler.too_big:
         context["error"] = _too_large()
         return render(request, CHAT_TEMPLATE, context, status=400)
@@ -126,11 +138,15 @@ def _report_chat(request: HttpRequest) -> HttpResponseBase:
 POST_TEMPLATE = "public/check_post.html"
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @bounded_upload_view
 def check_post(request: HttpRequest, handler: BoundedMemoryUpload) -> HttpResponseBase:
     if request.method != "POST":
         return render(request, POST_TEMPLATE, {"post_form": PostForm(), "photo_form": PhotoForm()})
+    if not ratelimits.hit(request, "check"):
+        return render(request, POST_TEMPLATE, {"post_form": PostForm(), "photo_form": PhotoForm(),
+                                               "post_error": _too_many()}, status=429)
     action = request.POST.get("action")
     if action in ("photo", "strip"):
         return _photo(request, handler, strip_only=action == "strip")
