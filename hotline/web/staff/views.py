@@ -60,7 +60,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         form = context["form"]
         if accounts.locked(user):
             status, context["message"] = 429, _locked_message()
-        elif not ratelimits.hit(request, "lookup"):
+        elif not ratelimits.hit(request, "second_factor"):
             status, context["message"] = 429, _("Too many tries from here. Please wait a few minutes and try again.")
         elif form.is_valid() and _passes(user, form.cleaned_data["code"]):
             accounts.clear_failures(user, "code")
@@ -85,7 +85,7 @@ def enrol(request: HttpRequest, token: str) -> HttpResponse:
     form = EnrolForm(request.POST or None, user=link.user)
     status = 200
     if request.method == "POST":
-        if not ratelimits.hit(request, "lookup"):
+        if not ratelimits.hit(request, "second_factor"):
             form.add_error(None, _("Too many tries from here. Please wait a few minutes and try again."))
             status = 429
         elif form.is_valid():
