@@ -597,3 +597,18 @@ def test_withdraw_from_the_status_page(client: Client) -> None:
     again = client.post("/en/report/status/", {"code": receipt.tracking_code, "pin": receipt.pin})
     assert again.status_code == 302  # still found by code and PIN, but shows only the withdrawal
     assert "to withdraw" not in client.get("/en/report/status/").content.decode()
+
+
+def test_a_report_holds_at_most_its_quota_of_files(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.web.reports import views
+
+    monkeypatch.setattr(views, "MAX_EVIDENCE_PER_REPORT", 2)
+    response = submit(client, "en", files=[SimpleUploadedFile("chat.txt", whatsapp_export())])
+    assert response.status_code == 302
+    client.get(response["Location"])
+    one_more = client.post("/en/report/status/", {"action": "add", "files": [
+        SimpleUploadedFile("a.txt", whatsapp_export())]})
+    assert one_more.status_code == 200
+    too_many = client.post("/en/report/status/", {"action": "add", "files": [
+        SimpleUploadedFile("b.txt", whatsapp_export())]})
+    assert too_many.status_code == 400 and "at most 2 files" in too_many.content.decode()

@@ -30,6 +30,9 @@ PREFILL_KEY = "report_prefill"
 PENDING_KEY = "report_pending_evidence"
 RECEIPT_KEY = "report_receipt"
 ACCESS_KEY = "report_access"
+#: The most files one report may collect, over the form and every "add information" (each file is
+#: bounded by HOTLINE_MAX_UPLOAD_BYTES, one request by DATA_UPLOAD_MAX_NUMBER_FILES).
+MAX_EVIDENCE_PER_REPORT = 30
 #: How long the browser that sent a report (or looked it up) may see its status without the PIN again.
 ACCESS_SECONDS = 30 * 60
 MAX_PENDING = 10
@@ -174,6 +177,9 @@ def status(request: HttpRequest, uploads: BoundedMemoryUpload) -> HttpResponse:
             return render(request, "reports/status.html", _status_context(report, AddInformationForm()),
                           status=429)
         add_form = AddInformationForm(request.POST, request.FILES, oversize=oversize)
+        if add_form.is_valid() and report.evidence.count() + len(add_form.accepted_files) > MAX_EVIDENCE_PER_REPORT:
+            add_form.add_error("files", _("This report can hold at most %(n)d files. Tell us in words what the "
+                                          "others show.") % {"n": MAX_EVIDENCE_PER_REPORT})
         if add_form.is_valid():
             services.add_reporter_info(report, add_form.cleaned_data.get("text", ""), add_form.accepted_files)
             return render(request, "reports/status.html", _status_context(report, AddInformationForm(),
