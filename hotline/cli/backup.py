@@ -43,12 +43,17 @@ def fingerprint(key: str) -> str:
 
 def _key_fingerprints(path: Path) -> list[str]:
     try:
-        data = json.loads(path.read_text())
-        if isinstance(data, dict):
-            return [fingerprint(str(k["key"])) for k in data["fernet"]]
-    except (OSError, ValueError, KeyError, TypeError):
+        text = path.read_text().strip()
+    except OSError as exc:
+        raise HotlineError(f"{path}: {exc.strerror}") from None
+    if not text.startswith("{"):  # the older layout: one bare Fernet key
+        if len(text) == 44 and text.endswith("="):
+            return [fingerprint(text)]
+        raise HotlineError(f"{path} is not a Hotline key file")
+    try:
+        return [fingerprint(str(k["key"])) for k in json.loads(text)["fernet"]]
+    except (ValueError, KeyError, TypeError):
         raise HotlineError(f"{path} is not a Hotline key file") from None
-    return [fingerprint(path.read_text().strip())]  # the older layout: one bare Fernet key
 
 
 def _pg_tool(name: str) -> str:

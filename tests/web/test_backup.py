@@ -76,11 +76,15 @@ def test_backup_of_a_running_site_restores_elsewhere_with_the_keys_apart(tmp_pat
         site.wait(timeout=60)
 
     backup = tmp_path / "backup"
+    # The key file: where HOTLINE_KEY_FILE put it, or in the data folder's default place.
+    live_keys = next(p for p in (tmp_path / "live-keys" / "hotline.keys", tmp_path / "live" / "evidence.key")
+                     if p.exists())
+    key_text = live_keys.read_text().strip()
+    fernet = [k["key"] for k in json.loads(key_text)["fernet"]] if key_text.startswith("{") else [key_text]
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["reports"] == 1 and manifest["evidence_files"] == 1 and manifest["key_fingerprints"]
     everything = b"".join(p.read_bytes() for p in backup.rglob("*") if p.is_file())
-    keys = json.loads((tmp_path / "live-keys" / "hotline.keys").read_text())
-    assert all(k["key"].encode() not in everything for k in keys["fernet"])  # no key in the backup
+    assert all(key.encode() not in everything for key in fernet)  # no key in the backup
     assert CHAT not in everything  # the evidence stays encrypted
 
     restored = _env(tmp_path / "restored", tmp_path / "restored-keys" / "hotline.keys")
@@ -91,10 +95,10 @@ def test_backup_of_a_running_site_restores_elsewhere_with_the_keys_apart(tmp_pat
     refused = _hotline(restored, "restore", str(backup), "--keys", str(wrong), check=False)
     assert refused.returncode == 2 and "does not hold the keys" in refused.stderr
 
-    _hotline(restored, "restore", str(backup), "--keys", str(tmp_path / "live-keys" / "hotline.keys"))
+    _hotline(restored, "restore", str(backup), "--keys", str(live_keys))
     read = _last_json(_read_back(restored, sent["code"], sent["pin"]))
     assert read == {"found": True, "evidence": [CHAT.decode()]}
-    again = _hotline(restored, "restore", str(backup), "--keys", str(tmp_path / "live-keys" / "hotline.keys"),
+    again = _hotline(restored, "restore", str(backup), "--keys", str(live_keys),
                      check=False)
     assert again.returncode == 2 and "already holds data" in again.stderr
 
