@@ -251,3 +251,10 @@ def test_statistics_pages_show_a_chart_per_section() -> None:
     public = client.get("/en/statistics/").content.decode()
     figures = re.findall(r'<figure class="chart-wrap"[^>]*>(.*?)</figure>', public, re.S)
     assert figures and all("<svg" in f and "<script" not in f for f in figures if f)
+
+
+def test_the_partial_index_covers_exactly_the_open_statuses() -> None:
+    index = next(i for i in Report._meta.indexes if i.name == "report_open_queue")
+    assert index.condition is not None
+    (lookup, statuses), = index.condition.children
+    assert lookup == "status__in" and tuple(statuses) == services.OPEN_STATUSES
