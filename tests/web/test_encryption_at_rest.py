@@ -119,9 +119,10 @@ def test_no_marker_at_rest(tmp_path: Path) -> None:
 
 
 def _psql(url: str, sql: str) -> None:
+    """Run `sql` on the server of `url`, connected to its maintenance database."""
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
