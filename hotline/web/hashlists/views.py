@@ -45,7 +45,7 @@ def form_page(form_class: type[Form], template: str, bucket: str) -> Callable[[F
     return decorate
 
 
-@form_page(ProtectForm, "hashlists/protect.html", "report")
+@form_page(ProtectForm, "hashlists/protect.html", "protect")
 def protect(request: HttpRequest, form: Form) -> HttpResponse:
     protection = services.protect(form.cleaned_data["pdq"], form.cleaned_data["quality"])
     return render(request, "hashlists/protected.html", {"protection": protection})
