@@ -21,6 +21,13 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from hotline.detect.chats.archive import ZipLimits
+
+#: Zips opened for the site (checkers, report analysis, the API) get tighter bounds than the command line's
+#: defaults (5,000 members, 1 GiB declared, 256 MiB read, 150:1): a visitor's upload is never trusted.
+WEB_ZIP_LIMITS = ZipLimits(max_members=1_000, max_total_bytes=256 << 20, max_member_bytes=64 << 20,
+                           max_ratio=100.0)
+
 
 class BoundedMemoryUpload(FileUploadHandler):
     def __init__(self, request: HttpRequest | None = None, limit: int | None = None) -> None:

@@ -36,3 +36,25 @@ def test_chat_checker_refuses_a_deep_file() -> None:
     client = Client(raise_request_exception=False)
     response = client.post("/en/check/chat/", {"file": SimpleUploadedFile("deep.json", DEEP)})
     assert 400 <= response.status_code < 500
+
+
+def test_web_zip_limits_are_tighter_than_the_command_line() -> None:
+    """A zip of 1,500 small members is within the command line's bounds and refused on the site."""
+    import io
+    import zipfile
+
+    from hotline.detect.chats import parse
+    from hotline.web.uploads import WEB_ZIP_LIMITS
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("WhatsApp Chat with A.txt", "01/03/2024, 20:01 - A: hi\n01/03/2024, 20:02 - B: hello\n")
+        for i in range(1_500):
+            zf.writestr(f"media/{i}.txt", "x")
+    data = buf.getvalue()
+    assert parse(data, "chat.zip").messages  # the command line's defaults
+    with pytest.raises(Exception, match="at most 1000"):
+        parse(data, "chat.zip", limits=WEB_ZIP_LIMITS)
+    client = Client(raise_request_exception=False)
+    response = client.post("/en/check/chat/", {"file": SimpleUploadedFile("chat.zip", data)})
+    assert response.status_code == 400

@@ -26,7 +26,7 @@ from hotline.detect.errors import InputError
 from hotline.web import ratelimits
 from hotline.web.inputerrors import input_error_message
 from hotline.web.reports import services
-from hotline.web.uploads import bound_uploads
+from hotline.web.uploads import WEB_ZIP_LIMITS, bound_uploads
 
 from .models import ApiKey, hash_key
 from .payloads import deprecations, parse_report
@@ -166,7 +166,7 @@ def analyze(request: HttpRequest) -> HttpResponse:
         return error(400, {"file": _("The export is empty.")})
     fmt = request.GET.get("format") or None
     try:
-        result = analysis.analyze(parse(data, filename, format=fmt))
+        result = analysis.analyze(parse(data, filename, format=fmt, limits=WEB_ZIP_LIMITS))
     except InputError as exc:
         return error(400, {"file": input_error_message(exc)})
     return JsonResponse(result.to_dict(), json_dumps_params={"ensure_ascii": False})

@@ -41,6 +41,7 @@ from hotline.web.reports.services import set_status
 from hotline.web.reports.storage import evidence_filename, read_evidence
 from hotline.web.staff.roles import can_reveal, can_supervise, can_work
 from hotline.web.trackingcodes import normalize_code
+from hotline.web.uploads import WEB_ZIP_LIMITS
 
 from . import linking
 from .models import AuditEvent, Case, Forwarding, Removal
@@ -373,7 +374,7 @@ def whole_chat(evidence: Evidence, user: Any) -> list[ChatLine]:
         raise ActionRefused("not_chat")
     audit(user, AuditEvent.Action.SHOW_CHAT, evidence=evidence)
     try:
-        conversation = parse(read_evidence(evidence), evidence_filename(evidence))
+        conversation = parse(read_evidence(evidence), evidence_filename(evidence), limits=WEB_ZIP_LIMITS)
     except (OSError, encryption.InvalidToken, InputError) as exc:
         raise ActionRefused("unreadable") from exc
     analysis = _evidence_view(evidence).analysis or {}

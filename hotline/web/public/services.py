@@ -22,6 +22,7 @@ from hotline.detect.post import check_post as find_in_post
 from hotline.web.inputerrors import PageInputError
 from hotline.web.reports import services as reports
 from hotline.web.sniffing import EvidenceRejected
+from hotline.web.uploads import WEB_ZIP_LIMITS
 
 #: Chat export formats as the engine names them → the report form's platform code.
 PLATFORM_BY_FORMAT: dict[str, str] = {
@@ -117,7 +118,7 @@ class ChatAnswer:
 
 def _conversation(data: bytes | None, filename: str | None, text: str | None) -> Any:
     if data is not None:
-        return parse(data, filename=filename)
+        return parse(data, filename=filename, limits=WEB_ZIP_LIMITS)
     return parse_text(text or "")
 
 

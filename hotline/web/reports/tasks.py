@@ -23,6 +23,7 @@ from hotline.detect.errors import InputError
 from hotline.detect.media.hashes import hash_image
 from hotline.web import encryption
 from hotline.web.hashlists.services import match_pdq
+from hotline.web.uploads import WEB_ZIP_LIMITS
 
 from .models import RISK_RANK, Evidence
 from .priority import recompute_priority
@@ -91,7 +92,7 @@ def analyse(evidence: Evidence) -> None:
         data, status, error = b"", Evidence.Analysis.FAILED, "file_unreadable"
     if data and evidence.kind == Evidence.Kind.CHAT:
         try:
-            analysis = analyze(parse(data, evidence_filename(evidence)))
+            analysis = analyze(parse(data, evidence_filename(evidence), limits=WEB_ZIP_LIMITS))
             result["analysis"] = analysis.to_dict()
             risk = str(analysis.risk)
         except InputError as exc:
