@@ -168,12 +168,16 @@ class Postgres:
     """A throwaway PostgreSQL 15 cluster owned by the postgres user (as in .ci/run)."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
+        self.port = port or free_port()
         self.data = Path(tempfile.mkdtemp(prefix="hotline-load-pg."))
         shutil.chown(self.data, "postgres", "postgres")
-        self._as_postgres(f"{PGBIN}/initdb -D {self.data} --auth=trust -U postgres -E UTF8")
-        self.start()
-        self._as_postgres(f"{PGBIN}/createdb -h 127.0.0.1 -p {port} -U postgres hotline")
+        try:
+            self._as_postgres(f"{PGBIN}/initdb -D {self.data} --auth=trust -U postgres -E UTF8")
+            self.start()
+            self._as_postgres(f"{PGBIN}/createdb -h 127.0.0.1 -p {self.port} -U postgres hotline")
+        except subprocess.CalledProcessError:
+            self.stop()
+            raise
 
     def _as_postgres(self, command: str) -> None:
         subprocess.run(["su", "postgres", "-c", command], check=True, stdout=subprocess.DEVNULL)
@@ -399,7 +403,7 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--task-workers", type=int, default=2)
     parser.add_argument("--faults", action="store_true", help="kill web processes and a task worker, restart PostgreSQL")
-    parser.add_argument("--pg-port", type=int, default=5434)
+    parser.add_argument("--pg-port", type=int, default=0, help="PostgreSQL's port (default: a free one)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a request counts as an error")
     parser.add_argument("--strict", action="store_true", help="exit 1 on any error, not only on a lost report")
     args = parser.parse_args()
