@@ -205,6 +205,15 @@ def _lexicon_dir(lang: str) -> Any:
     return resources.files("hotline.detect") / "lexicons" / lang
 
 
+_PACKAGED_LEXICON_DIR = _lexicon_dir
+
+
+def _cache_key(key: str) -> str | None:
+    """The compiled-form cache is keyed by the packaged lexicons: a redirected folder (a test's, a site's
+    own) is loaded and validated afresh, never served from records of another folder."""
+    return key if _lexicon_dir is _PACKAGED_LEXICON_DIR else None
+
+
 @lru_cache(maxsize=8)
 def load_macros(lang: str) -> dict[str, str]:
     """`{NAME}` → regex fragment for one language (folded), from `lexicons/<lang>/macros.json`."""
@@ -418,8 +427,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
 def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -> RuleSet:
     """Load and validate `lexicons/<lang>/<name>.json` for every language that has it (or read what an
     earlier run loaded and validated from the same lexicons, `compiled.record`)."""
-    key = f"ruleset:{name}:{signal}:{','.join(languages)}"
-    records = compiled.record(key)
+    key = _cache_key(f"ruleset:{name}:{signal}:{','.join(languages)}")
+    records = compiled.record(key) if key is not None else None
     if records is not None:
         with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
             return RuleSet(name=name, signal=signal, rules=tuple(_rule_from_record(r) for r in records))
@@ -454,7 +463,8 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
         seen.add(rule.id)
     ruleset = RuleSet(name=name, signal=signal, rules=tuple(rules))
     _check_examples(ruleset)
-    compiled.store(key, [_rule_record(r) for r in rules])
+    if key is not None:
+        compiled.store(key, [_rule_record(r) for r in rules])
     compiled.flush()
     return ruleset
 
@@ -495,8 +505,8 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
 def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> PhraseSet | None:
     """One regex from `lexicons/<lang>/<name>.json` {"phrases": [...], "patterns": [...], "examples": [...],
     "counterexamples": [...]} over all languages: small word lists that are not signals of their own."""
-    key = f"phrases:{name}:{','.join(languages)}"
-    cached = compiled.record(key)
+    key = _cache_key(f"phrases:{name}:{','.join(languages)}")
+    cached = compiled.record(key) if key is not None else None
     if cached is not None:
         with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
             return _phrase_set(cached["sources"], cached["needs"])
@@ -524,7 +534,8 @@ def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> PhraseSe
             if any(re.search(src, normalize(counter)) for src in own):
                 raise DataError(f"{path}: a phrase matches the counterexample {counter!r}")
         sources.extend(own)
-    compiled.store(key, {"sources": sources, "needs": needs})
+    if key is not None:
+        compiled.store(key, {"sources": sources, "needs": needs})
     result = _phrase_set(sources, needs)
     compiled.flush()
     return result
