@@ -124,7 +124,7 @@ def analyze_items(
     if reason is not None and scores is not None:
         signals["grooming"] = True
         explanation.append(reason)
-        if first_alert is None and scores.top and scores.top[0].cited:
+        if first_alert is None and risk in ("high", "critical") and scores.top and scores.top[0].cited:
             first_alert = max(scores.top[0].cited)
     return Analysis(
         format=format, message_count=count, risk=risk, first_alert_index=first_alert,
