@@ -153,16 +153,19 @@ def risk_rates(corpus: Corpus, split: str = "test") -> list[dict[str, Any]]:
     from hotline.detect.model import Conversation, Message
 
     high = ("high", "critical")
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for e in corpus.examples:
         if e.kind != "segment" or not (e.split == split or e.source in EVAL_SOURCES):
             continue
         conv = Conversation("plain", [Message(i, None, t) for i, t in enumerate(corpus.texts[e.start:e.end])])
         c = counts[e.source]
         c[0] += 1
-        c[1] += analyze(conv).risk in high
+        both = analyze(conv)
+        c[1] += both.risk in high
         c[2] += analyze(conv, model=False).risk in high
-    return [{"source": k, "segments": v[0], "with_model": v[1], "rules_only": v[2]} for k, v in counts.items()]
+        c[3] += both.signals["grooming"]
+    return [{"source": k, "segments": v[0], "with_model": v[1], "rules_only": v[2], "grooming_found": v[3]}
+            for k, v in counts.items()]
 
 
 def print_risk(rows: list[dict[str, Any]], out: TextIO) -> None:
@@ -170,7 +173,8 @@ def print_risk(rows: list[dict[str, Any]], out: TextIO) -> None:
     for r in rows:
         n = r["segments"]
         out.write(f"  {r['source']:<18} {r['with_model']:>5}/{n:<5} {_pct(r['with_model'], n):>7}   "
-                  f"{r['rules_only']:>5}/{n:<5} {_pct(r['rules_only'], n):>7}\n")
+                  f"{r['rules_only']:>5}/{n:<5} {_pct(r['rules_only'], n):>7}   "
+                  f"grooming found {r['grooming_found']:>5}/{n:<5} {_pct(r['grooming_found'], n):>7}\n")
 
 
 def _venue(corpus: Corpus) -> Callable[[Sequence[Example]], FloatArray]:
