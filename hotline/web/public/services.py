@@ -86,10 +86,11 @@ def public_counters() -> dict[str, int | str]:
 
 @dataclass(frozen=True)
 class QuotedMessage:
-    """One message the answer points at: its number as people count (from 1), who sent it, the words."""
+    """One message the answer points at: its number as people count (from 1), who sent it (None when the
+    pasted text names no senders), the words."""
 
     number: int
-    sender: str
+    sender: str | None
     text: str
     signals: tuple[str, ...]
 
