@@ -383,9 +383,24 @@ def test_analysis_is_stored_encrypted_and_sets_priority() -> None:
     assert stored["analysis"]["message_count"] == 3
 
 
+def test_text_without_names_is_analysed_as_unattributed_messages() -> None:
+    """A chat pasted without sender names (as "report this" stores it) is read line by line, no sender made up."""
+    pytest.importorskip("hotline.detect.analysis")
+    text = b"hi hey\nhow old are you\nim 13\ndont tell your parents about me ok\n"
+    receipt = services.create_report(category="grooming", platform="other", description="x",
+                                     files=[(text, "pasted-chat.txt")])
+    evidence = Evidence.objects.get(report=receipt.report)
+    assert evidence.analysis_status == "done"
+    import json
+
+    analysis = json.loads(encryption.decrypt(evidence.analysis_encrypted))["analysis"]
+    assert analysis["message_count"] == 4 and analysis["format"] == "plain"
+    assert all(p["name"] is None for p in analysis["participants"])
+
+
 @pytest.mark.parametrize("content", [
-    b"just some words that are not a chat export\n",
     b'{"messages": [{"sender_name": "a", "content": "hi"}',  # a truncated Messenger download
+    b'{"messages": [',
 ])
 def test_unreadable_chat_marks_evidence_not_the_report(content: bytes) -> None:
     pytest.importorskip("hotline.detect.analysis")
