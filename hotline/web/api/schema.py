@@ -179,6 +179,9 @@ def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
                         "score": {"type": "number"},
                         "first_alert_index": {"type": ["integer", "null"]},
                         "signals": {"type": "object", "additionalProperties": {"type": "boolean"}},
+                        "scores": {"type": "object", "description": "Calibrated 0-1 per signal (grooming from "
+                                   "the learned scorer; sexting and sextortion rule-based estimates)",
+                                   "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
                         "participants": {"type": "array", "items": {"type": "object"}},
                         "stages": {"type": "array", "items": {"type": "object"}},
                         "findings": {"type": "array", "items": {"type": "object"}},
