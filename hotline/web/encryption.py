@@ -32,14 +32,6 @@ def decrypt(token: bytes) -> bytes:
     return fernet().decrypt(bytes(token))
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_encrypted(folder: Path, data: bytes, name: str | None = None) -> str:
     """Encrypt `data` into a new file in `folder` (random name unless given), durably; returns its name."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -51,7 +43,7 @@ def write_encrypted(folder: Path, data: bytes, name: str | None = None) -> str:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, folder / name)
-    _fsync_dir(folder)
+    keys.fsync_dir(folder)
     return name
 
 

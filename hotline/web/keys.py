@@ -32,7 +32,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 __all__ = [
-    "KeyRing", "daily_salt", "fernet_keys", "key_path", "keyed_hash", "keyed_hashes", "multifernet", "retire",
+    "KeyRing", "daily_salt", "fernet_keys", "fsync_dir", "key_path", "keyed_hash", "keyed_hashes", "multifernet", "retire",
     "ring", "rotate", "verify_keyed_hash",
 ]
 
@@ -81,7 +81,8 @@ def _fresh(old_fernet_key: bytes | None = None) -> KeyRing:
                    salt_seed=secrets.token_bytes(32))
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` survive a power cut."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -97,7 +98,7 @@ def _write(path: Path, keys: KeyRing) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 @contextmanager

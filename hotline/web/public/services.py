@@ -128,20 +128,10 @@ def check_chat(data: bytes | None = None, filename: str | None = None, text: str
     conversation = _conversation(data, filename, text)
     if not conversation.messages:
         raise PageInputError(_("No messages were found in this chat."))
-    analysis = analyze(conversation)
     raw = data if data is not None else (text or "").encode("utf-8")
-    return ChatAnswer(
-        analysis=analysis,
-        risk=analysis.risk,
-        signals=tuple(name for name, on in analysis.signals.items() if on),
-        stages=tuple(s.stage for s in analysis.stages),
-        quotes=_quotes(conversation, analysis.findings),
-        personal_info=tuple(analysis.personal_info),
-        message_count=analysis.message_count,
-        sextortion=bool(analysis.signals.get("sextortion")),
-        payload=base64.b64encode(raw).decode("ascii") if len(raw) <= CARRY_LIMIT_BYTES else None,
-        filename=filename or "pasted-chat.txt",
-    )
+    return _answer(conversation,
+                   payload=base64.b64encode(raw).decode("ascii") if len(raw) <= CARRY_LIMIT_BYTES else None,
+                   filename=filename or "pasted-chat.txt")
 
 
 def check_screenshots(images: Sequence[bytes]) -> ChatAnswer:
@@ -156,6 +146,11 @@ def check_screenshots(images: Sequence[bytes]) -> ChatAnswer:
         raise PageInputError(_("This picture is too large to read as a screenshot (more than %(limit)s "
                                "megapixels). Send the screenshots as the phone took them.")
                              % {"limit": MAX_PIXELS // 1_000_000}) from exc
+    return _answer(conversation, filename="screenshots", screenshots=len(images))
+
+
+def _answer(conversation: Any, **carried: Any) -> ChatAnswer:
+    """The checker's answer for a parsed chat; `carried` is what the page keeps for "Report this"."""
     analysis = analyze(conversation)
     return ChatAnswer(
         analysis=analysis,
@@ -166,8 +161,7 @@ def check_screenshots(images: Sequence[bytes]) -> ChatAnswer:
         personal_info=tuple(analysis.personal_info),
         message_count=analysis.message_count,
         sextortion=bool(analysis.signals.get("sextortion")),
-        filename="screenshots",
-        screenshots=len(images),
+        **carried,
     )
 
 
