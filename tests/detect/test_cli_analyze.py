@@ -61,6 +61,20 @@ def test_errors_are_one_line_and_nonzero(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["analyze", str(tmp_path / "missing.txt")]) == 2
 
 
+def test_text_without_names_is_read_as_unattributed_messages(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A chat copied from a phone screen into a .txt has no sender names: it is analysed, no sender invented."""
+    chat = tmp_path / "copied.txt"
+    chat.write_text("hi hey\nhow old are you\nim 13\ndont tell your parents about me ok\n", encoding="utf-8")
+    assert main(["analyze", str(chat), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["format"] == "plain" and row["message_count"] == 4
+    assert all(p["name"] is None for p in row["participants"])
+    damaged = tmp_path / "damaged.txt"
+    damaged.write_text('{"messages": [', encoding="utf-8")
+    assert main(["analyze", str(damaged)]) == 2
+
+
 def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _export(tmp_path, "good.txt", BENIGN["shop_phone"])
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
