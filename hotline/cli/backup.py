@@ -64,6 +64,26 @@ def _pg_tool(name: str) -> str:
     return found
 
 
+def _pg_run(db: dict[str, Any], tool: str, *args: str) -> None:
+    """Run pg_dump or pg_restore against the configured database, without owners or privileges."""
+    env = dict(os.environ, PGPASSWORD=str(db.get("PASSWORD") or ""))
+    subprocess.run([_pg_tool(tool), "--no-owner", "--no-privileges",
+                    "-h", str(db.get("HOST") or "localhost"), "-p", str(db.get("PORT") or 5432),
+                    "-U", str(db.get("USER") or "postgres"), *args], env=env, check=True)
+
+
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """SQLite's online backup: a consistent copy even while the site writes."""
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 def _database() -> dict[str, Any]:
     from django.conf import settings
 
@@ -103,21 +123,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     db = _database()
     if db["ENGINE"].endswith("sqlite3"):
         kind = "sqlite"
-        source = sqlite3.connect(f"file:{db['NAME']}?mode=ro", uri=True, timeout=30)
-        target = sqlite3.connect(dest / SQLITE_NAME)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            source.close()
-            target.close()
+        _sqlite_copy(Path(db["NAME"]), dest / SQLITE_NAME)
     else:
         kind = "postgresql"
-        env = dict(os.environ, PGPASSWORD=str(db.get("PASSWORD") or ""))
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                        "-h", str(db.get("HOST") or "localhost"), "-p", str(db.get("PORT") or 5432),
-                        "-U", str(db.get("USER") or "postgres"), "-f", str(dest / PG_NAME), str(db["NAME"])],
-                       env=env, check=True)
+        _pg_run(db, "pg_dump", "--format=custom", "-f", str(dest / PG_NAME), str(db["NAME"]))
     files, size = _copy_tree(Path(settings.HOTLINE_EVIDENCE_DIR), dest / EVIDENCE, {key_file})
     manifest = {
         "format": FORMAT, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "database": kind,
@@ -166,20 +175,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         sqlite_target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_target}{suffix}").unlink(missing_ok=True)
-        source = sqlite3.connect(f"file:{src / SQLITE_NAME}?mode=ro", uri=True)
-        target = sqlite3.connect(sqlite_target)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            source.close()
-            target.close()
+        _sqlite_copy(src / SQLITE_NAME, sqlite_target)
     else:
-        env = dict(os.environ, PGPASSWORD=str(db.get("PASSWORD") or ""))
-        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                        "-h", str(db.get("HOST") or "localhost"), "-p", str(db.get("PORT") or 5432),
-                        "-U", str(db.get("USER") or "postgres"), "-d", str(db["NAME"]), str(src / PG_NAME)],
-                       env=env, check=True)
+        _pg_run(db, "pg_restore", "--clean", "--if-exists", "-d", str(db["NAME"]), str(src / PG_NAME))
     files, _size = _copy_tree(src / EVIDENCE, evidence, set())
     _setup()
     from django.core.management import call_command
