@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hotline.detect.analysis import analyze
-from hotline.detect.errors import HotlineError, InputError, UnsupportedFormat
-from hotline.detect.model import Analysis, Conversation
+from hotline.detect.errors import HotlineError, InputError
+from hotline.detect.model import Analysis
 
 __all__ = ["advice", "register", "render_report", "run"]
 
@@ -123,24 +123,7 @@ def _analyze_file(path: Path, fmt: str | None) -> Analysis:
         return _read_screenshots(shots)
     if path.is_file() and path.suffix.lower() in _SCREENSHOT_SUFFIXES and not fmt:
         return _read_screenshots([path])
-    try:
-        return analyze(load(path, format=fmt))
-    except UnsupportedFormat:
-        if fmt or not path.is_file() or path.suffix.lower() != ".txt":
-            raise
-        return analyze(_text_without_names(path))
-
-
-def _text_without_names(path: Path) -> Conversation:
-    """A .txt that is no export (a chat copied from a phone screen, without sender names) is read as
-    pasted text is, in unattributed messages, as the chat checker and a report's analysis read it."""
-    from hotline.detect.chats import parse_text
-    from hotline.detect.chats.encoding import decode
-
-    text = decode(path.read_bytes())  # `load` has already refused a file over its size bound
-    if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[", "<"):
-        raise UnsupportedFormat("a damaged JSON or HTML export, not text", where=str(path))
-    return parse_text(text)
+    return analyze(load(path, format=fmt, unnamed_text=True))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -183,17 +183,27 @@ def detect_format(data: bytes, filename: str | None = None) -> str:
 
 def parse(
     data: bytes, filename: str | None = None, *, format: str | None = None, tz: tzinfo | None = None,
-    limits: ZipLimits | None = None,
+    limits: ZipLimits | None = None, unnamed_text: bool = False,
 ) -> Conversation:
     """Parse an export as the app wrote it (bytes; a zip is opened within `limits`).
 
     `format` overrides detection; `tz` is the zone for formats that write none (default Asia/Phnom_Penh).
+    `unnamed_text`: a `.txt` that no format recognises (a chat copied from a phone screen, without sender
+    names) is read as pasted text is, in unattributed messages; a damaged JSON or HTML export still is not.
     """
     chosen = _format_named(format) if format else None
 
     def run() -> Conversation:
         texts, hint = _texts(data, filename, limits)
-        return _parse_texts(texts, hint, filename, chosen, tz)
+        try:
+            return _parse_texts(texts, hint, filename, chosen, tz)
+        except UnsupportedFormat:
+            loose = (unnamed_text and chosen is None and len(texts) == 1
+                     and (hint or "").lower().endswith(".txt")
+                     and texts[0].lstrip("\ufeff \t\r\n")[:1] not in ("{", "[", "<"))
+            if not loose:
+                raise
+            return plain.parse(texts[0], lenient=True)
     return _guard(run, "chat export")
 
 
@@ -264,7 +274,7 @@ def export_parts(path: str | os.PathLike[str]) -> list[str]:
 
 def load(
     path: str | os.PathLike[str], *, format: str | None = None, max_bytes: int = 200 * 2**20,
-    tz: tzinfo | None = None,
+    tz: tzinfo | None = None, unnamed_text: bool = False,
 ) -> Conversation:
     """Read and parse an export file, or a paged export (see `export_parts`) as one chat, refusing more
     than `max_bytes` in all before reading it."""
@@ -291,7 +301,7 @@ def load(
         budget -= len(data)
         datas.append(data)
     if len(datas) == 1:
-        return parse(datas[0], parts[0], format=format, tz=tz)
+        return parse(datas[0], parts[0], format=format, tz=tz, unnamed_text=unnamed_text)
     chosen = _format_named(format) if format else None
 
     def run() -> Conversation:

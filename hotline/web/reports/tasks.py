@@ -18,10 +18,9 @@ from django.db import transaction
 from django_tasks import task
 
 from hotline.detect.analysis import analyze
-from hotline.detect.chats import parse, parse_text
-from hotline.detect.errors import InputError, UnsupportedFormat
+from hotline.detect.chats import parse
+from hotline.detect.errors import InputError
 from hotline.detect.media.hashes import hash_image
-from hotline.detect.model import Conversation
 from hotline.web import encryption
 from hotline.web.hashlists.services import match_pdq
 from hotline.web.uploads import WEB_ZIP_LIMITS
@@ -79,18 +78,6 @@ def _zip_images(data: bytes) -> Iterator[bytes]:
         return
 
 
-def _conversation(data: bytes, filename: str) -> Conversation:
-    """The export as its app wrote it; a text file that is no export (a chat pasted or typed without sender
-    names, as the checker's "report this" stores it) is read as pasted text, in unattributed messages."""
-    try:
-        return parse(data, filename, limits=WEB_ZIP_LIMITS)
-    except UnsupportedFormat:
-        text = data.decode("utf-8", errors="replace")
-        if not filename.lower().endswith(".txt") or text.lstrip()[:1] in ("{", "[", "<"):
-            raise  # a damaged JSON or HTML export is reported as one, not read as lines of text
-        return parse_text(text)
-
-
 def analyse(evidence: Evidence) -> None:
     """Analyse one piece of evidence and store the result (encrypted) on it."""
 
@@ -105,7 +92,7 @@ def analyse(evidence: Evidence) -> None:
         data, status, error = b"", Evidence.Analysis.FAILED, "file_unreadable"
     if data and evidence.kind == Evidence.Kind.CHAT:
         try:
-            analysis = analyze(_conversation(data, evidence_filename(evidence)))
+            analysis = analyze(parse(data, evidence_filename(evidence), limits=WEB_ZIP_LIMITS, unnamed_text=True))
             result["analysis"] = analysis.to_dict()
             risk = str(analysis.risk)
         except InputError as exc:
