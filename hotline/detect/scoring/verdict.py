@@ -78,13 +78,12 @@ def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores |
         return risk, None
     p = scores.probability
     cited = ", ".join(str(i) for i in scores.top[0].cited) if scores.top else ""
+    rated = f"The learned scorer rates a passage as grooming with probability {p:.2f} (messages {cited})"
     if p >= WITH_RULES and _rules_see_grooming(risk, findings):
-        return "high", (f"The learned scorer rates a passage as grooming with probability {p:.2f} (messages "
-                        f"{cited}), where the rules found grooming cues.")
+        return "high", rated + ", where the rules found grooming cues."
     if p >= SIGNAL:
         level = risk if _RANK[risk] >= _RANK["medium"] else "medium"
-        return level, (f"The learned scorer rates a passage as grooming with probability {p:.2f} (messages "
-                       f"{cited}); without grooming cues the rules recognise, no alert is raised.")
+        return level, rated + "; without grooming cues the rules recognise, no alert is raised."
     return risk, None
 
 
