@@ -41,6 +41,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "api_report": (30, 3600),
     "api_lookup": (60, 600),
     "api_analyze": (120, 3600),
+    "api_hash_match": (600, 3600),  # up to 100 hashes each
 }
 
 

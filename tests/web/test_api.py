@@ -204,7 +204,8 @@ def test_openapi_schema_lists_every_path(client: Client) -> None:
     assert response.status_code == 200
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.1")
-    assert set(schema["paths"]) == {"/reports", "/reports/{tracking_code}", "/analyze", "/openapi.json"}
+    assert set(schema["paths"]) == {"/reports", "/reports/{tracking_code}", "/analyze", "/hashes/match",
+                                    "/openapi.json"}
     new_report = schema["components"]["schemas"]["NewReport"]
     assert "moew_chat" in new_report["properties"]["platform"]["enum"]
     assert "child_solicitation" in new_report["properties"]["category"]["enum"]

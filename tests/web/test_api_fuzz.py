@@ -17,7 +17,9 @@ from schemathesis.generation import GenerationMode  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
-OPERATIONS = ["POST /reports", "GET /reports/{tracking_code}", "POST /analyze"]
+OPERATIONS = ["POST /reports", "GET /reports/{tracking_code}", "POST /analyze", "POST /hashes/match"]
+#: Operations that need the API key (sent in some of the generated requests, not in others).
+KEYED = {"POST /analyze", "POST /hashes/match"}
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +74,6 @@ def test_api_follows_its_schema_and_never_fails(api_schema: Any, api_key: str, l
                                                 data: Any) -> None:
     operation = api_schema.find_operation_by_label(label)
     case = data.draw(operation.as_strategy(generation_mode=mode))
-    headers = {"Authorization": f"Bearer {api_key}"} if label == "POST /analyze" and data.draw(st.booleans()) else {}
+    headers = {"Authorization": f"Bearer {api_key}"} if label in KEYED and data.draw(st.booleans()) else {}
     response = case.call(headers=headers)
     _check(case, response)

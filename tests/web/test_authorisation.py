@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "hashlists:protect": Rule(PUBLIC), "hashlists:withdraw": Rule(PUBLIC, "post", {"case_number": "{code}", "pin": "1"}),
     "api:reports": Rule(PUBLIC, "post", {}), "api:report-status": Rule(PUBLIC, kwargs={"tracking_code": "{code}"}),
     "api:analyze": Rule(allow(others={"unauthorised"}), "post"), "api:openapi": Rule(PUBLIC),
+    "api:hashes-match": Rule(allow(others={"unauthorised"}), "post"),
     "api/v1/^(?P<rest>[\\s\\S]*)$": Rule(PUBLIC, kwargs={"rest": "nope"}),
     # Staff here have no enrolled factor: the page tells them to ask for an enrolment link (403).
     "healthz": Rule(PUBLIC),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotline.detect.media.hashes import PdqHash
+from hotline.web.hashlists.models import HashList
 from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, ReporterType, Status
+
+from .hashmatch import MAX_HASHES, TYPES
 
 _ERRORS = {"$ref": "#/components/schemas/Errors"}
 
@@ -21,8 +25,9 @@ def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
             "title": "Hotline partner API",
             "version": "1.0.0",
             "description": (
-                "Submit reports to the internet safety hotline, follow them with a tracking code and PIN, and "
-                "analyse chat exports (API key required). Errors are JSON: {\"errors\": {field: message}}; "
+                "Submit reports to the internet safety hotline, follow them with a tracking code and PIN, "
+                "analyse chat exports and match image hashes against the hash lists (API key required). "
+                "Errors are JSON: {\"errors\": {field: message}}; "
                 "messages follow Accept-Language (km, en)."
             ),
         },
@@ -86,6 +91,29 @@ def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
                         "413": _error("File too large"),
                         "429": _error("Too many requests"),
                         "503": _error("Engine unavailable"),
+                    },
+                },
+            },
+            "/hashes/match": {
+                "post": {
+                    "operationId": "matchHashes",
+                    "summary": "Match PDQ or MD5 hashes against the hotline's hash lists",
+                    "description": (
+                        f"Up to {MAX_HASHES} hashes. PDQ matches every entry within its list's threshold "
+                        f"(Hamming distance, default {PdqHash.MATCH_THRESHOLD}), never entries of quality below "
+                        f"{PdqHash.MIN_QUALITY}; a query stating a quality below {PdqHash.MIN_QUALITY} is not "
+                        "matched (usable: false). MD5 is exact. Each query is audited (key, counts, our entries "
+                        "that matched); the hashes sent are not kept."),
+                    "security": [{"bearer": []}, {"apiKey": []}],
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/HashQuery"}}}},
+                    "responses": {
+                        "200": {"description": "One result per hash, in the order sent", "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/HashMatches"}}}},
+                        "400": _error("Invalid JSON or hashes"),
+                        "401": _error("Missing or invalid API key"),
+                        "413": _error("Body too large"),
+                        "429": _error("Too many requests"),
                     },
                 },
             },
@@ -187,6 +215,54 @@ def openapi_schema(server_url: str = "/api/v1") -> dict[str, Any]:
                         "findings": {"type": "array", "items": {"type": "object"}},
                         "personal_info": {"type": "array", "items": {"type": "object"}},
                         "explanation": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "HashQuery": {
+                    "type": "object",
+                    "required": ["hashes"],
+                    "additionalProperties": False,
+                    "properties": {"hashes": {"type": "array", "minItems": 1, "maxItems": MAX_HASHES, "items": {
+                        "type": "object",
+                        "required": ["type", "hash"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "type": {"type": "string", "enum": list(TYPES)},
+                            "hash": {"type": "string", "pattern": "^[0-9A-Fa-f]{32}([0-9A-Fa-f]{32})?$",
+                                     "description": "PDQ: 64 hex digits; MD5: 32 hex digits"},
+                            "quality": {"type": "integer", "minimum": 0, "maximum": 100,
+                                        "description": "PDQ only: the quality the hasher reported"},
+                        },
+                    }}},
+                },
+                "HashMatches": {
+                    "type": "object",
+                    "required": ["results", "hashes", "matched"],
+                    "properties": {
+                        "hashes": {"type": "integer", "description": "How many hashes were asked about"},
+                        "matched": {"type": "integer", "description": "How many of them matched something"},
+                        "results": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["type", "hash", "usable", "matches"],
+                            "properties": {
+                                "type": {"type": "string", "enum": list(TYPES)},
+                                "hash": {"type": "string", "description": "The hash as sent, lower-case"},
+                                "usable": {"type": "boolean",
+                                           "description": "False for a PDQ hash of too low quality: not matched"},
+                                "matches": {"type": "array", "items": {
+                                    "type": "object",
+                                    "required": ["list", "kind", "entry", "distance", "threshold"],
+                                    "properties": {
+                                        "list": {"type": "string"},
+                                        "kind": {"type": "string", "enum": list(HashList.Kind.values)},
+                                        "entry": {"type": "integer"},
+                                        "distance": {"type": "integer", "minimum": 0, "maximum": 256},
+                                        "threshold": {"type": "integer"},
+                                        "label": {"type": "string"},
+                                        "source": {"type": "string"},
+                                    },
+                                }},
+                            },
+                        }},
                     },
                 },
                 "Errors": {

@@ -24,16 +24,20 @@ from hotline.detect import analysis
 from hotline.detect.chats import parse
 from hotline.detect.errors import InputError
 from hotline.web import ratelimits
+from hotline.web.hashlists.signals import partner_query
 from hotline.web.inputerrors import input_error_message
 from hotline.web.reports import services
 from hotline.web.uploads import WEB_ZIP_LIMITS, bound_uploads
 
+from . import hashmatch
 from .models import ApiKey, hash_key
 from .payloads import deprecations, parse_report
 from .schema import openapi_schema
 
 #: A report is small JSON; anything larger is refused before it is read.
 MAX_REPORT_BODY = 64 * 1024
+#: A hash query: MAX_HASHES entries of about 120 bytes each, with room to spare.
+MAX_HASH_QUERY_BODY = 32 * 1024
 
 View = Callable[..., HttpResponse]
 
@@ -80,6 +84,30 @@ def _api_key(request: HttpRequest) -> ApiKey | None:
     return key
 
 
+def _unauthorised() -> JsonResponse:
+    response = error(401, {"auth": _("A valid API key is required (Authorization: Bearer <key>).")})
+    response["WWW-Authenticate"] = 'Bearer realm="hotline"'
+    return response
+
+
+def _json_body(request: HttpRequest, limit: int) -> tuple[Any, JsonResponse | None]:
+    """The request's JSON (bounded), or the error answer."""
+    if _content_length(request) > limit:
+        return None, error(413, {"body": _("The body is too large.")})
+    try:
+        body = request.body
+    except (RequestDataTooBig, SuspiciousOperation):
+        return None, error(413, {"body": _("The body is too large.")})
+    except ValueError:  # a Content-Length that is not a number
+        return None, error(400, {"body": _("The body is not valid JSON (UTF-8).")})
+    if len(body) > limit:
+        return None, error(413, {"body": _("The body is too large.")})
+    try:
+        return json.loads(body.decode("utf-8")), None
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" nested too deep
+        return None, error(400, {"body": _("The body is not valid JSON (UTF-8).")})
+
+
 @methods("POST")
 def reports(request: HttpRequest) -> HttpResponse:
     """POST /api/v1/reports: a JSON report → 201 {tracking_code, pin}."""
@@ -87,18 +115,9 @@ def reports(request: HttpRequest) -> HttpResponse:
         return error(413, {"body": _("The body is too large.")})
     if not ratelimits.hit(request, "api_report"):
         return error(429, {"rate": _("Too many requests. Try again later.")})
-    try:
-        body = request.body
-    except (RequestDataTooBig, SuspiciousOperation):
-        return error(413, {"body": _("The body is too large.")})
-    except ValueError:  # a Content-Length that is not a number
-        return error(400, {"body": _("The body is not valid JSON (UTF-8).")})
-    if len(body) > MAX_REPORT_BODY:
-        return error(413, {"body": _("The body is too large.")})
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" nested too deep
-        return error(400, {"body": _("The body is not valid JSON (UTF-8).")})
+    payload, failed = _json_body(request, MAX_REPORT_BODY)
+    if failed is not None:
+        return failed
     fields, errors = parse_report(payload)
     if errors:
         return error(400, errors)
@@ -133,9 +152,7 @@ def report_status(request: HttpRequest, tracking_code: str) -> HttpResponse:
 def analyze(request: HttpRequest) -> HttpResponse:
     """POST /api/v1/analyze: a chat export (multipart `file` or the raw body) → the engine's analysis."""
     if _api_key(request) is None:
-        response = error(401, {"auth": _("A valid API key is required (Authorization: Bearer <key>).")})
-        response["WWW-Authenticate"] = 'Bearer realm="hotline"'
-        return response
+        return _unauthorised()
     if not ratelimits.hit(request, "api_analyze"):
         return error(429, {"rate": _("Too many requests. Try again later.")})
     limit = int(settings.HOTLINE_MAX_UPLOAD_BYTES)
@@ -170,6 +187,31 @@ def analyze(request: HttpRequest) -> HttpResponse:
     except InputError as exc:
         return error(400, {"file": input_error_message(exc)})
     return JsonResponse(result.to_dict(), json_dumps_params={"ensure_ascii": False})
+
+
+@methods("POST")
+def match_hashes(request: HttpRequest) -> HttpResponse:
+    """POST /api/v1/hashes/match: PDQ or MD5 hashes → the hash-list entries each one matches."""
+    key = _api_key(request)
+    if key is None:
+        return _unauthorised()
+    if not ratelimits.hit(request, "api_hash_match"):
+        return error(429, {"rate": _("Too many requests. Try again later.")})
+    payload, failed = _json_body(request, MAX_HASH_QUERY_BODY)
+    if failed is not None:
+        return failed
+    queries, errors = hashmatch.parse_query(payload)
+    if errors:
+        return error(400, errors)
+    results = hashmatch.answer(queries)
+    entries = sorted({m["entry"] for r in results for m in r["matches"]})
+    matched = sum(1 for r in results if r["matches"])
+    partner_query.send(sender=match_hashes, key_name=key.name, hashes=len(queries), matched=matched,
+                       entries=entries)
+    response = JsonResponse({"results": results, "hashes": len(queries), "matched": matched},
+                            json_dumps_params={"ensure_ascii": False})
+    add_never_cache_headers(response)
+    return response
 
 
 @methods("GET")

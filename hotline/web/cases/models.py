@@ -131,6 +131,8 @@ class AuditEvent(models.Model):
         PUBLISH_STATS = "publish_stats", _("Published statistics")
         LEGAL_HOLD = "legal_hold", _("Set or lifted a legal hold")
         RETENTION = "retention", _("Deleted evidence and contact after the retention period")
+        EXPORT_LABELS = "export_labels", _("Exported analysts' verdicts as labelled conversations")
+        PARTNER_HASH_QUERY = "partner_hash_query", _("A partner's hashes were matched against the hash lists")
 
     #: None for what the hotline did by itself (retention).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

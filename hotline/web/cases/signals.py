@@ -11,11 +11,13 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from hotline.web.hashlists.signals import partner_query
 from hotline.web.reports.models import Evidence, Report, ReportURL
 from hotline.web.reports.signals import evidence_analysed
 
 from . import services
 from .linking import link_by_keys
+from .models import AuditEvent
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +55,13 @@ def report_url_changed(sender: type[ReportURL], instance: ReportURL, raw: bool =
 def evidence_was_analysed(sender: type[Evidence], evidence: Evidence, image_hashes: Any = (),
                           hash_matches: Any = (), **kwargs: Any) -> None:
     services.evidence_analysed(evidence, image_hashes, hash_matches)
+
+
+@receiver(partner_query, dispatch_uid="cases.audit_partner_query")
+def partner_hashes_matched(sender: Any, key_name: str, hashes: int, matched: int, entries: list[int],
+                           **kwargs: Any) -> None:
+    """A partner's hash query goes into the audit log: which key, how many hashes, which of our entries
+    matched (never the partner's hashes)."""
+    shown = ",".join(str(e) for e in entries[:10]) + ("…" if len(entries) > 10 else "")
+    services.audit(None, AuditEvent.Action.PARTNER_HASH_QUERY,
+                   detail=f"key {key_name}: {hashes} hashes, {matched} matched" + (f" (entries {shown})" if entries else ""))

@@ -11,6 +11,7 @@ from hotline.detect.media.hashes import PdqHash
 from hotline.detect.media.hashlist import MAX_THRESHOLD
 
 pdq_validator = RegexValidator(r"^[0-9a-f]{64}$", _("A PDQ hash is 64 lower-case hexadecimal digits."))
+md5_validator = RegexValidator(r"^[0-9a-f]{32}$", _("An MD5 hash is 32 lower-case hexadecimal digits."))
 
 
 class HashList(models.Model):
@@ -41,6 +42,8 @@ class HashEntry(models.Model):
     hash_list = models.ForeignKey(HashList, on_delete=models.CASCADE, related_name="entries")
     pdq = models.CharField(max_length=64, validators=[pdq_validator], db_index=True)
     quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: The file's MD5 when known (images the hotline hashed itself), for partners' exact queries.
+    md5 = models.CharField(max_length=32, blank=True, validators=[md5_validator], db_index=True)
     label = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=200, blank=True)
     #: What the hash came from, for linking matches (e.g. a report's tracking code).

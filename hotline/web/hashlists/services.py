@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
 from hotline.detect.errors import InputError
-from hotline.detect.media.hashes import PdqHash, hash_image
+from hotline.detect.media.hashes import Md5Hash, PdqHash, hash_image
 from hotline.detect.media.index import DefaultPdqIndex, PdqIndex
 from hotline.web.trackingcodes import (
     check_pin,
@@ -157,28 +157,48 @@ INDEX = _IndexCache()
 
 def match_pdq(pdq: str) -> list[Match]:
     """Every entry of every list within that list's threshold of `pdq`, nearest first."""
-    query = PdqHash.validate(pdq)
+    return match_pdqs([pdq])[0]
+
+
+def match_pdqs(hashes: list[str]) -> list[list[Match]]:
+    """`match_pdq` for many hashes at once: one index scan and one read of the entries for all of them.
+    Entries whose known quality is below `PdqHash.MIN_QUALITY` never match."""
+    queries = [PdqHash.validate(pdq) for pdq in hashes]
     lists = {hl.pk: hl for hl in HashList.objects.all()}
-    if not lists:
-        return []
+    if not lists or not queries:
+        return [[] for _ in queries]
     widest = max(hl.threshold for hl in lists.values())
-    hits = INDEX.get().query(query, widest)
-    if not hits:
-        return []
-    entries = HashEntry.objects.in_bulk([h.id for h in hits])
-    matches = []
-    for hit in hits:
-        entry = entries.get(hit.id)
-        if entry is None:
-            continue
-        hash_list = lists[entry.hash_list_id]
-        if hit.distance > hash_list.threshold:
-            continue
-        if entry.quality is not None and not PdqHash.usable(entry.quality):
-            continue
-        matches.append(Match(hash_list.name, hash_list.kind, entry.pk, hit.distance, hash_list.threshold,
-                             entry.label, entry.source, entry.reference))
-    return matches
+    found = INDEX.get().query_many(queries, widest)
+    entries = HashEntry.objects.in_bulk({hit.id for hits in found for hit in hits})
+    results = []
+    for hits in found:
+        matches = []
+        for hit in hits:
+            entry = entries.get(hit.id)
+            if entry is None:
+                continue
+            hash_list = lists[entry.hash_list_id]
+            if hit.distance > hash_list.threshold:
+                continue
+            if entry.quality is not None and not PdqHash.usable(entry.quality):
+                continue
+            matches.append(_match(hash_list, entry, hit.distance))
+        results.append(matches)
+    return results
+
+
+def match_md5s(hashes: list[str]) -> list[list[Match]]:
+    """Entries whose MD5 (known for images the hotline hashed itself) equals each hash: exact, distance 0."""
+    queries = [Md5Hash.validate(md5) for md5 in hashes]
+    by_md5: dict[str, list[Match]] = {}
+    for entry in HashEntry.objects.filter(md5__in=set(queries)).select_related("hash_list").order_by("id"):
+        by_md5.setdefault(entry.md5, []).append(_match(entry.hash_list, entry, 0))
+    return [list(by_md5.get(md5, [])) for md5 in queries]
+
+
+def _match(hash_list: HashList, entry: HashEntry, distance: int) -> Match:
+    return Match(hash_list.name, hash_list.kind, entry.pk, distance, hash_list.threshold, entry.label,
+                 entry.source, entry.reference)
 
 
 def hash_and_match(data: bytes) -> list[Match]:
@@ -199,15 +219,17 @@ def get_list(name: str, *, kind: str = HashList.Kind.BANK, source: str = "") -> 
 
 
 def add_hash(list_name: str, pdq: str, *, label: str = "", source: str = "", reference: str = "",
-             quality: int | None = None) -> HashEntry:
-    """Add one hash to a bank (created if new); an identical hash already in the list is returned as is."""
+             quality: int | None = None, md5: str = "") -> HashEntry:
+    """Add one hash to a bank (created if new); an identical hash already in the list is returned as is.
+    `md5` is the file's MD5 when known (an image the hotline hashed), so exact queries find it too."""
     hash_list = get_list(list_name)
     value = PdqHash.validate(pdq)
     existing = hash_list.entries.filter(pdq=value).first()
     if existing is not None:
         return existing
     entry = HashEntry.objects.create(hash_list=hash_list, pdq=value, quality=quality, label=label[:200],
-                                     source=source[:200], reference=reference[:64])
+                                     source=source[:200], reference=reference[:64],
+                                     md5=Md5Hash.validate(md5) if md5 else "")
     transaction.on_commit(lambda: INDEX.added(entry))
     return entry
 
@@ -218,7 +240,7 @@ def add_evidence_image(list_name: str, data: bytes, *, label: str, reference: st
     if hashes.pdq is None:
         raise InputError(f"the picture's quality is {hashes.quality}, below {PdqHash.MIN_QUALITY}: it would never match")
     return add_hash(list_name, hashes.pdq, label=label, reference=reference, quality=hashes.quality,
-                    source="hotline")
+                    source="hotline", md5=hashes.md5)
 
 
 # ---------------------------------------------------------------- self-protection
