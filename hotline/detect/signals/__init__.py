@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from hotline.detect.model import Finding, Message
 from hotline.detect.signals.candidates import CandidateIndex
-from hotline.detect.signals.detector import MAX_MATCH_CHARS, RuleDetector
+from hotline.detect.signals.detector import MAX_MATCH_CHARS, Quoter, RuleDetector
 from hotline.detect.signals.grooming import GroomingDetector
 from hotline.detect.signals.meeting import MeetingDetector
 from hotline.detect.signals.rules import Rule, RuleSet, TriggerIndex, load_discussion, load_ruleset
@@ -68,6 +68,8 @@ class MessageScanner:
         With `prefilter=False` every rule is tried (the naive approach the benchmark compares against).
         """
         del lang
+        quoter: Quoter | None = None
+        full = norm
         norm = norm[:MAX_MATCH_CHARS]
         pairs: list[tuple[tuple[RuleDetector, Rule], tuple[int, ...] | None]]
         if not prefilter:
@@ -86,7 +88,9 @@ class MessageScanner:
                     continue
             m = rule.match(norm, phrases)
             if m is not None:
-                out.append(detector.finding(message, rule, m))
+                if quoter is None:
+                    quoter = Quoter(message.text, full)
+                out.append(detector.finding(message, rule, m, quoter))
         if out and self._discussion is not None and self._discussion.search(norm) is not None:
             out = [f for f in out if not _enacts(f)]
         return _distinct(out) if len(out) > 1 else out

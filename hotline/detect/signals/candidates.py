@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import ahocorasick
@@ -158,37 +159,34 @@ class CandidateIndex(Generic[T]):
     in one pass of one automaton.
 
     Each phrase is filed under the literals of its most selective group; a phrase whose group occurs has its
-    other groups checked; a phrase with no group always passes.
+    other groups checked; a phrase with no group always passes. Sets of items, groups and phrases are bit
+    masks (ints), so the work per message after the automaton's pass is a few integer operations per hit.
     """
 
     def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]]) -> None:
         """`items`: (item, trigger stems, needs, whether its phrases can be searched one by one)."""
         self.items = [item for item, _, _, _ in items]
         stems = minimal_stems([t for _, triggers, _, _ in items for t in triggers])
-        stem_ids = {s: i for i, s in enumerate(stems)}
         stem_finder = ahocorasick.Automaton()
         for s in stems:
             stem_finder.add_word(s, s)
         if stems:
             stem_finder.make_automaton()
-        table: list[set[int]] = [set() for _ in stems]
+        stem_items: dict[str, int] = dict.fromkeys(stems, 0)  # stem -> mask of the items it stands for
         for i, (_, triggers, _, _) in enumerate(items):
             for trigger in triggers:
                 for _, s in (stem_finder.iter(trigger) if stems else ()):
-                    table[stem_ids[s]].add(i)
-        self._table = [tuple(sorted(ids)) for ids in table]
+                    stem_items[s] |= 1 << i
 
         features: dict[Literal, int] = {}
         groups: dict[frozenset[int], int] = {}
         self._narrowed = [needs is not None for _, _, needs, _ in items]
         self._by_phrase = [needs is not None and by_phrase for _, _, needs, by_phrase in items]
-        # Sets of groups and of phrases are bit masks (ints): a phrase passes when `rest & ~satisfied` is 0.
         self._free: list[int] = []  # per item: phrases with nothing to look for
-        # per item: feature of an anchor group -> (the other groups, the phrases filed there)
-        self._anchors: list[dict[int, tuple[tuple[int, int], ...]]] = []
-        for _, _, needs, _ in items:
+        # per anchor feature: (item, the other groups a phrase needs, the phrases filed there) to check
+        filed: dict[int, dict[tuple[int, int], int]] = {}
+        for i, (_, _, needs, _) in enumerate(items):
             free = 0
-            anchors: dict[int, dict[int, int]] = {}
             for pid, phrase in enumerate(needs or ()):
                 if not phrase:
                     free |= 1 << pid
@@ -196,31 +194,34 @@ class CandidateIndex(Generic[T]):
                 sets = [frozenset(features.setdefault(lit, len(features)) for lit in group) for group in phrase]
                 rest = sum(1 << gid for gid in {groups.setdefault(g, len(groups)) for g in sets[1:]})
                 for fid in sets[0]:
-                    by_rest = anchors.setdefault(fid, {})
-                    by_rest[rest] = by_rest.get(rest, 0) | 1 << pid
+                    by_rest = filed.setdefault(fid, {})
+                    by_rest[(i, rest)] = by_rest.get((i, rest), 0) | 1 << pid
             self._free.append(free)
-            self._anchors.append({fid: tuple(by_rest.items()) for fid, by_rest in anchors.items()})
+        # per anchor feature and item: the (item, other groups, phrases) filed there
+        self._filed: dict[int, dict[int, tuple[tuple[int, int, int], ...]]] = {}
+        for fid, by_rest in filed.items():
+            per_item: dict[int, list[tuple[int, int]]] = {}
+            for (i, rest), phrases in by_rest.items():
+                per_item.setdefault(i, []).append((rest, phrases))
+            self._filed[fid] = {i: tuple((i, rest, phrases) for rest, phrases in pairs) for i, pairs in per_item.items()}
         in_groups: dict[int, int] = {}
         for group, gid in groups.items():
             for fid in group:
                 in_groups[fid] = in_groups.get(fid, 0) | 1 << gid
         self._in_groups = in_groups
-        # which items a found feature can make candidates (set algebra first, phrase checks on few items)
-        anchored: dict[int, set[int]] = {}
-        for i, item_anchors in enumerate(self._anchors):
-            for fid in item_anchors:
-                anchored.setdefault(fid, set()).add(i)
-        self._anchored = {fid: frozenset(ids) for fid, ids in anchored.items()}
-        self._always = frozenset(i for i in range(len(items)) if not self._narrowed[i] or self._free[i])
-        # per literal text: its stem id (-1: none), its length, and feature ids for (any, start, end, whole).
-        # Stems and the literals phrases are filed under go in the first automaton; the rest (mostly common
-        # words that only confirm a phrase) in a second one, run only when some phrase needs confirming.
-        anchor_features = {fid for item_anchors in self._anchors for fid in item_anchors}
-        keys: dict[str, list[int]] = {s: [stem_ids[s], len(s), -1, -1, -1, -1] for s in stems}
+        # which items a found anchor can make candidates (mask algebra first, phrase checks on few items)
+        self._reach = {fid: sum(1 << i for i in per_item) for fid, per_item in self._filed.items()}
+        self._always = sum(1 << i for i in range(len(items)) if not self._narrowed[i] or self._free[i])
+        # per literal text: the items its stem stands for (0: not a stem), its length, and feature ids for
+        # (any, start, end, whole). Stems and the literals phrases are filed under go in the first
+        # automaton; the rest (mostly common words that only confirm a phrase) in a second one, run only
+        # when some phrase needs confirming.
+        anchor_features = set(self._filed)
+        keys: dict[str, list[int]] = {s: [mask, len(s), -1, -1, -1, -1] for s, mask in stem_items.items()}
         confirm: dict[str, list[int]] = {}
         for (text, left, right), fid in features.items():
             table_for = keys if fid in anchor_features or text in keys else confirm
-            entry = table_for.setdefault(text, [-1, len(text), -1, -1, -1, -1])
+            entry = table_for.setdefault(text, [0, len(text), -1, -1, -1, -1])
             entry[2 + (1 if left else 0) + (2 if right else 0)] = fid
         for text in [t for t in confirm if t in keys]:  # a literal both anchors and confirms: one place
             for k in range(2, 6):
@@ -234,66 +235,62 @@ class CandidateIndex(Generic[T]):
         """Does the text contain a trigger stem (the per-rule path's pre-filter)?"""
         if self._empty:
             return False
-        return any(entry[0] >= 0 for _, entry in self._automaton.iter(text))
+        return any(entry[0] for _, entry in self._automaton.iter(text))
 
     def candidates(self, text: str) -> list[tuple[T, tuple[int, ...] | None]]:
         """The items that can match, each with the phrases to search (None: search the whole rule)."""
         if self._empty:
             return []
-        stems: set[int] = set()
         found: set[int] = set()
-        _scan(self._automaton, text, stems, found)
-        if not stems:
+        ids = _scan(self._automaton, text, found)
+        if not ids:
             return []
-        ids: set[int] = set()
-        for s in stems:
-            ids.update(self._table[s])
-        anchored = self._anchored
-        reachable = set(self._always)
-        anchor_hits = [fid for fid in found if fid in anchored]
+        reach = self._always
+        reach_of = self._reach
+        anchor_hits = [fid for fid in found if fid in reach_of]
         for fid in anchor_hits:
-            reachable |= anchored[fid]
-        ids &= reachable
+            reach |= reach_of[fid]
+        ids &= reach
         if not ids:
             return []
         if self._confirm is not None:
-            _scan(self._confirm, text, stems, found)
-        out: list[tuple[T, tuple[int, ...] | None]] = []
+            _scan(self._confirm, text, found)
         satisfied = 0  # the groups of which a literal occurs
         in_groups = self._in_groups
         for fid in found:
             satisfied |= in_groups.get(fid, 0)
         unsatisfied = ~satisfied
-        for i in sorted(ids):
+        chosen: dict[int, int] = {}
+        filed = self._filed
+        for fid in anchor_hits:
+            per_item = filed[fid]
+            for i in _bits(ids & reach_of[fid]):
+                for _, rest, phrases in per_item[i]:
+                    if not rest & unsatisfied:
+                        chosen[i] = chosen.get(i, 0) | phrases
+        out: list[tuple[T, tuple[int, ...] | None]] = []
+        for i in _bits(ids):
             if not self._narrowed[i]:
                 out.append((self.items[i], None))
                 continue
             by_phrase = self._by_phrase[i]
-            chosen = self._free[i]
-            if chosen and not by_phrase:
+            free = self._free[i]
+            if free and not by_phrase:
                 out.append((self.items[i], None))
                 continue
-            anchors = self._anchors[i]
-            for fid in anchor_hits:
-                entries = anchors.get(fid)
-                if entries is None:
-                    continue
-                for rest, phrases in entries:
-                    if not rest & unsatisfied:
-                        chosen |= phrases
-                if chosen and (not by_phrase or chosen.bit_count() > MAX_PHRASE_SEARCHES):
-                    break
-            if not chosen:
+            phrases = free | chosen.get(i, 0)
+            if not phrases:
                 continue
-            if not by_phrase or chosen.bit_count() > MAX_PHRASE_SEARCHES:
+            if not by_phrase or phrases.bit_count() > MAX_PHRASE_SEARCHES:
                 out.append((self.items[i], None))
             else:
-                out.append((self.items[i], _bits(chosen)))
+                out.append((self.items[i], _bits(phrases)))
         return out
 
 
+@lru_cache(maxsize=4096)
 def _bits(mask: int) -> tuple[int, ...]:
-    """The positions of the bits set in `mask`, ascending."""
+    """The positions of the bits set in `mask`, ascending (cached: the same few masks recur)."""
     out = []
     while mask:
         low = mask & -mask
@@ -312,12 +309,13 @@ def _automaton(keys: dict[str, list[int]]) -> Any:
     return automaton
 
 
-def _scan(automaton: Any, text: str, stems: set[int], found: set[int]) -> None:
-    """Add the stems and the literal features (with their word edges) that occur in `text`."""
+def _scan(automaton: Any, text: str, found: set[int]) -> int:
+    """Add the literal features (with their word edges) that occur in `text` to `found`; return the mask
+    of the items whose stems occur."""
     size = len(text)
-    for end, (stem, length, any_, start_, end_, whole) in automaton.iter(text):
-        if stem >= 0:
-            stems.add(stem)
+    items = 0
+    for end, (stem_items, length, any_, start_, end_, whole) in automaton.iter(text):
+        items |= stem_items
         if any_ >= 0:
             found.add(any_)
         if start_ >= 0 or end_ >= 0 or whole >= 0:
@@ -330,22 +328,47 @@ def _scan(automaton: Any, text: str, stems: set[int], found: set[int]) -> None:
                 found.add(end_)
             if starts and ends and whole >= 0:
                 found.add(whole)
+    return items
 
 
 class PhraseSet:
     """One regex of many phrases (refusals, talk about the risks) behind an automaton of their words:
-    `search` runs the regex only when the most selective word of some phrase occurs, so a message with
-    none of them costs one pass of the automaton instead of a search of every phrase."""
+    `search` runs the regex only when the most selective word of some phrase occurs (on its word edges),
+    so a message with none of them costs one pass of the automaton instead of a search of every phrase.
+    The phrases' other words are left to the regex: checking them costs more than the search they save."""
 
     def __init__(self, regex: re.Pattern[str], needs: Sequence[PhraseNeeds | None]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self._always = not needs or any(not phrase for phrase in needs)  # a phrase that names no word
-        # each phrase an item, found by the literals of its first group: the group is its trigger
-        self._index: CandidateIndex[int] = CandidateIndex(
-            [(i, tuple(text for text, _, _ in phrase[0]), (phrase,), False) for i, phrase in enumerate(needs) if phrase])
+        self._needs_src = needs
+        edges: dict[str, set[tuple[bool, bool]]] = {}
+        for phrase in needs:
+            for text, left, right in phrase[0] if phrase else ():
+                edges.setdefault(text, set()).add((left, right))
+        self._words: Any = None
+        if edges and not self._always:
+            self._words = ahocorasick.Automaton()
+            for text, pairs in edges.items():
+                # the loosest edges the word is needed with: (False, False) if any phrase needs none
+                self._words.add_word(text, (len(text), all(left for left, _ in pairs), all(right for _, right in pairs)))
+            self._words.make_automaton()
 
     def search(self, text: str) -> re.Match[str] | None:
-        if not self._always and not self._index.candidates(text):
+        if not self._always and not self._occurs(text):
             return None
         return self.regex.search(text)
+
+    def _occurs(self, text: str) -> bool:
+        if self._words is None:
+            return False
+        size = len(text)
+        for end, (length, left, right) in self._words.iter(text):
+            if left:
+                a = end - length + 1
+                if a > 0 and text[a - 1] in _WORD_CHARS:
+                    continue
+            if right and end + 1 < size and text[end + 1] in _WORD_CHARS:
+                continue
+            return True
+        return False

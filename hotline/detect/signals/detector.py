@@ -8,23 +8,38 @@ text is mapped back to it), so every finding explains itself: rule id, excerpt, 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import ClassVar
 
 from hotline.detect.model import Finding, Message
 from hotline.detect.signals.rules import LANGUAGES, Rule, RuleSet, load_ruleset
 from hotline.detect.text.normalize import excerpt, normalize, normalize_mapped, original_span
 
-__all__ = ["RuleDetector", "mapped"]
+__all__ = ["Quoter", "RuleDetector"]
 
 #: Texts longer than this are matched on their first part only, so one pasted book cannot stall a worker.
 MAX_MATCH_CHARS = 20_000
 
 
-@lru_cache(maxsize=256)
-def mapped(text: str) -> tuple[str, list[int]]:
-    """Cached `normalize_mapped`: several detectors may quote the same message."""
-    return normalize_mapped(text)
+class Quoter:
+    """Maps spans of one message's normalised text back to its original text, working out the mapping at
+    most once per message (several rules may quote it) and not at all for the common case: ASCII text
+    whose normal form is as long as itself (every step then maps one character to one: the same place)."""
+
+    __slots__ = ("_offs", "identity", "text")
+
+    def __init__(self, text: str, norm: str | None = None) -> None:
+        """`text`: the original message; `norm`: `normalize(text)`, if known."""
+        self.text = text[:MAX_MATCH_CHARS]
+        self.identity = norm is not None and len(text) <= MAX_MATCH_CHARS and len(norm) == len(text) and text.isascii()
+        self._offs: list[int] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that produced `norm[start:end]`."""
+        if self.identity:
+            return (start, end) if start < end else (0, 0)
+        if self._offs is None:
+            self._offs = normalize_mapped(self.text)[1]
+        return original_span(self.text, self._offs, start, min(end, len(self._offs)))
 
 
 class RuleDetector:
@@ -49,18 +64,17 @@ class RuleDetector:
         hits = self.rules.matches(norm[:MAX_MATCH_CHARS])
         if not hits:
             return []
-        return [self._finding(message, text, rule, m.start(), m.end()) for rule, m in hits]
+        quoter = Quoter(text, norm if len(message.text) <= MAX_MATCH_CHARS else None)
+        return [self.finding(message, rule, m, quoter) for rule, m in hits]
 
-    def finding(self, message: Message, rule: Rule, m: re.Match[str]) -> Finding:
-        """The Finding for a match of one of this detector's rules in `normalize(message.text)`."""
-        return self._finding(message, message.text[:MAX_MATCH_CHARS], rule, m.start(), m.end())
-
-    def _finding(self, message: Message, text: str, rule: Rule, start: int, end: int) -> Finding:
-        _, offs = mapped(text)
-        a, b = original_span(text, offs, start, min(end, len(offs)))
+    def finding(self, message: Message, rule: Rule, m: re.Match[str], quoter: Quoter | None = None) -> Finding:
+        """The Finding for a match of one of this detector's rules in `normalize(message.text)` (`quoter`:
+        the message's, when the caller has one)."""
+        quoter = quoter or Quoter(message.text)
+        a, b = quoter.span(m.start(), m.end())
         return Finding(
             index=message.index, sender=message.sender, signal=self.signal, rule=rule.id,
-            excerpt=excerpt(text, a, b), weight=rule.weight, stage=rule.stage, start=a, end=b,
+            excerpt=excerpt(quoter.text, a, b), weight=rule.weight, stage=rule.stage, start=a, end=b,
         )
 
     def rule(self, rule_id: str) -> Rule | None:
