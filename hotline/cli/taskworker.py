@@ -8,6 +8,10 @@ and the death of another worker.
   and every `SWEEP_SECONDS`, tasks claimed by a process of this machine that no longer exists, or started
   more than `HOTLINE_TASK_STALE_SECONDS` ago (another machine's), are made READY again. The analysis task
   overwrites its one result, so a task run twice still leaves exactly one analysis.
+- A task cut short by the database (OperationalError or InterfaceError from its body or while its
+  result is saved: PostgreSQL restarting, a connection dropped) is not recorded as failed, as
+  django-tasks' own `run_task` would: the worker waits for the database and runs it again (its claim is
+  put back in the queue), up to `MAX_INTERRUPTIONS` times. Only an error of the task itself fails it.
 - SIGTERM or Ctrl-C: the task in hand finishes, then the worker stops (django-tasks' own handling).
 
 Imported only after `django.setup()`.
@@ -24,9 +28,11 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
+from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -35,6 +41,9 @@ log = logging.getLogger("hotline.worker")
 MAX_BACKOFF = 10.0
 SWEEP_SECONDS = 30.0
 DEFAULT_STALE_SECONDS = 1800
+#: Times one task may be cut short by the database before it is recorded as failed (an error that
+#: recurs each time with the database otherwise answering is the task's own, not an outage).
+MAX_INTERRUPTIONS = 5
 
 
 def worker_id() -> str:
@@ -85,6 +94,7 @@ class SupervisedWorker(Worker):
                          excluded_queue_names=[])
         self._last_sweep = 0.0
         self._starting = True
+        self._interruptions: dict[str, int] = {}
 
     def _sweep(self) -> None:
         now = time.monotonic()
@@ -93,9 +103,43 @@ class SupervisedWorker(Worker):
             self._starting, self._last_sweep = False, now
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        super().run_task(db_task_result)
+        """django-tasks' `run_task`, except for a database error: that goes up to `run`, which waits
+        and queues the task again, instead of being saved as the task's failure."""
+        try:
+            self.running_task = True
+            task = db_task_result.task
+            task_result = db_task_result.task_result
+            backend_type = task.get_backend()
+            task_started.send(sender=backend_type, task_result=task_result)
+            context = (TaskContext(task_result=task_result),) if task.takes_context else ()
+            return_value = task.call(*context, *task_result.args, **task_result.kwargs)
+            db_task_result.set_successful(return_value)
+            task_finished.send(sender=backend_type, task_result=db_task_result.task_result)
+        except (OperationalError, InterfaceError) as exc:
+            key = str(db_task_result.id)
+            self._interruptions[key] = self._interruptions.get(key, 0) + 1
+            if self._interruptions[key] <= MAX_INTERRUPTIONS:
+                raise
+            self._failed(db_task_result, exc)  # raises again if the database is still away
+        except BaseException as exc:  # as django-tasks: the task's own failure is recorded
+            self._failed(db_task_result, exc)
+        finally:
+            self.running_task = False
+            self._run_tasks += 1
+        self._interruptions.pop(str(db_task_result.id), None)
         with contextlib.suppress(OperationalError, InterfaceError):  # the next loop tries again
             self._sweep()
+
+    @staticmethod
+    def _failed(db_task_result: DBTaskResult, exc: BaseException) -> None:
+        db_task_result.set_failed(exc)
+        try:
+            sender = type(db_task_result.task.get_backend())
+            task_result = db_task_result.task_result
+        except (ImportError, SuspiciousOperation):
+            log.exception("task %s failed unexpectedly", db_task_result.id)
+        else:
+            task_finished.send(sender=sender, task_result=task_result)
 
     def run(self) -> None:
         backoff = 0.2

@@ -94,10 +94,11 @@ def normalize_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def report_keys(report: Report) -> set[tuple[str, str]]:
-    """(key, source) pairs a report is found by, in clear (they are stored only as keyed hashes)."""
+def report_keys(report: Report, urls: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    """(key, source) pairs a report is found by, in clear (they are stored only as keyed hashes).
+    `urls`: the report's links when the caller holds them (else they are read)."""
     found: set[tuple[str, str]] = set()
-    for url in report.urls.values_list("url", flat=True):
+    for url in (report.urls.values_list("url", flat=True) if urls is None else urls):
         if norm := normalize_url(url):
             found.add(("url:" + norm, "url"))
     if report.offender_profile_url and (norm := normalize_url(report.offender_profile_url)):
@@ -180,6 +181,46 @@ def link_by_keys(report: Report) -> list[ReportLink]:
     return links
 
 
+#: A new report is linked to at most this many reports per key (the most recent): a link shared by
+#: hundreds of reports would otherwise add hundreds of links to each new one, and its priority refresh
+#: would read the whole group. The group stays connected through its recent members.
+MAX_AUTO_LINKS_PER_KEY = 50
+
+
+def link_new_report(report: Report, urls: Iterable[str]) -> list[ReportLink]:
+    """`link_by_keys` for a report just inserted, in a handful of statements: it has no stored keys and no
+    links yet, so its keys are inserted and its duplicates found and linked in bulk, then the linked
+    priority of the reports involved is refreshed once."""
+    found = report_keys(report, urls)
+    if not found:
+        return []
+    LinkKey.objects.bulk_create([LinkKey(report=report, key=_hashed(k), source=s) for k, s in found],
+                                ignore_conflicts=True)
+    mine: dict[str, tuple[str, str]] = {}
+    for raw, source in found:
+        for hashed in keys.keyed_hashes(LINK_PURPOSE, raw):
+            mine[hashed] = (raw, source)
+    hits = (LinkKey.objects.filter(key__in=list(mine)).exclude(report=report)
+            .order_by("-report_id").values_list("key", "source", "report_id"))
+    wanted: dict[tuple[int, str], str] = {}
+    per_key: dict[str, int] = {}
+    for key, source, other in hits:
+        if per_key.get(key, 0) >= MAX_AUTO_LINKS_PER_KEY:
+            continue
+        per_key[key] = per_key.get(key, 0) + 1
+        raw, my_source = mine[key]
+        reason = LinkReason.SAME_URL if source == "url" and my_source == "url" else LinkReason.SAME_ACCOUNT
+        detail = raw.split(":", 1)[1] if raw.startswith(("url:", "phone:")) else raw.rsplit(":", 1)[-1]
+        wanted.setdefault((other, reason), detail[:300])
+    if not wanted:
+        return []
+    links = [ReportLink(report_id=min(other, report.pk), other_id=max(other, report.pk), reason=reason,
+                        detail=detail) for (other, reason), detail in sorted(wanted.items())]
+    ReportLink.objects.bulk_create(links, ignore_conflicts=True)
+    refresh_linked_priority([report, *Report.objects.filter(pk__in={o for o, _r in wanted})])
+    return links
+
+
 def record_image_hashes(evidence: Evidence, hashes: Iterable[tuple[str, int]]) -> list[str]:
     """Keep the usable PDQ hashes of an evidence image; returns them (low-quality ones are dropped)."""
     kept = sorted({pdq for pdq, quality in hashes if pdq and PdqHash.usable(quality)})
@@ -236,27 +277,37 @@ def linked_reports(report: Report, *, include_inactive: bool = False) -> list[tu
 
 def refresh_linked_priority(reports: Iterable[Report]) -> None:
     """Set each report's linked priority, and that of every report linked to it: the highest risk
-    rank among its linked reports, when that is high or critical (a lower risk lends nothing)."""
+    rank among its linked reports, when that is high or critical (a lower risk lends nothing).
+    A fixed number of statements whatever the size of the group: links and risks read in two queries,
+    cases created in bulk, priorities written grouped by value (only where they change)."""
     todo = {r.pk for r in reports}
-    for link in ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True):
-        todo.update((link.report_id, link.other_id))
+    group = list(ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True
+                                           ).values_list("report_id", "other_id"))
+    for a, b in group:
+        todo.update((a, b))
+    edges = list(ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True
+                                           ).values_list("report_id", "other_id"))
+    ends = todo | {pk for edge in edges for pk in edge}
+    risk_of = dict(Report.objects.filter(pk__in=ends).values_list("pk", "risk"))
     high = RISK_RANK[Risk.HIGH]
-    risk_of = dict(Report.objects.filter(pk__in=todo).values_list("pk", "risk"))
     boost = dict.fromkeys(todo, 0)
-    for a, b in ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True
-                                          ).values_list("report_id", "other_id"):
+    for a, b in edges:
         for me, them in ((a, b), (b, a)):
             if me in boost:
-                rank = RISK_RANK.get(risk_of.get(them) or _risk(them), 0)
+                rank = RISK_RANK.get(risk_of.get(them) or "", 0)
                 if rank >= high:
                     boost[me] = max(boost[me], rank)
+    have = dict(Case.objects.filter(report_id__in=todo).values_list("report_id", "linked_priority"))
+    Case.objects.bulk_create([Case(report_id=pk, linked_priority=boost[pk]) for pk in todo if pk not in have],
+                             ignore_conflicts=True)
+    by_value: dict[int, list[int]] = {}
     for pk, value in boost.items():
-        case, _created = Case.objects.get_or_create(report_id=pk)
-        if case.linked_priority != value:
-            Case.objects.filter(pk=case.pk).update(linked_priority=value)
+        if pk in have and have[pk] != value:
+            by_value.setdefault(value, []).append(pk)
+    for value, pks in by_value.items():
+        Case.objects.filter(report_id__in=pks).update(linked_priority=value)
+    for value in set(boost.values()):
         # The queue orders by the report's own copy (an indexed column computed with its priority).
-        Report.objects.filter(pk=pk).exclude(linked_priority=value).update(linked_priority=value)
+        Report.objects.filter(pk__in=[pk for pk, v in boost.items() if v == value]).exclude(
+            linked_priority=value).update(linked_priority=value)
 
-
-def _risk(report_id: int) -> str:
-    return Report.objects.filter(pk=report_id).values_list("risk", flat=True).first() or ""

@@ -1,6 +1,7 @@
-"""What case work hears from intake, which never imports it: a report (or one of its links) saved →
-link it to its duplicates in the same transaction; evidence analysed (`reports.signals`) → keep its
-image hashes and link by image. A linking failure is logged (ids only) and never stops a report."""
+"""What case work hears from intake, which never imports it: a new report received (`reports.signals`)
+→ link it to its duplicates in the same transaction, once, from the links it came with; a report (or one
+of its links) changed later → link it again; evidence analysed → keep its image hashes and link by
+image. A linking failure is logged (ids only) and never stops a report."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from django.dispatch import receiver
 
 from hotline.web.hashlists.signals import partner_query
 from hotline.web.reports.models import Evidence, Report, ReportURL
-from hotline.web.reports.signals import evidence_analysed
+from hotline.web.reports.signals import evidence_analysed, report_received
 
 from . import services
-from .linking import link_by_keys
+from .linking import link_by_keys, link_new_report
 from .models import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,15 @@ def _link(report: Report) -> None:
     try:
         with transaction.atomic():
             link_by_keys(report)
+    except Exception as exc:  # linking is a help for analysts: never lose the report over it
+        log.warning("report %s: duplicate linking failed (%s)", report.pk, type(exc).__name__)
+
+
+@receiver(report_received, dispatch_uid="cases.link_new_report")
+def new_report_received(sender: type[Report], report: Report, urls: Any = (), **kwargs: Any) -> None:
+    try:
+        with transaction.atomic():
+            link_new_report(report, urls)
     except Exception as exc:  # linking is a help for analysts: never lose the report over it
         log.warning("report %s: duplicate linking failed (%s)", report.pk, type(exc).__name__)
 

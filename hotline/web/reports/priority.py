@@ -16,6 +16,12 @@ def baseline(category: str) -> int:
     return RISK_RANK[CATEGORY_BASELINE.get(category, Risk.LOW)]
 
 
+def initial_priority(category: str, victim_age_band: str) -> tuple[str, int]:
+    """(risk, priority) of a report none of whose evidence is analysed yet: what `recompute_priority`
+    gives it, known without reading anything."""
+    return Risk.NONE, baseline(category) + (1 if victim_age_band == "under_13" else 0)
+
+
 def recompute_priority(report: Report) -> None:
     """Report risk = the highest risk of its analysed evidence (a hash-list match is critical);
     priority = the larger of that and the category's baseline, one higher for a child under 13."""

@@ -43,7 +43,8 @@ from hotline.web.trackingcodes import (
 )
 
 from .models import Evidence, Report, ReporterNote, ReportURL, Status, StatusChange
-from .priority import recompute_priority
+from .priority import initial_priority, recompute_priority
+from .signals import report_received
 from .storage import evidence_dir, stash_dir
 from .tasks import analyse_evidence
 
@@ -131,7 +132,7 @@ def _store_file(data: bytes, filename: str | None) -> _StoredFile:
 
 
 def _record_evidence(report: Report, stored: _StoredFile) -> Evidence:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a report's transaction: no savepoint of its own
         evidence = Evidence.objects.create(
             report=report, kind=stored.sniffed.kind, content_type=stored.sniffed.content_type,
             size=stored.size, sha256=stored.sha256, storage_name=stored.storage_name,
@@ -155,14 +156,6 @@ def _queue_analysis(evidence: Evidence) -> None:
     """Queue the analysis in the same transaction as the evidence (the database backend makes the task
     row part of the commit), so a committed evidence file always has its analysis queued."""
     analyse_evidence.enqueue(evidence.pk)
-
-
-def _new_code() -> str:
-    for _attempt in range(20):
-        code = new_tracking_code()
-        if not Report.objects.filter(tracking_code=code).exists():
-            return code
-    raise RuntimeError("could not find a free tracking code")  # 31^8 codes: practically unreachable
 
 
 def create_report(
@@ -217,35 +210,46 @@ def _commit_report(pin: str, stored: Sequence[_StoredFile], stash_tokens: Sequen
                    reporter_type: str, offender_name: str, offender_profile_url: str,
                    offender_claimed_age: int | None, offender_nationality: str, contact: str, language: str,
                    source: str) -> Receipt:
-    """The report's rows in one short transaction (retried on a tracking-code collision)."""
+    """The report's rows in one short transaction of a few statements: the report, its links and its
+    first history entry inserted in bulk, its evidence rows and queued analyses, then `report_received`
+    (case work links duplicates). A tracking code already taken (a 1 in 10^11 chance) fails the insert on
+    the unique index and the transaction is tried again with a new code, without asking first."""
+    links: list[str] = []
+    for url in urls:
+        url = url.strip()
+        if url and url not in links:
+            links.append(url)
     for attempt in range(3):
+        code = new_tracking_code()
+        report = Report(
+            tracking_code=code, pin_hash=hash_pin(pin, code), category=category,
+            platform=platform, description=description.strip(), victim_age_band=victim_age_band,
+            reporter_type=reporter_type, offender_name=offender_name.strip(),
+            offender_profile_url=offender_profile_url.strip(),
+            offender_claimed_age=offender_claimed_age,
+            offender_nationality=offender_nationality.strip(), contact=contact.strip(),
+            language=language, source=source,
+        )
+        report.full_clean(exclude=["tracking_code"], validate_unique=False, validate_constraints=False)
+        # Nothing analysed yet: the priority is the category's baseline (what recompute_priority gives a
+        # report whose evidence is all pending), so it is written with the row instead of after it.
+        report.risk, report.priority = initial_priority(category, victim_age_band)
+        rows = [ReportURL(url=url) for url in links]
+        for row in rows:
+            row.full_clean(exclude=["report"], validate_unique=False, validate_constraints=False)
         try:
             with transaction.atomic():
-                report = Report(
-                    tracking_code=(code := _new_code()), pin_hash=hash_pin(pin, code), category=category,
-                    platform=platform, description=description.strip(), victim_age_band=victim_age_band,
-                    reporter_type=reporter_type, offender_name=offender_name.strip(),
-                    offender_profile_url=offender_profile_url.strip(),
-                    offender_claimed_age=offender_claimed_age,
-                    offender_nationality=offender_nationality.strip(), contact=contact.strip(),
-                    language=language, source=source,
-                )
-                report.full_clean(exclude=["tracking_code"])
-                report.save()
-                seen: set[str] = set()
-                for url in urls:
-                    url = url.strip()
-                    if url and url not in seen:
-                        seen.add(url)
-                        link = ReportURL(report=report, url=url)
-                        link.full_clean(exclude=["report"])
-                        link.save()
-                StatusChange.objects.create(report=report, status=Status.RECEIVED)
+                # bulk_create: no per-row signals; case work hears of the whole report once, below.
+                Report.objects.bulk_create([report])
+                for row in rows:
+                    row.report = report
+                ReportURL.objects.bulk_create(rows)
+                StatusChange.objects.bulk_create([StatusChange(report=report, status=Status.RECEIVED)])
                 for item in stored:
                     _record_evidence(report, item)
                 for token in stash_tokens:
                     transaction.on_commit(lambda token=token: encryption.remove_file(stash_dir(), _stash_name(token)))
-                recompute_priority(report)
+                report_received.send(sender=Report, report=report, urls=links)
             return Receipt(report=report, tracking_code=report.tracking_code, pin=pin)
         except IntegrityError:
             if attempt == 2:

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django_tasks import task
 
 from hotline.detect.analysis import analyze
@@ -149,6 +149,11 @@ def analyse_evidence(evidence_id: int) -> str:
         return "missing"
     try:
         analyse(evidence)  # no transaction around it: only its final write takes the write lock
+    except (OperationalError, InterfaceError):
+        # The database went away (a restart, a dropped connection) or stayed locked: nothing about this
+        # evidence is wrong, so it is not marked failed; the worker runs the task again once the
+        # database answers (hotline.cli.taskworker). Its result is one row, overwritten: stored once.
+        raise
     except Exception as exc:  # last line of defence: the evidence says so, the report stays
         log.warning("evidence %s: analysis task failed (%s)", evidence_id, type(exc).__name__)
         Evidence.objects.filter(pk=evidence_id).update(
