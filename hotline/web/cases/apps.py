@@ -10,4 +10,8 @@ class CasesConfig(AppConfig):
     verbose_name = _("Case work")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (links reports when they are created or edited)
+        from django.db.models.signals import post_migrate
+
+        from . import queue_tally, signals  # noqa: F401  (signals: links reports when they are created or edited)
+
+        post_migrate.connect(queue_tally.installed, sender=self, dispatch_uid="cases.queue_tally")

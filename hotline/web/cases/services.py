@@ -26,7 +26,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from PIL import ImageFilter, ImageOps
@@ -36,14 +36,14 @@ from hotline.detect.errors import InputError
 from hotline.detect.media.decoding import load_image, open_image
 from hotline.web import encryption
 from hotline.web.hashlists.services import add_evidence_image
-from hotline.web.reports.models import Evidence, Report, Risk, Status
+from hotline.web.reports.models import Evidence, Report, Status
 from hotline.web.reports.services import set_status
 from hotline.web.reports.storage import evidence_filename, read_evidence
 from hotline.web.staff.roles import can_reveal, can_supervise, can_work
 from hotline.web.trackingcodes import normalize_code
 from hotline.web.uploads import WEB_ZIP_LIMITS
 
-from . import linking
+from . import linking, queue_tally
 from .models import AuditEvent, Case, Forwarding, Removal
 
 log = logging.getLogger(__name__)
@@ -182,20 +182,19 @@ def queue_page(filters: QueueFilters, user: Any, after: str = "", size: int = PA
 
 
 def queue_counts(user: Any) -> dict[str, Any]:
-    """Counts above the queue: by status, open, unassigned open, mine, high risk open. Two queries,
-    both counted by the database (GROUP BY status, then one pass over the open reports)."""
+    """Counts above the queue: by status, open, unassigned open, mine, high risk open. One read of the
+    tally the database's triggers keep (`queue_tally`): as fast at a million reports as at ten."""
+    tally = queue_tally.counts(connection, getattr(user, "pk", None))
     by_status = dict.fromkeys(Status.values, 0)
-    by_status.update(Report.objects.order_by().values_list("status").annotate(n=Count("*")))  # index only
-    open_counts = Report.objects.filter(status__in=OPEN_STATUSES).aggregate(
-        unassigned=Count("id", filter=Q(case__isnull=True) | Q(case__analyst__isnull=True)),
-        mine=Count("id", filter=Q(case__analyst=user)),
-        high_risk=Count("id", filter=Q(risk__in=(Risk.HIGH, Risk.CRITICAL))),
-    )
-    return {
-        "by_status": [(value, label, by_status[value]) for value, label in Status.choices],
-        "open": sum(by_status[s] for s in OPEN_STATUSES),
-        **open_counts,
-    }
+    counted = {"open": 0, "unassigned": 0, "mine": 0, "high_risk": 0}
+    for (status, high_risk, who), n in tally.items():
+        by_status[status] = by_status.get(status, 0) + n
+        if status in OPEN_STATUSES:
+            counted["open"] += n
+            counted["high_risk"] += n if high_risk else 0
+            counted["unassigned"] += n if who == "none" else 0
+            counted["mine"] += n if who == "mine" else 0
+    return {"by_status": [(value, label, by_status[value]) for value, label in Status.choices], **counted}
 
 
 #: Entries per page of the audit log.
