@@ -1,25 +1,24 @@
 """Scores for one conversation: per window, overall, per sender, and what each top window rests on.
 
-All windows are scored in one vectorised step from per-message weights (`LinearScorer.messages`); only the
-few top windows are explained (their heaviest messages and terms), so citing costs nothing per message.
-Senders are optional: without them (a chat pasted without names) only the window scores exist.
+All windows are scored from per-message weights (`LinearScorer.message_weights`) and two cumulative sums;
+only the few top windows are explained (their heaviest messages and terms), so citing costs nothing per
+message. Senders are optional: without them (a chat pasted without names) only the window scores exist.
+Plain Python throughout (no numpy at run time): see `linear`.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from hotline.detect.model import Conversation
-from hotline.detect.scoring.linear import FloatArray, IntArray, LinearScorer, MessageScores, load_model
-from hotline.detect.scoring.windows import MAX_MESSAGES, layout
+from hotline.detect.scoring.linear import LinearScorer, load_model
+from hotline.detect.scoring.windows import MAX_MESSAGES, spans
 
 __all__ = ["ConversationScores", "ScoreStream", "WindowScore", "score_conversation", "score_messages"]
 
@@ -55,16 +54,15 @@ class ConversationScores:
 
     signal: str
     probability: float
-    starts: IntArray
-    ends: IntArray
-    probabilities: FloatArray
+    starts: array[int]
+    ends: array[int]
+    probabilities: array[float]
     top: tuple[WindowScore, ...]
     senders: dict[str, float] = field(default_factory=dict)
 
     @property
     def windows(self) -> tuple[WindowScore, ...]:
-        return tuple(WindowScore(int(s), int(e), float(p))
-                     for s, e, p in zip(self.starts, self.ends, self.probabilities, strict=True))
+        return tuple(WindowScore(s, e, p) for s, e, p in zip(self.starts, self.ends, self.probabilities, strict=True))
 
     @property
     def flagged(self) -> bool:
@@ -95,10 +93,6 @@ def score_messages(texts: Sequence[str], indexes: Sequence[int] | None = None,
     return stream.result()
 
 
-_EMPTY_I = np.zeros(0, np.int64)
-_EMPTY_F = np.zeros(0, np.float64)
-
-
 class ScoreStream:
     """Scores a conversation fed message by message, with memory bounded whatever its length.
 
@@ -106,7 +100,7 @@ class ScoreStream:
     sender code) while its windows are open; once more than `SPAN` messages are held, the windows that
     start before the last `MAX_MESSAGES` messages are complete: they are scored, the best `TOP_WINDOWS`
     are kept with their citations, and the messages are dropped (a chat longer than `SPAN` is thus laid out
-    in stretches, each as `windows.layout` lays out a whole chat). Texts are kept only for the heaviest
+    in stretches, each as `windows.spans` lays out a whole chat). Texts are kept only for the heaviest
     `KEEP` messages, to name the words a citation rests on."""
 
     CHUNK = 512
@@ -117,11 +111,11 @@ class ScoreStream:
         self.scorer = scorer or load_model()
         self._texts: list[str] = []
         self._first = 0  # global position of the first held message
-        self._indexes = array("q")
-        self._codes = array("i")  # sender code: -1 none, else position in self._names
+        self._indexes: list[int] = []
+        self._codes: list[int] = []  # sender code: -1 none, else position in self._names
         self._names: dict[str, int] = {}
-        self._weights: list[FloatArray] = []
-        self._words: list[IntArray] = []
+        self._weights: list[float] = []  # held messages already read
+        self._words: list[int] = []
         self._kept: list[tuple[float, int, str]] = []  # min-heap of (weight, position, text)
         self._starts, self._ends, self._logits = array("q"), array("q"), array("d")
         self._top: list[tuple[float, int, int, tuple[int, ...]]] = []  # (logit, start, end, heavy positions)
@@ -139,85 +133,84 @@ class ScoreStream:
     def _flush(self) -> None:
         if not self._texts:
             return
-        per = self.scorer.messages(self._texts)
-        base = self._first + sum(len(w) for w in self._weights)
-        self._weights.append(per.weight)
-        self._words.append(per.words)
+        weights, words = self.scorer.message_weights(self._texts)
+        base = self._first + len(self._weights)
+        self._weights += weights
+        self._words += words
         floor = self._kept[0][0] if len(self._kept) >= self.KEEP else 0.0
-        for i in np.flatnonzero(per.weight > floor).tolist():
-            item = (float(per.weight[i]), base + i, self._texts[i])
-            if len(self._kept) < self.KEEP:
-                heapq.heappush(self._kept, item)
-            elif item > self._kept[0]:
-                heapq.heapreplace(self._kept, item)
+        kept = self._kept
+        for i in [i for i, w in enumerate(weights) if w > floor]:
+            item = (weights[i], base + i, self._texts[i])
+            if len(kept) < self.KEEP:
+                heapq.heappush(kept, item)
+            elif item > kept[0]:
+                heapq.heapreplace(kept, item)
         self._texts = []
-        if sum(len(w) for w in self._weights) > self.SPAN:
+        if len(self._weights) > self.SPAN:
             self._close(final=False)
 
     def _close(self, final: bool) -> None:
         """Score the held messages' windows: all of them if `final`, else those that are complete."""
-        per = MessageScores(np.concatenate(self._weights), np.concatenate(self._words))
-        n = len(per.weight)
-        starts, ends = layout(per.words)
+        weights, words, codes = self._weights, self._words, self._codes
+        n = len(weights)
+        starts, ends = spans(words)
         drop = n
         if not final:  # windows starting in the last MAX_MESSAGES may still grow: they wait
-            waiting = starts >= n - MAX_MESSAGES
-            drop = int(starts[waiting][0]) if waiting.any() else n - MAX_MESSAGES
-            starts, ends = starts[~waiting], ends[~waiting]
-        logits = self.scorer.logits(per, starts, ends)
+            cut = n - MAX_MESSAGES
+            waiting = next((k for k, s in enumerate(starts) if s >= cut), len(starts))
+            drop = starts[waiting] if waiting < len(starts) else cut
+            starts, ends = starts[:waiting], ends[:waiting]
+        logits = self.scorer.window_logits(weights, words, starts, ends)
         g = self._first
-        self._starts.extend((starts + g).tolist())
-        self._ends.extend((ends + g).tolist())
-        self._logits.extend(logits.tolist())
-        for w in np.argsort(-logits, kind="stable")[:TOP_WINDOWS].tolist():
-            s, e = int(starts[w]), int(ends[w])
-            share = per.weight[s:e]
-            heavy = tuple(g + s + int(i) for i in np.argsort(-share, kind="stable")[:TOP_MESSAGES] if share[i] > 0)
+        self._starts.extend([s + g for s in starts])
+        self._ends.extend([e + g for e in ends])
+        self._logits.extend(logits)
+        for w in sorted(range(len(logits)), key=lambda k: -logits[k])[:TOP_WINDOWS]:
+            s, e = starts[w], ends[w]
+            share = weights[s:e]
+            order = sorted(range(len(share)), key=lambda k: -share[k])[:TOP_MESSAGES]
+            heavy = tuple(g + s + k for k in order if share[k] > 0)
             for pos in heavy:
-                self._all_indexes[pos] = (self._indexes[pos - self._first], self._codes[pos - self._first])
-            self._top.append((float(logits[w]), g + s, g + e, heavy))
+                self._all_indexes[pos] = (self._indexes[pos - g], codes[pos - g])
+            self._top.append((logits[w], g + s, g + e, heavy))
         self._top = sorted(self._top, key=lambda t: (-t[0], t[1]))[:TOP_WINDOWS]
-        codes = np.frombuffer(self._codes, dtype=np.int32)[:n] if n else np.zeros(0, np.int32)
-        for code, z in _by_sender(self.scorer, MessageScores(per.weight[:drop], per.words[:drop]) if not final
-                                  else per, len(self._names), codes[:drop]).items():
-            self._sender_top[code] = max(z, self._sender_top.get(code, -np.inf))
+        if self._names:
+            for code, z in _by_sender(self.scorer, weights[:drop], words[:drop], codes[:drop]).items():
+                self._sender_top[code] = max(z, self._sender_top.get(code, -math.inf))
         if final:
             return
-        self._read += int(per.words[:drop].sum())
-        rest = MessageScores(per.weight[drop:], per.words[drop:])
-        self._weights, self._words = [rest.weight], [rest.words]
+        self._read += sum(words[:drop])
+        self._weights, self._words = weights[drop:], words[drop:]
         self._indexes = self._indexes[drop:]
-        self._codes = self._codes[drop:]
+        self._codes = codes[drop:]
         self._first += drop
 
     def result(self) -> ConversationScores:
         self._flush()
         scorer = self.scorer
-        if self._weights and sum(len(w) for w in self._weights):
-            self._read += int(sum(int(w.sum()) for w in self._words))
+        if self._weights:
+            self._read += sum(self._words)
             self._close(final=True)
-        if not len(self._logits) or self._read < MIN_WORDS:
-            return ConversationScores(scorer.signal, 0.0, _EMPTY_I, _EMPTY_I, _EMPTY_F, ())
-        logits = np.frombuffer(self._logits, dtype=np.float64)
+        if not self._logits or self._read < MIN_WORDS:
+            return ConversationScores(scorer.signal, 0.0, array("q"), array("q"), array("d"), ())
         kept = {pos: text for _, pos, text in self._kept}
         names = list(self._names)
         top: list[WindowScore] = []
         for z, s, e, heavy in self._top:
             words: dict[str, None] = {}
-            spans: list[tuple[int, int] | None] = []
+            spans_: list[tuple[int, int] | None] = []
             for pos in heavy:
                 terms = scorer.top_terms(kept[pos], 3) if pos in kept else []
                 for term, _ in terms:
                     words.setdefault(term, None)
-                spans.append(_span(kept.get(pos, ""), [t for t, _ in terms]))
+                spans_.append(_span(kept.get(pos, ""), [t for t, _ in terms]))
             cited = [self._all_indexes[pos] for pos in heavy]
-            top.append(WindowScore(s, e, float(scorer.probability(np.asarray([z]))[0]),
+            top.append(WindowScore(s, e, scorer.window_probability(z),
                                    tuple(i for i, _ in cited), tuple(words),
-                                   tuple(names[c] if c >= 0 else None for _, c in cited), tuple(spans)))
+                                   tuple(names[c] if c >= 0 else None for _, c in cited), tuple(spans_)))
         return ConversationScores(
-            scorer.signal, scorer.conversation_probability(float(logits.max())),
-            np.frombuffer(self._starts, dtype=np.int64).copy(), np.frombuffer(self._ends, dtype=np.int64).copy(),
-            scorer.probability(logits), tuple(top),
+            scorer.signal, scorer.conversation_probability(max(self._logits)),
+            self._starts, self._ends, array("d", map(scorer.window_probability, self._logits)), tuple(top),
             {names[c]: scorer.conversation_probability(z) for c, z in sorted(self._sender_top.items(),
                                                                               key=lambda cz: names[cz[0]])},
         )
@@ -233,15 +226,21 @@ def _span(text: str, terms: Sequence[str]) -> tuple[int, int] | None:
     return None
 
 
-def _by_sender(scorer: LinearScorer, per: MessageScores, names: int, codes: npt.NDArray[np.int32]) -> dict[int, float]:
+def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[int],
+               codes: Sequence[int]) -> dict[int, float]:
     """Each named sender's highest window logit, the model read on that sender's messages alone."""
+    mine: dict[int, tuple[list[float], list[int]]] = {}
+    for weight, count, code in zip(weights, words, codes, strict=True):
+        if code >= 0:
+            held = mine.get(code)
+            if held is None:
+                held = mine[code] = ([], [])
+            held[0].append(weight)
+            held[1].append(count)
     out: dict[int, float] = {}
-    for code in range(names):
-        mine = np.flatnonzero(codes == code)
-        if not len(mine):
-            continue
-        sub = MessageScores(per.weight[mine], per.words[mine])
-        starts, ends = layout(sub.words)
-        if len(starts):
-            out[code] = float(scorer.logits(sub, starts, ends).max())
+    for code in sorted(mine):
+        sub_weights, sub_words = mine[code]
+        starts, ends = spans(sub_words)
+        if starts:
+            out[code] = max(scorer.window_logits(sub_weights, sub_words, starts, ends))
     return out

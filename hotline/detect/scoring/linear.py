@@ -1,41 +1,52 @@
-"""A linear model over word and word-pair counts, with its calibration: weights read with numpy only.
+"""A linear model over word and word-pair counts, with its calibration: read and run without numpy.
 
 The logit of a window is `bias + (sum of the weights of its terms) / words ** alpha`, where `words` counts
 the words the scorer read in it. Because that sum is a sum over messages, each message's share is
-computed once (`MessageScores`) and every window of a conversation is scored from two cumulative sums in
-one vectorised step; the share of a message is also what makes it cited. The probability is the logit
-passed through the calibration fitted on held-back conversations (Platt scaling: `1 / (1 + exp(-(a*z+b)))`).
+computed once (`message_weights`) and every window of a conversation is scored from two cumulative sums;
+the share of a message is also what makes it cited. The probability is the logit passed through the
+calibration fitted on held-back conversations (Platt scaling: `1 / (1 + exp(-(a*z+b)))`).
 
-Files: `weights/<signal>.npz` (arrays `weights` float32, one per term, and `bias`; read with
-`allow_pickle=False`) and `weights/<signal>.json` (terms in array order, alpha, calibration, threshold,
-sources and figures).
+Scoring is dict lookups and float additions in plain Python, so `hotline analyze` on a small chat starts
+without importing numpy (a tenth of a second). Training and `hotline eval-real` use the vectorised forms
+(`messages`, `logits`, `probability`, numpy imported when first called), fed by the same per-message sums.
+
+Files: `weights/<signal>.npz` (arrays `weights` float32, one per term, and `bias`; a zip of `.npy` files,
+read here with `zipfile` and the `.npy` header, never unpickled) and `weights/<signal>.json` (terms in
+array order, alpha, calibration, threshold, sources and figures).
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import math
+import sys
+import zipfile
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import repeat
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from itertools import accumulate, chain, pairwise, repeat
+from operator import add
+from typing import IO, TYPE_CHECKING, Any
 
 from hotline.detect.errors import DataError
 from hotline.detect.scoring.terms import MARK, canonical_text, terms
 
-__all__ = ["LinearScorer", "MessageScores", "load_model"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
+
+__all__ = ["LinearScorer", "MessageScores", "load_model", "read_model"]
 
 
 @dataclass(frozen=True)
 class MessageScores:
-    """Per message: the summed weight of its terms and how many words the scorer read in it."""
+    """Per message: the summed weight of its terms and how many words the scorer read in it (numpy)."""
 
     weight: FloatArray
     words: IntArray
@@ -55,30 +66,64 @@ class LinearScorer:
     #: Platt parameters for a whole conversation's highest window logit (more windows, higher maxima).
     conversation: tuple[float, float] = (1.0, 0.0)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", _TermIndex(self.weights))
+    def message_weights(self, texts: Sequence[str]) -> tuple[list[float], list[int]]:
+        """Each message's summed term weight and the words read in it, in one pass over the conversation.
+
+        A word and the pair it starts are looked up by their text (a pair is never a single word, so one
+        dict holds both). The sums are taken as the vectorised form took them, a running sum over all the
+        texts differenced at each message's end, so both forms give the same floats."""
+        tokens = canonical_text(texts)
+        get = self.weights.get
+        pairs = map(" ".join, pairwise(tokens))
+        running = list(accumulate(map(add, map(get, tokens, repeat(0.0)),
+                                      chain(map(get, pairs, repeat(0.0)), (0.0,)))))
+        weights: list[float] = []
+        words: list[int] = []
+        before, last = 0.0, -1
+        find = tokens.index
+        for _ in range(len(texts) or 1):  # every message ends with a mark (an empty list reads as one)
+            mark = find(MARK, last + 1)
+            end = running[mark]
+            weights.append(end - before)
+            words.append(mark - last - 1)
+            before, last = end, mark
+        return weights, words
+
+    def window_logits(self, weights: Sequence[float], words: Sequence[int],
+                      starts: Sequence[int], ends: Sequence[int]) -> list[float]:
+        """The logit of each window `[start, end)` of messages with these weights and word counts."""
+        wcum = list(accumulate(weights, initial=0.0))
+        ncum = list(accumulate(words, initial=0))
+        bias, alpha = self.bias, self.alpha
+        if alpha == 0.5:  # as numpy computes `x ** 0.5`: a square root
+            return [bias + (wcum[e] - wcum[s]) / math.sqrt(max(ncum[e] - ncum[s], 1))
+                    for s, e in zip(starts, ends, strict=True)]
+        return [bias + (wcum[e] - wcum[s]) / float(max(ncum[e] - ncum[s], 1)) ** alpha
+                for s, e in zip(starts, ends, strict=True)]
+
+    def window_probability(self, logit: float) -> float:
+        """Calibrated probability of one window."""
+        a, b = self.calibration
+        return 1.0 / (1.0 + math.exp(-min(max(a * logit + b, -60.0), 60.0)))
+
+    def conversation_probability(self, top_logit: float) -> float:
+        """Calibrated probability of a whole conversation from its highest window logit."""
+        a, b = self.conversation
+        return 1.0 / (1.0 + math.exp(-min(max(a * top_logit + b, -60.0), 60.0)))
+
+    # The vectorised forms, for training and evaluation over whole corpora.
 
     def messages(self, texts: Sequence[str]) -> MessageScores:
-        """Each message's weight and word count, read in one pass over the whole conversation: one dict
-        lookup per word (its id), then word pairs are looked up as integer codes, vectorised."""
-        index: _TermIndex = self._index  # type: ignore[attr-defined]
-        tokens = canonical_text(texts)
-        n = len(tokens)
-        ids = np.fromiter(map(index.ids.get, tokens, repeat(0)), np.int64, n)
-        contrib = index.unigram[ids]
-        if n > 1:
-            codes = ids[:-1] * index.base + ids[1:]
-            at = np.minimum(np.searchsorted(index.codes, codes), len(index.codes) - 1)
-            contrib[:-1] += np.where(index.codes[at] == codes, index.bigram[at], 0.0)
-        marks = np.flatnonzero(ids == 1)
-        cum = np.concatenate(([0.0], np.cumsum(contrib)))
-        ends = cum[marks + 1]
-        weight = np.diff(np.concatenate(([0.0], ends)))
-        words = np.diff(np.concatenate(([-1], marks))) - 1
-        return MessageScores(weight, words.astype(np.int64))
+        """`message_weights` as numpy arrays."""
+        import numpy as np
+
+        weights, words = self.message_weights(texts)
+        return MessageScores(np.asarray(weights, dtype=np.float64), np.asarray(words, dtype=np.int64))
 
     def logits(self, scores: MessageScores, starts: IntArray, ends: IntArray) -> FloatArray:
         """The logit of each window `[start, end)` of messages, all windows at once."""
+        import numpy as np
+
         wcum = np.concatenate(([0.0], np.cumsum(scores.weight)))
         ncum = np.concatenate(([0], np.cumsum(scores.words)))
         total = wcum[ends] - wcum[starts]
@@ -87,16 +132,15 @@ class LinearScorer:
 
     def probability(self, logits: FloatArray) -> FloatArray:
         """Calibrated probability of each window."""
+        import numpy as np
+
         a, b = self.calibration
         return 1.0 / (1.0 + np.exp(-np.clip(a * logits + b, -60.0, 60.0)))
 
-    def conversation_probability(self, top_logit: float) -> float:
-        """Calibrated probability of a whole conversation from its highest window logit."""
-        a, b = self.conversation
-        return float(1.0 / (1.0 + np.exp(-min(max(a * top_logit + b, -60.0), 60.0))))
-
     def score_windows(self, windows: Sequence[str]) -> FloatArray:
-        """The calibrated probability of each window; a window's lines are its messages."""
+        """The calibrated probability of each window (a numpy array); a window's lines are its messages."""
+        import numpy as np
+
         lines: list[str] = []
         bounds = [0]
         for w in windows:
@@ -116,35 +160,47 @@ class LinearScorer:
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-class _TermIndex:
-    """Words as integer ids (0 unknown, 1 the message mark) and word pairs as sorted integer codes, so
-    that a conversation's terms are weighed with one dict lookup per word and a vectorised search."""
-
-    def __init__(self, weights: dict[str, float]) -> None:
-        words: dict[str, int] = {MARK: 1}
-        for term in weights:
-            for word in term.split(" "):
-                words.setdefault(word, len(words) + 1)
-        self.ids = words
-        self.base = len(words) + 2
-        self.unigram = np.zeros(self.base, dtype=np.float64)
-        pairs: dict[int, float] = {}
-        for term, w in weights.items():
-            parts = term.split(" ")
-            if len(parts) == 1:
-                self.unigram[words[term]] = w
-            elif len(parts) == 2:
-                pairs[words[parts[0]] * self.base + words[parts[1]]] = w
-        order = sorted(pairs)
-        self.codes = np.asarray(order or [-1], dtype=np.int64)
-        self.bigram = np.asarray([pairs[c] for c in order] or [0.0], dtype=np.float64)
+#: `.npy` element types read: little- or big-endian float32 and float64 (`|` and `=` are native order).
+_NPY_TYPES = {"f4": "f", "f8": "d"}
 
 
-def read_model(npz: Any, meta: dict[str, Any]) -> LinearScorer:
+def _read_npy(blob: bytes) -> array[float]:
+    """A one-dimensional float array from the bytes of an `.npy` file (format versions 1-3)."""
+    if blob[:6] != b"\x93NUMPY" or len(blob) < 10:
+        raise ValueError("not an .npy array")
+    size, start = (int.from_bytes(blob[8:10], "little"), 10) if blob[6] == 1 else (
+        int.from_bytes(blob[8:12], "little"), 12)
+    header = ast.literal_eval(blob[start:start + size].decode("latin-1"))  # a dict literal, never code
+    if not isinstance(header, dict) or header.get("fortran_order") is not False:
+        raise ValueError("unexpected .npy header")
+    descr, shape = str(header.get("descr", "")), header.get("shape")
+    code = _NPY_TYPES.get(descr[1:])
+    if code is None or descr[0] not in "<>|=" or not isinstance(shape, tuple) or len(shape) != 1:
+        raise ValueError(f"unexpected .npy array: {descr!r} of shape {shape!r}")
+    values: array[float] = array(code)
+    values.frombytes(blob[start + size:])
+    if descr[0] in "<>" and (descr[0] == "<") != (sys.byteorder == "little"):
+        values.byteswap()
+    if len(values) != shape[0]:
+        raise ValueError(f".npy array of {len(values)} values, {shape[0]} announced")
+    return values
+
+
+def _read_npz(npz: IO[bytes]) -> dict[str, array[float]]:
+    try:
+        with zipfile.ZipFile(npz) as zf:
+            return {info.filename[:-4]: _read_npy(zf.read(info)) for info in zf.infolist()
+                    if info.filename.endswith(".npy")}
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"not an .npz archive: {exc}") from exc
+
+
+def read_model(npz: IO[bytes], meta: dict[str, Any]) -> LinearScorer:
     """A scorer from an open `.npz` and its JSON metadata; checks that they belong together."""
-    with np.load(npz, allow_pickle=False) as arrays:
-        weights = np.asarray(arrays["weights"], dtype=np.float64)
-        bias = float(np.asarray(arrays["bias"]).reshape(-1)[0])
+    arrays = _read_npz(npz)
+    if "weights" not in arrays or not arrays.get("bias"):
+        raise ValueError("the .npz holds no 'weights' or no 'bias'")
+    weights, bias = arrays["weights"], float(arrays["bias"][0])
     names = meta.get("terms")
     if not isinstance(names, list) or len(names) != len(weights):
         raise DataError(f"model {meta.get('signal')!r}: {len(weights)} weights but "
@@ -152,7 +208,7 @@ def read_model(npz: Any, meta: dict[str, Any]) -> LinearScorer:
     cal = meta["calibration"]
     conv = meta.get("conversation_calibration", {"a": 1.0, "b": 0.0})
     return LinearScorer(
-        signal=str(meta["signal"]), weights=dict(zip(names, weights.tolist(), strict=True)), bias=bias,
+        signal=str(meta["signal"]), weights=dict(zip(names, weights, strict=True)), bias=bias,
         alpha=float(meta["alpha"]), calibration=(float(cal["a"]), float(cal["b"])),
         threshold=float(meta.get("threshold", 0.5)),
         meta={k: v for k, v in meta.items() if k != "terms"},

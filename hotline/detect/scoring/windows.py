@@ -7,44 +7,58 @@ senders: a pasted chat without names is laid out the same way as an export with 
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import TYPE_CHECKING
 
-__all__ = ["MAX_MESSAGES", "WINDOW_WORDS", "layout"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    IntArray = npt.NDArray[np.int64]
+
+__all__ = ["MAX_MESSAGES", "WINDOW_WORDS", "layout", "spans"]
 
 #: Words (as the scorer reads them) a window aims at: about the length of the segments it learned from.
 WINDOW_WORDS = 150
 #: A window never holds more messages than this.
 MAX_MESSAGES = 150
 
-IntArray = npt.NDArray[np.int64]
 
-
-def layout(words: npt.ArrayLike, *, target: int = WINDOW_WORDS,
-           max_messages: int = MAX_MESSAGES) -> tuple[IntArray, IntArray]:
+def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
+          max_messages: int = MAX_MESSAGES) -> tuple[list[int], list[int]]:
     """`(starts, ends)` of the windows over messages with these word counts (`ends` exclusive).
 
     A conversation shorter than one window is one window; the last window ends at the last message."""
-    counts = np.asarray(words, dtype=np.int64)
-    n = len(counts)
+    n = len(words)
     if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    cum = np.concatenate(([0], np.cumsum(counts)))
+        return [], []
+    cum = list(accumulate(words, initial=0))
     if cum[-1] <= target and n <= max_messages:
-        return np.array([0], np.int64), np.array([n], np.int64)
-    first = np.arange(n, dtype=np.int64)
-    ends = np.searchsorted(cum, cum[first] + target, side="left")
-    ends = np.minimum(np.minimum(ends, first + max_messages), n)
-    ends = np.maximum(ends, first + 1)
-    step = max(1, int(np.median(ends - first)) // 2)
-    starts = first[::step]
-    ends = ends[::step]
-    keep = ends < n
-    starts, ends = starts[keep], ends[keep]
+        return [0], [n]
+    # Each message's window end: where `target` words are reached, capped at `max_messages` and the end.
+    reach = [min(bisect_left(cum, c + target), i + max_messages, n) for i, c in enumerate(cum[:-1])]
+    ends_all = [max(e, i + 1) for i, e in enumerate(reach)]
+    lengths = sorted(e - i for i, e in enumerate(ends_all))
+    half = n // 2
+    median = lengths[half] if n % 2 else (lengths[half - 1] + lengths[half]) / 2
+    step = max(1, int(median) // 2)
+    starts = [s for s, e in zip(range(0, n, step), ends_all[::step], strict=True) if e < n]
+    ends = [e for e in ends_all[::step] if e < n]
     # The last window ends at the last message and reaches back as far as a full window would.
-    back = int(np.searchsorted(cum, cum[-1] - target, side="right")) - 1
+    back = bisect_right(cum, cum[-1] - target) - 1
     last = max(0, min(back, n - 1), n - max_messages)
-    if not len(starts) or starts[-1] < last:
-        starts = np.append(starts, last)
-        ends = np.append(ends, n)
-    return starts.astype(np.int64), ends.astype(np.int64)
+    if not starts or starts[-1] < last:
+        starts.append(last)
+        ends.append(n)
+    return starts, ends
+
+
+def layout(words: Sequence[int] | IntArray, *, target: int = WINDOW_WORDS,
+           max_messages: int = MAX_MESSAGES) -> tuple[IntArray, IntArray]:
+    """`spans` as numpy arrays (for training and evaluation)."""
+    import numpy as np
+
+    starts, ends = spans([int(w) for w in words], target=target, max_messages=max_messages)
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
