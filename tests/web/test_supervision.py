@@ -15,10 +15,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from hotline.web.reports import services, tasks
+from hotline.web.reports.models import Evidence
 from hotline.web.reports.tasks import analyse_evidence
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -69,6 +72,77 @@ def test_a_dead_workers_task_is_queued_again_and_a_live_ones_is_not(settings) ->
     assert statuses[mine.id] == TaskResultStatus.RUNNING  # a running worker's own task is left alone
     assert requeue_orphans(worker_id(), starting=True) == 1  # ...unless it is starting afresh
     assert DBTaskResult.objects.get(id=mine.id).status == TaskResultStatus.READY
+
+
+CHAT = (b"01/03/2024, 20:01 - Dara: hi, you look mature for your age\n"
+        b"01/03/2024, 20:02 - Sok: thanks\n"
+        b"01/03/2024, 20:03 - Dara: don't tell your parents about our chat ok\n")
+
+
+def _queued_analysis() -> tuple[Evidence, DBTaskResult]:
+    receipt = services.create_report(category="grooming", platform="whatsapp",
+                                     files=[(CHAT, "WhatsApp Chat with Dara.txt")])
+    evidence = Evidence.objects.get(report=receipt.report)
+    return evidence, DBTaskResult.objects.get(args_kwargs__args=[evidence.pk])
+
+
+@pytest.mark.django_db
+def test_a_task_cut_short_by_the_database_runs_again_and_is_stored_once(settings, monkeypatch) -> None:
+    """PostgreSQL restarting while an analysis is written: the task is neither recorded failed nor its
+    evidence marked failed; it goes back to the queue and its second run stores the one analysis."""
+    settings.TASKS = DATABASE_TASKS
+    from hotline.cli import taskworker
+
+    evidence, task = _queued_analysis()
+    worker = taskworker.SupervisedWorker()
+    real_analyse = tasks.analyse
+    cut: list[int] = []
+
+    def restart_during_the_write(ev: Evidence) -> None:
+        if not cut:
+            cut.append(ev.pk)
+            raise OperationalError("terminating connection due to administrator command")
+        real_analyse(ev)
+
+    monkeypatch.setattr(tasks, "analyse", restart_during_the_write)
+    task.claim(worker.worker_id)
+    with pytest.raises(OperationalError):
+        worker.run_task(task)  # up to the worker's loop, which waits for the database
+    task.refresh_from_db()
+    evidence.refresh_from_db()
+    assert task.status == TaskResultStatus.RUNNING and evidence.analysis_status == Evidence.Analysis.PENDING
+    assert taskworker.requeue_orphans(worker.worker_id, starting=True) == 1
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.READY
+    task.claim(worker.worker_id)
+    worker.run_task(task)
+    task.refresh_from_db()
+    evidence.refresh_from_db()
+    assert task.status == TaskResultStatus.SUCCESSFUL and task.return_value == Evidence.Analysis.DONE
+    assert evidence.analysis_status == Evidence.Analysis.DONE and evidence.analysis_encrypted
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_database_error_that_keeps_coming_back_fails_the_task_in_the_end(settings, monkeypatch) -> None:
+    settings.TASKS = DATABASE_TASKS
+    from hotline.cli import taskworker
+
+    evidence, task = _queued_analysis()
+
+    def always(ev: Evidence) -> None:
+        raise OperationalError("no such column")
+
+    monkeypatch.setattr(tasks, "analyse", always)
+    worker = taskworker.SupervisedWorker()
+    for _attempt in range(taskworker.MAX_INTERRUPTIONS):
+        task.claim(worker.worker_id)
+        with pytest.raises(OperationalError):
+            worker.run_task(task)
+    task.claim(worker.worker_id)
+    worker.run_task(task)
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED
 
 
 def _free_port() -> int:

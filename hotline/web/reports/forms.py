@@ -12,6 +12,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from hotline.web.sniffing import EvidenceRejected
@@ -37,6 +40,20 @@ class NationalityField(forms.ChoiceField):
             raise ValidationError(self.error_messages.get("max_length", _("This is too long.")),
                                   code="max_length", params={"limit_value": self.max_length})
         return nationality.from_text(text)
+
+
+class PlainSelect(forms.Select):
+    """A <select> written out in Python. Django renders every <option> through a template: for the 250
+    countries of the nationality list that cost more than all the rest of the report page. Values and
+    labels are escaped by format_html; attributes as Django's own widgets write them (flatatt)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        selected = {str(v) for v in self.format_value(value)}
+        options = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (key, mark_safe(" selected") if str(key) in selected else "", text)
+            for key, text in self.choices))
+        return format_html('<select name="{}"{}>{}</select>', name,
+                           flatatt(self.build_attrs(self.attrs, attrs)), options)
 
 
 class MultipleFileInput(forms.FileInput):
@@ -145,7 +162,8 @@ class ReportForm(EvidenceFilesMixin):
     offender_claimed_age = forms.IntegerField(label=_("The age they claimed"), required=False,
                                               min_value=0, max_value=120)
     offender_nationality = NationalityField(label=_("Their nationality, if you know it"), required=False,
-                                            choices=nationality.choices, initial=nationality.UNKNOWN)
+                                            choices=nationality.choices, initial=nationality.UNKNOWN,
+                                            widget=PlainSelect)
     reporter_type = forms.ChoiceField(label=_("Who are you reporting for?"), choices=ReporterType.choices,
                                       initial=ReporterType.SELF, widget=forms.RadioSelect)
     victim_age_band = forms.ChoiceField(label=_("How old is the person who was harmed?"),

@@ -104,5 +104,11 @@ def label(code: str) -> str:
 
 def choices() -> list[tuple[str, str]]:
     """Form choices in the active language: "don't know" first, countries by name, "other" last."""
+    return list(_choices(get_language() or ""))
+
+
+@lru_cache(maxsize=8)
+def _choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Sorted once per language (the report form builds and validates the list on every request)."""
     countries = sorted(((c.alpha_2, label(c.alpha_2)) for c in pycountry.countries), key=lambda kv: kv[1])
-    return [(UNKNOWN, _("I don't know")), *countries, (OTHER, _("Another country"))]
+    return ((UNKNOWN, _("I don't know")), *countries, (OTHER, _("Another country")))
