@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "hotline.cli.site",
     "hotline.cli.backup",
     "hotline.cli.rotate_keys",
+    "hotline.cli.export_labels",
 )
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from hotline.detect import formal_khmer, scam_emails
+from hotline.detect import formal_khmer, labels, scam_emails
 from hotline.detect.evaluation import SPLITS, Counts, EvalReport, evaluate
 
 
@@ -41,12 +41,17 @@ def register(sub: Any) -> None:
     p.add_argument("--khmer-formal", nargs="?", const=str(formal_khmer.DEFAULT_PATH), metavar="PATH",
                    help="instead of the set: formal Khmer sentences (one a line) as 20-sentence WhatsApp chats, "
                         f"the false-alarm check (default: {formal_khmer.DEFAULT_PATH})")
+    p.add_argument("--labels", metavar="FILE",
+                   help="instead of the set: an export of analysts' verdicts (`hotline export-labels`), scored per "
+                        "language: per-signal precision from the right/wrong marks, risk agreement")
     p.add_argument("--part", choices=(*formal_khmer.SPLITS, "all"), default="test",
                    help="with --khmer-formal: the reported one chat in ten (test, default), the tuning rest, or all")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.labels is not None:
+        return _run_labels(Path(args.labels), as_json=args.json)
     if args.scam_emails is not None:
         return _run_scam_emails(Path(args.scam_emails), as_json=args.json, strict=args.strict)
     if args.khmer_formal is not None:
@@ -60,6 +65,28 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.strict and not report.passed:
         return 1
+    return 0
+
+
+def _number(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _run_labels(path: Path, *, as_json: bool) -> int:
+    """Score the engine on analysts' verdicts (see `hotline.detect.labels`)."""
+    report = labels.score(labels.read_labels(path))
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    for language, s in sorted(report.by_language.items(), key=lambda kv: (kv[0] != "all", kv[0])):
+        print(f"{language}: {s.conversations} conversations, {s.messages} messages")
+        print(f"  {'signal':<16} {'tp':>4} {'fp':>4} {'new':>4} {'lost':>4}  {'precision':>9}  {'at export':>9}")
+        for name, c in sorted(s.signals.items()):
+            print(f"  {name:<16} {c.tp:>4} {c.fp:>4} {c.unmarked:>4} {c.lost:>4}  {_number(c.precision):>9}  "
+                  f"{_number(c.marked_precision):>9}")
+        r = s.risk.to_dict()
+        print(f"  risk: {r['agree']}/{r['marked']} agree ({_number(r['agreement'])}), within one level "
+              f"{_number(r['within_one_rate'])}; at export {_number(r['agreement_at_export'])}")
     return 0
 
 

@@ -92,6 +92,8 @@ RULES: dict[str, Rule] = {
                                  {"action": "removal"}),
     "cases:action hash": Rule(SUPERVISOR, "post", {"list_name": "hotline-assessed"}, {"action": "hash"}),
     "cases:action hold": Rule(SUPERVISOR, "post", {"hold": "on"}, {"action": "hold"}),
+    "cases:action verdict": Rule(STAFF, "post", {"evidence": "{chat}", "target": "risk", "risk": "none"},
+                                 {"action": "verdict"}),
     # Reports in the admin: analysts see none of them (their content is read in the workspace, audited).
     "admin:reports_report_changelist": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"},
                                                   others={"ok"})),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from hotline.web.reports.models import Report
 
-from . import retention, services
+from . import retention, services, verdicts
 from .forms import AssignForm, ForwardingForm, HashListForm, LegalHoldForm, LinkForm, RemovalForm, StatusForm
 
 #: (user, report) → may this user do the action to this report?
@@ -48,6 +48,8 @@ class CaseAction:
     refusal: str
     #: What the analyst is told afterwards, from the service's result.
     message: Callable[[Any], str]
+    #: Where on the report page the analyst lands afterwards, from the form's data (default: the actions).
+    anchor: Callable[[dict[str, Any]], str] | None = None
 
 
 ACTIONS: dict[str, CaseAction] = {
@@ -79,4 +81,7 @@ ACTIONS: dict[str, CaseAction] = {
     "hold": CaseAction(
         LegalHoldForm, "hold_form", lambda report, user, data: retention.set_legal_hold(report, user, data["hold"]),
         supervisor, "not_supervisor", lambda result: _("Legal hold saved.")),
+    "verdict": CaseAction(
+        verdicts.VerdictForm, "verdict_form", verdicts.mark, any_analyst, "not_analyst",
+        lambda result: _("Verdict saved. Exported verdicts teach the engine."), verdicts.anchor),
 }

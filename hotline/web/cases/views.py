@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.web.reports import nationality
-from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, Report, Status
+from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, Report, Risk, Status
 from hotline.web.reports.storage import evidence_filename
 from hotline.web.staff.roles import can_reveal
 
-from . import linking, services
+from . import linking, services, verdicts
 from . import stats as statistics
 from .access import staff_view
 from .actions import ACTIONS
@@ -61,6 +61,8 @@ def _refusal(code: str) -> str:
         "not_chat": _("This evidence is not a chat."),
         "not_image": _("This evidence is not an image."),
         "unreadable": _("The stored file could not be read."),
+        "no_analysis": _("This evidence has no analysis to mark."),
+        "no_finding": _("This finding is no longer in the analysis. Reload the page."),
     }
     return texts.get(code, _("This action could not be done."))
 
@@ -138,6 +140,8 @@ def _report_page(request: HttpRequest, report: Report, status: int = 200, **form
         "assign_form": forms.get("assign_form") or AssignForm(),
         "link_form": forms.get("link_form") or LinkForm(),
         "hash_form": forms.get("hash_form") or HashListForm(),
+        "verdict_marks": verdicts.marks(report),
+        "risk_levels": Risk.choices,
     }
     return render(request, "cases/report.html", context, status=status)
 
@@ -174,7 +178,7 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, _refusal(str(exc)))
         return _report_page(request, report, 400)
     messages.success(request, case_action.message(result))
-    return _back(report, "actions")
+    return _back(report, case_action.anchor(data) if case_action.anchor else "actions")
 
 
 @require_POST

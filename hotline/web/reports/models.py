@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
@@ -236,3 +237,35 @@ class ReporterNote(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.report_id}"
+
+
+class Verdict(models.Model):
+    """An analyst's mark on an evidence's analysis: its risk, or one finding, right or wrong. Marking
+    again replaces. What `hotline export-labels` turns into labelled conversations; no content is held
+    here (the signal, rule and message index name what was marked)."""
+
+    class Target(models.TextChoices):
+        RISK = "risk", _("Risk")
+        FINDING = "finding", _("Finding")
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="verdicts")
+    target = models.CharField(max_length=8, choices=Target.choices)
+    #: The finding's position in the stored analysis's findings (0 for the risk).
+    position = models.PositiveIntegerField(default=0)
+    #: What the engine said: a finding's signal, rule and message; the risk's level.
+    signal = models.CharField(max_length=32, blank=True)
+    rule = models.CharField(max_length=200, blank=True)
+    message_index = models.PositiveIntegerField(null=True, blank=True)
+    engine_risk = models.CharField(max_length=16, choices=Risk.choices, blank=True)
+    correct = models.BooleanField()
+    #: The analyst's risk level (risk verdicts only): the engine's when right.
+    risk = models.CharField(max_length=16, choices=Risk.choices, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("evidence", "target", "position")
+        constraints = (models.UniqueConstraint(fields=("evidence", "target", "position"), name="verdict_one_mark"),)
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} {self.target} {self.position}: {'right' if self.correct else 'wrong'}"
