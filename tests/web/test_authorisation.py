@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
-from hotline.web.cases.models import ReportLink
+from hotline.web.cases.models import Forwarding, ReportLink
 from hotline.web.reports import services
 from hotline.web.staff.roles import ensure_groups
 from hotline.web.staff.second_factor import SESSION_KEY
@@ -78,6 +78,7 @@ RULES: dict[str, Rule] = {
     "cases:reveal": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"}, others={"ok"}),
                          "post", kwargs={"pk": "{image}"}),
     "cases:unlink": Rule(STAFF, "post", kwargs={"link_id": "{link}"}),
+    "cases:package": Rule(STAFF, kwargs={"pk": "{forwarding}", "kind": "json"}),
     "staff:accounts": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"}, others={"ok"})),
     "staff:account-action": Rule(allow(anonymous={"login"}, reporter={"login"}, analyst={"forbidden"},
                                        others={"ok"}), "post", kwargs={"pk": "{clerk}", "action": "unlock"}),
@@ -86,7 +87,8 @@ RULES: dict[str, Rule] = {
     "cases:action link": Rule(STAFF, "post", {"tracking_code": "{other_code}"}, {"action": "link"}),
     "cases:action assign": Rule(SUPERVISOR, "post", {"analyst": ""}, {"action": "assign"}),
     "cases:action status": Rule(SUPERVISOR, "post", {"status": "in_review"}, {"action": "status"}),
-    "cases:action forward": Rule(SUPERVISOR, "post", {"recipient": "police", "forwarded_on": "2024-05-01"},
+    "cases:action forward": Rule(SUPERVISOR, "post", {"recipient": "police", "forwarded_on": "2024-05-01",
+                                                      "classification": "baseline"},
                                  {"action": "forward"}),
     "cases:action removal": Rule(SUPERVISOR, "post", {"url": "https://example.com/x", "removed_on": "2024-05-01"},
                                  {"action": "removal"}),
@@ -156,6 +158,8 @@ def world() -> dict[str, Any]:
     other = services.create_report(category="other", platform="other", urls=["https://example.com/shared"])
     report = receipt.report
     link = ReportLink.objects.filter(report__in=[report, other.report]).first()
+    forwarding = Forwarding.objects.create(report=report, recipient="police", forwarded_on="2024-05-01",
+                                           classification="baseline", created_by=users["supervisor"])
     clients: dict[str, Client] = {"anonymous": Client(), "reporter": Client()}
     clients["reporter"].post("/en/report/status/", {"code": receipt.tracking_code, "pin": "000000"})
     for role in STAFF_ROLES:
@@ -167,7 +171,8 @@ def world() -> dict[str, Any]:
         clients[role] = client
     values = {"code": receipt.tracking_code, "other_code": other.tracking_code, "report": str(report.pk),
               "chat": str(report.evidence.get(kind="chat").pk), "image": str(report.evidence.get(kind="screenshot").pk),
-              "link": str(link.pk) if link else "0", "clerk": str(users["clerk"].pk)}
+              "link": str(link.pk) if link else "0", "clerk": str(users["clerk"].pk),
+              "forwarding": str(forwarding.pk)}
     return {"clients": clients, "values": values, "report": report}
 
 

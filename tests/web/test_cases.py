@@ -357,7 +357,8 @@ def test_forwarding_and_removal_feed_the_public_counters(analyst: User) -> None:
     bad = client.post(f"/en/staff/reports/{r.pk}/forward/", {"recipient": "nobody", "forwarded_on": "2024-05-01"})
     assert bad.status_code == 400
     ok = client.post(f"/en/staff/reports/{r.pk}/forward/", {
-        "recipient": "platform", "recipient_name": "Example", "reference": "T-123", "forwarded_on": "2024-05-01"})
+        "recipient": "platform", "recipient_name": "Example", "reference": "T-123", "forwarded_on": "2024-05-01",
+        "classification": "national"})
     assert ok.status_code == 302
     assert Report.objects.get(pk=r.pk).status == "forwarded"
     assert services.public_counters()["assessed"] == 1

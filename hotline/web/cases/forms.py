@@ -69,6 +69,10 @@ class ForwardingForm(forms.Form):
                                      max_length=200)
     reference = forms.CharField(label=_("Their reference"), required=False, max_length=200)
     forwarded_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+    classification = forms.ChoiceField(
+        label=_("Classification"), choices=_blank(_("Choose…"), Forwarding.Classification.choices),
+        help_text=_("Goes into the forwarding package: illegal everywhere (international baseline), "
+                    "illegal under national law, or not illegal."))
 
 
 class RemovalForm(forms.Form):

@@ -133,6 +133,7 @@ class AuditEvent(models.Model):
         RETENTION = "retention", _("Deleted evidence and contact after the retention period")
         EXPORT_LABELS = "export_labels", _("Exported analysts' verdicts as labelled conversations")
         PARTNER_HASH_QUERY = "partner_hash_query", _("A partner's hashes were matched against the hash lists")
+        DOWNLOAD_PACKAGE = "download_package", _("Downloaded a forwarding package")
 
     #: None for what the hotline did by itself (retention).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -154,7 +155,8 @@ class AuditEvent(models.Model):
 
 
 class Forwarding(models.Model):
-    """The report was passed on: to whom, under which reference, on which day."""
+    """The report was passed on: to whom, under which reference, on which day, classified how (the
+    package the receiver gets is built from this row and the report: see `packages`)."""
 
     class Recipient(models.TextChoices):
         POLICE = "police", _("Police")
@@ -162,11 +164,20 @@ class Forwarding(models.Model):
         HOTLINE = "hotline", _("Another hotline")
         NGO = "ngo", _("An NGO")
 
+    class Classification(models.TextChoices):
+        """The analyst's legal assessment, in the three classes hotlines exchange."""
+
+        BASELINE = "baseline", _("Illegal everywhere (international baseline)")
+        NATIONAL = "national", _("Illegal under national law")
+        NOT_ILLEGAL = "not_illegal", _("Not illegal")
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="forwardings")
     recipient = models.CharField(max_length=16, choices=Recipient.choices)
     recipient_name = EncryptedTextField(max_length=200, blank=True)
     reference = EncryptedTextField(max_length=200, blank=True)
     forwarded_on = models.DateField()
+    #: Blank on forwardings recorded before packages existed.
+    classification = models.CharField(max_length=16, choices=Classification.choices, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -433,16 +433,20 @@ def change_status(report: Report, status: str, user: Any, public_note: str = "")
 
 
 def record_forwarding(report: Report, user: Any, *, recipient: str, recipient_name: str = "",
-                      reference: str = "", forwarded_on: dt.date | None = None) -> Forwarding:
-    """Record that the report went to the police, a platform, another hotline or an NGO; a report not
-    yet marked forwarded (or further) becomes forwarded, which the reporter sees."""
+                      reference: str = "", forwarded_on: dt.date | None = None,
+                      classification: str = "") -> Forwarding:
+    """Record that the report went to the police, a platform, another hotline or an NGO, classified by
+    the analyst (its package: `packages`); a report not yet marked forwarded (or further) becomes
+    forwarded, which the reporter sees."""
     if recipient not in Forwarding.Recipient.values:
         raise ActionRefused("bad_recipient")
+    if classification and classification not in Forwarding.Classification.values:
+        raise ActionRefused("bad_classification")
     with transaction.atomic():
         forwarding = Forwarding.objects.create(
             report=report, recipient=recipient, recipient_name=recipient_name.strip()[:200],
             reference=reference.strip()[:200], forwarded_on=forwarded_on or timezone.localdate(),
-            created_by=user)
+            classification=classification, created_by=user)
         if report.status in (Status.RECEIVED, Status.IN_REVIEW, Status.ASSESSED):
             set_status(report, Status.FORWARDED)
         audit(user, AuditEvent.Action.FORWARD, report=report, detail=recipient)

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("staff/reports/<int:pk>/", views.report_detail, name="report"),
     path("staff/reports/<int:pk>/<slug:action>/", views.report_action, name="action"),
     path("staff/reports/<int:pk>/links/<int:link_id>/unlink/", views.unlink, name="unlink"),
+    path("staff/forwardings/<int:pk>/package.<slug:kind>", views.forwarding_package, name="package"),
     path("staff/evidence/<int:pk>/chat/", views.evidence_chat, name="chat"),
     path("staff/evidence/<int:pk>/image/", views.evidence_image, name="image"),
     path("staff/evidence/<int:pk>/reveal/", views.evidence_reveal, name="reveal"),

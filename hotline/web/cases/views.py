@@ -23,7 +23,7 @@ from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, Re
 from hotline.web.reports.storage import evidence_filename
 from hotline.web.staff.roles import can_reveal
 
-from . import linking, services, verdicts
+from . import linking, package_pdf, packages, services, verdicts
 from . import stats as statistics
 from .access import staff_view
 from .actions import ACTIONS
@@ -38,7 +38,7 @@ from .forms import (
     StatisticsRangeForm,
     StatusForm,
 )
-from .models import ReportLink
+from .models import AuditEvent, Forwarding, ReportLink
 from .tasks import refresh_statistics
 
 #: Session key: ids of evidence images this analyst revealed (shown clear until hidden again).
@@ -55,6 +55,7 @@ def _refusal(code: str) -> str:
         "not_analyst": _("This person cannot work cases."),
         "bad_status": _("This status cannot be set here."),
         "bad_recipient": _("Choose who the report was forwarded to."),
+        "bad_classification": _("Choose a classification."),
         "not_assessed": _("Only assessed material can go on a hash list: set the status to Assessed first."),
         "no_images": _("This report has no images."),
         "unknown_report": _("No other report has this tracking code."),
@@ -191,6 +192,26 @@ def unlink(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
     services.unlink_by_hand(link, request.user)
     messages.success(request, _("Link removed."))
     return _back(report, "links")
+
+
+@require_GET
+@staff_view()
+def forwarding_package(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The package of a forwarding, for the receiver (zip, json or pdf); every download is audited."""
+    forwarding = get_object_or_404(Forwarding.objects.select_related("report"), pk=pk)
+    if kind not in packages.CONTENT_TYPES:
+        return HttpResponse(status=404)
+    try:
+        body = packages.build(forwarding, kind, request.LANGUAGE_CODE)
+    except package_pdf.FontMissing:
+        messages.error(request, _("The PDF cannot be made: no Khmer font was found on the server. "
+                                  "Ask the administrator to check HOTLINE_PDF_FONT."))
+        return _back(forwarding.report, "actions")
+    services.audit(request.user, AuditEvent.Action.DOWNLOAD_PACKAGE, report=forwarding.report,
+                   detail=f"forwarding {forwarding.pk} {kind}")
+    response = HttpResponse(body, content_type=packages.CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="{packages.filename(forwarding, kind)}"'
+    return response
 
 
 # ---------------------------------------------------------------- evidence (every view audited)

@@ -137,6 +137,9 @@ HOTLINE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HOTLINE_TRUSTED_PR
 HOTLINE_QUEUE_OVERDUE_HOURS = int(os.environ.get("HOTLINE_QUEUE_OVERDUE_HOURS", "48"))
 #: Days after a case is closed before its evidence files and the reporter's contact are deleted.
 HOTLINE_RETENTION_DAYS = int(os.environ.get("HOTLINE_RETENTION_DAYS", "180"))
+#: A TrueType font with Khmer letters for forwarding packages' PDF; empty: Noto Sans Khmer, shipped in
+#: hotline/web/cases/fonts. See cases.package_pdf.
+HOTLINE_PDF_FONT = os.environ.get("HOTLINE_PDF_FONT", "")
 
 #: Staff sessions end after 8 hours without a request, and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 3600
