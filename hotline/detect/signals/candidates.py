@@ -333,42 +333,18 @@ def _scan(automaton: Any, text: str, found: set[int]) -> int:
 
 class PhraseSet:
     """One regex of many phrases (refusals, talk about the risks) behind an automaton of their words:
-    `search` runs the regex only when the most selective word of some phrase occurs (on its word edges),
-    so a message with none of them costs one pass of the automaton instead of a search of every phrase.
-    The phrases' other words are left to the regex: checking them costs more than the search they save."""
+    `search` runs the regex only when the most selective word of some phrase occurs, so a message with
+    none of them costs one pass of the automaton instead of a search of every phrase."""
 
     def __init__(self, regex: re.Pattern[str], needs: Sequence[PhraseNeeds | None]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self._always = not needs or any(not phrase for phrase in needs)  # a phrase that names no word
-        self._needs_src = needs
-        edges: dict[str, set[tuple[bool, bool]]] = {}
-        for phrase in needs:
-            for text, left, right in phrase[0] if phrase else ():
-                edges.setdefault(text, set()).add((left, right))
-        self._words: Any = None
-        if edges and not self._always:
-            self._words = ahocorasick.Automaton()
-            for text, pairs in edges.items():
-                # the loosest edges the word is needed with: (False, False) if any phrase needs none
-                self._words.add_word(text, (len(text), all(left for left, _ in pairs), all(right for _, right in pairs)))
-            self._words.make_automaton()
+        # each phrase an item, found by the literals of its first group: the group is its trigger
+        self._index: CandidateIndex[int] = CandidateIndex(
+            [(i, tuple(text for text, _, _ in phrase[0]), (phrase,), False) for i, phrase in enumerate(needs) if phrase])
 
     def search(self, text: str) -> re.Match[str] | None:
-        if not self._always and not self._occurs(text):
+        if not self._always and not self._index.candidates(text):
             return None
         return self.regex.search(text)
-
-    def _occurs(self, text: str) -> bool:
-        if self._words is None:
-            return False
-        size = len(text)
-        for end, (length, left, right) in self._words.iter(text):
-            if left:
-                a = end - length + 1
-                if a > 0 and text[a - 1] in _WORD_CHARS:
-                    continue
-            if right and end + 1 < size and text[end + 1] in _WORD_CHARS:
-                continue
-            return True
-        return False

@@ -52,14 +52,13 @@ def _words(lang: str) -> frozenset[str]:
 
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
-    if KHMER_RE.search(norm):
+    if not norm.isascii() and KHMER_RE.search(norm):
         return "km"
     tokens = _TOKEN.findall(norm)
     if not tokens:
         return None
-    khmer_words, english = romanised_khmer_words(), english_words()
-    km = sum(1 for t in tokens if t in khmer_words)
-    en = sum(1 for t in tokens if t in english)
+    km = sum(map(romanised_khmer_words().__contains__, tokens))
+    en = sum(map(english_words().__contains__, tokens))
     if km > en or (km and km == en):
         return "km-Latn"
     if en:

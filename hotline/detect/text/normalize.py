@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 
 from hotline.detect.text.khmer import INVISIBLE, KHMER_CHAR, KHMER_DIGITS, SPELLING_MAP, SPELLING_RE
 
@@ -32,6 +33,15 @@ _TABLE: dict[int, str | None] = {
     ord("\u201c"): '"', ord("\u201d"): '"', ord("\u00a0"): " ", ord("\u202f"): " ",
     ord("\u2013"): "-", ord("\u2014"): "-", ord("\uff04"): "$",
 }
+
+#: The characters the table deletes; every other entry maps a character to exactly one.
+_DELETED = frozenset(chr(k) for k, v in _TABLE.items() if v is None)
+if any(v is not None and len(v) != 1 for v in _TABLE.values()):  # pragma: no cover - guards the table above
+    raise RuntimeError("normalize_mapped assumes the table maps each character to one character or none")
+#: The ASCII characters the table deletes: ASCII text needs no table lookup per character, only these.
+_ASCII_DELETED = tuple(chr(k) for k, v in _TABLE.items() if k < 128 and v is None)
+if any(k < 128 and v is not None for k, v in _TABLE.items()):  # pragma: no cover - guards the table above
+    raise RuntimeError("the ASCII fast path of normalize assumes the table only deletes ASCII characters")
 
 #: Words people disguise; an obfuscated token is rewritten only if it becomes one of these (folded).
 _TARGETS: tuple[str, ...] = (
@@ -68,8 +78,9 @@ _MASKED = _masked_forms()
 _LETTERS = "a-z"
 # "s e x", "n.u.d.e", "s-e-x": three or more single letters separated by spaces or punctuation.
 _SPACED = re.compile(rf"(?<![{_LETTERS}0-9])(?:[{_LETTERS}*#][ .\-_]+){{2,}}[{_LETTERS}*#](?![{_LETTERS}0-9])")
-# "nu.de", "s*x", "s.e.xy": a word broken by punctuation or with a star for a vowel.
-_BROKEN = re.compile(rf"(?<![{_LETTERS}])[{_LETTERS}]+(?:[.\-_]+[{_LETTERS}*#]+|[*#]+[{_LETTERS}]*)+")
+# "nu.de", "s*x", "s.e.xy": a word broken by punctuation or with a star for a vowel (the word's letters are
+# taken possessively: what follows them is never a letter, so a shorter reading cannot match; no backtracking).
+_BROKEN = re.compile(rf"(?<![{_LETTERS}])[{_LETTERS}]++(?:[.\-_]+[{_LETTERS}*#]+|[*#]+[{_LETTERS}]*)+")
 _SEPARATORS = re.compile(r"[ .\-_]+")
 _LEET_RUN = re.compile(rf"(?<=[{_LETTERS}])[0134579@$]+(?=[{_LETTERS}])")
 _LEET_TABLE = str.maketrans("0134579@$", "oieastgas")
@@ -113,23 +124,31 @@ _SUBS: tuple[_Sub, ...] = (
 
 #: Per step of `_SUBS`, characters one of which its pattern needs (None: always run it): a message
 #: without them skips the step, which cannot change it (most messages have no Khmer, dots or digits).
-_NEEDS: tuple[str | None, ...] = (None, None, ".-_*#", "0134579@$", None, None)
+_NEEDS: tuple[frozenset[str] | None, ...] = (None, None, frozenset(".-_*#"), frozenset("0134579@$"), None, None)
 _KHMER_STEPS = frozenset({SPELLING_RE, _REPEAT_KHMER})
+#: Per step: its pattern, its replacement, what it needs, whether only Khmer text can change (a pattern's
+#: hash is computed over its compiled code, so it is looked up once here, not per message).
+_STEPS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], frozenset[str] | None, bool], ...] = tuple(
+    (pattern, fn, needs, pattern in _KHMER_STEPS) for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True))
 
 
 def normalize(text: str) -> str:
     """The matching form of `text` (see the module docstring for the steps)."""
     if text.isascii():
         ascii_only = True
+        s = text.lower()
+        for ch in _ASCII_DELETED:
+            if ch in s:
+                s = s.replace(ch, "")
     else:
         ascii_only = False
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
-    s = text.lower().translate(_TABLE)
-    for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True):
-        if ascii_only and pattern in _KHMER_STEPS:
+        s = text.lower().translate(_TABLE)
+    for pattern, fn, needs, khmer_step in _STEPS:
+        if ascii_only and khmer_step:
             continue
-        if needs is not None and not any(ch in s for ch in needs):
+        if needs is not None and needs.isdisjoint(s):
             continue
         s = pattern.sub(fn, s)
     return s
@@ -141,12 +160,14 @@ def normalize_mapped(text: str) -> tuple[str, list[int]]:
     lower = s.lower()  # each character lowers to one or more: the same length means one each
     s, offs = (lower, offs) if len(lower) == len(s) else _per_char_mapped(s, offs, str.lower)
     folded = s.translate(_TABLE)  # the table maps to one character or none: the same length means no change
-    s, offs = (folded, offs) if len(folded) == len(s) else _per_char_mapped(s, offs, lambda c: c.translate(_TABLE))
+    if len(folded) != len(s):
+        offs = [o for c, o in zip(s, offs, strict=True) if c not in _DELETED]
+    s = folded
     ascii_only = s.isascii()
-    for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True):
-        if ascii_only and pattern in _KHMER_STEPS:
+    for pattern, fn, needs, khmer_step in _STEPS:
+        if ascii_only and khmer_step:
             continue
-        if needs is not None and not any(ch in s for ch in needs):
+        if needs is not None and needs.isdisjoint(s):
             continue
         s, offs = _sub_mapped(pattern, fn, s, offs)
     return s, offs
@@ -184,10 +205,13 @@ def _per_char_mapped(s: str, offs: list[int], fn: Callable[[str], str]) -> tuple
 def _sub_mapped(
     pattern: re.Pattern[str], fn: Callable[[re.Match[str]], str], s: str, offs: list[int]
 ) -> tuple[str, list[int]]:
+    first = pattern.search(s)
+    if first is None:  # the common case: nothing to replace, nothing to copy
+        return s, offs
     out: list[str] = []
     new: list[int] = []
     pos = 0
-    for m in pattern.finditer(s):
+    for m in chain((first,), pattern.finditer(s, first.end())):
         a, b = m.span()
         out.append(s[pos:a])
         new.extend(offs[pos:a])
@@ -196,6 +220,8 @@ def _sub_mapped(
         span = b - a
         if len(r) == span:
             new.extend(offs[a:b])
+        elif len(r) == 1 and span > 0:  # a run collapsed to its letter
+            new.append(offs[a])
         else:  # map the i-th replacement character proportionally into the matched span
             new.extend(offs[a + min(i * span // max(len(r), 1), span - 1)] for i in range(len(r)))
         pos = b
