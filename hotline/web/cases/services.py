@@ -108,6 +108,12 @@ class QueueFilters:
 PAGE_SIZE = 50
 
 
+#: What a row of the queue page shows (`queue_rows`): not the encrypted free text, which every row would
+#: decrypt when loaded.
+QUEUE_FIELDS = ("id", "tracking_code", "category", "platform", "risk", "status", "victim_age_band", "created_at",
+                "priority", "queue_priority", "case__id", "case__analyst__id", "case__analyst__username")
+
+
 @dataclass(frozen=True)
 class QueuePage:
     """One page of the queue and the cursor of the next ("" on the last page)."""
@@ -170,7 +176,7 @@ def queue_page(filters: QueueFilters, user: Any, after: str = "", size: int = PA
     """A page of the queue after the report `after` names (keyset paging: the database reads the page
     from where the previous one ended, never skipping rows by counting them). A cursor that cannot be
     read gives the first page."""
-    qs = queue(filters, user)
+    qs = queue(filters, user).only(*QUEUE_FIELDS)
     cursor = _parse_cursor(after) if after else None
     if cursor is not None:
         priority, when, pk = cursor

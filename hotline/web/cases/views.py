@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.web.reports import nationality
-from hotline.web.reports.models import AgeBand, Category, Evidence, Platform, Report, Risk, Status
+from hotline.web.reports.models import Category, Evidence, Platform, Report, Risk
 from hotline.web.reports.storage import evidence_filename
 from hotline.web.staff.roles import can_reveal
 
-from . import linking, package_pdf, packages, services, verdicts
+from . import linking, package_pdf, packages, queue_rows, services, verdicts
 from . import stats as statistics
 from .access import staff_view
 from .actions import ACTIONS
@@ -80,25 +80,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = services.queue_page(filters, request.user, after=request.GET.get("after", "")[:100])
     # Unfiltered, the total is the open count above; filtered, the database counts the matches.
     total = counts["open"] if filters == services.QueueFilters() else services.queue(filters, request.user).count()
-    labels = {name: {k: str(v) for k, v in choices} for name, choices in (
-        ("category", Category.choices), ("platform", Platform.choices), ("status", Status.choices),
-        ("age", AgeBand.choices))}
-    for r in page.reports:  # labels looked up once per page, not once per row and field
-        r.labels = {"category": labels["category"].get(r.category, r.category),  # type: ignore[attr-defined]
-                    "platform": labels["platform"].get(r.platform, r.platform),
-                    "status": labels["status"].get(r.status, r.status),
-                    "age": labels["age"].get(r.victim_age_band, r.victim_age_band)}
     query = request.GET.copy()
     query.pop("after", None)
     if page.after:
         query["after"] = page.after
     overdue_before = timezone.now() - dt.timedelta(hours=settings.HOTLINE_QUEUE_OVERDUE_HOURS)
+    rows = queue_rows.rows(page.reports, overdue_before=overdue_before, waiting_statuses=services.WAITING_STATUSES)
     return render(request, "cases/queue.html", {
-        "form": form, "reports": page.reports, "shown_total": total, "page_size": services.PAGE_SIZE,
+        "form": form, "reports": rows, "shown_total": total, "page_size": services.PAGE_SIZE,
         "next_query": query.urlencode() if page.after else "", "paged": bool(request.GET.get("after")),
         "first_query": urlencode({k: v for k, v in request.GET.items() if k != "after"}),
-        "overdue_before": overdue_before, "overdue_hours": settings.HOTLINE_QUEUE_OVERDUE_HOURS,
-        "waiting_statuses": services.WAITING_STATUSES,
+        "overdue_hours": settings.HOTLINE_QUEUE_OVERDUE_HOURS,
         "counts": counts, "can_supervise": services.can_supervise(request.user),
     })
 
