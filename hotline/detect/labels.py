@@ -139,11 +139,14 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], path: Path) -> int:
     """Write the records, one a line; returns how many. Written to a temporary name, then renamed."""
     tmp = path.with_name(path.name + ".tmp")
     count = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for record in records:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        tmp.replace(path)
+    except OSError as exc:
+        raise InputError(f"cannot write the labels file {path}: {exc.strerror}") from exc
     return count
 
 

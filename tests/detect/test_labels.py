@@ -128,3 +128,8 @@ def test_an_empty_or_missing_file_is_an_input_error(tmp_path: Path) -> None:
     for name in ("empty.jsonl", "missing.jsonl"):
         with pytest.raises(InputError):
             read_labels(tmp_path / name)
+
+
+def test_an_unwritable_path_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot write"):
+        write_jsonl([{"a": 1}], tmp_path / "no-such-folder" / "labels.jsonl")

@@ -188,3 +188,16 @@ def test_export_without_personal_details_then_evaluate(report: Report, tmp_path:
         assert secrecy["marked_precision"] == 0.0 and secrecy["tp"] == 0
     grooming = scored["signals"]["grooming"]
     assert grooming["marked_right"] >= 1 and grooming["precision"] == 1.0
+
+
+def test_a_mark_whose_finding_changed_is_not_exported(report: Report, tmp_path: Path) -> None:
+    """If the analysis was run again and the finding at that place is another, the old mark is dropped."""
+    client = _signed_in(_user("analyst", "Analysts"))
+    supervisor = _user("boss", "Supervisors")
+    evidence = _analysis(report)[0]
+    _mark(client, report, evidence=evidence.pk, target="finding", position=0, verdict="right")
+    _mark(client, report, evidence=evidence.pk, target="finding", position=1, verdict="wrong")
+    Verdict.objects.filter(evidence=evidence, position=1).update(rule="a.rule.that.changed")
+    assert export(tmp_path / "labels.jsonl", supervisor.username) == 1
+    record = json.loads((tmp_path / "labels.jsonl").read_text(encoding="utf-8"))
+    assert [f["correct"] for f in record["findings"]] == [True] and record["risk"] is None

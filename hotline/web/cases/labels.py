@@ -50,6 +50,14 @@ def _known(evidence: Evidence) -> list[str]:
     return [str(x) for x in found if x]
 
 
+def _still_marks(verdict: Verdict, findings: list[Any]) -> bool:
+    """The finding at the verdict's position is still the one marked (an analysis run again may differ)."""
+    if verdict.position >= len(findings) or not isinstance(findings[verdict.position], dict):
+        return False
+    finding = findings[verdict.position]
+    return (str(finding.get("signal", ""))[:32], str(finding.get("rule", ""))[:200]) == (verdict.signal, verdict.rule)
+
+
 def records() -> Iterator[dict[str, Any]]:
     """One labelled conversation per evidence that has at least one verdict."""
     evidence_ids = (Verdict.objects.filter(evidence__deleted_at__isnull=True)
@@ -68,7 +76,9 @@ def records() -> Iterator[dict[str, Any]]:
             continue
         verdicts = list(evidence.verdicts.all())
         risk = next((v.risk for v in verdicts if v.target == Verdict.Target.RISK), None)
-        marks = [Mark(v.position, v.correct) for v in verdicts if v.target == Verdict.Target.FINDING]
+        findings = analysis.get("findings") or []
+        marks = [Mark(v.position, v.correct) for v in verdicts
+                 if v.target == Verdict.Target.FINDING and _still_marks(v, findings)]
         number += 1
         yield labelled_conversation(f"L{number:05d}", messages, analysis, analyst_risk=risk or None, marks=marks,
                                     known=_known(evidence))
