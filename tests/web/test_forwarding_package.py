@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -189,3 +190,15 @@ def test_forwarding_form_needs_a_classification() -> None:
     assert forwarding.classification == "national"
     page = client.get(f"/en/staff/reports/{r.pk}/").content.decode()
     assert f"/en/staff/forwardings/{forwarding.pk}/package.zip" in page
+
+
+def test_characters_without_a_glyph_are_not_logged(forwarded: Forwarding, caplog: pytest.LogCaptureFixture) -> None:
+    """Characters no shipped font has (Chinese, a snowman) are drawn as empty boxes, and the logs of
+    fpdf2 and fontTools, at every level, name none of them: they are the report's words."""
+    forwarded.report.description = "情報 ☃ " + KHMER_DESCRIPTION
+    forwarded.report.save(update_fields=["description"])
+    with caplog.at_level(logging.DEBUG):
+        pdf = packages.build(forwarded, "pdf", "en")
+    assert pdf.startswith(b"%PDF-")
+    assert caplog.records
+    assert "情" not in caplog.text and "☃" not in caplog.text and "60c5" not in caplog.text.lower()
