@@ -21,9 +21,9 @@ from itertools import groupby
 from typing import Any
 
 from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
-from hotline.detect.risk import RiskTracker
+from hotline.detect.risk import RiskTracker, shows_minor
 from hotline.detect.scoring.conversation import ScoreStream
-from hotline.detect.scoring.verdict import combine, model_findings, signal_scores
+from hotline.detect.scoring.verdict import combine, explain_held, model_findings, signal_scores
 from hotline.detect.signals import MessageScanner, default_scanner
 from hotline.detect.signals.personal_info import PersonalInfoDetector
 from hotline.detect.signals.rules import load_phrase_set, load_refusal
@@ -116,12 +116,14 @@ def analyze_items(
     result = tracker.result()
     langs = conversation_languages(languages)
     scores = scorer.result() if scorer is not None and "en" in langs else None
-    risk, reason = combine(result.risk, findings, scores)
+    risk, reason = combine(result.risk, findings, scores, minor=any(shows_minor(d) for d in details))
     signals, explanation, first_alert = dict(result.signals), list(result.explanation), result.first_alert_index
     if scores is not None and (reason or risk in ("high", "critical")):
         # The model's citations: the heaviest messages of its highest window, and their words.
         findings = sorted([*findings, *model_findings(scores)], key=lambda f: f.index)
-    if reason is not None and scores is not None:
+    if reason is not None and scores is not None and result.risk in ("high", "critical") and risk != result.risk:
+        explanation, first_alert = explain_held(explanation, risk, reason), None  # the model held the rules' level
+    elif reason is not None and scores is not None:
         signals["grooming"] = True
         explanation.append(reason)
         if first_alert is None and risk in ("high", "critical") and scores.top and scores.top[0].cited:

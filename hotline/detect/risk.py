@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from hotline.detect.model import RISK_LEVELS, STAGES, Finding, Participant, PersonalDetail, StageReached
 
-__all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence"]
+__all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence", "shows_minor"]
 
 #: The level at which an alert is warranted (`first_alert_index` is the first message reaching it).
 ALERT_LEVEL = "high"
@@ -194,7 +194,7 @@ class SenderEvidence:
         return "none"
 
 
-def _shows_minor(detail: PersonalDetail) -> bool:
+def shows_minor(detail: PersonalDetail) -> bool:
     """An age under 18, or a school or grade, disclosed in the chat."""
     if detail.type == "school":
         return True
@@ -279,7 +279,7 @@ class RiskTracker:
         for ev in self._parties(sender, index):
             ev.personal_details += 1
         self.personal_info = True
-        if detail is not None and not self.minor and _shows_minor(detail):
+        if detail is not None and not self.minor and shows_minor(detail):
             self.minor = True
             self._evaluate(self._all(), index)
         if self.level == "none":

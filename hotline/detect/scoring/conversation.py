@@ -59,6 +59,8 @@ class ConversationScores:
     probabilities: array[float]
     top: tuple[WindowScore, ...]
     senders: dict[str, float] = field(default_factory=dict)
+    #: Words the scorer read in the whole conversation (how much text its probability rests on).
+    words: int = 0
 
     @property
     def windows(self) -> tuple[WindowScore, ...]:
@@ -213,6 +215,7 @@ class ScoreStream:
             self._starts, self._ends, array("d", map(scorer.window_probability, self._logits)), tuple(top),
             {names[c]: scorer.conversation_probability(z) for c, z in sorted(self._sender_top.items(),
                                                                               key=lambda cz: names[cz[0]])},
+            self._read,
         )
 
 

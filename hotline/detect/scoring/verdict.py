@@ -34,14 +34,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hotline.detect.model import RISK_LEVELS, Finding
+from hotline.detect.risk import SEXTING_WEIGHT
 from hotline.detect.scoring.conversation import ConversationScores
 
-__all__ = ["SIGNAL", "WITH_RULES", "combine", "model_findings", "signal_scores"]
+__all__ = ["GATE", "SIGNAL", "WITH_RULES", "combine", "explain_held", "model_findings", "signal_scores"]
 
 #: Model probability that, with grooming evidence from the rules, makes the risk high.
 WITH_RULES = 0.98
 #: Model probability at which grooming is named as found on the model's word alone (risk medium, no alert).
 SIGNAL = 0.98
+#: Below this probability the model does not confirm a high or critical the rules reach on their own in an
+#: English chat: the level is held at medium, unless the rules saw sextortion (see `_explicit`).
+GATE = 0.2
+#: ... and only where it read at least this many words: on a short chat its "no" rests on too little text.
+GATE_WORDS = 100
+#: Rule ids of the languages the model cannot read: a chat where they fired is left to the rules.
+_UNREAD_LANGUAGES = ("km.", "km-Latn.")
 #: Findings of these stages or signals count as the rules seeing grooming on the table.
 _EVIDENCE_STAGES = frozenset({"desensitising", "image_request", "isolation", "meeting", "personal_questions"})
 _RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
@@ -72,11 +80,38 @@ def _rules_see_grooming(risk: str, findings: Sequence[Finding]) -> bool:
                if f.weight >= 0.5 and not f.rule.startswith("model."))
 
 
-def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores | None) -> tuple[str, str | None]:
-    """The risk with the model's say, and a one-line reason when the model raised it (or named grooming)."""
-    if scores is None or not len(scores.starts) or _RANK[risk] >= _RANK["high"]:
+def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
+    """Cues plain enough to stand without the model: sextortion's parts together (a threat beside a claim
+    or a demand, or a claim beside a demand: the model never learned sextortion), or a child who stated
+    an age under 18 or a school with a sexual image request or a critical level from the rules (an
+    isolating meeting, grooming that reached sexual talk): what the chat itself says, not what it reads like."""
+    if minor and (_RANK[risk] >= _RANK["critical"] or any(
+            f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)):
+        return True
+    tails = [f.rule.rsplit(".", 1)[-1] for f in findings if f.signal == "sextortion"]
+    parts = {part for part in ("claim", "threat", "demand") if any(part in tail for tail in tails)}
+    return ("threat" in parts and bool(parts & {"claim", "demand"})) or {"claim", "demand"} <= parts
+
+
+def _gated(risk: str, findings: Sequence[Finding], scores: ConversationScores, minor: bool) -> bool:
+    """The rules' high stands unconfirmed: the model read the chat (English, enough words), no Khmer
+    rule took part, its probability is below `GATE` and no explicit cue stands on its own."""
+    return (scores.probability < GATE and scores.words >= GATE_WORDS and not _explicit(risk, findings, minor)
+            and not any(f.rule.startswith(_UNREAD_LANGUAGES) for f in findings))
+
+
+def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores | None, *,
+            minor: bool = False) -> tuple[str, str | None]:
+    """The risk with the model's say, and a one-line reason when the model raised it, named grooming or
+    held an unconfirmed high of the rules at medium. `minor`: the chat states an age under 18 or a school."""
+    if scores is None or not len(scores.starts):
         return risk, None
     p = scores.probability
+    if _RANK[risk] >= _RANK["high"]:
+        if _gated(risk, findings, scores, minor):
+            return "medium", (f"The rules alone rate this chat {risk}, but the learned scorer gives grooming only "
+                              f"{p:.2f}: held at medium, no alert.")
+        return risk, None
     cited = ", ".join(str(i) for i in scores.top[0].cited) if scores.top else ""
     rated = f"The learned scorer rates a passage as grooming with probability {p:.2f} (messages {cited})"
     if p >= WITH_RULES and _rules_see_grooming(risk, findings):
@@ -85,6 +120,12 @@ def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores |
         level = risk if _RANK[risk] >= _RANK["medium"] else "medium"
         return level, rated + "; without grooming cues the rules recognise, no alert is raised."
     return risk, None
+
+
+def explain_held(explanation: Sequence[str], risk: str, reason: str) -> list[str]:
+    """The rules' explanation of a level the model held lower (`combine`): the level as held, no alert."""
+    return [f"Risk: {risk}.", *(line for line in explanation[1:] if not line.startswith("An alert is warranted")),
+            reason]
 
 
 def signal_scores(signals: dict[str, bool], findings: Sequence[Finding],
