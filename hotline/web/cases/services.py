@@ -232,8 +232,12 @@ def audit_log(*, action: str = "", user: Any = None, tracking_code: str = "", si
 
 
 def case_of(report: Report) -> Case:
-    case, _created = Case.objects.get_or_create(report=report)
-    return case
+    """The report's case (the one loaded with it, if any), made when it has none yet."""
+    try:
+        return report.case
+    except Case.DoesNotExist:
+        case, _created = Case.objects.get_or_create(report=report)
+        return case
 
 
 def take(report: Report, user: Any) -> Case:
@@ -352,13 +356,17 @@ def _evidence_view(evidence: Evidence) -> EvidenceView:
     return EvidenceView(evidence, analysis, matches, stages, signals)
 
 
-def analyses(report: Report, user: Any) -> list[EvidenceView]:
-    """The stored analysis of each evidence (findings quote messages: the opening is audited once per
-    evidence that has a readable analysis)."""
-    views = [_evidence_view(e) for e in report.evidence.all()]
-    for view in views:
-        if view.analysis is not None or view.hash_matches:
-            audit(user, AuditEvent.Action.VIEW_ANALYSIS, evidence=view.evidence)
+def analyses(report: Report, user: Any, evidence: Sequence[Evidence] | None = None) -> list[EvidenceView]:
+    """The stored analysis of each evidence (of `evidence` when the caller has read them already).
+    Findings quote messages: the opening is audited once per evidence that has a readable analysis,
+    all in one statement."""
+    views = [_evidence_view(e) for e in (report.evidence.all() if evidence is None else evidence)]
+    opened = [AuditEvent(user=user, action=AuditEvent.Action.VIEW_ANALYSIS, report=report, evidence=view.evidence)
+              for view in views if view.analysis is not None or view.hash_matches]
+    if len(opened) == 1:
+        opened[0].save()  # one INSERT (bulk_create would wrap it in a transaction of its own)
+    elif opened:
+        AuditEvent.objects.bulk_create(opened)
     return views
 
 

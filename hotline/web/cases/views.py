@@ -112,14 +112,15 @@ def take_next(request: HttpRequest) -> HttpResponse:
 
 def _report_page(request: HttpRequest, report: Report, status: int = 200, **forms: Any) -> HttpResponse:
     revealed = set(request.session.get(REVEALED_KEY, []))
+    evidence, urls = list(report.evidence.all()), list(report.urls.all())  # read once, used twice each
     context = {
         "report": report,
         "case": services.case_of(report),
-        "urls": report.urls.all(),
+        "urls": urls,
         "history": report.history.all(),
         "notes": report.notes.all(),
-        "evidence": services.analyses(report, request.user),
-        "names": {e.pk: evidence_filename(e) for e in report.evidence.all()},
+        "evidence": services.analyses(report, request.user, evidence),
+        "names": {e.pk: evidence_filename(e) for e in evidence},
         "revealed": revealed,
         "links": linking.linked_reports(report),
         "forwardings": report.forwardings.all(),
@@ -129,7 +130,7 @@ def _report_page(request: HttpRequest, report: Report, status: int = 200, **form
         "status_form": forms.get("status_form") or StatusForm(initial={"status": report.status}),
         "forwarding_form": forms.get("forwarding_form") or ForwardingForm(),
         "removal_form": forms.get("removal_form") or RemovalForm(
-            initial={"url": report.urls.values_list("url", flat=True).first()}),
+            initial={"url": min(urls, key=lambda u: u.pk).url if urls else None}),
         "assign_form": forms.get("assign_form") or AssignForm(),
         "link_form": forms.get("link_form") or LinkForm(),
         "hash_form": forms.get("hash_form") or HashListForm(),
@@ -142,7 +143,7 @@ def _report_page(request: HttpRequest, report: Report, status: int = 200, **form
 @require_GET
 @staff_view()
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _report_page(request, get_object_or_404(Report, pk=pk))
+    return _report_page(request, get_object_or_404(Report.objects.select_related("case__analyst"), pk=pk))
 
 
 def _back(report: Report, anchor: str = "") -> HttpResponseRedirect:
