@@ -164,6 +164,32 @@ def children(pid: int) -> dict[int, str]:
     return found
 
 
+def _ticks(pid: int) -> tuple[int, int]:
+    """(CPU ticks of the process itself, of its children that have exited and been waited for)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0, 0
+    return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+
+
+def cpu_snapshot(pids: list[int]) -> dict[int, tuple[int, int]]:
+    return {pid: _ticks(pid) for pid in pids}
+
+
+def cpu_used(before: dict[int, tuple[int, int]], pids: list[int]) -> float:
+    """CPU seconds these processes used since `before`: those alive now (started since count whole),
+    plus children that exited meanwhile (PostgreSQL's backends, replaced web processes) through their
+    parents' counters. A parent that itself died takes its count with it."""
+    total = 0
+    for pid in set(pids) | set(before):
+        own, reaped = _ticks(pid)
+        was_own, was_reaped = before.get(pid, (0, 0))
+        if own or reaped:
+            total += (own - was_own) + (reaped - was_reaped)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Postgres:
     """A throwaway PostgreSQL 15 cluster owned by the postgres user (as in .ci/run)."""
 
@@ -198,6 +224,13 @@ class Postgres:
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/hotline"
 
+    def processes(self) -> list[int]:
+        try:
+            master = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        return [master, *children(master)]
+
 
 class Site:
     """`hotline serve` in a throwaway data folder, rate limits off."""
@@ -214,7 +247,8 @@ class Site:
         log = open(self.folder / "serve.log", "wb")  # noqa: SIM115 (open as long as the child runs)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hotline", "serve", "--port", str(self.port), "--workers", str(args.web_workers),
-             "--task-workers", str(args.task_workers)],
+             "--task-workers", str(args.task_workers),
+             "--threads", str(args.web_threads)],
             cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -222,6 +256,9 @@ class Site:
     def web_processes(self) -> list[int]:
         masters = [p for p, cmd in children(self.proc.pid).items() if "gunicorn" in cmd]
         return masters + [w for m in masters for w in children(m)]
+
+    def server_processes(self) -> list[int]:
+        return [self.proc.pid, *children(self.proc.pid)]
 
     def task_workers(self) -> list[int]:
         return [p for p, cmd in children(self.proc.pid).items() if "hotline worker" in cmd]
@@ -361,11 +398,20 @@ async def main_async(args: argparse.Namespace) -> int:
     results = Results()
     try:
         start_s = await wait_up(base, 180)
+        roles = {"web": site.web_processes, "task workers": site.task_workers,
+                 "serve": lambda: [site.proc.pid]} if site else {}
+        if pg is not None:
+            roles["postgresql"] = pg.processes
+        cpu_before = {role: cpu_snapshot(find()) for role, find in roles.items()}
+        own_before = time.process_time()
         stop_at = time.monotonic() + args.duration
         results.started = time.monotonic()
         injected = asyncio.create_task(faults(site, pg, args.duration, results)) if args.faults and site else None
         await asyncio.gather(*(reporter(base, i, args, results, stop_at) for i in range(args.reporters)))
         elapsed = time.monotonic() - results.started
+        cpu = {role: round(cpu_used(cpu_before[role], find()), 1) for role, find in roles.items()}
+        cpu["load generator"] = round(time.process_time() - own_before, 1)
+        load_average = os.getloadavg()
         if injected is not None:
             await injected
         drained = await drain_queue(site, base, 300)
@@ -379,10 +425,13 @@ async def main_async(args: argparse.Namespace) -> int:
     every = [v for values in results.latencies.values() for v in values]
     summary = {
         "database": args.serve or "external", "reporters": args.reporters, "interval_s": args.interval,
-        "duration_s": round(elapsed, 1), "web_workers": args.web_workers, "task_workers": args.task_workers,
+        "duration_s": round(elapsed, 1), "web_workers": args.web_workers, "web_threads": args.web_threads, "task_workers": args.task_workers,
         "acknowledged_per_s": round(len(results.acknowledged) / elapsed, 2),
         "latency_ms": {"all": percentiles(every), **{k: percentiles(v) for k, v in sorted(results.latencies.items())}},
         "errors": sum(results.errors.values()), "errors_by_cause": dict(results.errors.most_common()),
+        "cpu_s_during_run": cpu, "cpu_ms_per_acknowledged": round(
+            1000 * sum(cpu.values()) / max(1, len(results.acknowledged)), 1),
+        "load_average_at_end": [round(x, 2) for x in load_average],
         "faults": results.faults, "queue_drained_after_s": round(drained, 1), **checked, "tasks": analyses,
         "healthy_at_end": bool(up and up.get("status") == "ok"), "server_start_s": round(start_s, 1),
         "serve_exit_on_sigterm": code,
@@ -400,8 +449,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=10.0, help="mean seconds between one reporter's reports (0: back to back)")
     parser.add_argument("--duration", type=float, default=120.0)
     parser.add_argument("--chat-share", type=float, default=0.5, help="share of reports sent with a chat export")
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--task-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per web process (1: sync workers)")
     parser.add_argument("--faults", action="store_true", help="kill web processes and a task worker, restart PostgreSQL")
     parser.add_argument("--pg-port", type=int, default=0, help="PostgreSQL's port (default: a free one)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a request counts as an error")

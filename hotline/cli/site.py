@@ -148,7 +148,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
     children = [Child("web", [
         sys.executable, "-m", "gunicorn", "hotline.web.wsgi:application",
-        "--bind", bind, "--workers", str(args.workers), "--timeout", "120",
+        "--bind", bind, "--workers", str(args.workers), "--threads", str(args.threads),
+        # Threads (gunicorn's gthread worker when more than one) overlap one request's database waits
+        # with another's work and keep connections alive between a client's requests.
+        "--keep-alive", "5", "--timeout", "120",
         "--graceful-timeout", "10", "--error-logfile", "-", "--log-level", "warning",
         # No --access-logfile: access logs would record client addresses.
     ], env)] + [Child(f"worker {n + 1}", [sys.executable, "-m", "hotline", "worker"], env)
@@ -238,6 +241,8 @@ def register(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--workers", type=int, default=max(2, min(4, (os.cpu_count() or 2))),
                        help="gunicorn worker processes (default: 2 to 4, by CPU count)")
+    serve.add_argument("--threads", type=int, default=4,
+                       help="threads per web process (default: 4; 1 for gunicorn's sync worker)")
     serve.add_argument("--task-workers", type=int, default=1, help="background worker processes (default: 1)")
     serve.add_argument("--drain-seconds", type=float, default=30.0,
                        help="on SIGTERM, how long requests and tasks in hand may take to finish (default: 30)")
