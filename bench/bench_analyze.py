@@ -7,6 +7,9 @@ Corpora, 100,000 messages each, rendered as WhatsApp exports:
   talk otherwise) with small talk in Khmer and romanised Khmer, about 3 % surface cues and a few harmful runs;
 - cue-dense: 70 % of the lines are the rules' own examples (cues in English, Khmer and romanised Khmer),
   15 % their counterexamples (near-misses that reach the rules but must not match), 15 % small talk.
+- khmer-heavy: Khmer script throughout: 55 % chat-length sentences of `../shared/data/khmer-text` (when
+  present; Khmer small talk otherwise), 20 % Khmer small talk, 20 % the Khmer rules' examples and
+  counterexamples (cues that pay for word segmentation), 5 % romanised and English small talk.
 
 Printed, each beside the named alternative measured in the same run (today's engine: one trie regex of
 trigger stems and one search per candidate rule, `HOTLINE_MATCHER=trigger-regex`):
@@ -42,6 +45,7 @@ from hotline.detect.signals import DETECTORS, MessageScanner, default_scanner
 
 ROOT = Path(__file__).resolve().parent.parent
 CHITCHAT = ROOT.parent / "shared" / "data" / "chats-benign" / "chitchat" / "chitchat_conversations.jsonl"
+KHMER_TEXT = ROOT.parent / "shared" / "data" / "khmer-text" / "rdlab" / "khmer_sentences.txt"
 SMALL_TALK = [
     "ok", "okay see you", "lol", "haha yes", "where are you?", "on my way", "did you eat yet?", "thanks!", "good night",
     "what time is class tomorrow?", "I'm at the market", "traffic is crazy today", "can you call me later", "👍",
@@ -119,7 +123,44 @@ def cue_items(n: int, seed: int = 11) -> list[tuple[str, datetime, str]]:
     return items
 
 
-CORPORA = {"harmless-heavy": harmless_items, "cue-dense": cue_items}
+@lru_cache(maxsize=1)
+def _khmer_sentences(limit: int = 60_000, longest: int = 120) -> list[str]:
+    """Chat-length Khmer sentences of the formal-text corpus, when present."""
+    if not KHMER_TEXT.is_file():
+        return []
+    out: list[str] = []
+    with KHMER_TEXT.open(encoding="utf-8") as fh:
+        for row in fh:
+            line = row.strip()
+            if line and len(line) <= longest:
+                out.append(line)
+                if len(out) >= limit:
+                    break
+    return out
+
+
+def khmer_items(n: int, seed: int = 13) -> list[tuple[str, datetime, str]]:
+    """Khmer script throughout (the segmenter's share of the work): real sentences (or small talk), Khmer
+    small talk, the Khmer rules' examples and counterexamples, and a little romanised and English talk."""
+    rng = random.Random(seed)
+    sentences = _khmer_sentences()
+    khmer_talk = [t for t in SMALL_TALK if any("\u1780" <= ch <= "\u17ff" for ch in t)]
+    latin_talk = [t for t in SMALL_TALK if t not in khmer_talk]
+    rules = [r for r in default_scanner().rules if r.khmer]
+    examples = [e for r in rules for e in r.examples if "\n" not in e]
+    near = [c for r in rules for c in r.counterexamples if "\n" not in c]
+    items: list[tuple[str, datetime, str]] = []
+    t = datetime(2024, 1, 1, 8, 0)
+    while len(items) < n:
+        t += timedelta(seconds=rng.randint(5, 600))
+        r = rng.random()
+        pool = (sentences or khmer_talk) if r < 0.55 else khmer_talk if r < 0.75 else examples if r < 0.90 \
+            else near if r < 0.95 else latin_talk
+        items.append((rng.choice(("Dara", "Sokha", "Stranger")), t, rng.choice(pool)))
+    return items
+
+
+CORPORA = {"harmless-heavy": harmless_items, "cue-dense": cue_items, "khmer-heavy": khmer_items}
 
 
 def export(kind: str, n: int) -> bytes:
@@ -178,7 +219,9 @@ def main() -> None:
     n = args.messages
     scanners = {m: MessageScanner(tuple(cls() for cls in DETECTORS), matcher=m) for m in MATCHERS}
     source = "real chit-chat lines" if CHITCHAT.is_file() else "generated small talk (chit-chat data absent)"
-    print(f"harmless-heavy corpus: {source}; cue-dense: the rules' examples and counterexamples")
+    khmer = "real Khmer sentences" if KHMER_TEXT.is_file() else "Khmer small talk (khmer-text data absent)"
+    print(f"harmless-heavy corpus: {source}; cue-dense: the rules' examples and counterexamples; "
+          f"khmer-heavy: {khmer} and the Khmer rules' examples")
     print(f"CPU cores: {os.cpu_count()}; Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
