@@ -65,7 +65,10 @@ def database_from_env(data_dir: Path) -> dict[str, object]:
     """`DATABASE_URL` if set (PostgreSQL at scale), else SQLite in WAL mode inside the data folder."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, object] = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config["ENGINE"] = "hotline.web.postgres"  # waits for a restarting server when connecting
+        return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": data_dir / "hotline.sqlite3",
@@ -77,6 +80,8 @@ def database_from_env(data_dir: Path) -> dict[str, object]:
 
 
 DATABASES = {"default": database_from_env(DATA_DIR)}
+#: Seconds a new PostgreSQL connection waits for a server that refuses it (restarting, failing over).
+HOTLINE_DB_CONNECT_WAIT = float(os.environ.get("HOTLINE_DB_CONNECT_WAIT", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
