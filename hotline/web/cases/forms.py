@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.web.reports.forms import PlainSelect
 from hotline.web.reports.models import Category, Platform, Risk, Status
 
 from .models import AuditEvent, Forwarding
@@ -24,12 +25,18 @@ class DateInput(forms.DateInput):
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False,
+    """The queue's filters; its selects written out in Python (`PlainSelect`): on every view of the queue,
+    Django's template per option cost as much as the 50 rows."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=PlainSelect,
                                choices=_blank(_("Open (not closed)"), Status.choices))
-    category = forms.ChoiceField(label=_("Crime"), required=False, choices=_blank(_("All"), Category.choices))
-    platform = forms.ChoiceField(label=_("Platform"), required=False, choices=_blank(_("All"), Platform.choices))
-    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=_blank(_("All"), Risk.choices))
-    assigned = forms.ChoiceField(label=_("Assigned"), required=False, choices=[
+    category = forms.ChoiceField(label=_("Crime"), required=False, choices=_blank(_("All"), Category.choices),
+                                 widget=PlainSelect)
+    platform = forms.ChoiceField(label=_("Platform"), required=False, choices=_blank(_("All"), Platform.choices),
+                                 widget=PlainSelect)
+    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=_blank(_("All"), Risk.choices),
+                             widget=PlainSelect)
+    assigned = forms.ChoiceField(label=_("Assigned"), required=False, widget=PlainSelect, choices=[
         ("", _("Everyone's")), ("mine", _("Mine")), ("unassigned", _("Not assigned"))])
     received_from = forms.DateField(label=_("Received from"), required=False, widget=DateInput)
     received_to = forms.DateField(label=_("Received until"), required=False, widget=DateInput)
@@ -55,7 +62,7 @@ class AuditFilterForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("New status"),
+    status = forms.ChoiceField(label=_("New status"), widget=PlainSelect,
                                choices=[(s, label) for s, label in Status.choices if s in ACTION_STATUSES])
     public_note = forms.CharField(
         label=_("Note for the reporter (optional)"), required=False, max_length=2000,
@@ -64,13 +71,14 @@ class StatusForm(forms.Form):
 
 
 class ForwardingForm(forms.Form):
-    recipient = forms.ChoiceField(label=_("Forwarded to"), choices=Forwarding.Recipient.choices)
+    recipient = forms.ChoiceField(label=_("Forwarded to"), choices=Forwarding.Recipient.choices, widget=PlainSelect)
     recipient_name = forms.CharField(label=_("Name (unit, platform, organisation)"), required=False,
                                      max_length=200)
     reference = forms.CharField(label=_("Their reference"), required=False, max_length=200)
     forwarded_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
     classification = forms.ChoiceField(
         label=_("Classification"), choices=_blank(_("Choose…"), Forwarding.Classification.choices),
+        widget=PlainSelect,
         help_text=_("Goes into the forwarding package: illegal everywhere (international baseline), "
                     "illegal under national law, or not illegal."))
 
@@ -81,7 +89,7 @@ class RemovalForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    analyst = forms.ModelChoiceField(label=_("Analyst"), queryset=analysts(), required=False,
+    analyst = forms.ModelChoiceField(label=_("Analyst"), queryset=analysts(), required=False, widget=PlainSelect,
                                      empty_label=_("Nobody (back to the queue)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
