@@ -14,9 +14,16 @@ def cmd_export_labels(args: argparse.Namespace) -> int:
 
     _environment(args.data_dir)
     _setup()
+    from django.db import DatabaseError
+
+    from hotline.detect.errors import HotlineError
     from hotline.web.cases.labels import export
 
-    count = export(Path(args.file), args.user)
+    try:
+        count = export(Path(args.file), args.user)
+    except DatabaseError as exc:
+        raise HotlineError("the site's database is not ready (run `hotline manage migrate`, or name the data "
+                           f"folder with --data-dir): {exc}") from exc
     print(f"{count} labelled conversations written to {args.file}")
     return 0
 
