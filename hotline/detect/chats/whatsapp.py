@@ -269,33 +269,31 @@ def _items(lines: Iterable[str], rx: re.Pattern[str], tz: tzinfo, order: str) ->
         elif preamble:
             yield Event("preamble", "\n".join(preamble), None, 0)
             preamble = []
-        dkey = m.group(1) + m.group(2) + m.group(3) + m.group(4)  # a, sep, b, c
+        dkey = line[:m.end(4)]  # through a, sep, b, c: the same text, the same date
         ymd = dates.get(dkey)
         if ymd is None:
             ymd = _date(m, order, lineno)
             if len(dates) > 4096:
                 dates.clear()
             dates[dkey] = ymd
-        hour = int(m["H"])
-        p = m["p"]
+        hh, mm, sec, p, rest = m.group("H", "M", "S", "p", "rest")
+        hour = int(hh)
         if p is not None:
             pm = p[0] in _PM_MARKS or p in _PM_MARKS
             if hour == 12:
                 hour = 12 if pm else 0
             elif pm:
                 hour += 12
-        sec = m["S"]
-        stamp = (ymd, hour, m["M"], sec)
+        stamp = (ymd, hour, mm, sec)
         if stamp != last_stamp:  # messages often share their minute: build the datetime once
             try:
-                cur_time = datetime(ymd[0], ymd[1], ymd[2], hour % 24, int(m["M"]), int(sec) if sec else 0,
+                cur_time = datetime(ymd[0], ymd[1], ymd[2], hour % 24, int(mm), int(sec) if sec else 0,
                                     tzinfo=tz)
             except ValueError as exc:
                 raise MalformedExport(f"impossible time in a WhatsApp line: {exc}", where=f"line {lineno}") from exc
             last_stamp, last_time = stamp, cur_time
         else:
             cur_time = last_time
-        rest = m["rest"]
         cut = rest.find(": ")
         if cut < 0 and rest.endswith(":"):
             cut = len(rest) - 1

@@ -292,11 +292,21 @@ def _letter(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
 
 
-@lru_cache(maxsize=256)
-def _stretches(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Starts and ends of the stretches of Khmer letters in `text` (found once per message)."""
+_Stretches = tuple[tuple[int, ...], tuple[int, ...]]
+#: The message being matched and its stretches, as one tuple (read and replaced whole, so threads agree).
+_last_stretches: list[tuple[str | None, _Stretches]] = [(None, ((), ()))]
+
+
+def _stretches(text: str) -> _Stretches:
+    """Starts and ends of the stretches of Khmer letters in `text`, found once per message (the rules
+    that match one message ask in turn; kept for that message only, not by text across messages)."""
+    last_text, last = _last_stretches[0]
+    if last_text is text:
+        return last
     spans = [m.span() for m in _STRETCH.finditer(text)]
-    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
+    found = tuple(a for a, _ in spans), tuple(b for _, b in spans)
+    _last_stretches[0] = (text, found)
+    return found
 
 
 def word_aligned(text: str, start: int, end: int) -> bool:
