@@ -12,7 +12,10 @@ consecutive messages, each window one party: the cues must come together within 
 from one sender, and nobody is named (no offender or victim is made up from the text).
 
 `RiskTracker` is incremental: the analysis feeds it messages and findings in order and it records the first
-message at which the level reaches `ALERT_LEVEL`, so a long chat costs O(findings), not O(messages²).
+message at which the level reaches `ALERT_LEVEL`, so a long chat costs O(findings), not O(messages²). A
+party's level is worked out again only when a finding changed what it rests on (a new stage, rule, part or
+secret meeting, a stronger weight; a repeated cue changes nothing), and only the parties a message touched
+are looked at (all of them once, when a sign of a child first appears).
 """
 
 from __future__ import annotations
@@ -85,29 +88,48 @@ class SenderEvidence:
     #: The other person was afraid after this sender asked to meet ("I'm scared").
     meeting_feared: bool = False
     personal_details: int = 0
+    #: Bumped whenever something `level` reads changes; `level` keeps its last answer per version.
+    version: int = field(default=0, repr=False, compare=False)
+    _level: tuple[int, bool, str] = field(default=(-1, False, "none"), repr=False, compare=False)
 
     def add(self, finding: Finding) -> None:
         if finding.rule.endswith(CONTEXT_RULES):
             return
+        index, weight, signal = finding.index, finding.weight, finding.signal
+        changed = False
         if finding.stage:
-            self.stages.setdefault(finding.stage, finding.index)
-            self.stage_weight[finding.stage] = max(self.stage_weight.get(finding.stage, 0.0), finding.weight)
-        self.signals.setdefault(finding.signal, finding.index)
-        self.rule_weight[finding.rule] = max(self.rule_weight.get(finding.rule, 0.0), finding.weight)
-        if finding.signal == "secrecy" and finding.weight >= STRONG_WEIGHT:
-            self.secrecy_at.add(finding.index)
-        elif finding.signal == "meeting_request":
-            self.meeting_at.add(finding.index)
-        if finding.signal == "sextortion":
-            part = finding.rule.rsplit(".", 1)[-1]
-            self.parts.setdefault(_sextortion_part(part), finding.index)
-        if finding.signal == "sexting" and finding.weight >= SEXTING_WEIGHT:
+            if finding.stage not in self.stages:
+                self.stages[finding.stage] = index
+                changed = True
+            before = self.stage_weight.get(finding.stage, 0.0)
+            self.stage_weight[finding.stage] = max(before, weight)
+            changed = changed or weight > before
+        self.signals.setdefault(signal, index)
+        before_rule = self.rule_weight.get(finding.rule)
+        self.rule_weight[finding.rule] = max(0.0 if before_rule is None else before_rule, weight)
+        changed = changed or before_rule is None or weight > before_rule
+        if signal == "secrecy" and weight >= STRONG_WEIGHT:
+            changed = changed or (index in self.meeting_at and index not in self.secrecy_at)
+            self.secrecy_at.add(index)
+        elif signal == "meeting_request":
+            changed = changed or (index in self.secrecy_at and index not in self.meeting_at)
+            self.meeting_at.add(index)
+        if signal == "sextortion":
+            part = _sextortion_part(finding.rule.rsplit(".", 1)[-1])
+            if part not in self.parts:
+                self.parts[part] = index
+                changed = True
+        if signal == "sexting" and weight >= SEXTING_WEIGHT:
             # Counted per message: two rules firing on one "send a nude pic" are one request, not two.
-            if finding.index != self._sexting_last:
+            if index != self._sexting_last:
                 self.sexting_count += 1
-                self._sexting_last = finding.index
+                self._sexting_last = index
+                changed = changed or self.sexting_count <= 2  # `level` reads only whether it is 2 or more
             if self.sexting_index is None:
-                self.sexting_index = finding.index
+                self.sexting_index = index
+                changed = True
+        if changed:
+            self.version += 1
 
     @property
     def score(self) -> float:
@@ -169,6 +191,14 @@ class SenderEvidence:
                    for rule, w in self.rule_weight.items())
 
     def level(self, minor: bool = False) -> str:
+        version, was_minor, level = self._level
+        if version == self.version and was_minor == minor:
+            return level
+        level = self._work_out_level(minor)
+        self._level = (self.version, minor, level)
+        return level
+
+    def _work_out_level(self, minor: bool) -> str:
         stages, strong = self.grooming_stages, self.strong_stages
         grooming = self.grooming(minor)
         secret = "isolation" in strong
@@ -290,6 +320,7 @@ class RiskTracker:
         if not findings:
             return
         touched: dict[int, SenderEvidence] = {}
+        first_minor = False
         for f in findings:
             for ev in self._parties(f.sender, f.index):
                 before = ev.sexting_index
@@ -303,8 +334,10 @@ class RiskTracker:
             elif f.signal == "meeting_request":
                 self.meeting = True
             if not self.minor and f.rule.endswith(MINOR_RULES):
-                self.minor = True
-        self._evaluate(self._all() if self.minor else list(touched.values()), self._max_index)
+                self.minor = first_minor = True
+        # Once the chat shows a child, every party is read again with it; after that an untouched party's
+        # level stands (nothing it rests on changed), so only the touched ones can raise the chat's level.
+        self._evaluate(self._all() if first_minor else list(touched.values()), self._max_index)
 
     def _evaluate(self, parties: list[SenderEvidence], index: int) -> None:
         if not parties:
@@ -328,6 +361,7 @@ class RiskTracker:
                    if e.sexting_index is not None and e.sexting_index < index and not e.pressed]
         for ev in pressed:
             ev.pressed = True
+            ev.version += 1
         if pressed:
             self._evaluate(pressed, index)
 
@@ -338,6 +372,7 @@ class RiskTracker:
                   if not e.meeting_feared and e.meeting_at and min(e.meeting_at) < index]
         for ev in feared:
             ev.meeting_feared = True
+            ev.version += 1
         if feared:
             self._evaluate(feared, index)
 
