@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hotline.detect.analysis import analyze
 from hotline.detect.errors import HotlineError, InputError
 from hotline.detect.model import Analysis
+
+if TYPE_CHECKING:  # the pool is imported only for several files: one chat starts without multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["advice", "register", "render_report", "run"]
 
@@ -173,16 +174,21 @@ def _report_file(path: Path, *, fmt: str | None, as_json: bool, color: bool) -> 
 
 @contextmanager
 def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for `jobs` > 1 (None: work here). The rules are loaded first, so that forked
-    workers share them instead of each loading its own."""
+    """Worker processes for `jobs` > 1 (None: work here). The rules, personal-detail lexicons and model are
+    loaded first, so that forked workers share them instead of each loading its own."""
     if jobs <= 1:
         yield None
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hotline.detect.scoring.linear import load_model
     from hotline.detect.signals import default_scanner
-    from hotline.detect.signals.personal_info import load_lexicons
+    from hotline.detect.signals.personal_info import preload
 
     default_scanner()
-    load_lexicons()
+    preload()
+    load_model()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:

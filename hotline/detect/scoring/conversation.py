@@ -14,6 +14,7 @@ import re
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from hotline.detect.model import Conversation
@@ -232,17 +233,10 @@ def _span(text: str, terms: Sequence[str]) -> tuple[int, int] | None:
 def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[int],
                codes: Sequence[int]) -> dict[int, float]:
     """Each named sender's highest window logit, the model read on that sender's messages alone."""
-    mine: dict[int, tuple[list[float], list[int]]] = {}
-    for weight, count, code in zip(weights, words, codes, strict=True):
-        if code >= 0:
-            held = mine.get(code)
-            if held is None:
-                held = mine[code] = ([], [])
-            held[0].append(weight)
-            held[1].append(count)
     out: dict[int, float] = {}
-    for code in sorted(mine):
-        sub_weights, sub_words = mine[code]
+    for code in sorted(set(codes) - {-1}):
+        mine = list(map(code.__eq__, codes))
+        sub_weights, sub_words = list(compress(weights, mine)), list(compress(words, mine))
         starts, ends = spans(sub_words)
         if starts:
             out[code] = max(scorer.window_logits(sub_weights, sub_words, starts, ends))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, islice, repeat
+from operator import add, sub
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,10 +38,12 @@ def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
     cum = list(accumulate(words, initial=0))
     if cum[-1] <= target and n <= max_messages:
         return [0], [n]
-    # Each message's window end: where `target` words are reached, capped at `max_messages` and the end.
-    reach = [min(bisect_left(cum, c + target), i + max_messages, n) for i, c in enumerate(cum[:-1])]
-    ends_all = [max(e, i + 1) for i, e in enumerate(reach)]
-    lengths = sorted(e - i for i, e in enumerate(ends_all))
+    # Each message's window end: where `target` words are reached, capped at `max_messages` and the end
+    # (C-level maps: this runs for every message of every chat).
+    reach = map(bisect_left, repeat(cum), map(add, islice(cum, n), repeat(target)))
+    capped = map(min, reach, range(max_messages, n + max_messages), repeat(n))
+    ends_all = list(map(max, capped, range(1, n + 1)))
+    lengths = sorted(map(sub, ends_all, range(n)))
     half = n // 2
     median = lengths[half] if n % 2 else (lengths[half - 1] + lengths[half]) / 2
     step = max(1, int(median) // 2)

@@ -43,7 +43,7 @@ from hotline.detect.signals import compiled
 from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.segment import segment, starts_word
 
-__all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons"]
+__all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons", "preload"]
 
 LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
@@ -981,6 +981,13 @@ def _addresses(lex: Lexicons, text: str, parts: list[_Part], asked: bool = False
 @lru_cache(maxsize=1)
 def _lexicons() -> Lexicons:
     return load_lexicons()
+
+
+def preload() -> None:
+    """Load now what the pass loads at its first use (the lexicons, the phone checks), e.g. before forking
+    workers that should share them."""
+    _lexicons()
+    _cambodian_pattern()
 
 
 def _resolve(details: list[PersonalDetail]) -> list[PersonalDetail]:
