@@ -44,6 +44,8 @@ _TOKENS = re.compile(r"(\{[A-Z][A-Z_0-9]*\}|\.\.\.|\s+)")
 _PLAIN = re.compile(r"[^\\.^$*+?{}\[\]|()]+(?:s\?)?")
 #: Characters that continue a Latin word (the phrases' whole-word edges are `(?<![a-z0-9])`, `(?![a-z0-9])`).
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+#: A whole Latin word as the edges above see it: a maximal run of those characters.
+_WORD = re.compile("[a-z0-9]+")
 
 
 def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective: Callable[[str], bool]) -> PhraseNeeds:
@@ -227,9 +229,18 @@ class CandidateIndex(Generic[T]):
             for k in range(2, 6):
                 keys[text][k] = max(keys[text][k], confirm[text][k])
             del confirm[text]
+        # A literal that only ever counts as a whole word of letters and digits is a token of the text: a
+        # dictionary lookup per word finds it, where the automaton would stop at every place it occurs
+        # inside words ("in" in "thing") and check the edges of each.
+        self._whole: dict[str, int] = {}
+        for table in (keys, confirm):
+            for text, (of_stem, _, any_, start_, end_, whole) in list(table.items()):
+                if of_stem == 0 and any_ < 0 and start_ < 0 and end_ < 0 and _WORD.fullmatch(text):
+                    self._whole[text] = whole
+                    del table[text]
         self._automaton = _automaton(keys)
         self._confirm = _automaton(confirm)
-        self._empty = not keys
+        self._empty = self._automaton is None  # no stems: nothing is ever a candidate
 
     def any(self, text: str) -> bool:
         """Does the text contain a trigger stem (the per-rule path's pre-filter)?"""
@@ -245,6 +256,9 @@ class CandidateIndex(Generic[T]):
         ids = _scan(self._automaton, text, found)
         if not ids:
             return []
+        if self._whole:
+            whole = self._whole
+            found.update(whole[t] for t in _WORD.findall(text) if t in whole)
         reach = self._always
         reach_of = self._reach
         anchor_hits = [fid for fid in found if fid in reach_of]
