@@ -283,6 +283,10 @@ def refresh_linked_priority(reports: Iterable[Report]) -> None:
     todo = {r.pk for r in reports}
     group = list(ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True
                                            ).values_list("report_id", "other_id"))
+    if not group:  # linked to nothing (most reports): nothing lent, and no case row needed for that
+        Case.objects.filter(report_id__in=todo).exclude(linked_priority=0).update(linked_priority=0)
+        Report.objects.filter(pk__in=todo).exclude(linked_priority=0).update(linked_priority=0)
+        return
     for a, b in group:
         todo.update((a, b))
     edges = list(ReportLink.objects.filter(Q(report__in=todo) | Q(other__in=todo), active=True
