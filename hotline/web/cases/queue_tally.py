@@ -12,9 +12,9 @@ status: the case trigger locks the report row (FOR SHARE) before reading it, so 
 an assignment of the same report at the same moment are counted in one order (no drift, no deadlock:
 the report trigger reads the case without a lock).
 
-The table and triggers are (re)installed, and the table rebuilt from the reports, after every
-`migrate` (post_migrate): SQLite rebuilds a table to alter it, which drops its triggers, so a later
-migration of either table must not leave the counts unkept. No Django model: `flush` (tests) must not
+The triggers are dropped before every `migrate` (pre_migrate) and installed again, with the table
+rebuilt from the reports, after it (post_migrate): SQLite alters a table by copying it, which drops its
+triggers and fails while another table's trigger names the one being copied. No Django model: `flush` (tests) must not
 empty it behind the triggers' back (on PostgreSQL a TRUNCATE of either table rebuilds it).
 """
 
@@ -182,6 +182,23 @@ def install(connection: BaseDatabaseWrapper) -> None:
             cursor.execute(f"SELECT {TABLE}_rebuild()")
 
 
+#: (trigger, table) of every trigger `install` creates.
+_TRIGGERS = (("report_insert", "r"), ("report_delete", "r"), ("report_update", "r"), ("report_truncate", "r"),
+             ("case_insert", "c"), ("case_delete", "c"), ("case_update", "c"), ("case_truncate", "c"))
+
+
+def uninstall(connection: BaseDatabaseWrapper) -> None:
+    """Drop the triggers (the table stays: `install` rebuilds it)."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    names, tables = _names(), set(connection.introspection.table_names())
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for trigger, table in _TRIGGERS:
+            if names[table] in tables:
+                on = f" ON {names[table]}" if connection.vendor == "postgresql" else ""
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_{trigger}{on}")
+
+
 def _statements(script: str) -> list[str]:
     """Split a script into statements; a trigger body's inner `;` stays with its CREATE TRIGGER."""
     out, current = [], ""
@@ -227,3 +244,8 @@ def compact(connection: BaseDatabaseWrapper) -> None:
 def installed(sender: Any, using: str = "default", **kwargs: Any) -> None:
     """post_migrate receiver (see the module docstring)."""
     install(connections[using])
+
+
+def removed(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """pre_migrate receiver (see the module docstring)."""
+    uninstall(connections[using])
