@@ -5,7 +5,8 @@
     load_model("grooming").score_windows(["line\\nline"])  # one calibrated probability per window
 
 Weights are package data (`weights/<signal>.npz` arrays and `weights/<signal>.json` vocabulary and
-calibration), read with numpy only; training (`hotline train`, scikit-learn) lives in `training.py`.
+calibration), read and scored in plain Python (numpy is not imported at run time, which keeps a small chat's
+start fast); training (`hotline train`, numpy and scikit-learn) lives in `training.py`.
 """
 
 from hotline.detect.scoring.conversation import (
