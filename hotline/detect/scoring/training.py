@@ -4,7 +4,7 @@ Deterministic: the splits are fixed by hashes (`corpora.split_of`), the vocabula
 (L-BFGS, scikit-learn) starts from zero, and the `.npz` is written with fixed zip timestamps; same data,
 same bytes. Fitted on the `train` split of the sources the data README allows (`TRAIN_SOURCES`),
 calibrated (Platt) on the `calibration` split, never on `test` nor on an eval-only source.
-Needs the `train` extra (scikit-learn, scipy); scoring needs numpy only.
+Needs the `train` extra (scikit-learn, scipy) and numpy; scoring needs neither.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hotline.detect.errors import DataError
+from hotline.detect.scoring.conversation import LENGTH_PENALTY, conversation_logit
 from hotline.detect.scoring.corpora import LICENCES, TRAIN_SOURCES, read_chats, split_of
 from hotline.detect.scoring.examples import (
     Corpus,
@@ -120,7 +121,7 @@ def fit(corpus: Corpus, settings: Settings, log: Callable[[str], None] = print) 
         "calibration": {"kind": "platt", "a": round(a, 8), "b": round(b, 8),
                         "fitted_on": f"calibration split: {len(cal_rows)} windows and segments"},
         "conversation_calibration": {"kind": "platt", "a": round(ca, 8), "b": round(cb, 8),
-                                     "of": "the highest window logit of a whole conversation"},
+                                     "of": f"a whole conversation's logit: its highest window's less {LENGTH_PENALTY} ln(windows)"},
         "threshold": 0.5, "settings": {"c": settings.c, "min_groups": settings.min_groups, "min_benign": settings.min_benign,
                                        "max_terms": settings.max_terms},
         "trained_on": {s: LICENCES[s] for s in sorted({e.source for e in train_rows})},
@@ -137,12 +138,13 @@ def whole(corpus: Corpus, e: Example) -> bool:
 
 
 def _top_logits(scorer: LinearScorer, corpus: Corpus, convs: Sequence[Example]) -> FloatArray:
-    """Each conversation's highest window logit, windows laid out as at run time."""
+    """Each conversation's logit (`conversation.conversation_logit` of its windows, laid out as at run time)."""
     per = scorer.messages(corpus.texts)
     out = np.empty(len(convs))
     for i, e in enumerate(convs):
         starts, ends = layout(per.words[e.start:e.end])
-        out[i] = scorer.logits(per, starts + e.start, ends + e.start).max() if len(starts) else -np.inf
+        out[i] = (conversation_logit(scorer.logits(per, starts + e.start, ends + e.start).tolist()) if len(starts)
+                  else -np.inf)
     return out
 
 
