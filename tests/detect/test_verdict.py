@@ -1,15 +1,23 @@
 """The learned scorer as a gate on the rules' high: held where it reads the chat and disagrees, never for
-explicit cues (sextortion, a stated child asked for sexual images), short chats or Khmer."""
+explicit cues (sextortion, a stated child asked for sexual images), short chats or Khmer; and a whole
+conversation's probability from its windows."""
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import pytest
 
 from hotline.detect.analysis import analyze
 from hotline.detect.model import Conversation, Finding, Message
-from hotline.detect.scoring.conversation import ConversationScores
+from hotline.detect.scoring.conversation import (
+    CONVERSATION_THRESHOLD,
+    LENGTH_PENALTY,
+    ConversationScores,
+    conversation_logit,
+    score_messages,
+)
 from hotline.detect.scoring.verdict import GATE, GATE_WORDS, combine
 
 # Colleagues about a software release; one of them twice asks for a naked picture after a refusal (the
@@ -84,3 +92,21 @@ def test_khmer_rules_and_chats_without_a_model_reading_are_left_to_the_rules() -
 def test_the_gate_never_raises_and_leaves_lower_levels_alone() -> None:
     for level in ("none", "low", "medium"):
         assert combine(level, SEXTING, _scores(0.01, 500))[0] == level
+
+
+def test_a_conversation_is_its_highest_window_less_a_length_penalty() -> None:
+    assert conversation_logit([2.0]) == 2.0
+    assert conversation_logit([2.0, -1.0, 0.5, 1.9]) == pytest.approx(2.0 - LENGTH_PENALTY * math.log(4))
+    # The same passage in a longer everyday chat: more windows to peak in, a lower conversation probability.
+    passage = ["are you home alone", "dont tell your parents about us", "send me a picture baby",
+               "you look so sexy", "it will be our secret", "i can pick you up after school"] * 3
+    everyday = ["how was school today the bus was late again and we had a long math test in the morning"] * 60
+    short, long = score_messages(passage), score_messages(everyday + passage + everyday)
+    assert len(long.starts) > len(short.starts)
+    assert max(long.probabilities) == pytest.approx(max(short.probabilities), abs=0.05)
+    assert long.probability < short.probability
+
+
+def test_flagged_uses_the_conversation_threshold() -> None:
+    assert _scores(CONVERSATION_THRESHOLD, 500).flagged
+    assert not _scores(CONVERSATION_THRESHOLD - 0.01, 500).flagged

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hotline.detect.scoring.baselines import VenueModel, keyword_flags, venue_features
+from hotline.detect.scoring.conversation import CONVERSATION_THRESHOLD, LENGTH_PENALTY, conversation_logit
 from hotline.detect.scoring.corpora import EVAL_SOURCES, TRAIN_SOURCES
 from hotline.detect.scoring.examples import Corpus, Example
 from hotline.detect.scoring.linear import LinearScorer
@@ -84,13 +85,13 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
     ex = corpus.examples
     windows = [e for e in ex if e.kind == "window"]
     wprob = _window_probs(scorer, corpus, windows)
-    # A whole conversation is rated by its highest window, as the engine rates it.
+    # A whole conversation is rated from its windows as the engine rates it (`conversation_logit`).
     wlogit = scorer.logits(scorer.messages(corpus.texts), np.asarray([e.start for e in windows], dtype=np.int64),
                            np.asarray([e.end for e in windows], dtype=np.int64))
-    top: dict[int, float] = defaultdict(lambda: -np.inf)
+    top: dict[int, list[float]] = defaultdict(list)
     for e, z in zip(windows, wlogit.tolist(), strict=True):
-        top[e.chat] = max(top[e.chat], z)
-    conv_max = {chat: scorer.conversation_probability(z) for chat, z in top.items()}
+        top[e.chat].append(z)
+    conv_max = {chat: scorer.conversation_probability(conversation_logit(zs)) for chat, zs in top.items()}
     segs = [e for e in ex if e.kind == "segment" and (e.split == split or e.source in EVAL_SOURCES)]
     sprob = _window_probs(scorer, corpus, segs)
     main = np.asarray([e.source in TRAIN_SOURCES for e in segs])
@@ -100,7 +101,7 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
              and whole(corpus, e)]
     y_conv = np.asarray([e.label == 1 for e in convs])
     cprob = np.asarray([conv_max[e.chat] for e in convs])
-    report.conversations = _fig(cprob >= scorer.threshold, y_conv)
+    report.conversations = _fig(cprob >= CONVERSATION_THRESHOLD, y_conv)
     # False alarms per benign source: segments, run-time windows, whole conversations.
     test_windows = np.asarray([e.split == split or e.source in EVAL_SOURCES for e in windows])
     for source in (*TRAIN_SOURCES[1:], *EVAL_SOURCES):
@@ -114,7 +115,7 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
             "source": source, "use": "train" if source in TRAIN_SOURCES else "eval",
             "segments": int(sm.sum()), "segments_flagged": int((sprob[sm] >= 0.5).sum()),
             "windows": int(wm.sum()), "windows_flagged": int((wprob[wm] >= 0.5).sum()),
-            "conversations": len(cm), "conversations_flagged": int(sum(p >= 0.5 for p in cm)),
+            "conversations": len(cm), "conversations_flagged": int(sum(p >= CONVERSATION_THRESHOLD for p in cm)),
         })
     rooms: dict[str, list[float]] = defaultdict(list)
     for e, p in zip(windows, wprob.tolist(), strict=True):
@@ -209,7 +210,8 @@ def print_real(report: RealReport, out: TextIO, data: Path) -> None:
     w(f"  segments of ~190 words, no speaker names: F0.5 {s['f05']:.3f} (precision {s['precision']:.3f}, "
       f"recall {s['recall']:.3f}; grooming:benign = {s['grooming']}:{s['benign']})\n")
     w(f"  whole conversations:                     F0.5 {c['f05']:.3f} (precision {c['precision']:.3f}, "
-      f"recall {c['recall']:.3f}; grooming:benign = {c['grooming']}:{c['benign']})\n")
+      f"recall {c['recall']:.3f}; grooming:benign = {c['grooming']}:{c['benign']}; highest window less "
+      f"{LENGTH_PENALTY} ln(windows), called at p >= {CONVERSATION_THRESHOLD})\n")
     w("  targets: segments >= 0.90 " + ("PASS" if s["f05"] >= 0.9 else "FAIL")
       + ", conversations >= 0.95 " + ("PASS" if c["f05"] >= 0.95 else "FAIL") + "\n")
     w("\nFalse alarms (probability >= 0.5), per benign source (target <= 0.5 %):\n")

@@ -10,18 +10,26 @@ sign of a child (0.9) was tried and dropped: it added 2 % of the groomers' segme
 14-year-old friends planning a dance practice ("how old are you", "you look so cute", "don't tell your
 mum") high.
 
-On its own, at a probability >= `SIGNAL` (0.98), the model names grooming as found and lifts the risk to
+On its own, at a probability >= `SIGNAL` (0.99), the model names grooming as found and lifts the risk to
 medium (no alert): on the eval-only benign ~190-word segments this flags 0 % of nps-chat, 0.4 % of
 friends-dialogue and 0.7 % of formspring, while the rules alone miss most of the real groomers'
 phrasing. 0.9 was tried and dropped: short look-alikes (a couple's dinner, a mother asking whether her
-child is home alone) score 0.96-0.97. Otherwise the rules' level stands; the model never lowers
-a level. It reads English only: for a chat
+child is home alone) score 0.96-0.97. Otherwise the rules' level stands; the model lowers a level only as the gate below. It reads English only: for a chat
 with no English message it gives no probability. Thresholds were chosen on the calibration split and
 the eval-only benign sources (the data README allows choosing thresholds with them), never on the
 held-back test split: on ~190-word segments without names, rules alone rate 12 % of the calibration
 groomers' segments high, rules and model 36 %, while friends-dialogue stays at 0.55 % and nps-chat at
-2.9 % (both as with rules alone). Every model verdict cites the messages of its highest window that
+2.9 % (both as with rules alone). Both were 0.98 under the earlier conversation calibration (highest window
+alone); with the length penalty (`conversation.LENGTH_PENALTY`) and its calibration, 0.98 then reads 0.99
+for a chat of one window (0.985 for the ~190-word segments: 0.99 passes 64 of the 67 calibration groomer
+segments 0.98 passed, and no benign one either way), so both are 0.99. Every model verdict cites the messages of its highest window that
 weigh most, as `rule: "model.grooming"` findings whose excerpt names the words.
+
+The gate (`GATE`): where the model read the chat (English, at least `GATE_WORDS` words), a high or critical
+the rules reach alone is held at medium when its probability is below 0.2, unless sextortion's parts or a
+stated child's age or school with a sexual image request (or a critical level) stand on their own. Chosen on
+the train and calibration splits: it holds all 9 rule-only highs on their benign segments (p <= 0.06) and
+none of the 19 on the calibration groomers' (lowest p 0.27); on `hotline eval --split dev` it changes nothing.
 
 `signal_scores`: grooming is the model's calibrated probability (for a chat in English with at least
 `conversation.MIN_WORDS` words; otherwise the rule-based estimate below); sexting and sextortion have no model
@@ -40,9 +48,9 @@ from hotline.detect.scoring.conversation import ConversationScores
 __all__ = ["GATE", "SIGNAL", "WITH_RULES", "combine", "explain_held", "model_findings", "signal_scores"]
 
 #: Model probability that, with grooming evidence from the rules, makes the risk high.
-WITH_RULES = 0.98
+WITH_RULES = 0.99
 #: Model probability at which grooming is named as found on the model's word alone (risk medium, no alert).
-SIGNAL = 0.98
+SIGNAL = 0.99
 #: Below this probability the model does not confirm a high or critical the rules reach on their own in an
 #: English chat: the level is held at medium, unless the rules saw sextortion (see `_explicit`).
 GATE = 0.2
