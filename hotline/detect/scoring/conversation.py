@@ -120,7 +120,7 @@ class ScoreStream:
     KEEP = 64
 
     def __init__(self, scorer: LinearScorer | None = None) -> None:
-        self.scorer = scorer or load_model()
+        self._scorer = scorer
         self._texts: list[str] = []
         self._first = 0  # global position of the first held message
         self._indexes: list[int] = []
@@ -134,6 +134,14 @@ class ScoreStream:
         self._sender_top: dict[int, float] = {}
         self._read = 0  # words read in messages already dropped
         self._all_indexes: dict[int, tuple[int, int]] = {}  # position -> (index, code), heavy messages only
+
+    @property
+    def scorer(self) -> LinearScorer:
+        """The model, loaded at the first chunk or result: a short chat the analysis leaves unscored (no
+        English in it) never loads it."""
+        if self._scorer is None:
+            self._scorer = load_model()
+        return self._scorer
 
     def message(self, index: int, sender: str | None, text: str) -> None:
         self._texts.append(text)
