@@ -84,6 +84,9 @@ def test_explicit_cues_stand_without_the_model() -> None:
 def test_khmer_rules_and_chats_without_a_model_reading_are_left_to_the_rules() -> None:
     khmer = [_f("km-Latn.sexting.request_nude", "sexting", 0.95, "image_request")]
     assert combine("high", khmer, _scores(0.01, 500))[0] == "high"
+    # Romanised Khmer with English slang: English rules only, but the chat is not English alone.
+    assert combine("high", SEXTING, _scores(0.01, 500), languages=["km-Latn", "en"])[0] == "high"
+    assert combine("high", SEXTING, _scores(0.01, 500), languages=["en"])[0] == "medium"
     assert combine("high", SEXTING, None)[0] == "high"
     assert combine("critical", SEXTING, ConversationScores("grooming", 0.0, array("q"), array("q"), array("d"), ()))[0] \
         == "critical"

@@ -101,22 +101,25 @@ def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
     return ("threat" in parts and bool(parts & {"claim", "demand"})) or {"claim", "demand"} <= parts
 
 
-def _gated(risk: str, findings: Sequence[Finding], scores: ConversationScores, minor: bool) -> bool:
-    """The rules' high stands unconfirmed: the model read the chat (English, enough words), no Khmer
+def _gated(risk: str, findings: Sequence[Finding], scores: ConversationScores, minor: bool,
+           languages: Sequence[str] | None) -> bool:
+    """The rules' high stands unconfirmed: the model read the chat (English only, enough words), no Khmer
     rule took part, its probability is below `GATE` and no explicit cue stands on its own."""
     return (scores.probability < GATE and scores.words >= GATE_WORDS and not _explicit(risk, findings, minor)
+            and not any(lang.startswith("km") for lang in languages or ())
             and not any(f.rule.startswith(_UNREAD_LANGUAGES) for f in findings))
 
 
 def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores | None, *,
-            minor: bool = False) -> tuple[str, str | None]:
+            minor: bool = False, languages: Sequence[str] | None = None) -> tuple[str, str | None]:
     """The risk with the model's say, and a one-line reason when the model raised it, named grooming or
-    held an unconfirmed high of the rules at medium. `minor`: the chat states an age under 18 or a school."""
+    held an unconfirmed high of the rules at medium. `minor`: the chat states an age under 18 or a school;
+    `languages`: the chat's (a chat with Khmer or romanised Khmer in it is never held)."""
     if scores is None or not len(scores.starts):
         return risk, None
     p = scores.probability
     if _RANK[risk] >= _RANK["high"]:
-        if _gated(risk, findings, scores, minor):
+        if _gated(risk, findings, scores, minor, languages):
             return "medium", (f"The rules alone rate this chat {risk}, but the learned scorer gives grooming only "
                               f"{p:.2f}: held at medium, no alert.")
         return risk, None
