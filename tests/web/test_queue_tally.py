@@ -154,3 +154,15 @@ def test_a_migration_that_copies_the_tables_runs_and_the_counts_stay_right(tmp_p
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["shown"] == result["rows"] and result["rows"][0] > 0
+
+
+@pytest.mark.django_db
+def test_the_total_above_the_rows_is_the_number_of_matching_reports() -> None:
+    workload.generate(150)
+    user = User.objects.get(username="load-analyst-2")
+    counts = services.queue_counts(user)
+    for filters in (services.QueueFilters(), services.QueueFilters(status="closed"),
+                    services.QueueFilters(status="received"), services.QueueFilters(assigned="mine"),
+                    services.QueueFilters(assigned="unassigned"), services.QueueFilters(category="grooming"),
+                    services.QueueFilters(platform="facebook", risk="high")):
+        assert services.queue_total(filters, user, counts) == services.queue(filters, user).count(), filters

@@ -78,8 +78,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = services.QueueFilters(**form.cleaned_data) if form.is_valid() else services.QueueFilters()
     counts = services.queue_counts(request.user)
     page = services.queue_page(filters, request.user, after=request.GET.get("after", "")[:100])
-    # Unfiltered, the total is the open count above; filtered, the database counts the matches.
-    total = counts["open"] if filters == services.QueueFilters() else services.queue(filters, request.user).count()
+    total = services.queue_total(filters, request.user, counts)
     query = request.GET.copy()
     query.pop("after", None)
     if page.after:

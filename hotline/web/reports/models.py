@@ -134,7 +134,15 @@ class Report(models.Model):
             # The queue's order over open reports (the statuses of cases.services.OPEN_STATUSES).
             models.Index(fields=["-queue_priority", "created_at", "id"], name="report_open_queue",
                          condition=models.Q(status__in=("received", "in_review", "assessed", "forwarded"))),
-            # The counts above the queue (GROUP BY status; open and high-risk) read this index alone.
+            # A queue filtered by crime or by platform: its page in order, and its total, from open
+            # reports' entries alone.
+            models.Index(fields=["category", "-queue_priority", "created_at", "id", "platform", "risk"],
+                         name="report_open_category",
+                         condition=models.Q(status__in=("received", "in_review", "assessed", "forwarded"))),
+            models.Index(fields=["platform", "-queue_priority", "created_at", "id", "category", "risk"],
+                         name="report_open_platform",
+                         condition=models.Q(status__in=("received", "in_review", "assessed", "forwarded"))),
+            # Reports by status and risk (a queue filtered by risk counts its total here).
             models.Index(fields=["status", "risk"], name="report_status_risk"),
             # Date ranges of the queue and the statistics.
             models.Index(fields=["created_at"], name="report_created"),
