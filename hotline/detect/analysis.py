@@ -18,6 +18,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
@@ -147,8 +148,8 @@ def _first_alert(
     events: list[tuple[int, int, Any]] = [(f.index, 0, f) for f in findings]
     events += [(index, 1, (sender, kind)) for index, sender, kind in refusals]
     events += [(d.index, 2, d) for d in details if d.index is not None]
-    events.sort(key=lambda e: (e[0], e[1]))
-    for index, group in groupby(events, key=lambda e: e[0]):
+    events.sort(key=itemgetter(0, 1))
+    for index, group in groupby(events, key=itemgetter(0)):
         batch = list(group)
         replay.add([e[2] for e in batch if e[1] == 0])
         for _, kind, payload in batch:

@@ -258,7 +258,7 @@ class CandidateIndex(Generic[T]):
             return []
         if self._whole:
             whole = self._whole
-            found.update(whole[t] for t in _WORD.findall(text) if t in whole)
+            found.update([whole[t] for t in whole.keys() & _WORD.findall(text)])
         reach = self._always
         reach_of = self._reach
         anchor_hits = [fid for fid in found if fid in reach_of]
@@ -273,14 +273,13 @@ class CandidateIndex(Generic[T]):
         in_groups = self._in_groups
         for fid in found:
             satisfied |= in_groups.get(fid, 0)
-        unsatisfied = ~satisfied
         chosen: dict[int, int] = {}
         filed = self._filed
         for fid in anchor_hits:
             per_item = filed[fid]
             for i in _bits(ids & reach_of[fid]):
                 for _, rest, phrases in per_item[i]:
-                    if not rest & unsatisfied:
+                    if rest & satisfied == rest:  # (not `rest & ~satisfied`: a negative int costs more)
                         chosen[i] = chosen.get(i, 0) | phrases
         out: list[tuple[T, tuple[int, ...] | None]] = []
         for i in _bits(ids):
