@@ -15,13 +15,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.test import Client
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from hotline.web.reports import services, tasks
-from hotline.web.reports.models import Evidence
+from hotline.web.reports.models import Evidence, Report
+from hotline.web.reports.signals import report_received
 from hotline.web.reports.tasks import analyse_evidence
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -143,6 +144,30 @@ def test_a_database_error_that_keeps_coming_back_fails_the_task_in_the_end(setti
     worker.run_task(task)
     task.refresh_from_db()
     assert task.status == TaskResultStatus.FAILED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failure", ["raises", "swallowed"])
+def test_a_report_whose_transaction_cannot_commit_is_never_acknowledged(failure: str) -> None:
+    """The connection drops while case work links a new report: whether the error reaches intake or a
+    receiver swallows it (leaving the transaction to roll back on exit), create_report must fail, not
+    hand out a code for a report that was never stored."""
+
+    def connection_lost(sender: object, **kwargs: object) -> None:
+        if failure == "raises":
+            raise OperationalError("server closed the connection unexpectedly")
+        transaction.set_rollback(True)  # what a savepoint that could not be rolled back leaves behind
+
+    report_received.connect(connection_lost, dispatch_uid="test.connection_lost")
+    try:
+        with pytest.raises(OperationalError):
+            services.create_report(category="grooming", platform="facebook", description="x",
+                                   urls=["https://facebook.com/someone"])
+    finally:
+        report_received.disconnect(dispatch_uid="test.connection_lost")
+    assert Report.objects.count() == 0
+    services.create_report(category="grooming", platform="facebook", description="x")
+    assert Report.objects.count() == 1
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -30,6 +30,8 @@ def _link(report: Report) -> None:
     try:
         with transaction.atomic():
             link_by_keys(report)
+    except (OperationalError, InterfaceError):
+        raise  # as above: never let the caller's transaction end in a silent rollback
     except Exception as exc:  # linking is a help for analysts: never lose the report over it
         log.warning("report %s: duplicate linking failed (%s)", report.pk, type(exc).__name__)
 
@@ -39,6 +41,8 @@ def new_report_received(sender: type[Report], report: Report, urls: Any = (), **
     try:
         with transaction.atomic():
             link_new_report(report, urls)
+    except (OperationalError, InterfaceError):
+        raise  # the connection is gone: the report's own transaction fails with it (not acknowledged)
     except Exception as exc:  # linking is a help for analysts: never lose the report over it
         log.warning("report %s: duplicate linking failed (%s)", report.pk, type(exc).__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -250,6 +250,11 @@ def _commit_report(pin: str, stored: Sequence[_StoredFile], stash_tokens: Sequen
                 for token in stash_tokens:
                     transaction.on_commit(lambda token=token: encryption.remove_file(stash_dir(), _stash_name(token)))
                 report_received.send(sender=Report, report=report, urls=links)
+                if transaction.get_rollback():
+                    # A receiver swallowed an error that left the transaction unable to commit (the
+                    # connection dropped): the block would roll back silently and the report be
+                    # acknowledged without being stored. Fail the request instead.
+                    raise OperationalError("the report could not be written")
             return Receipt(report=report, tracking_code=report.tracking_code, pin=pin)
         except IntegrityError:
             if attempt == 2:

@@ -55,6 +55,8 @@ def _after_analysis(evidence: Evidence, image_hashes: list[tuple[str, int]], mat
         with transaction.atomic():
             evidence_analysed.send(sender=Evidence, evidence=evidence, image_hashes=image_hashes,
                                    hash_matches=matches)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the whole analysis is written again, not just the linking
     except Exception as exc:
         log.warning("evidence %s: linking failed (%s)", evidence.pk, type(exc).__name__)
 
@@ -139,6 +141,10 @@ def analyse(evidence: Evidence) -> None:
         ])
         recompute_priority(evidence.report)
         _after_analysis(evidence, image_hashes, matches)
+        if transaction.get_rollback():
+            # A receiver's error left this transaction unable to commit (the connection dropped while it
+            # ran): the block would roll back silently and the task look done. Fail it to be run again.
+            raise OperationalError("the analysis could not be written")
 
 
 @task()
