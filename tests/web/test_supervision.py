@@ -129,7 +129,7 @@ def test_a_database_error_that_keeps_coming_back_fails_the_task_in_the_end(setti
     settings.TASKS = DATABASE_TASKS
     from hotline.cli import taskworker
 
-    evidence, task = _queued_analysis()
+    _evidence, task = _queued_analysis()
 
     def always(ev: Evidence) -> None:
         raise OperationalError("no such column")
