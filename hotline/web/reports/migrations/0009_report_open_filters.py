@@ -5,11 +5,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
+    dependencies = (
         ('reports', '0008_analysis_verdicts'),
-    ]
+    )
 
-    operations = [
+    operations = (
         migrations.AddIndex(
             model_name='report',
             index=models.Index(condition=models.Q(('status__in', ('received', 'in_review', 'assessed', 'forwarded'))), fields=['category', '-queue_priority', 'created_at', 'id', 'platform', 'risk'], name='report_open_category'),
@@ -18,4 +18,4 @@ class Migration(migrations.Migration):
             model_name='report',
             index=models.Index(condition=models.Q(('status__in', ('received', 'in_review', 'assessed', 'forwarded'))), fields=['platform', '-queue_priority', 'created_at', 'id', 'category', 'risk'], name='report_open_platform'),
         ),
-    ]
+    )
