@@ -5,11 +5,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
+    dependencies = (
         ('cases', '0007_audit_labels_partner_queries'),
-    ]
+    )
 
-    operations = [
+    operations = (
         migrations.AddField(
             model_name='forwarding',
             name='classification',
@@ -20,4 +20,4 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(choices=[('view_image_blurred', 'Viewed an image, blurred'), ('reveal_image', 'Revealed an image'), ('view_image', 'Viewed an image, revealed'), ('show_chat', 'Showed a whole chat'), ('view_analysis', "Opened a report's analysis"), ('hash_to_list', "Added an image's hash to a hash list"), ('status', 'Changed the status'), ('assign', 'Assigned the report'), ('forward', 'Recorded forwarding'), ('removal', 'Recorded removal'), ('link', 'Linked reports'), ('unlink', 'Unlinked reports'), ('publish_stats', 'Published statistics'), ('legal_hold', 'Set or lifted a legal hold'), ('retention', 'Deleted evidence and contact after the retention period'), ('export_labels', "Exported analysts' verdicts as labelled conversations"), ('partner_hash_query', "A partner's hashes were matched against the hash lists"), ('download_package', 'Downloaded a forwarding package')], max_length=32),
         ),
-    ]
+    )
