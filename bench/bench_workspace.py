@@ -26,28 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import throwaway_site  # bench/ is the script's own folder: first on sys.path
+
 PAGES = ("queue", "queue_filtered", "report", "statistics", "public_home", "public_statistics")
 
 
 def _setup(args: argparse.Namespace) -> str:
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    data_dir = Path(args.data_dir or f"/tmp/hotline-bench-{args.reports}")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["HOTLINE_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("HOTLINE_ALLOWED_HOSTS", "testserver")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hotline.web.settings.local"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    return "postgresql" if connection.vendor == "postgresql" else connection.vendor
+    return throwaway_site.setup(args.database_url, Path(args.data_dir or f"/tmp/hotline-bench-{args.reports}"))
 
 
 def _load(n: int) -> None:
