@@ -3,7 +3,6 @@ analysis, with the screenshot blurred until revealed."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pyotp
@@ -15,6 +14,7 @@ from hotline.web.cases.models import AuditEvent
 from hotline.web.reports import services
 from hotline.web.staff.models import StaffSecondFactor
 from hotline.web.staff.roles import ensure_groups
+from tests.web.staff_sign_in import sign_in
 from tests.web.test_cases import CHAT, encode, noise_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,15 +38,7 @@ def test_analyst_signs_in_and_reads_the_analysis(live_server: Any, page: Any, sc
     services.create_report(category="other", platform="tiktok", urls=["https://example.com/p/1"])
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/km/staff/")
-    page.wait_for_url(re.compile(r"/admin/login/"))
-    page.fill("#id_username", "dara.analyst")
-    page.fill("#id_password", "a long password 123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin-2fa/"))
-    page.fill("input[name=code]", pyotp.TOTP(secret).now())
-    page.locator("button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/km/staff/$"))
+    sign_in(page, f"{live_server.url}/km/staff/", "dara.analyst", "a long password 123", secret)
     assert page.locator("html").get_attribute("lang") == "km"
     rows = page.locator("[data-report]")
     assert rows.count() == 3

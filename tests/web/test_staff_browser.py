@@ -3,7 +3,6 @@ enrols a TOTP code, takes a report, and cannot reveal its image without the perm
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from hotline.web.cases.models import AuditEvent, Case
 from hotline.web.reports import services
 from hotline.web.staff.models import StaffSecondFactor
 from hotline.web.staff.roles import ensure_groups
+from tests.web.staff_sign_in import sign_in
 from tests.web.test_cases import encode, noise_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,15 +38,7 @@ def test_supervisor_enrols_a_new_analyst_who_cannot_reveal_images(live_server: A
 
     # The supervisor signs in (password, then TOTP) and creates the analyst's account.
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/en/staff/accounts/")
-    page.wait_for_url(re.compile(r"/admin/login/"))
-    page.fill("#id_username", "sophea.supervisor")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin-2fa/"))
-    page.fill("input[name=code]", pyotp.TOTP(boss_secret).now())
-    page.locator("button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/en/staff/accounts/$"))
+    sign_in(page, f"{live_server.url}/en/staff/accounts/", "sophea.supervisor", PASSWORD, boss_secret)
     page.fill("input[name=username]", "dara.new")
     page.select_option("select[name=role]", "analyst")
     page.get_by_role("button", name="Create and issue an enrolment link").click()

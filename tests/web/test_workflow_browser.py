@@ -25,6 +25,7 @@ from hotline.web.reports import services
 from hotline.web.reports.models import Report
 from hotline.web.staff.models import StaffSecondFactor
 from hotline.web.staff.roles import ensure_groups
+from tests.web.staff_sign_in import sign_in
 from tests.web.test_cases import CHAT, encode, noise_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,15 +63,7 @@ def test_take_reveal_forward_remove_then_statistics(live_server: Any, page: Any,
     services.create_report(category="other", platform="tiktok", urls=["https://example.com/low"])
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/km/staff/")
-    page.wait_for_url(re.compile(r"/admin/login/"))
-    page.fill("#id_username", "sokha.analyst")
-    page.fill("#id_password", "a long password 123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin-2fa/"))
-    page.fill("input[name=code]", pyotp.TOTP(secret).now())
-    page.locator("button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/km/staff/$"))
+    sign_in(page, f"{live_server.url}/km/staff/", "sokha.analyst", "a long password 123", secret)
 
     # The statistics as last refreshed: nothing taken down yet.
     page.goto(f"{live_server.url}/km/staff/statistics/")
