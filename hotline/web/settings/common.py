@@ -37,6 +37,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hotline.web.staff.middleware.SecondFactorMiddleware",
+    "hotline.web.staff.idle_expiry.IdleExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -149,9 +150,9 @@ HOTLINE_RETENTION_DAYS = int(os.environ.get("HOTLINE_RETENTION_DAYS", "180"))
 #: hotline/web/cases/fonts. See cases.package_pdf.
 HOTLINE_PDF_FONT = os.environ.get("HOTLINE_PDF_FONT", "")
 
-#: Staff sessions end after 8 hours without a request, and when the browser closes.
+#: Staff sessions end after 8 hours without a request (the expiry moves on at most once a minute:
+#: staff.idle_expiry), and when the browser closes.
 SESSION_COOKIE_AGE = 8 * 3600
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
