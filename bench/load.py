@@ -127,7 +127,8 @@ async def reporter(base: str, index: int, args: argparse.Namespace, results: Res
                 results.latencies[kind].append(time.monotonic() - started)
                 results.acknowledged.append((code, pin, with_chat))
             if args.interval:
-                await asyncio.sleep(max(0.0, rng.expovariate(1 / args.interval) - (time.monotonic() - started)))
+                gap = rng.expovariate(1 / args.interval) - (time.monotonic() - started)
+                await asyncio.sleep(max(0.0, min(gap, stop_at - time.monotonic())))  # not past the end
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
