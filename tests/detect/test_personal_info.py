@@ -518,3 +518,21 @@ def test_rule_plans_are_kept_in_a_bounded_table() -> None:
         find_personal_info(f"{a} x {b} 7")
         assert len(lex.plans) <= _PLAN_CACHE_SIZE
     assert find_personal_info("call me 012 345 678")[0].value == "012 345 678"  # still right after a clear
+
+
+def test_automaton_gate_agrees_with_the_regex_gate() -> None:
+    """The Aho–Corasick gate drops exactly the messages the regex gate drops: anchors glued to letters on
+    either side, short anchors inside words, digits in both scripts, Khmer anchors anywhere."""
+    from hotline.detect.signals.personal_info import _gate, _lexicons
+
+    lex = _lexicons()
+    anchors = sorted(lex.gate_automaton.keys())
+    pieces = [*anchors, "a", "z", "x", "big", "night", "1", "៣", ".", "@", " ", "-", "İ", "ß", "ក"]
+    rng = random.Random(10)
+    texts = [f"{glue}{a}{end}" for a in anchors for glue in ("", "x", "1", " ") for end in ("", "x", "s", ".")]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    for text in texts:
+        low = text.lower()
+        want, got = lex.gate.search(low), _gate(lex, low)
+        assert (want is None) == (got is None), text
+        assert want is None or got is None or want.span() == got.span(), text

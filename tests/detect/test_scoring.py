@@ -257,3 +257,43 @@ def test_a_long_stream_is_scored_in_stretches_like_a_short_one() -> None:
     assert any(3000 <= i < 3012 for i in top.cited)
     short = score_messages(texts[2900:3200])
     assert abs(max(short.probabilities) - top.probability) < 0.2
+
+
+def test_weights_are_read_without_numpy_as_numpy_reads_them(tmp_path: Path) -> None:
+    """The shipped `.npz` read by the standard-library reader gives numpy's values; a big-endian or version-2
+    `.npy` reads the same, and an array of objects (a pickle) is refused."""
+    import io
+    import zipfile
+
+    from hotline.detect.scoring.linear import _read_npz
+
+    weights = Path(__file__).resolve().parents[2] / "hotline" / "detect" / "scoring" / "weights" / "grooming.npz"
+    with np.load(weights, allow_pickle=False) as arrays, weights.open("rb") as fh:
+        ours = _read_npz(fh)
+        assert ours["weights"].tolist() == np.asarray(arrays["weights"], dtype=np.float64).tolist()
+        assert ours["bias"].tolist() == arrays["bias"].tolist()
+
+    def npz(array: np.ndarray, version: tuple[int, int] | None = None) -> io.BytesIO:
+        body = io.BytesIO()
+        np.lib.format.write_array(body, array, version=version, allow_pickle=True)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("weights.npy", body.getvalue())
+        buf.seek(0)
+        return buf
+
+    values = np.asarray([0.5, -1.25, 3e-8], dtype=">f8")
+    assert _read_npz(npz(values))["weights"].tolist() == values.tolist()
+    assert _read_npz(npz(values.astype("<f4"), (2, 0)))["weights"].tolist() == values.astype("<f4").tolist()
+    with pytest.raises(ValueError, match=r"unexpected \.npy array"):
+        _read_npz(npz(np.asarray([{"a": 1}], dtype=object)))
+
+
+def test_a_small_chat_is_analysed_without_importing_numpy() -> None:
+    """Start-up: the engine, the scorer included, runs without numpy (its import costs more than the scoring)."""
+    script = ("import sys; from hotline.detect import analyze; from hotline.detect.model import Conversation, Message; "
+              "a = analyze(Conversation('plain', [Message(i, 'A' if i % 2 else 'B', 'how old are you? are you home alone '"
+              " * 3) for i in range(12)])); assert a.scores['grooming'] > 0; print(sorted(m for m in sys.modules "
+              "if m.split('.')[0] in ('numpy', 'phonenumbers', 'multiprocessing')))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
+    assert run.stdout.strip() == "[]", run.stdout
