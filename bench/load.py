@@ -439,7 +439,13 @@ async def main_async(args: argparse.Namespace) -> int:
     }
     print(json.dumps(summary, indent=2))
     lost = checked["lost"] or checked["exports_with_other_than_one_evidence"] or checked["analyses_still_pending"]
-    return 1 if lost or (args.strict and summary["errors"]) else 0
+    failed = bool(lost or (args.strict and summary["errors"]))
+    if site is not None:
+        if failed:  # kept for its serve.log (the keys in it open only this throwaway data)
+            print(f"site folder kept: {site.folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(site.folder, ignore_errors=True)
+    return 1 if failed else 0
 
 
 def main() -> int:
