@@ -13,12 +13,14 @@ reports). Rate limits are counted as in production unless `--no-limits` (the loa
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import io
 import json
 import os
 import pstats
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ from load import CODE_RE, CSRF_RE, PIN_RE, chat_export
 
 def _configure(limits: bool) -> None:
     folder = tempfile.mkdtemp(prefix="hotline-profile.")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.web.settings.local")
     os.environ["HOTLINE_DATA_DIR"] = folder
     os.environ["HOTLINE_KEY_FILE"] = str(Path(folder) / "keys" / "hotline.keys")
