@@ -259,7 +259,7 @@ def _zip_html(name: str, data: bytes) -> bytes:
 _NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp", "Z")), min_size=1,
                  max_size=12).filter(lambda s: s.strip() == s and not s.startswith("@"))
 _TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1,
-                 max_size=80).map(lambda s: s.strip()).filter(bool)
+                 max_size=80).map(lambda s: s.strip()).filter(lambda s: bool(s) and s not in (MEDIA, DELETED))
 
 
 @settings(max_examples=60, deadline=None, database=None)
