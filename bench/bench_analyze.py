@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,7 @@ from pathlib import Path
 from hotline.detect.analysis import analyze_items
 from hotline.detect.chats import synthetic, whatsapp
 from hotline.detect.signals import DETECTORS, MessageScanner, default_scanner
+from hotline.detect.signals.rules import Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 CHITCHAT = ROOT.parent / "shared" / "data" / "chats-benign" / "chitchat" / "chitchat_conversations.jsonl"
@@ -108,11 +110,15 @@ def harmless_items(n: int, seed: int = 7) -> list[tuple[str, datetime, str]]:
     return items[:n]
 
 
+def _rule_lines(rules: Sequence[Rule]) -> tuple[list[str], list[str]]:
+    """The rules' one-line examples (cues) and counterexamples (near-misses that reach the rules)."""
+    return ([e for r in rules for e in r.examples if "\n" not in e],
+            [c for r in rules for c in r.counterexamples if "\n" not in c])
+
+
 def cue_items(n: int, seed: int = 11) -> list[tuple[str, datetime, str]]:
     rng = random.Random(seed)
-    rules = default_scanner().rules
-    examples = [e for r in rules for e in r.examples if "\n" not in e]
-    near = [c for r in rules for c in r.counterexamples if "\n" not in c]
+    examples, near = _rule_lines(default_scanner().rules)
     items: list[tuple[str, datetime, str]] = []
     t = datetime(2024, 1, 1, 8, 0)
     while len(items) < n:
@@ -146,9 +152,7 @@ def khmer_items(n: int, seed: int = 13) -> list[tuple[str, datetime, str]]:
     sentences = _khmer_sentences()
     khmer_talk = [t for t in SMALL_TALK if any("\u1780" <= ch <= "\u17ff" for ch in t)]
     latin_talk = [t for t in SMALL_TALK if t not in khmer_talk]
-    rules = [r for r in default_scanner().rules if r.khmer]
-    examples = [e for r in rules for e in r.examples if "\n" not in e]
-    near = [c for r in rules for c in r.counterexamples if "\n" not in c]
+    examples, near = _rule_lines([r for r in default_scanner().rules if r.khmer])
     items: list[tuple[str, datetime, str]] = []
     t = datetime(2024, 1, 1, 8, 0)
     while len(items) < n:
