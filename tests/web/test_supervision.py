@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -218,8 +219,15 @@ def test_serve_restarts_what_dies_and_drains_on_sigterm(tmp_path: Path) -> None:
         [sys.executable, "-m", "hotline", "serve", "--port", str(port), "--workers", "2", "--task-workers", "2"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    said: list[str] = []  # the supervisor's lines as they come: a restart is known when it is said
+    reader = threading.Thread(target=lambda: said.extend(line.decode(errors="replace") for line in proc.stdout),
+                              daemon=True)
+    reader.start()
     try:
         assert _wait_for(lambda: _health(port), time.monotonic() + 90, "the site")["status"] == "ok"
+
+        def restarts() -> int:
+            return sum("starting it again" in line for line in list(said))
 
         def workers() -> list[int]:
             return [p for p, cmd in _children(proc.pid).items() if "hotline worker" in cmd]
@@ -230,21 +238,23 @@ def test_serve_restarts_what_dies_and_drains_on_sigterm(tmp_path: Path) -> None:
         first = _wait_for(lambda: w if len(w := workers()) == 2 else None, time.monotonic() + 30, "two workers")
         os.kill(first[0], signal.SIGKILL)
         assert _health(port) is not None  # the site keeps serving while the worker is down
-        _wait_for(lambda: len(workers()) == 2 and first[0] not in workers(), time.monotonic() + 30,
-                  "the killed worker to be replaced")
+        _wait_for(lambda: len(workers()) == 2 and first[0] not in workers() and restarts() == 1,
+                  time.monotonic() + 30, "the killed worker to be replaced")
 
         (master,) = web()
         os.kill(master, signal.SIGKILL)
-        _wait_for(lambda: web() and web() != [master], time.monotonic() + 30, "a new web server")
+        _wait_for(lambda: restarts() == 2 and web() and master not in web(), time.monotonic() + 30,
+                  "a new web server")
         assert _wait_for(lambda: _health(port), time.monotonic() + 60, "the site again")["status"] == "ok"
 
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    text = out.decode(errors="replace")
+    text = "".join(said)
     assert proc.returncode == 0, text
     assert text.count("starting it again") == 2, text
     with socket.socket() as s, pytest.raises(OSError):
