@@ -11,6 +11,7 @@ import json
 import random
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -225,8 +226,14 @@ def test_the_built_wheel_ships_the_model(tmp_path: Path) -> None:
                    check=True, capture_output=True)
     (wheel,) = wheels.glob("hotline-*.whl")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    # The dependencies (numpy …) from this environment, after the venv's own packages: a plain path in a
+    # .pth file, so this environment's editable install of hotline (a finder its own .pth sets up) stays out.
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(purelib) / "outer_environment.pth").write_text("".join(f"{p}\n" for p in sorted(outer)))
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True,
                    capture_output=True)
     script = textwrap.dedent(f"""
