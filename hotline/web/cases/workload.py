@@ -37,6 +37,8 @@ from hotline.web.trackingcodes import hash_pin, new_tracking_code
 from .models import AuditEvent, Case, Forwarding, Removal
 
 SOURCE = "load"
+#: Forwardings' classification, in turn by report (no draw of the generator: same reports as before).
+CLASSIFICATIONS = tuple(Forwarding.Classification.values)
 DAYS = 730
 BATCH = 2000
 ANALYSTS = 6
@@ -166,6 +168,7 @@ def _batch(rng: random.Random, now: dt.datetime, codes: list[str], pin_hash: str
                                      detail=status, at=at))
             if status == "forwarded":
                 forwardings.append(Forwarding(report_id=report.pk, recipient=rng.choice(("police", "platform")),
+                                              classification=CLASSIFICATIONS[report.pk % len(CLASSIFICATIONS)],
                                               forwarded_on=at.date(), created_by=analyst, created_at=at))
             elif status == "removed":
                 removals.append(Removal(report_id=report.pk, url=f"https://www.example.com/load/{report.tracking_code}",
