@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.detect.errors import DataError, HotlineError, InputError
-from hotline.detect.model import PERSONAL_INFO_TYPES, RISK_LEVELS, SIGNALS, Analysis, Conversation
+from hotline.detect.model import PERSONAL_INFO_TYPES, RISK_LEVELS, SIGNALS, Analysis, Conversation, risk_rank
 
 __all__ = [
     "BETA", "TARGET_F", "TARGET_PI", "TARGET_SIGNALS", "Counts", "EngineUnavailable", "EvalReport",
@@ -342,10 +342,6 @@ def _default_engine() -> tuple[Loader, Analyzer]:
     return chats.load, analyze
 
 
-def _rank(level: str) -> int:
-    return RISK_LEVELS.index(level) if level in RISK_LEVELS else -1
-
-
 def evaluate(
     set_dir: Path, *, split: str | None = None, analyzer: Analyzer | None = None,
     loader: Loader | None = None, unattributed: bool = False,
@@ -434,7 +430,7 @@ def evaluate(
         risk = analysis.risk
         levels["harmful" if e["harmful"] else "benign"][risk] += 1
         if e["harmful"]:
-            if _rank(risk) < _rank(e["min_risk"]):
+            if risk_rank(risk) < risk_rank(e["min_risk"]):
                 report.harmful_below_min.append((cid, risk))
                 report.misses.append(Miss(cid, "risk", f">= {e['min_risk']}", risk))
             if e.get("offender") and not unattributed:
@@ -446,8 +442,8 @@ def evaluate(
         else:
             # Two separate checks: a chat rated high/critical above a max_risk of medium is both (the
             # report once counted it only as the former and said "above their max_risk: 0").
-            high = _rank(risk) >= _rank(BENIGN_CEILING)
-            above = _rank(risk) > _rank(e["max_risk"])
+            high = risk_rank(risk) >= risk_rank(BENIGN_CEILING)
+            above = risk_rank(risk) > risk_rank(e["max_risk"])
             if high:
                 report.benign_high.append((cid, risk))
             if above:

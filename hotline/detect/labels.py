@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.detect.errors import InputError
-from hotline.detect.model import RISK_LEVELS, SIGNALS, Analysis, Conversation, Message
+from hotline.detect.model import RISK_LEVELS, SIGNALS, Analysis, Conversation, Message, risk_rank
 from hotline.detect.signals.personal_info import find_personal_info
 
 FORMAT = "hotline-labels"
@@ -307,10 +307,6 @@ class LabelsReport:
 Analyzer = Callable[[Conversation], Analysis]
 
 
-def _rank(level: str | None) -> int:
-    return RISK_LEVELS.index(level) if level in RISK_LEVELS else -1
-
-
 def score(labelled: Iterable[LabelledConversation], analyze: Analyzer | None = None) -> LabelsReport:
     """Re-run the engine on each conversation and compare with the marks (see the module docstring)."""
     if analyze is None:
@@ -350,6 +346,6 @@ def score(labelled: Iterable[LabelledConversation], analyze: Analyzer | None = N
             if item.analyst_risk is not None:
                 s.risk.marked += 1
                 s.risk.agree += result.risk == item.analyst_risk
-                s.risk.within_one += abs(_rank(result.risk) - _rank(item.analyst_risk)) <= 1
+                s.risk.within_one += abs(risk_rank(result.risk) - risk_rank(item.analyst_risk)) <= 1
                 s.risk.agreed_at_export += item.engine_risk == item.analyst_risk
     return LabelsReport(by_language)

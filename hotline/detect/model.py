@@ -29,6 +29,13 @@ STAGES: tuple[str, ...] = (
 )
 
 RISK_LEVELS: tuple[str, ...] = ("none", "low", "medium", "high", "critical")
+#: Each level's place in `RISK_LEVELS`, for comparing levels.
+RISK_RANK: dict[str, int] = {level: i for i, level in enumerate(RISK_LEVELS)}
+
+
+def risk_rank(level: str | None) -> int:
+    """A level's place in `RISK_LEVELS`; -1 for none given or one not known (a label file's typo, say)."""
+    return -1 if level is None else RISK_RANK.get(level, -1)
 
 PERSONAL_INFO_TYPES: tuple[str, ...] = (
     "phone", "email", "address", "location", "social_handle", "school", "age", "id_number",

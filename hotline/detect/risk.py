@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hotline.detect.model import RISK_LEVELS, STAGES, Finding, Participant, PersonalDetail, StageReached
+from hotline.detect.model import RISK_RANK as _RANK
+from hotline.detect.model import STAGES, Finding, Participant, PersonalDetail, StageReached
 
 __all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence", "shows_minor"]
 
@@ -60,7 +61,6 @@ ADULT_AGE = 18
 #: is in two windows, so cues near a window's edge still meet).
 WINDOW = 40
 STRIDE = WINDOW // 2
-_RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 
 
 @dataclass

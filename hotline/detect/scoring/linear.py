@@ -103,13 +103,11 @@ class LinearScorer:
 
     def window_probability(self, logit: float) -> float:
         """Calibrated probability of one window."""
-        a, b = self.calibration
-        return 1.0 / (1.0 + math.exp(-min(max(a * logit + b, -60.0), 60.0)))
+        return _platt(self.calibration, logit)
 
     def conversation_probability(self, top_logit: float) -> float:
         """Calibrated probability of a whole conversation from its highest window logit."""
-        a, b = self.conversation
-        return 1.0 / (1.0 + math.exp(-min(max(a * top_logit + b, -60.0), 60.0)))
+        return _platt(self.conversation, top_logit)
 
     # The vectorised forms, for training and evaluation over whole corpora.
 
@@ -162,6 +160,12 @@ class LinearScorer:
 
 #: `.npy` element types read: little- or big-endian float32 and float64 (`|` and `=` are native order).
 _NPY_TYPES = {"f4": "f", "f8": "d"}
+
+
+def _platt(params: tuple[float, float], logit: float) -> float:
+    """A logit through Platt's sigmoid `(a, b)`, clipped as `probability` clips it (no overflow in exp)."""
+    a, b = params
+    return 1.0 / (1.0 + math.exp(-min(max(a * logit + b, -60.0), 60.0)))
 
 
 def _read_npy(blob: bytes) -> array[float]:

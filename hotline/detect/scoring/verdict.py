@@ -41,7 +41,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hotline.detect.model import RISK_LEVELS, Finding
+from hotline.detect.model import RISK_RANK as _RANK
+from hotline.detect.model import Finding
 from hotline.detect.risk import SEXTING_WEIGHT
 from hotline.detect.scoring.conversation import ConversationScores
 
@@ -60,7 +61,6 @@ GATE_WORDS = 100
 _UNREAD_LANGUAGES = ("km.", "km-Latn.")
 #: Findings of these stages or signals count as the rules seeing grooming on the table.
 _EVIDENCE_STAGES = frozenset({"desensitising", "image_request", "isolation", "meeting", "personal_questions"})
-_RANK = {level: i for i, level in enumerate(RISK_LEVELS)}
 
 
 def model_findings(scores: ConversationScores, limit: int = 1) -> list[Finding]:
