@@ -165,8 +165,8 @@ def _first_alert(
 
 def _benign(f: Finding) -> Finding:
     """A cue in a benign context (a surprise party): still a finding of its signal, but no grooming stage
-    and little weight, so it cannot raise the risk."""
-    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT))
+    and little weight, so it cannot raise the risk; `adjusted` records why."""
+    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted="benign_context_nearby")
 
 
 def _review_held(

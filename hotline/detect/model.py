@@ -37,6 +37,14 @@ def risk_rank(level: str | None) -> int:
     """A level's place in `RISK_LEVELS`; -1 for none given or one not known (a label file's typo, say)."""
     return -1 if level is None else RISK_RANK.get(level, -1)
 
+#: What a rule's finding tells the risk beyond its signal and stage (a rule's `tags` in the lexicons):
+#: a sign that the other person is a child (asked their age or whether they are alone; talk of their school
+#: or of parents watching, which shows a child without being a grooming step), an age gap played down, a
+#: meeting to come to alone, secrecy about the relationship itself.
+RULE_TAGS: tuple[str, ...] = ("child_question", "child_context", "age_gap", "isolating", "relationship_secrecy")
+#: The parts of sextortion (a rule's `part`): a claim to hold images, a threat to share them, a demand, a deadline.
+SEXTORTION_PARTS: tuple[str, ...] = ("claim", "threat", "demand", "deadline")
+
 PERSONAL_INFO_TYPES: tuple[str, ...] = (
     "phone", "email", "address", "location", "social_handle", "school", "age", "id_number",
 )
@@ -100,7 +108,10 @@ class Conversation:
 class Finding:
     """One detector hit in one message, with the rule that fired and the words that made it fire.
 
-    `sender` is None for a message without a sender name (unattributed text)."""
+    `sender` is None for a message without a sender name (unattributed text). `part` (sextortion's claim,
+    threat, demand, deadline) and `tags` (`RULE_TAGS`) come from the rule, so that the risk reads what a
+    finding means, not its rule's name. `adjusted` is a code for why the weight is below the rule's
+    (`benign_context_nearby`: a surprise party beside "don't tell mom"), so that a lowered finding leaves a trace."""
 
     index: int
     sender: str | None
@@ -111,6 +122,9 @@ class Finding:
     stage: str | None = None
     start: int | None = None
     end: int | None = None
+    part: str | None = None
+    tags: tuple[str, ...] = ()
+    adjusted: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -121,6 +135,12 @@ class Finding:
             d["stage"] = self.stage
         if self.start is not None:
             d["start"], d["end"] = self.start, self.end
+        if self.part:
+            d["part"] = self.part
+        if self.tags:
+            d["tags"] = list(self.tags)
+        if self.adjusted:
+            d["adjusted"] = self.adjusted
         return d
 
 

@@ -41,21 +41,19 @@ GOAL_STAGES: frozenset[str] = frozenset({"desensitising", "image_request", "meet
 #: Stages whose strong rules are sexual: without one of them (or sexting, or an isolating meeting) the
 #: stages of grooming are also those of ordinary care, and do not raise the risk above medium.
 SEXUAL_STAGES: tuple[str, ...] = ("desensitising", "image_request")
-#: Meeting rules that isolate the other person (alone, secretly): grooming with them is high without sex.
-ISOLATING_RULES: tuple[str, ...] = (".come_alone",)
-#: Secrecy about the relationship itself (not "don't tell mom", which a sibling or friend says too).
-RELATIONSHIP_SECRECY_RULES: tuple[str, ...] = (
-    ".between_us", ".delete_chat", ".nobody_knows", ".secret_ours", ".dont_let_know")
-#: Trust-building that plays down an age gap: a groomer's words, not a parent's.
-AGE_GAP_RULES: tuple[str, ...] = (".mature", ".age_no_matter")
-#: Rules whose firing shows that the other person is (treated as) a child: asking age, school, whether
-#: the parents are home, "mature for your age".
-_QUESTION_RULES: tuple[str, ...] = (".age_question", ".alone_question", ".mature", ".age_no_matter")
-#: And rules that only show a child is involved (school talk, hiding from the parents): they set
-#: the chat's `minor` flag but are no grooming stage of their own, so a sibling's "don't tell mom I gave
-#: you money" does not add a stage to the gift.
-CONTEXT_RULES: tuple[str, ...] = (".school_talk", ".parents_watch")
-MINOR_RULES: tuple[str, ...] = _QUESTION_RULES + CONTEXT_RULES
+#: What the risk reads from a finding's `tags` (the rules' `tags` in the lexicons, `model.RULE_TAGS`):
+#: a meeting that isolates the other person (alone, secretly): grooming with it is high without sex;
+ISOLATING = "isolating"
+#: secrecy about the relationship itself (not "don't tell mom", which a sibling or friend says too);
+RELATIONSHIP_SECRECY = "relationship_secrecy"
+#: trust-building that plays down an age gap ("mature for your age"): a groomer's words, not a parent's;
+AGE_GAP = "age_gap"
+#: signs that the other person is (treated as) a child: asking their age or whether the parents are home,
+#: "mature for your age"; and talk that only shows a child is involved (school, hiding from the parents):
+#: `CHILD_CONTEXT` sets the chat's `minor` flag but is no grooming stage of its own, so a sibling's "don't
+#: tell mom I gave you money" does not add a stage to the gift.
+CHILD_CONTEXT = "child_context"
+MINOR_TAGS: frozenset[str] = frozenset({"child_question", AGE_GAP, CHILD_CONTEXT})
 ADULT_AGE = 18
 #: Unattributed messages are read in windows this long, starting every `STRIDE` messages (each message
 #: is in two windows, so cues near a window's edge still meet).
@@ -77,6 +75,7 @@ class SenderEvidence:
     signals: dict[str, int] = field(default_factory=dict)       # signal → first message index
     parts: dict[str, int] = field(default_factory=dict)         # sextortion part → first index
     rule_weight: dict[str, float] = field(default_factory=dict)  # rule id → weight (counted once)
+    tag_weight: dict[str, float] = field(default_factory=dict)  # tag of a rule that fired → strongest weight
     sexting_index: int | None = None
     sexting_count: int = 0
     _sexting_last: int = -1
@@ -93,7 +92,7 @@ class SenderEvidence:
     _level: tuple[int, bool, str] = field(default=(-1, False, "none"), repr=False, compare=False)
 
     def add(self, finding: Finding) -> None:
-        if finding.rule.endswith(CONTEXT_RULES):
+        if CHILD_CONTEXT in finding.tags:
             return
         index, weight, signal = finding.index, finding.weight, finding.signal
         changed = False
@@ -108,14 +107,16 @@ class SenderEvidence:
         before_rule = self.rule_weight.get(finding.rule)
         self.rule_weight[finding.rule] = max(0.0 if before_rule is None else before_rule, weight)
         changed = changed or before_rule is None or weight > before_rule
+        for tag in finding.tags:
+            self.tag_weight[tag] = max(self.tag_weight.get(tag, 0.0), weight)
         if signal == "secrecy" and weight >= STRONG_WEIGHT:
             changed = changed or (index in self.meeting_at and index not in self.secrecy_at)
             self.secrecy_at.add(index)
         elif signal == "meeting_request":
             changed = changed or (index in self.secrecy_at and index not in self.meeting_at)
             self.meeting_at.add(index)
-        if signal == "sextortion":
-            part = _sextortion_part(finding.rule.rsplit(".", 1)[-1])
+        if signal == "sextortion" and finding.part:
+            part = finding.part
             if part not in self.parts:
                 self.parts[part] = index
                 changed = True
@@ -176,7 +177,7 @@ class SenderEvidence:
         """A meeting the other person must come to alone ("come alone", "sneak out") or in secret ("don't
         say you are meeting me"), or a meeting beside secrecy about the two of them ("our secret", "delete
         this chat"; not a "don't tell mom" about something else, which a sibling or friend says too)."""
-        if any(rule.endswith(ISOLATING_RULES) for rule in self.rule_weight) or self.secrecy_at & self.meeting_at:
+        if ISOLATING in self.tag_weight or self.secrecy_at & self.meeting_at:
             return True
         return self.meeting_feared  # "I'm scared" came after the request to meet
 
@@ -187,8 +188,7 @@ class SenderEvidence:
         "mature for your age" / "age is just a number"."""
         if self.sexual or self.isolating:
             return True
-        return any((rule.endswith(RELATIONSHIP_SECRECY_RULES) and w >= STRONG_WEIGHT) or rule.endswith(AGE_GAP_RULES)
-                   for rule, w in self.rule_weight.items())
+        return self.tag_weight.get(RELATIONSHIP_SECRECY, 0.0) >= STRONG_WEIGHT or AGE_GAP in self.tag_weight
 
     def level(self, minor: bool = False) -> str:
         version, was_minor, level = self._level
@@ -236,14 +236,6 @@ def shows_minor(detail: PersonalDetail) -> bool:
 
 
 _KHMER_DIGITS = {0x17E0 + i: str(i) for i in range(10)}
-
-
-def _sextortion_part(rule_tail: str) -> str:
-    """Sextortion rule ids end in their part, or a word naming it (money_demand → demand)."""
-    for part in ("claim", "threat", "demand", "deadline"):
-        if part in rule_tail:
-            return part
-    return rule_tail
 
 
 @dataclass(frozen=True)
@@ -333,7 +325,7 @@ class RiskTracker:
                 self.secrecy = True
             elif f.signal == "meeting_request":
                 self.meeting = True
-            if not self.minor and f.rule.endswith(MINOR_RULES):
+            if not self.minor and not MINOR_TAGS.isdisjoint(f.tags):
                 self.minor = first_minor = True
         # Once the chat shows a child, every party is read again with it; after that an untouched party's
         # level stands (nothing it rests on changed), so only the touched ones can raise the chat's level.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.detect.errors import InputError
-from hotline.detect.model import RISK_LEVELS, Analysis, Conversation, Message
+from hotline.detect.model import RISK_LEVELS, SEXTORTION_PARTS, Analysis, Conversation, Message
 
 __all__ = ["DEFAULT_PATH", "FOUND_AT", "TUNING", "EmailResult", "ScamEmailReport", "evaluate_scam_emails"]
 
@@ -26,7 +26,7 @@ DEFAULT_PATH = Path("../shared/data/scam-emails/sextortion_emails.jsonl")
 #: How many e-mails, from the top of the file, detector authors may read and tune on.
 TUNING = 5
 FOUND_AT = "high"
-PARTS: tuple[str, ...] = ("claim", "threat", "demand", "deadline")
+PARTS: tuple[str, ...] = SEXTORTION_PARTS
 
 
 class ScamEmailsError(InputError):
@@ -116,13 +116,8 @@ def evaluate_scam_emails(
     report = ScamEmailReport(path=str(path))
     for i, body in enumerate(read_emails(path)):
         a = analyzer(as_chat(body))
-        parts = sorted({_part(f.rule) for f in a.findings if f.signal == "sextortion"} & set(PARTS),
+        parts = sorted({f.part for f in a.findings if f.signal == "sextortion" and f.part} & set(PARTS),
                        key=PARTS.index)
         report.results.append(EmailResult(line=i + 1, tuning=i < TUNING, risk=a.risk,
                                           sextortion=bool(a.signals.get("sextortion")), parts=tuple(parts)))
     return report
-
-
-def _part(rule: str) -> str:
-    tail = rule.rsplit(".", 1)[-1]
-    return next((p for p in PARTS if p in tail), tail)

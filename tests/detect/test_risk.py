@@ -143,10 +143,13 @@ def test_one_compliment_is_not_grooming() -> None:
 
 def test_sextortion_needs_threat_or_claim_with_demand() -> None:
     t = RiskTracker()
-    t.add([Finding(0, "A", "sextortion", "en.sextortion.deadline", "by tonight", 0.45, "exploitation")])
-    t.add([Finding(1, "A", "sextortion", "en.sextortion.money_demand", "pay me", 0.7, "exploitation")])
+    t.add([Finding(0, "A", "sextortion", "en.sextortion.deadline", "by tonight", 0.45, "exploitation",
+                   part="deadline")])
+    t.add([Finding(1, "A", "sextortion", "en.sextortion.money_demand", "pay me", 0.7, "exploitation",
+                   part="demand")])
     assert not t.result().signals["sextortion"]
-    t.add([Finding(2, "A", "sextortion", "en.sextortion.threat", "I'll post them", 0.85, "exploitation")])
+    t.add([Finding(2, "A", "sextortion", "en.sextortion.threat", "I'll post them", 0.85, "exploitation",
+                   part="threat")])
     r = t.result()
     assert r.signals["sextortion"] and r.risk == "critical" and r.first_alert_index == 2
 
@@ -212,5 +215,6 @@ def test_sexting_between_adults_stays_medium_until_a_child_shows() -> None:
 
 def test_context_rules_add_no_grooming_stage() -> None:
     tracker = RiskTracker()
-    tracker.add([Finding(0, "A", "grooming", "km.grooming.parents_watch", "", 0.4, stage="personal_questions")])
+    tracker.add([Finding(0, "A", "grooming", "km.grooming.parents_watch", "", 0.4, stage="personal_questions",
+                          tags=("child_context",))])
     assert tracker.minor and not tracker.senders["A"].stages and tracker.level == "none"

@@ -72,14 +72,14 @@ def test_clock_lines_from_a_screen_are_not_messages() -> None:
 
 
 def _sextortion(index: int, part: str) -> Finding:
-    return Finding(index, None, "sextortion", f"en.sextortion.{part}", "", 0.8, "exploitation")
+    return Finding(index, None, "sextortion", f"en.sextortion.{part}", "", 0.8, "exploitation", part=part)
 
 
 def test_unattributed_sextortion_is_found_within_a_window_and_names_nobody() -> None:
     t = RiskTracker()
     t.add([_sextortion(3, "claim")])
     t.add([_sextortion(5, "threat")])
-    t.add([_sextortion(8, "money_demand")])
+    t.add([_sextortion(8, "demand")])
     r = t.result()
     assert r.signals["sextortion"] and r.risk == "critical" and r.first_alert_index == 5
     assert r.offender is None and r.victim is None and r.participants == []
@@ -89,19 +89,19 @@ def test_unattributed_sextortion_is_found_within_a_window_and_names_nobody() -> 
 def test_unattributed_cues_far_apart_do_not_combine() -> None:
     t = RiskTracker()
     t.add([_sextortion(0, "claim")])
-    t.add([_sextortion(WINDOW + 5, "money_demand")])
+    t.add([_sextortion(WINDOW + 5, "demand")])
     assert not t.result().signals["sextortion"]
     # Near each other across a window's edge they do (windows overlap by half).
     t = RiskTracker()
     t.add([_sextortion(WINDOW - 2, "claim")])
-    t.add([_sextortion(WINDOW + 3, "money_demand")])
+    t.add([_sextortion(WINDOW + 3, "demand")])
     assert t.result().signals["sextortion"]
 
 
 def test_named_senders_keep_their_own_evidence_beside_unattributed_lines() -> None:
     t = RiskTracker()
     t.add([_sextortion(1, "claim")])
-    t.add([Finding(2, "A", "sextortion", "en.sextortion.money_demand", "", 0.8, "exploitation")])
+    t.add([Finding(2, "A", "sextortion", "en.sextortion.money_demand", "", 0.8, "exploitation", part="demand")])
     r = t.result()
     assert not r.signals["sextortion"]  # an unattributed claim and A's demand are not one party's
 

@@ -44,8 +44,8 @@ def _scores(p: float, words: int) -> ConversationScores:
     return ConversationScores("grooming", p, array("q", [0]), array("q", [10]), array("d", [p]), (), {}, words)
 
 
-def _f(rule: str, signal: str, weight: float = 0.9, stage: str | None = None) -> Finding:
-    return Finding(index=0, sender=None, signal=signal, rule=rule, excerpt="", weight=weight, stage=stage)
+def _f(rule: str, signal: str, weight: float = 0.9, stage: str | None = None, part: str | None = None) -> Finding:
+    return Finding(index=0, sender=None, signal=signal, rule=rule, excerpt="", weight=weight, stage=stage, part=part)
 
 
 SEXTING = [_f("en.sexting.request_nude", "sexting", 0.95, "image_request")]
@@ -72,7 +72,8 @@ def test_the_gate_needs_a_low_probability_on_enough_words(p: float, words: int, 
 
 
 def test_explicit_cues_stand_without_the_model() -> None:
-    sextortion = [_f("en.sextortion.recording_claim", "sextortion"), _f("en.sextortion.wallet_demand", "sextortion")]
+    sextortion = [_f("en.sextortion.recording_claim", "sextortion", part="claim"),
+                  _f("en.sextortion.wallet_demand", "sextortion", part="demand")]
     assert combine("critical", sextortion, _scores(0.01, 500))[0] == "critical"
     # One part alone is no explicit cue.
     assert combine("high", sextortion[:1] + SEXTING, _scores(0.01, 500))[0] == "medium"

@@ -96,8 +96,7 @@ def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
     if minor and (_RANK[risk] >= _RANK["critical"] or any(
             f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)):
         return True
-    tails = [f.rule.rsplit(".", 1)[-1] for f in findings if f.signal == "sextortion"]
-    parts = {part for part in ("claim", "threat", "demand") if any(part in tail for tail in tails)}
+    parts = {f.part for f in findings if f.signal == "sextortion"}
     return ("threat" in parts and bool(parts & {"claim", "demand"})) or {"claim", "demand"} <= parts
 
 

@@ -129,7 +129,7 @@ def _language(f: Finding) -> str:
 
 
 def _part(f: Finding) -> str:
-    return f.rule.rsplit(".", 1)[-1] if f.signal == "sextortion" else ""
+    return f.part or ""
 
 
 def _overlap(a: Finding, b: Finding) -> bool:

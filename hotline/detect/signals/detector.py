@@ -75,6 +75,7 @@ class RuleDetector:
         return Finding(
             index=message.index, sender=message.sender, signal=self.signal, rule=rule.id,
             excerpt=excerpt(quoter.text, a, b), weight=rule.weight, stage=rule.stage, start=a, end=b,
+            part=rule.part, tags=rule.tags,
         )
 
     def rule(self, rule_id: str) -> Rule | None:

@@ -8,6 +8,7 @@ A file holds the rules of one signal in one language:
                 "phrases": ["dont tell {PARENT}"], "pattern": "optional regex",
                 "requires": "optional regex", "unless": "optional regex", "unless_nearby": "optional regex",
                 "stage": "optional, overrides the file's", "part": "optional sub-kind (claim, threat, ...)",
+                "tags": ["optional: what the risk reads from it (model.RULE_TAGS)"],
                 "examples": ["Don't tell your mom"], "counterexamples": ["tell mom I said hi"]}]}
 
 Patterns are written in plain lower-case words against *normalised* text (see `text.normalize`); the loader
@@ -31,7 +32,7 @@ from importlib import resources
 from typing import Any, Generic, TypeVar
 
 from hotline.detect.errors import DataError
-from hotline.detect.model import STAGES
+from hotline.detect.model import RULE_TAGS, SEXTORTION_PARTS, STAGES
 from hotline.detect.signals import compiled
 from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phrase_needs, regex_needs
 from hotline.detect.signals.compiled import compile_regex
@@ -50,7 +51,7 @@ _LATIN_WORD_EDGE_R = r"(?![a-z0-9])"
 _LATIN_GAP = r"(?:\W+[a-z0-9$៛]+){0,4}?\W+"
 _KHMER_GAP = r".{0,15}?"
 _RULE_KEYS = frozenset({
-    "id", "weight", "phrases", "pattern", "requires", "unless", "unless_nearby", "stage", "part",
+    "id", "weight", "phrases", "pattern", "requires", "unless", "unless_nearby", "stage", "part", "tags",
     "examples", "counterexamples", "note",
 })
 
@@ -66,6 +67,7 @@ class Rule:
     weight: float
     stage: str | None = None
     part: str | None = None
+    tags: tuple[str, ...] = ()
     requires: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
     unless_nearby: re.Pattern[str] | None = None
@@ -451,10 +453,14 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     part = raw.get("part")
     if part is not None and not (isinstance(part, str) and part.isidentifier()):
         raise DataError(f"{path}: {rid}: 'part' must be an identifier")
-    if signal == "sextortion" and (part is None or part not in rid.rsplit(".", 1)[-1]):
-        raise DataError(f"{path}: {rid}: the id's last segment must name its part {part!r} (risk reads it)")
+    if signal == "sextortion" and part not in SEXTORTION_PARTS:
+        raise DataError(f"{path}: {rid}: a sextortion rule needs a 'part', one of {', '.join(SEXTORTION_PARTS)}")
+    tags = _strings(raw.get("tags"), path, rid, "tags")
+    if set(tags) - set(RULE_TAGS):
+        raise DataError(f"{path}: {rid}: unknown tags {sorted(set(tags) - set(RULE_TAGS))} "
+                        f"(one of {', '.join(RULE_TAGS)})")
     return Rule(
-        id=rid, signal=signal, language=lang, regex=regex, weight=float(weight), stage=stage, part=part,
+        id=rid, signal=signal, language=lang, regex=regex, weight=float(weight), stage=stage, part=part, tags=tags,
         requires=optional["requires"], unless=optional["unless"], unless_nearby=optional["unless_nearby"],
         examples=_strings(raw.get("examples"), path, rid, "examples"),
         counterexamples=_strings(raw.get("counterexamples"), path, rid, "counterexamples"),
@@ -518,7 +524,7 @@ def _rule_record(rule: Rule) -> dict[str, Any]:
 
     return {
         "id": rule.id, "signal": rule.signal, "language": rule.language, "regex": rule.regex.pattern,
-        "weight": rule.weight, "stage": rule.stage, "part": rule.part, "requires": source(rule.requires),
+        "weight": rule.weight, "stage": rule.stage, "part": rule.part, "tags": rule.tags, "requires": source(rule.requires),
         "unless": source(rule.unless), "unless_nearby": source(rule.unless_nearby),
         "examples": rule.examples, "counterexamples": rule.counterexamples, "note": rule.note,
         "triggers": rule.triggers, "needs_file_triggers": rule.needs_file_triggers, "needs": rule.needs,
@@ -532,7 +538,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
 
     return Rule(
         id=r["id"], signal=r["signal"], language=r["language"], regex=compile_regex(r["regex"]),
-        weight=r["weight"], stage=r["stage"], part=r["part"], requires=regex("requires"), unless=regex("unless"),
+        weight=r["weight"], stage=r["stage"], part=r["part"], tags=tuple(r.get("tags", ())), requires=regex("requires"), unless=regex("unless"),
         unless_nearby=regex("unless_nearby"), examples=tuple(r["examples"]),
         counterexamples=tuple(r["counterexamples"]), note=r["note"], triggers=tuple(r["triggers"]),
         needs_file_triggers=r["needs_file_triggers"],
