@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from hotline.detect.errors import DataError, HotlineError, InputError
-from hotline.detect.model import PERSONAL_INFO_TYPES, RISK_LEVELS, SIGNALS, Analysis, Conversation, risk_rank
+from hotline.detect.model import (
+    LANGUAGES,
+    PERSONAL_INFO_TYPES,
+    RISK_LEVELS,
+    SIGNALS,
+    Analysis,
+    Conversation,
+    risk_rank,
+)
 
 __all__ = [
     "BETA", "TARGET_F", "TARGET_PI", "TARGET_SIGNALS", "Counts", "EngineUnavailable", "EvalReport",
@@ -43,7 +51,6 @@ SPLITS: tuple[str, ...] = ("dev", "holdout", "blind")
 #: Splits scored only when asked for by name: the blind look-alikes are written without reading the
 #: lexicons and nobody tunes on them, so they are reported apart, never folded into the whole-set figure.
 APART: frozenset[str] = frozenset({"blind"})
-LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
 
 Analyzer = Callable[[Conversation], Analysis]
 Loader = Callable[[Path], Conversation]

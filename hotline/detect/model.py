@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+#: The writings the engine reads: English, Khmer script, romanised Khmer (each has a lexicon folder).
+LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
+
 Signal = Literal["grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info"]
 SIGNALS: tuple[str, ...] = ("grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info")
 

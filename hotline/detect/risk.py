@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from hotline.detect.model import RISK_RANK as _RANK
 from hotline.detect.model import STAGES, Finding, Participant, PersonalDetail, StageReached
+from hotline.detect.text.khmer import KHMER_DIGITS
 
 __all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence", "shows_minor"]
 
@@ -230,12 +231,10 @@ def shows_minor(detail: PersonalDetail) -> bool:
         return True
     if detail.type == "age":
         digits = "".join(ch for ch in (detail.normalized or detail.value) if ch.isdigit())
-        digits = digits.translate(_KHMER_DIGITS)
+        digits = digits.translate(KHMER_DIGITS)
         return digits.isdigit() and 0 < int(digits) < ADULT_AGE
     return False
 
-
-_KHMER_DIGITS = {0x17E0 + i: str(i) for i in range(10)}
 
 
 @dataclass(frozen=True)

@@ -38,14 +38,21 @@ from typing import Any
 import ahocorasick
 
 from hotline.detect.errors import DataError
-from hotline.detect.model import PERSONAL_INFO_TYPES, Conversation, Finding, Message, PersonalDetail
+from hotline.detect.model import (
+    LANGUAGES,
+    PERSONAL_INFO_TYPES,
+    Conversation,
+    Finding,
+    Message,
+    PersonalDetail,
+)
 from hotline.detect.signals import compiled
 from hotline.detect.signals.compiled import compile_regex
+from hotline.detect.text.khmer import KHMER_DIGITS
 from hotline.detect.text.segment import segment, starts_word
 
 __all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons", "preload"]
 
-LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 SCHEMA = "hotline.personal_info/1"
 
@@ -71,7 +78,6 @@ PRIORITY: dict[str, int] = {
     "id_number": 0, "location": 1, "social_handle": 2, "email": 3, "phone": 4, "address": 5, "school": 6, "age": 7,
 }
 
-_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 _DIGIT = re.compile(r"[0-9០-៩]")
 _KHMER_DIGIT = re.compile(r"[០-៩]")
 _FRAGMENT = re.compile(r"<<([A-Za-z_]+)>>")
@@ -1081,7 +1087,7 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (
             lex.support_latin if _LATIN.search(text) else ())
     answers = _answer_rules(lex, previous, text, has_digit)
-    norm = text.translate(_KHMER_DIGITS) if has_digit and _KHMER_DIGIT.search(text) else text
+    norm = text.translate(KHMER_DIGITS) if has_digit and _KHMER_DIGIT.search(text) else text
     details: list[PersonalDetail] = []
     for rule in rules:
         check = CHECKS[rule.check] if rule.check else None

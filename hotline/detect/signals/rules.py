@@ -32,7 +32,7 @@ from importlib import resources
 from typing import Any, Generic, TypeVar
 
 from hotline.detect.errors import DataError
-from hotline.detect.model import RULE_TAGS, SEXTORTION_PARTS, STAGES
+from hotline.detect.model import LANGUAGES, RULE_TAGS, SEXTORTION_PARTS, STAGES
 from hotline.detect.signals import compiled
 from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phrase_needs, regex_needs
 from hotline.detect.signals.compiled import compile_regex
@@ -42,8 +42,7 @@ from hotline.detect.text.segment import aligned_match, joint, match_aligned, mis
 
 __all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "compile_phrase", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
 
-#: Languages with a lexicon folder; Khmer-script rules run on Khmer text, the others on Latin text.
-LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
+#: Khmer-script rules run on Khmer text, the others (`LANGUAGES`' lexicon folders) on Latin text.
 T = TypeVar("T")
 _MACRO = re.compile(r"\{([A-Z][A-Z_0-9]*)\}")
 _LATIN_WORD_EDGE_L = r"(?<![a-z0-9])"

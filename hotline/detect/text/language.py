@@ -20,9 +20,10 @@ from hotline.detect.errors import DataError
 from hotline.detect.text.khmer import KHMER_RE
 from hotline.detect.text.normalize import fold_word
 
-__all__ = ["LANGUAGES", "conversation_languages", "detect_language", "romanised_khmer_words"]
+__all__ = ["conversation_languages", "detect_language", "romanised_khmer_words"]
 
-LANGUAGES: tuple[str, ...] = ("km", "km-Latn", "en")
+#: On a tie, the writing named first wins (Khmer script is the most telling).
+_TIE_ORDER: tuple[str, ...] = ("km", "km-Latn", "en")
 _TOKEN = re.compile(r"[a-z]+")
 
 
@@ -76,7 +77,7 @@ def conversation_languages(counts: Counter[str] | dict[str, int]) -> list[str]:
     top = max(counts.values())
     keep = [(n, lang) for lang, n in counts.items()
             if n == top or (n >= 2 and n >= total * 0.1) or n >= 20]
-    return [lang for _, lang in sorted(keep, key=lambda x: (-x[0], LANGUAGES.index(x[1])))]
+    return [lang for _, lang in sorted(keep, key=lambda x: (-x[0], _TIE_ORDER.index(x[1])))]
 
 
 def languages_of(texts: Iterable[str]) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from PIL import Image
 
 from hotline.detect.errors import HotlineError
+from hotline.detect.text.khmer import KHMER_DIGITS
 
 __all__ = ["Line", "OCRUnavailable", "available", "read_lines"]
 
@@ -30,7 +31,6 @@ _TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-o
                   "/usr/share/tessdata", "/usr/local/share/tessdata")
 _KHMER = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
 #: Khmer digits count as Latin here: the Khmer model reads Latin digits as them.
-_KHMER_DIGITS = {0x17E0 + i: str(i) for i in range(10)}
 
 
 class OCRUnavailable(HotlineError):
@@ -152,7 +152,7 @@ def _latin_words(img: Image.Image, ln: Line) -> Line:
     words = list(ln.words)
     changed = False
     for i, (text, conf, box) in enumerate(words):
-        plain = text.translate(_KHMER_DIGITS)
+        plain = text.translate(KHMER_DIGITS)
         if len(_KHMER.findall(plain)) * 2 >= len(plain):
             continue
         x0, y0, x1, y1 = box
