@@ -57,9 +57,15 @@ def _compile_translations() -> None:
 
 
 def prepare(*, demo: bool = False) -> None:
-    """Everything before serving; safe to run again. Demo data only when asked (`--demo`)."""
+    """Everything before serving; safe to run again. Demo data only when asked (`--demo`). The system
+    checks run first: a lexicon or model that does not load stops the start, naming the file."""
     from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
 
+    try:
+        call_command("check", verbosity=0)
+    except SystemCheckError as exc:
+        raise SystemExit(f"hotline serve: {exc}") from None
     call_command("migrate", interactive=False, verbosity=0)
     if _missing_translations():
         try:

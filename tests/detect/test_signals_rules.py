@@ -77,12 +77,31 @@ def _write(tmp: Path, lang: str, name: str, doc: dict[str, object]) -> None:
     ({"id": "en.secrecy.a", "weight": 0.5}, "needs 'phrases' or 'pattern'"),
     ({"id": "en.secrecy.a", "weight": 0.5, "phrases": ["keep quiet"], "bogus": 1}, "unknown keys"),
     ({"id": "en.secrecy.a", "weight": 0.5, "phrases": ["{YOU}"]}, "no trigger stems"),
+    ({"id": "en.secrecy.a", "weight": 0.5, "phrases": ["keep quiet"], "tags": ["secretive"]}, "unknown tags"),
 ])
 def test_bad_rule_files_fail_at_load(lexicons: Path, rule: dict[str, object], message: str) -> None:
     _write(lexicons, "en", "macros", {"macros": {"YOU": "you|u"}})
     _write(lexicons, "en", "secrecy", {"signal": "secrecy", "triggers": [], "rules": [rule]})
     with pytest.raises(DataError, match=message):
         rules_mod.load_ruleset("secrecy", "secrecy", ("en",))
+
+
+def test_a_sextortion_rule_names_its_part(lexicons: Path) -> None:
+    rule = {"id": "en.sextortion.pay_demand", "weight": 0.7, "phrases": ["pay me"]}
+    _write(lexicons, "en", "sextortion", {"signal": "sextortion", "rules": [rule]})
+    with pytest.raises(DataError, match="needs a 'part'"):
+        rules_mod.load_ruleset("sextortion", "sextortion", ("en",))
+
+
+def test_part_and_tags_reach_the_finding_whatever_the_rule_is_called() -> None:
+    """The risk reads a finding's part and tags, never its rule id: the packaged rules carry them."""
+    msg = Message(0, "A", "Don't tell anyone, this is just between us. How old are you?")
+    found = {f.rule: f for f in SCANNER.scan(msg, normalize(msg.text))}
+    assert "relationship_secrecy" in found["en.secrecy.between_us"].tags
+    assert "child_question" in found["en.grooming.age_question"].tags
+    claim = Message(1, "A", "I recorded you on your webcam and I will send the video to all your contacts")
+    parts = {f.part for f in SCANNER.scan(claim, normalize(claim.text)) if f.signal == "sextortion"}
+    assert parts == {"claim", "threat"}
 
 
 def test_duplicate_ids_fail(lexicons: Path) -> None:
