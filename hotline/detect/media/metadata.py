@@ -21,29 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image, ImageOps, JpegImagePlugin
+from PIL.ExifTags import IFD, Base
 
 from hotline.detect.errors import ImageRejected
 from hotline.detect.media.decoding import decoding_errors, load_image, open_image
 
-# EXIF tag numbers (EXIF 2.32 / TIFF 6.0). Named here so the reader sees what is read.
-_IFD_EXIF = 0x8769
-_IFD_GPS = 0x8825
-_TAG_DESCRIPTION = 0x010E
-_TAG_MAKE = 0x010F
-_TAG_MODEL = 0x0110
-_TAG_ORIENTATION = 0x0112
-_TAG_SOFTWARE = 0x0131
-_TAG_DATETIME = 0x0132
-_TAG_ARTIST = 0x013B
-_TAG_HOST_COMPUTER = 0x013C
-_TAG_COPYRIGHT = 0x8298
-_TAG_XP_AUTHOR = 0x9C9D
-_TAG_DATETIME_ORIGINAL = 0x9003
-_TAG_OFFSET_TIME_ORIGINAL = 0x9011
-_TAG_USER_COMMENT = 0x9286
-_TAG_CAMERA_OWNER = 0xA430
-_TAG_BODY_SERIAL = 0xA431
-_TAG_LENS_MODEL = 0xA434
+# EXIF tag numbers by name (PIL.ExifTags); GPS IFD entries by their number in the GPS IFD.
 _GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON, _GPS_ALT_REF, _GPS_ALT = 1, 2, 3, 4, 5, 6
 
 #: Longest metadata text kept in a report (a "comment" can be a whole essay).
@@ -219,8 +202,8 @@ def read_metadata(data: bytes) -> PhotoMetadata:
     with decoding_errors():
         exif = img.getexif()
         base = dict(exif.items())
-        exif_ifd = dict(exif.get_ifd(_IFD_EXIF).items())
-        gps_ifd = dict(exif.get_ifd(_IFD_GPS).items())
+        exif_ifd = dict(exif.get_ifd(IFD.Exif).items())
+        gps_ifd = dict(exif.get_ifd(IFD.GPSInfo).items())
 
     fields: dict[str, Any] = {}
     text: dict[str, str] = {}
@@ -238,20 +221,20 @@ def read_metadata(data: bytes) -> PhotoMetadata:
         except (TypeError, ValueError, ZeroDivisionError):
             altitude = None
 
-    capture = _text(exif_ifd.get(_TAG_DATETIME_ORIGINAL)) or _text(base.get(_TAG_DATETIME))
-    capture_time = _exif_time(capture, _text(exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL)))
+    capture = _text(exif_ifd.get(Base.DateTimeOriginal)) or _text(base.get(Base.DateTime))
+    capture_time = _exif_time(capture, _text(exif_ifd.get(Base.OffsetTimeOriginal)))
 
-    fields["camera_make"] = _text(base.get(_TAG_MAKE))
-    fields["camera_model"] = _text(base.get(_TAG_MODEL))
-    fields["software"] = _text(base.get(_TAG_SOFTWARE)) or _text(base.get(_TAG_HOST_COMPUTER))
-    fields["artist"] = _text(base.get(_TAG_ARTIST)) or _text(base.get(_TAG_XP_AUTHOR))
-    fields["copyright"] = _text(base.get(_TAG_COPYRIGHT))
-    fields["owner"] = _text(exif_ifd.get(_TAG_CAMERA_OWNER))
-    fields["serial_number"] = _text(exif_ifd.get(_TAG_BODY_SERIAL))
+    fields["camera_make"] = _text(base.get(Base.Make))
+    fields["camera_model"] = _text(base.get(Base.Model))
+    fields["software"] = _text(base.get(Base.Software)) or _text(base.get(Base.HostComputer))
+    fields["artist"] = _text(base.get(Base.Artist)) or _text(base.get(Base.XPAuthor))
+    fields["copyright"] = _text(base.get(Base.Copyright))
+    fields["owner"] = _text(exif_ifd.get(Base.CameraOwnerName))
+    fields["serial_number"] = _text(exif_ifd.get(Base.BodySerialNumber))
     for key, tag, ifd in (
-        ("description", _TAG_DESCRIPTION, base),
-        ("user_comment", _TAG_USER_COMMENT, exif_ifd),
-        ("lens_model", _TAG_LENS_MODEL, exif_ifd),
+        ("description", Base.ImageDescription, base),
+        ("user_comment", Base.UserComment, exif_ifd),
+        ("lens_model", Base.LensModel, exif_ifd),
     ):
         value = _text(ifd.get(tag))
         if value:
@@ -294,7 +277,7 @@ def read_metadata(data: bytes) -> PhotoMetadata:
             if found:
                 text[key.lower()] = found
 
-    orientation = base.get(_TAG_ORIENTATION, 1)
+    orientation = base.get(Base.Orientation, 1)
     return PhotoMetadata(
         format=img.format or "UNKNOWN",
         width=img.width,
@@ -481,7 +464,7 @@ def strip_metadata(data: bytes) -> bytes:
     load_image(img)
     fmt = img.format or ""
     with decoding_errors():
-        orientation = img.getexif().get(_TAG_ORIENTATION, 1)
+        orientation = img.getexif().get(Base.Orientation, 1)
     upright = orientation in (None, 1) or not isinstance(orientation, int)
     if fmt in ("JPEG", "MPO"):
         return _strip_jpeg(data) if upright else _reencode(img, "JPEG")
