@@ -29,6 +29,10 @@ def register(sub: Any) -> None:
     p.add_argument("--weights", type=Path, default=None, metavar="DIR",
                    help="score weights from this folder instead of the shipped ones")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--split", choices=("test", "calibration"), default="test",
+                   help="test (default): the held-back test split, with the test half of each eval-only source; "
+                        "calibration: the calibration split with the eval-only sources' dev halves, where "
+                        "settings are chosen")
     p.add_argument("--risk", action="store_true",
                    help="also run the whole engine (rules + model, and rules alone) on every held-back segment "
                         "and count risk high or critical per source (slower)")
@@ -57,12 +61,12 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"eval-only sources not found under {args.data}, left out: {', '.join(missing)}", file=sys.stderr)
     corpus = load_corpus(args.data, TRAIN_SOURCES + present)
-    report = evaluate_real(corpus, scorer)
-    risk = risk_rates(corpus) if args.risk else None
+    report = evaluate_real(corpus, scorer, args.split)
+    risk = risk_rates(corpus, args.split) if args.risk else None
     if args.json:
         print(json.dumps({**report.__dict__, "risk": risk}, indent=1))
     else:
         print_real(report, sys.stdout, args.data)
         if risk is not None:
-            print_risk(risk, sys.stdout)
+            print_risk(risk, sys.stdout, args.split)
     return 0

@@ -1,9 +1,12 @@
 """The real conversations the scorer learns from and is measured on (`../shared/data`, never copied in).
 
 Each source becomes `Chat`s: message texts in order (no speaker names: the model never sees them), a
-group that a split must keep whole (the offender for groomer chats, the conversation otherwise) and a
-split fixed by a hash of that group, so that nobody can move a conversation into or out of the test split.
-Which sources may be fitted on is data, from the data's own README (`use` column): `TRAIN_SOURCES`.
+group that a split must keep whole (the offender for groomer chats, the conversation otherwise; for the
+eval-only sources the nps-chat session, the formspring profile, the Friends episode, the MySpace thread)
+and a split fixed by a hash of that group, so that nobody can move a conversation into or out of the test
+split. Which sources may be fitted on is data, from the data's own README (`use` column): `TRAIN_SOURCES`.
+The eval-only sources are never fitted on, but thresholds may be chosen with them: half of each (`dev`)
+is for that, the other half (`test`) is only measured.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +36,8 @@ LICENCES: dict[str, str] = {
 }
 #: Shares of groups per split, by hash: test first, then calibration, the rest training.
 TEST_SHARE, CALIBRATION_SHARE = 0.25, 0.2
+#: Share of each eval-only source's messages in its `dev` half (groups in hash order); the rest is `test`.
+DEV_SHARE = 0.5
 #: Single SMS messages are read as pseudo-conversations of this many consecutive messages.
 SMS_BLOCK = 12
 #: Formspring question/answer pairs per pseudo-conversation (one profile's page).
@@ -62,20 +67,31 @@ def _by_share(h: float) -> str:
     return "calibration" if h < TEST_SHARE + CALIBRATION_SHARE else "train"
 
 
-def split_of(chats: list[Chat]) -> list[str]:
-    """'train', 'calibration' or 'test' for each chat, fixed by a hash of its group; eval-only sources are
-    all 'test'. Groomer chats come from 24 offenders of very unequal size, so offenders are taken in hash
-    order and the shares are of conversations, not of offenders (each offender stays in one split)."""
+def _in_hash_order(chats: list[Chat], source: str, size: Callable[[Chat], int],
+                   share: Callable[[float], str]) -> dict[str, str]:
+    """Each group of `source` to `share(part of the source's size before it)`, groups taken in hash order."""
     sizes: dict[str, int] = defaultdict(int)
     for c in chats:
-        if c.source == "groomer-chats":
-            sizes[c.group] += 1
-    total, seen, offender_split = sum(sizes.values()), 0, {}
-    for group in sorted(sizes, key=lambda g: _hash("groomer-chats", g)):
-        offender_split[group] = _by_share(seen / total)
+        if c.source == source:
+            sizes[c.group] += size(c)
+    total, seen, out = sum(sizes.values()), 0, {}
+    for group in sorted(sizes, key=lambda g: _hash(source, g)):
+        out[group] = share(seen / total)
         seen += sizes[group]
-    return ["test" if c.source in EVAL_SOURCES else offender_split[c.group] if c.source == "groomer-chats"
-            else _by_share(_hash(c.source, c.group)) for c in chats]
+    return out
+
+
+def split_of(chats: list[Chat]) -> list[str]:
+    """'train', 'calibration' or 'test' for each chat, fixed by a hash of its group; eval-only sources are
+    'dev' or 'test'. Groomer chats come from 24 offenders of very unequal size, so offenders are taken in hash
+    order and the shares are of conversations, not of offenders (each offender stays in one split). The
+    eval-only sources are halved the same way by messages (nps-chat has only 15 sessions): groups in hash
+    order, `dev` until `DEV_SHARE` of the source's messages, then `test`."""
+    fixed = {(source, group): split for source in (*EVAL_SOURCES, "groomer-chats")
+             for group, split in _in_hash_order(
+                 chats, source, (lambda c: 1) if source == "groomer-chats" else (lambda c: len(c.texts)),
+                 _by_share if source == "groomer-chats" else (lambda s: "dev" if s < DEV_SHARE else "test")).items()}
+    return [fixed.get((c.source, c.group)) or _by_share(_hash(c.source, c.group)) for c in chats]
 
 
 def _hhmm(value: str | None) -> float | None:
@@ -149,7 +165,8 @@ def _friends(root: Path) -> Iterator[Chat]:
         for did, rows in dialogues.items():
             rows.sort(key=lambda r: int(r["Utterance_ID"]))
             texts = tuple(r["Utterance"] for r in rows if r["Utterance"].strip())
-            yield Chat("friends-dialogue", f"{part}-{did}", f"friends-{part}-{did}", 0, texts, (None,) * len(texts))
+            episode = f"s{rows[0]['Season']}e{rows[0]['Episode']}"  # an episode's scenes are spread over the parts
+            yield Chat("friends-dialogue", episode, f"friends-{part}-{did}", 0, texts, (None,) * len(texts))
 
 
 def _formspring(root: Path) -> Iterator[Chat]:
@@ -160,7 +177,7 @@ def _formspring(root: Path) -> Iterator[Chat]:
         step = 2 * FORMSPRING_BLOCK
         for b in range(0, len(texts), step):
             block = tuple(texts[b:b + step])
-            yield Chat("formspring", f"{user}-{b}", f"formspring-{user}-{b}", 0, block, (None,) * len(block))
+            yield Chat("formspring", user, f"formspring-{user}-{b}", 0, block, (None,) * len(block))
 
 
 def _myspace(root: Path) -> Iterator[Chat]:

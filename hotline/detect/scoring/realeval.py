@@ -1,7 +1,9 @@
 """Held-back figures of the scorer on real conversations (`hotline eval --real`).
 
 Only the `test` split is scored: offenders and conversations the scorer never saw (fixed by hashes in
-`corpora.split_of`), plus the eval-only sources, which nobody fits on. Figures, in the order printed:
+`corpora.split_of`), plus the `test` half of each eval-only source, which nobody fits on or chooses a
+setting with (`split="calibration"`: the calibration split and the eval-only sources' `dev` halves, where
+settings are chosen). Figures, in the order printed:
 grooming F0.5 on segments of about 190 words without speaker names and on whole conversations (with
 the ratio of grooming to benign behind each), false alarms per benign source, calibration error, and
 the two baselines (11 keywords; venue cues only) on the same examples. No message text is printed.
@@ -64,6 +66,7 @@ class RealReport:
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
     rooms: dict[str, dict[str, Any]] = field(default_factory=dict)
     matched: dict[str, dict[str, Any]] = field(default_factory=dict)
+    split: str = "test"
 
 
 def _window_probs(scorer: LinearScorer, corpus: Corpus, rows: Sequence[Example]) -> FloatArray:
@@ -78,10 +81,21 @@ def _fig(pred: Bools, y: Bools) -> dict[str, Any]:
     return {"precision": p, "recall": r, "f05": f, "grooming": int(y.sum()), "benign": int((~y).sum())}
 
 
+def eval_half(split: str) -> str:
+    """The half of the eval-only sources read beside a split of the others: `test` beside `test`, `dev`
+    beside the calibration split (both are where settings may be chosen)."""
+    return "test" if split == "test" else "dev"
+
+
+def _held(e: Example, split: str) -> bool:
+    return e.split == (eval_half(split) if e.source in EVAL_SOURCES else split)
+
+
 def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> RealReport:
-    """Score the test split (and the eval-only sources) with `scorer`; fit the venue baseline on train.
-    `split="calibration"` scores the calibration split instead, for choosing settings without the test."""
-    report = RealReport()
+    """Score the test split (and the eval-only sources' test halves) with `scorer`; fit the venue baseline
+    on train. `split="calibration"` scores the calibration split and the eval-only sources' dev halves
+    instead, for choosing settings without the test."""
+    report = RealReport(split=split)
     ex = corpus.examples
     windows = [e for e in ex if e.kind == "window"]
     wprob = _window_probs(scorer, corpus, windows)
@@ -92,7 +106,7 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
     for e, z in zip(windows, wlogit.tolist(), strict=True):
         top[e.chat].append(z)
     conv_max = {chat: scorer.conversation_probability(conversation_logit(zs)) for chat, zs in top.items()}
-    segs = [e for e in ex if e.kind == "segment" and (e.split == split or e.source in EVAL_SOURCES)]
+    segs = [e for e in ex if e.kind == "segment" and _held(e, split)]
     sprob = _window_probs(scorer, corpus, segs)
     main = np.asarray([e.source in TRAIN_SOURCES for e in segs])
     y_seg = np.asarray([e.label == 1 for e in segs])
@@ -103,12 +117,12 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
     cprob = np.asarray([conv_max[e.chat] for e in convs])
     report.conversations = _fig(cprob >= CONVERSATION_THRESHOLD, y_conv)
     # False alarms per benign source: segments, run-time windows, whole conversations.
-    test_windows = np.asarray([e.split == split or e.source in EVAL_SOURCES for e in windows])
+    test_windows = np.asarray([_held(e, split) for e in windows])
     for source in (*TRAIN_SOURCES[1:], *EVAL_SOURCES):
         sm = np.asarray([e.source == source for e in segs])
         wm = test_windows & np.asarray([e.source == source for e in windows])
         cm = [conv_max[e.chat] for e in ex if e.kind == "conversation" and e.source == source
-              and (e.split == split or source in EVAL_SOURCES) and whole(corpus, e)]
+              and _held(e, split) and whole(corpus, e)]
         if not sm.any() and not wm.any():
             continue
         report.false_alarms.append({
@@ -119,7 +133,7 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
         })
     rooms: dict[str, list[float]] = defaultdict(list)
     for e, p in zip(windows, wprob.tolist(), strict=True):
-        if e.source == "nps-chat":
+        if e.source == "nps-chat" and _held(e, split):
             rooms[corpus.chats[e.chat].room].append(p)
     report.rooms = {r: {"windows": len(ps), "flagged": sum(p >= 0.5 for p in ps)} for r, ps in sorted(rooms.items())}
     # Calibration error on held-back segments and windows of the sources the model may learn from.
@@ -149,14 +163,14 @@ def evaluate_real(corpus: Corpus, scorer: LinearScorer, split: str = "test") -> 
 
 def risk_rates(corpus: Corpus, split: str = "test") -> list[dict[str, Any]]:
     """Risk high or critical from the whole engine (rules + model, and rules alone) on the held-back
-    ~190-word segments, sender names removed, per source."""
+    ~190-word segments, sender names removed, per source (`split` as in `evaluate_real`)."""
     from hotline.detect.analysis import analyze
     from hotline.detect.model import Conversation, Message
 
     high = ("high", "critical")
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for e in corpus.examples:
-        if e.kind != "segment" or not (e.split == split or e.source in EVAL_SOURCES):
+        if e.kind != "segment" or not _held(e, split):
             continue
         conv = Conversation("plain", [Message(i, None, t) for i, t in enumerate(corpus.texts[e.start:e.end])])
         c = counts[e.source]
@@ -169,8 +183,14 @@ def risk_rates(corpus: Corpus, split: str = "test") -> list[dict[str, Any]]:
             for k, v in counts.items()]
 
 
-def print_risk(rows: list[dict[str, Any]], out: TextIO) -> None:
-    out.write("\nRisk high or critical on held-back segments (~190 words, no names), rules + model / rules alone:\n")
+def _which(split: str) -> str:
+    return (f"the {split} split; eval-only sources: their {eval_half(split)} halves (by hash of the nps-chat "
+            f"session, formspring profile, Friends episode, MySpace thread)")
+
+
+def print_risk(rows: list[dict[str, Any]], out: TextIO, split: str = "test") -> None:
+    out.write(f"\nRisk high or critical on held-back segments (~190 words, no names; {_which(split)}), "
+              "rules + model / rules alone:\n")
     for r in rows:
         n = r["segments"]
         out.write(f"  {r['source']:<18} {r['with_model']:>5}/{n:<5} {_pct(r['with_model'], n):>7}   "
@@ -206,7 +226,7 @@ def print_real(report: RealReport, out: TextIO, data: Path) -> None:
     w = out.write
     s, c = report.segments, report.conversations
     w(f"Grooming scorer on held-back real conversations ({data}; offenders and conversations never seen "
-      f"in training)\n")
+      f"in training; {_which(report.split)})\n")
     w(f"  segments of ~190 words, no speaker names: F0.5 {s['f05']:.3f} (precision {s['precision']:.3f}, "
       f"recall {s['recall']:.3f}; grooming:benign = {s['grooming']}:{s['benign']})\n")
     w(f"  whole conversations:                     F0.5 {c['f05']:.3f} (precision {c['precision']:.3f}, "
