@@ -118,7 +118,7 @@ def analyze_items(
     langs = conversation_languages(languages)
     scores = scorer.result() if scorer is not None and "en" in langs else None
     risk, reason = combine(result.risk, findings, scores, minor=any(shows_minor(d) for d in details),
-                           languages=langs)
+                           languages=langs, refused=tracker.unplaced_refusal)
     signals, explanation, first_alert = dict(result.signals), list(result.explanation), result.first_alert_index
     if scores is not None and (reason or risk in ("high", "critical")):
         # The model's citations: the heaviest messages of its highest window, and their words.

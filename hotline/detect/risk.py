@@ -265,8 +265,13 @@ class RiskTracker:
         self.meeting = False
         self.personal_info = False
         #: Something in the chat shows a child is involved (an age under 18, a school or grade, the
-        #: offender asking age or whether the parents are home). Grooming needs it (or secrecy).
+        #: offender asking a child's grade or whether the parents are home; not "how old are you", which
+        #: adults ask each other too: the answer tells). Grooming needs it (or secrecy).
         self.minor = False
+        #: Text without names: a refusal came after an image request in its window. Who refused whom cannot
+        #: be told (in a chat room it may answer someone else), so it does not press by itself; the verdict
+        #: may take it with the learned scorer's reading (`scoring.verdict.combine`).
+        self.unplaced_refusal = False
 
     def _sender(self, name: str, index: int) -> SenderEvidence:
         ev = self.senders.get(name)
@@ -346,10 +351,15 @@ class RiskTracker:
 
     def refusal(self, sender: str | None, index: int) -> None:
         """`sender` refused or showed fear at message `index`: every other sender who had asked for sexual
-        images before is pressing a reluctant person. Unattributed: the windows holding the refusal, where
-        someone asked before (who asked and who refused cannot be told apart)."""
-        pressed = [e for e in self._others(sender, index)
-                   if e.sexting_index is not None and e.sexting_index < index and not e.pressed]
+        images before is pressing a reluctant person. Unattributed, where someone asked before in the windows
+        holding the refusal, it is only noted (`unplaced_refusal`): who asked and who refused cannot be told
+        apart, and asking again after it counts anyway (a repeated request)."""
+        asked = [e for e in self._others(sender, index)
+                 if e.sexting_index is not None and e.sexting_index < index and not e.pressed]
+        if sender is None:
+            self.unplaced_refusal = self.unplaced_refusal or bool(asked)
+            return
+        pressed = asked
         for ev in pressed:
             ev.pressed = True
             ev.version += 1

@@ -95,10 +95,10 @@ def test_a_sextortion_rule_names_its_part(lexicons: Path) -> None:
 
 def test_part_and_tags_reach_the_finding_whatever_the_rule_is_called() -> None:
     """The risk reads a finding's part and tags, never its rule id: the packaged rules carry them."""
-    msg = Message(0, "A", "Don't tell anyone, this is just between us. How old are you?")
+    msg = Message(0, "A", "Don't tell anyone, this is just between us. What grade are you in?")
     found = {f.rule: f for f in SCANNER.scan(msg, normalize(msg.text))}
     assert "relationship_secrecy" in found["en.secrecy.between_us"].tags
-    assert "child_question" in found["en.grooming.age_question"].tags
+    assert "child_question" in found["en.grooming.grade_question"].tags
     claim = Message(1, "A", "I recorded you on your webcam and I will send the video to all your contacts")
     parts = {f.part for f in SCANNER.scan(claim, normalize(claim.text)) if f.signal == "sextortion"}
     assert parts == {"claim", "threat"}

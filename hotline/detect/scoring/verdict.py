@@ -5,7 +5,11 @@ The model learned from groomers against benign chats that hold little romance be
 couple planning a weekend can read to it much like grooming. It therefore never raises the risk on its
 own; it raises it to high when the rules already see grooming evidence (risk at least medium with a
 finding of a grooming stage such as isolation, personal questions, a meeting, sexual talk or an image
-request, of weight >= 0.5) and its probability is >= `WITH_RULES`. A lower bar where the rules saw a
+request, of weight >= 0.5) and its probability is >= `WITH_RULES`, and the rules' cues make a course:
+stages of grooming in at least two messages and of at least two kinds (`_course`). A single crude question
+from an anonymous asker ("ever had sex in the shower?", two of them) or one line of a song is not a course:
+on the eval-only sources' dev halves this took the model's lift off 3 of 925 formspring segments and none
+of the 37 calibration groomer segments it lifts. A lower bar where the rules saw a
 sign of a child (0.9) was tried and dropped: it added 2 % of the groomers' segments and made two
 14-year-old friends planning a dance practice ("how old are you", "you look so cute", "don't tell your
 mum") high.
@@ -31,6 +35,13 @@ stated child's age or school with a sexual image request (or a critical level) s
 the train and calibration splits: it holds all 9 rule-only highs on their benign segments (p <= 0.06) and
 none of the 19 on the calibration groomers' (lowest p 0.27); on `hotline eval --split dev` it changes nothing.
 
+Pressure in text without names (`CONFIRM`): a refusal after an image request cannot be placed there (in a
+chat room the "no" may answer someone else), so the rules no longer count it as pressure on their own
+(`RiskTracker.unplaced_refusal`); the model confirms it at a probability >= 0.5 where the rules' cues make
+a course. Chosen on the calibration split and the eval-only sources' dev halves: it keeps the 4 calibration
+groomer segments that rested on such a refusal (p 0.70-0.98) and lifts none of the 7 benign dev segments
+that did (p below 0.5, or one line: no course).
+
 `signal_scores`: grooming is the model's calibrated probability (for a chat in English with at least
 `conversation.MIN_WORDS` words; otherwise the rule-based estimate below); sexting and sextortion have no model
 (no training data may be shipped for them), so theirs is a rule-based estimate: the highest weight of the
@@ -46,7 +57,7 @@ from hotline.detect.model import Finding
 from hotline.detect.risk import SEXTING_WEIGHT
 from hotline.detect.scoring.conversation import ConversationScores
 
-__all__ = ["GATE", "SIGNAL", "WITH_RULES", "combine", "explain_held", "model_findings", "signal_scores"]
+__all__ = ["CONFIRM", "GATE", "SIGNAL", "WITH_RULES", "combine", "explain_held", "model_findings", "signal_scores"]
 
 #: Model probability that, with grooming evidence from the rules, makes the risk high.
 WITH_RULES = 0.99
@@ -57,6 +68,9 @@ SIGNAL = 0.99
 GATE = 0.2
 #: ... and only where it read at least this many words: on a short chat its "no" rests on too little text.
 GATE_WORDS = 100
+#: Model probability that confirms pressure where, in text without names, a refusal followed an image request
+#: (`RiskTracker.unplaced_refusal`: who refused whom cannot be told) and the rules' cues make a course.
+CONFIRM = 0.5
 #: Rule ids of the languages the model cannot read: a chat where they fired is left to the rules.
 _UNREAD_LANGUAGES = ("km.", "km-Latn.")
 #: Findings of these stages or signals count as the rules seeing grooming on the table.
@@ -88,6 +102,18 @@ def _rules_see_grooming(risk: str, findings: Sequence[Finding]) -> bool:
                if f.weight >= 0.5 and not f.rule.startswith("model."))
 
 
+def _course(findings: Sequence[Finding]) -> bool:
+    """The rules' grooming cues form a course, not one line: stages in at least two messages, of at least
+    two kinds (a question and a request, a compliment and sexual talk)."""
+    staged = [(f.index, f.stage) for f in findings if f.stage and not f.rule.startswith("model.")]
+    return len({i for i, _ in staged}) >= 2 and len({s for _, s in staged}) >= 2
+
+
+def _pressed(findings: Sequence[Finding], refused: bool) -> bool:
+    """An image request that met a refusal in text without names (see `CONFIRM`)."""
+    return refused and any(f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)
+
+
 def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
     """Cues plain enough to stand without the model: sextortion's parts together (a threat beside a claim
     or a demand, or a claim beside a demand: the model never learned sextortion), or a child who stated
@@ -110,10 +136,12 @@ def _gated(risk: str, findings: Sequence[Finding], scores: ConversationScores, m
 
 
 def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores | None, *,
-            minor: bool = False, languages: Sequence[str] | None = None) -> tuple[str, str | None]:
+            minor: bool = False, languages: Sequence[str] | None = None,
+            refused: bool = False) -> tuple[str, str | None]:
     """The risk with the model's say, and a one-line reason when the model raised it, named grooming or
     held an unconfirmed high of the rules at medium. `minor`: the chat states an age under 18 or a school;
-    `languages`: the chat's (a chat with Khmer or romanised Khmer in it is never held)."""
+    `languages`: the chat's (a chat with Khmer or romanised Khmer in it is never held); `refused`: in text
+    without names, a refusal followed an image request (`RiskTracker.unplaced_refusal`)."""
     if scores is None or not len(scores.starts):
         return risk, None
     p = scores.probability
@@ -124,8 +152,10 @@ def combine(risk: str, findings: Sequence[Finding], scores: ConversationScores |
         return risk, None
     cited = ", ".join(str(i) for i in scores.top[0].cited) if scores.top else ""
     rated = f"The learned scorer rates a passage as grooming with probability {p:.2f} (messages {cited})"
-    if p >= WITH_RULES and _rules_see_grooming(risk, findings):
+    if p >= WITH_RULES and _rules_see_grooming(risk, findings) and _course(findings):
         return "high", rated + ", where the rules found grooming cues."
+    if p >= CONFIRM and _RANK[risk] >= _RANK["medium"] and _pressed(findings, refused) and _course(findings):
+        return "high", rated + ", where an image request met a refusal and the rules found grooming cues."
     if p >= SIGNAL:
         level = risk if _RANK[risk] >= _RANK["medium"] else "medium"
         return level, rated + "; without grooming cues the rules recognise, no alert is raised."
