@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hotline.detect.chats import synthetic
+from hotline.detect.chats import synthetic, synthetic_html
 
 HERE = Path(__file__).resolve().parent
 SOURCE_DIR = HERE / "source"
@@ -30,11 +30,14 @@ LABELS = HERE / "labels.json"
 #: File name endings per format, as the apps name their exports.
 EXTENSIONS: dict[str, str] = {
     "whatsapp": "txt", "messenger": "json", "instagram": "json", "telegram": "json", "line": "txt",
-    "plain": "txt", "csv": "csv", "jsonl": "jsonl",
+    "plain": "txt", "csv": "csv", "jsonl": "jsonl", "telegram_html": "html",
 }
 SIGNALS = ("grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info")
 PI_TYPES = ("phone", "email", "address", "location", "social_handle", "school", "age", "id_number")
 RISKS = ("none", "low", "medium", "high", "critical")
+#: Messages a conversation may hold: 6-30, but the second blind split keeps longer chats (up to 60).
+MESSAGE_RANGE: dict[str, tuple[int, int]] = {"blind2": (8, 60)}
+DEFAULT_MESSAGE_RANGE = (6, 30)
 
 
 def conversations(source_dir: Path = SOURCE_DIR) -> Iterator[dict[str, Any]]:
@@ -51,8 +54,9 @@ def check_source(conv: dict[str, Any]) -> None:
         raise ValueError(f"{cid}: unknown format {conv['format']!r}")
     if set(labels["signals"]) != set(SIGNALS):
         raise ValueError(f"{cid}: signals must be exactly {SIGNALS}")
-    if not 6 <= len(conv["messages"]) <= 30:
-        raise ValueError(f"{cid}: {len(conv['messages'])} messages; the set keeps 6-30")
+    low, high = MESSAGE_RANGE.get(conv["split"], DEFAULT_MESSAGE_RANGE)
+    if not low <= len(conv["messages"]) <= high:
+        raise ValueError(f"{cid}: {len(conv['messages'])} messages; the {conv['split']} split keeps {low}-{high}")
     for m in conv["messages"]:
         for p in m.get("personal_info", ()):
             if p["type"] not in PI_TYPES:
@@ -74,6 +78,11 @@ def render(conv: dict[str, Any]) -> tuple[str, bytes]:
     items = [(m["sender"], datetime.fromisoformat(m["time"]), m["text"]) for m in conv["messages"]]
     fmt = conv["format"]
     title = conv.get("title")
+    if fmt == "telegram_html":
+        # Unlike `synthetic.render`, the HTML writer reads a naive time as the machine's zone: say Phnom Penh.
+        aware = [(s, t.replace(tzinfo=synthetic.LOCAL_TZ), x) for s, t, x in items]
+        data = synthetic_html.render(fmt, aware, title=title, variant=conv.get("variant"))
+        return f"{conv['id']}.html", data
     data = synthetic.render(fmt, items, title=title, variant=conv.get("variant"))
     if conv.get("container") == "zip":
         zipped = synthetic.whatsapp_zip(data, title=title or items[-1][0])

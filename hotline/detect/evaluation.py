@@ -47,10 +47,11 @@ TARGET_F = 0.9
 TARGET_PI = 0.9
 #: A benign chat must never be rated at or above this level.
 BENIGN_CEILING = "high"
-SPLITS: tuple[str, ...] = ("dev", "holdout", "blind")
-#: Splits scored only when asked for by name: the blind look-alikes are written without reading the
-#: lexicons and nobody tunes on them, so they are reported apart, never folded into the whole-set figure.
-APART: frozenset[str] = frozenset({"blind"})
+SPLITS: tuple[str, ...] = ("dev", "holdout", "blind", "blind2")
+#: Splits scored only when asked for by name: the blind look-alikes (and blind2, harmful and benign chats)
+#: are written without reading the lexicons and nobody tunes on them, so they are reported apart, never
+#: folded into the whole-set figure.
+APART: frozenset[str] = frozenset({"blind", "blind2"})
 
 Analyzer = Callable[[Conversation], Analysis]
 Loader = Callable[[Path], Conversation]
@@ -355,7 +356,7 @@ def evaluate(
 ) -> EvalReport:
     """Parse and analyse every labelled conversation in `set_dir` (optionally one split) and score it.
 
-    Without `split`, every split but those in `APART` (the blind look-alikes) is scored. `unattributed`
+    Without `split`, every split but those in `APART` (the blind splits) is scored. `unattributed`
     drops every sender name before the analysis (a chat pasted from a phone screen), so the risk reads
     windows of messages; the offender is then not looked for.
 
