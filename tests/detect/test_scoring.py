@@ -21,7 +21,7 @@ import pytest
 from hotline.detect.model import Conversation, Message
 from hotline.detect.scoring.conversation import score_conversation, score_messages
 from hotline.detect.scoring.linear import load_model
-from hotline.detect.scoring.terms import MARK, canonical_text, feature_term, message_words
+from hotline.detect.scoring.terms import MARK, canonical_text, char_grams, feature_term, message_words
 from hotline.detect.scoring.windows import layout
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,9 +41,10 @@ def fixed_windows() -> list[str]:
     return windows
 
 
-#: `load_model("grooming").score_windows(fixed_windows())`, as shipped.
-GOLDEN: list[float] = [0.9116169623, 0.1229518294, 0.2504567202, 0.7225551673, 0.344441761, 0.069345526,
-                       0.7769387889, 0.7663031265]
+#: `load_model("grooming").score_windows(fixed_windows())`, as shipped (regenerated from the weights with
+#: character grams, window sizes and group weights).
+GOLDEN: list[float] = [0.9207515673, 0.1078879204, 0.3594253374, 0.3607762622, 0.1644108805, 0.0784345565,
+                       0.8222925131, 0.5994577688]
 
 
 def test_model_loads_from_package_data() -> None:
@@ -139,6 +140,20 @@ def test_reading_drops_venue_marks_and_keeps_behaviour() -> None:
     assert feature_term("home alone") and not feature_term("are you") and not feature_term("hahaha")
 
 
+def test_an_unseen_spelling_counts_through_its_character_grams() -> None:
+    scorer = load_model("grooming")
+    assert scorer.gram == 4 and char_grams("pictures")[:2] == ["#<pic", "#pict"]
+    assert char_grams("about") == [] and char_grams("sex") == []  # function words and short words: words only
+    for word in ("pictureez", "sexxy"):
+        assert word not in scorer.weights
+        (weight,), (words,) = scorer.message_weights([word])
+        assert words == 1 and weight > 0
+        assert weight == pytest.approx(sum(scorer.weights.get(g, 0.0) for g in char_grams(word)), abs=1e-9)
+    assert "pictureez" in dict(scorer.top_terms("send me pictureez"))
+    # A second call reads the kept weight of a word and gives the same float.
+    assert scorer.message_weights(["send me pictureez"]) == scorer.message_weights(["send me pictureez"])
+
+
 @pytest.fixture
 def tiny_data(tmp_path: Path) -> Path:
     """A tiny stand-in for ../shared/data in the real layouts: generated grooming and benign chats."""
@@ -189,8 +204,9 @@ def test_training_runs_on_a_tiny_sample_and_is_deterministic(tiny_data: Path, tm
     meta = json.loads((out1 / "grooming.json").read_text())
     with (out1 / "grooming.npz").open("rb") as fh:
         scorer = read_model(fh, meta)
-    groom, benign = scorer.score_windows(["are you alone\nsend me a picture\nour secret ok",
-                                          "the build failed again\ntry sudo apt update"])
+    # Windows of about the size the tiny sample's windows have (a 3-line window reads too little to say much).
+    groom, benign = scorer.score_windows(["\n".join(["are you alone", "send me a picture", "our secret ok"] * 4),
+                                          "\n".join(["the build failed again", "try sudo apt update"] * 6)])
     assert groom > 0.5 > benign
 
 

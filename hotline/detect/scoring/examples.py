@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hotline.detect.scoring.corpora import Chat
-from hotline.detect.scoring.terms import feature_term, message_words, terms
+from hotline.detect.scoring.terms import GRAM, feature_term, features, message_words
 from hotline.detect.scoring.windows import layout
 
 __all__ = ["SEGMENT_WORDS", "Corpus", "Example", "build_corpus"]
@@ -114,10 +114,11 @@ def build_corpus(chats: list[Chat], splits: list[str]) -> Corpus:
 
 
 def vocabulary(corpus: Corpus, rows: Sequence[Example], *, min_groups: int = 3, min_count: int = 5,
-               min_benign: int = 0, max_terms: int = 60000) -> list[str]:
-    """Terms seen in at least `min_groups` offenders or conversations, `min_count` messages and
-    `min_benign` benign messages of the given examples, made of plain words and not of function words
-    only (`terms.feature_term`); the most frequent `max_terms`, in sorted order."""
+               min_benign: int = 0, max_terms: int = 60000, gram: int = GRAM) -> list[str]:
+    """Terms (words, word pairs, character `gram`-grams: `terms.features`) seen in at least `min_groups`
+    offenders or conversations, `min_count` messages and `min_benign` benign messages of the given
+    examples, not made of function words only (`terms.feature_term`); the most frequent `max_terms`,
+    in sorted order."""
     groups: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     benign: Counter[str] = Counter()
@@ -129,7 +130,7 @@ def vocabulary(corpus: Corpus, rows: Sequence[Example], *, min_groups: int = 3, 
             if m in seen:
                 continue
             seen.add(m)
-            ts = set(terms(corpus.words[m]))
+            ts = set(features(corpus.words[m], gram))
             counts.update(ts)
             if not e.label:
                 benign.update(ts)
@@ -143,15 +144,15 @@ def vocabulary(corpus: Corpus, rows: Sequence[Example], *, min_groups: int = 3, 
     return sorted(keep[:max_terms])
 
 
-def message_matrix(corpus: Corpus, vocab: Sequence[str]) -> object:
-    """Messages × terms counts (scipy CSR) and, per message, the words read."""
+def message_matrix(corpus: Corpus, vocab: Sequence[str], gram: int = GRAM) -> object:
+    """Messages × terms counts (scipy CSR)."""
     from scipy import sparse
 
     index = {t: i for i, t in enumerate(vocab)}
     indptr = [0]
     cols: list[int] = []
     for ws in corpus.words:
-        ids = [index[t] for t in terms(ws) if t in index]
+        ids = [index[t] for t in features(ws, gram) if t in index]
         cols.extend(ids)
         indptr.append(len(cols))
     data = np.ones(len(cols), dtype=np.float64)

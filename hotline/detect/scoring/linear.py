@@ -6,6 +6,10 @@ computed once (`message_weights`) and every window of a conversation is scored f
 the share of a message is also what makes it cited. The probability is the logit passed through the
 calibration fitted on held-back conversations (Platt scaling: `1 / (1 + exp(-(a*z+b)))`).
 
+A content word also counts for its character 4-grams (`terms.char_grams`): a word's weight, its own and its
+grams' summed, is worked out once per distinct word and kept (`_token_lookup`), so that a message still
+costs one lookup per word and one per word pair.
+
 Scoring is dict lookups and float additions in plain Python, so `hotline analyze` on a small chat starts
 without importing numpy (a tenth of a second). Training and `hotline eval-real` use the vectorised forms
 (`messages`, `logits`, `probability`, numpy imported when first called), fed by the same per-message sums.
@@ -23,8 +27,8 @@ import math
 import sys
 import zipfile
 from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import accumulate, chain, pairwise, repeat
@@ -32,7 +36,7 @@ from operator import add
 from typing import IO, TYPE_CHECKING, Any
 
 from hotline.detect.errors import DataError
-from hotline.detect.scoring.terms import MARK, canonical_text, terms
+from hotline.detect.scoring.terms import MARK, canonical_text, char_grams, terms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,18 +69,47 @@ class LinearScorer:
     meta: dict[str, Any]
     #: Platt parameters for a whole conversation's highest window logit (more windows, higher maxima).
     conversation: tuple[float, float] = (1.0, 0.0)
+    #: Length of the character grams a content word also counts for (0: words and word pairs only).
+    gram: int = 0
+    #: Each distinct word read so far and its weight with its grams' (`_token_lookup`); never shrinks.
+    _tokens: dict[str, float] = field(default_factory=lambda: {MARK: 0.0}, init=False, repr=False, compare=False)
+
+    #: Words whose weight is kept between calls, at most (a chat of unseen words beyond that is looked up
+    #: per call).
+    TOKENS_KEPT = 200_000
+
+    def _token_lookup(self, tokens: Sequence[str]) -> Callable[[str], float]:
+        """Each token's weight: its own plus its character grams' (summed in gram order)."""
+        if not self.gram:
+            get = self.weights.get
+            return lambda t: get(t, 0.0)
+        table = self._tokens
+        missing = set(tokens).difference(table)
+        if not missing:
+            return table.__getitem__
+        get = self.weights.get
+        found: dict[str, float] = {}
+        for token in missing:
+            w = get(token, 0.0)
+            for g in char_grams(token, self.gram):
+                w += get(g, 0.0)
+            found[token] = w
+        if len(table) + len(found) <= self.TOKENS_KEPT:
+            table.update(found)  # entries are only ever added: a concurrent reader never misses one
+            return table.__getitem__
+        return lambda t: found[t] if t in found else table[t]
 
     def message_weights(self, texts: Sequence[str]) -> tuple[list[float], list[int]]:
         """Each message's summed term weight and the words read in it, in one pass over the conversation.
 
-        A word and the pair it starts are looked up by their text (a pair is never a single word, so one
-        dict holds both). The sums are taken as the vectorised form took them, a running sum over all the
-        texts differenced at each message's end, so both forms give the same floats."""
+        A word (with its character grams) and the pair it starts are looked up by their text. The sums are
+        taken as the vectorised form took them, a running sum over all the texts differenced at each
+        message's end, so both forms give the same floats."""
         tokens = canonical_text(texts)
         get = self.weights.get
         pairs = map(" ".join, pairwise(tokens))
-        running = list(accumulate(map(add, map(get, tokens, repeat(0.0)),
-                                      chain(map(get, pairs, repeat(0.0)), (0.0,)))))
+        words_in = map(self._token_lookup(tokens), tokens) if self.gram else map(get, tokens, repeat(0.0))
+        running = list(accumulate(map(add, words_in, chain(map(get, pairs, repeat(0.0)), (0.0,)))))
         weights: list[float] = []
         words: list[int] = []
         before, last = 0.0, -1
@@ -150,9 +183,10 @@ class LinearScorer:
     def top_terms(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """The message's terms that weigh most towards the signal, heaviest first."""
         words = [w for w in canonical_text([text]) if w != MARK]
+        word = self._token_lookup(words)
         seen: dict[str, float] = {}
         for t in terms(words):
-            w = self.weights.get(t, 0.0)
+            w = self.weights.get(t, 0.0) if " " in t else word(t)
             if w > 0:
                 seen[t] = w
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
@@ -216,7 +250,7 @@ def read_model(npz: IO[bytes], meta: dict[str, Any]) -> LinearScorer:
         alpha=float(meta["alpha"]), calibration=(float(cal["a"]), float(cal["b"])),
         threshold=float(meta.get("threshold", 0.5)),
         meta={k: v for k, v in meta.items() if k != "terms"},
-        conversation=(float(conv["a"]), float(conv["b"])),
+        conversation=(float(conv["a"]), float(conv["b"])), gram=int(meta.get("char_grams", 0)),
     )
 
 

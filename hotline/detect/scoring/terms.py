@@ -20,10 +20,15 @@ from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
 
-__all__ = ["MARK", "MAX_CHARS", "canonical_text", "feature_term", "function_words", "message_words", "plain_word", "terms"]
+__all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "char_grams", "feature_term", "features", "function_words",
+           "message_words", "plain_word", "terms"]
 
 #: Ends every message in the canonical token list; never a word.
 MARK = "\x01"
+#: Content words (at least `GRAM` letters, not function words) are also read as their character `GRAM`-grams,
+#: written "#pict", so that spellings the vocabulary never saw ("pictur", "pitcures", "sexxy") share
+#: features with the ones it did; `GRAM` 0 reads words and word pairs only.
+GRAM = 4
 #: Each message is read up to this many characters, so one pasted wall of text cannot cost without bound.
 MAX_CHARS = 4000
 
@@ -76,7 +81,10 @@ def function_words() -> frozenset[str]:
 
 
 def feature_term(term: str) -> bool:
-    """Whether a term may be in the vocabulary: plain words, not made of function words only."""
+    """Whether a term may be in the vocabulary: a character gram, or plain words, not made of function words
+    only."""
+    if term.startswith("#"):
+        return True
     words = term.split(" ")
     return all(plain_word(w) for w in words) and not all(w in function_words() for w in words)
 
@@ -137,3 +145,18 @@ def message_words(texts: Sequence[str]) -> list[list[str]]:
 def terms(words: Sequence[str]) -> list[str]:
     """Words and the word pairs inside one message (never across messages)."""
     return [*words, *(f"{a} {b}" for a, b in pairwise(words))]
+
+
+def char_grams(word: str, n: int = GRAM) -> list[str]:
+    """The character n-grams of a content word with its ends marked ("<pic", "pict", ... "res>"), each as
+    "#pict"; none for a word shorter than `n`, a number or a function word (their rate tells the register,
+    not the behaviour: see `function_words`)."""
+    if n <= 0 or len(word) < n or not plain_word(word) or word.isdigit() or word in function_words():
+        return []
+    marked = f"<{word}>"
+    return [f"#{marked[i:i + n]}" for i in range(len(marked) - n + 1)]
+
+
+def features(words: Sequence[str], n: int = GRAM) -> list[str]:
+    """`terms` and the character n-grams of each word: what a message counts for, in training."""
+    return [*terms(words), *(g for w in words for g in char_grams(w, n))]

@@ -27,14 +27,20 @@ groomers' segments high, rules and model 36 %, while friends-dialogue stays at 0
 sign of a child: 7.6 % and 35.4 %, and 0 % of the two sources' dev halves, `corpora.split_of`). Both were 0.98 under the earlier conversation calibration (highest window
 alone); with the length penalty (`conversation.LENGTH_PENALTY`) and its calibration, 0.98 then reads 0.99
 for a chat of one window (0.985 for the ~190-word segments: 0.99 passes 64 of the 67 calibration groomer
-segments 0.98 passed, and no benign one either way), so both are 0.99. Every model verdict cites the messages of its highest window that
+segments 0.98 passed, and no benign one either way), so both are 0.99. Rechecked with the model with
+character grams (calibration split, dev halves): at 0.99 it names grooming on 71 of 158 calibration groomer
+segments (67 before) and on 5 formspring, 2 friends-dialogue and 0 nps-chat dev segments (9, 3, 0 before);
+rules and model rate 57 groomer segments high (56 before) and the same 2 formspring ones: 0.99 stays. Every model verdict cites the messages of its highest window that
 weigh most, as `rule: "model.grooming"` findings whose excerpt names the words.
 
 The gate (`GATE`): where the model read the chat (English, at least `GATE_WORDS` words), a high or critical
-the rules reach alone is held at medium when its probability is below 0.2, unless sextortion's parts or a
+the rules reach alone is held at medium when its probability is below `GATE`, unless sextortion's parts or a
 stated child's age or school with a sexual image request (or a critical level) stand on their own. Chosen on
 the train and calibration splits: it holds all 9 rule-only highs on their benign segments (p <= 0.06) and
 none of the 19 on the calibration groomers' (lowest p 0.27); on `hotline eval --split dev` it changes nothing.
+Rechecked the same way for the model with character grams (and today's rules): the benign segments' 3
+rule-only highs read p 0.00, 0.002 and 0.22, the calibration groomers' 12 read 0.375 and above, so the
+gate moved from 0.2 to 0.3 (at 0.2 the 0.22 one, an sms segment, would pass).
 
 Pressure in text without names (`CONFIRM`): a refusal after an image request cannot be placed there (in a
 chat room the "no" may answer someone else), so the rules no longer count it as pressure on their own
@@ -66,7 +72,7 @@ WITH_RULES = 0.99
 SIGNAL = 0.99
 #: Below this probability the model does not confirm a high or critical the rules reach on their own in an
 #: English chat: the level is held at medium, unless the rules saw sextortion (see `_explicit`).
-GATE = 0.2
+GATE = 0.3
 #: ... and only where it read at least this many words: on a short chat its "no" rests on too little text.
 GATE_WORDS = 100
 #: Model probability that confirms pressure where, in text without names, a refusal followed an image request
