@@ -14,23 +14,19 @@ sign of a child (0.9) was tried and dropped: it added 2 % of the groomers' segme
 14-year-old friends planning a dance practice ("how old are you", "you look so cute", "don't tell your
 mum") high.
 
-On its own, at a probability >= `SIGNAL` (0.99), the model names grooming as found and lifts the risk to
-medium (no alert): on the eval-only benign ~190-word segments this flags 0 % of nps-chat, 0.4 % of
-friends-dialogue and 0.7 % of formspring, while the rules alone miss most of the real groomers'
-phrasing. 0.9 was tried and dropped: short look-alikes (a couple's dinner, a mother asking whether her
-child is home alone) score 0.96-0.97. Otherwise the rules' level stands; the model lowers a level only as the gate below. It reads English only: for a chat
-with no English message it gives no probability. Thresholds were chosen on the calibration split and
-the eval-only benign sources (the data README allows choosing thresholds with them), never on the
-held-back test split: on ~190-word segments without names, rules alone rate 12 % of the calibration
-groomers' segments high, rules and model 36 %, while friends-dialogue stays at 0.55 % and nps-chat at
-2.9 % (both as with rules alone; with the course, the unplaced refusal and an age question no longer a
-sign of a child: 7.6 % and 35.4 %, and 0 % of the two sources' dev halves, `corpora.split_of`). Both were 0.98 under the earlier conversation calibration (highest window
-alone); with the length penalty (`conversation.LENGTH_PENALTY`) and its calibration, 0.98 then reads 0.99
-for a chat of one window (0.985 for the ~190-word segments: 0.99 passes 64 of the 67 calibration groomer
-segments 0.98 passed, and no benign one either way), so both are 0.99. Rechecked with the model with
-character grams (calibration split, dev halves): at 0.99 it names grooming on 71 of 158 calibration groomer
-segments (67 before) and on 5 formspring, 2 friends-dialogue and 0 nps-chat dev segments (9, 3, 0 before);
-rules and model rate 57 groomer segments high (56 before) and the same 2 formspring ones: 0.99 stays. Every model verdict cites the messages of its highest window that
+On its own, at a probability >= `SIGNAL` (0.98), the model names grooming as found and lifts the risk to
+medium (no alert): the rules alone miss most of the real groomers' phrasing. Otherwise the rules' level
+stands; the model lowers a level only as the gate below. It reads English only: for a chat with no English
+message it gives no probability. Thresholds were chosen on the calibration split and the eval-only sources'
+dev halves (`corpora.split_of`; the data README allows choosing thresholds with them), never on the
+held-back test split. `SIGNAL`, with the model with character grams, on ~190-word segments without names
+(158 calibration groomer segments : 5,014 calibration and dev benign ones), grooming found and F0.5 at the
+natural ratio and at 8 benign segments per groomer one (the ratio of the issue's real-chat measurement):
+0.99: 75 found, 9 benign (5 formspring), F0.5 0.759 / 0.803; **0.98: 88, 15 (11 formspring), 0.772 /
+0.839**; 0.95: 103, 27, 0.760 / 0.864; 0.9: 112, 44, 0.716 / 0.863. 0.98 is better at both ratios;
+0.95 adds two written look-alikes to `hotline eval`'s grooming false positives, 0.98 none. With rules and model, 57 of the groomer
+segments are high and 2 formspring ones (anonymous sexual solicitations of a teen's profile, perhaps real).
+Every model verdict cites the messages of its highest window that
 weigh most, as `rule: "model.grooming"` findings whose excerpt names the words.
 
 The gate (`GATE`): where the model read the chat (English, at least `GATE_WORDS` words), a high or critical
@@ -69,7 +65,7 @@ __all__ = ["CONFIRM", "GATE", "SIGNAL", "WITH_RULES", "combine", "explain_held",
 #: Model probability that, with grooming evidence from the rules, makes the risk high.
 WITH_RULES = 0.99
 #: Model probability at which grooming is named as found on the model's word alone (risk medium, no alert).
-SIGNAL = 0.99
+SIGNAL = 0.98
 #: Below this probability the model does not confirm a high or critical the rules reach on their own in an
 #: English chat: the level is held at medium, unless the rules saw sextortion (see `_explicit`).
 GATE = 0.3
