@@ -137,7 +137,8 @@ def test_set_size_and_spread() -> None:
     harmful = sum(e["harmful"] for e in LABELS.values())
     assert 0.4 <= harmful / len(LABELS) <= 0.6
     holdout = sum(e["split"] == "holdout" for e in LABELS.values())
-    assert 0.2 <= holdout / len(LABELS) <= 0.4
+    # The holdout stays as written (36); dev grows with targeted sets (look-alikes, talk about the risks).
+    assert holdout >= 36 and 0.15 <= holdout / len(LABELS) <= 0.4
     for s in ("grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info"):
         assert sum(e["signals"][s] for e in LABELS.values()) >= 10, s
     # Benign chats carry the surface cues too, or the set would not test precision.
