@@ -8,6 +8,13 @@ texts, so memory does not grow with the length of the chat beyond its findings.
 Rules with `unless_nearby` (a "don't tell mom" next to "it's a surprise party") are held for
 `NEARBY` messages before they count; if their benign context appears on either side they still count for
 their signal (secrecy is secrecy) but lose their grooming stage and weight, so they cannot raise the risk.
+Someone who talks about the risks (a nurse, a parent, a trainer: "never send...", "if someone asks
+you...", "scammers threaten...") quotes threats and requests in the messages around the advice. Their cues of
+sextortion, sexting, secrecy and sexual talk within `NEARBY` messages after their own advice, or before it
+(held, once they have given advice earlier in the chat), are kept as described, not done
+(`adjusted="discussion_nearby"`): they count for no signal and cannot raise the risk. Only a named
+sender's own advice reads their cues so (a victim's "my teacher says never pay" does not excuse the threats
+answering it), and never after that sender used the advice as cover ("I'm not a stranger", "don't report me").
 Because held findings arrive late, the first alert is settled at the end by replaying what was kept
 (findings, personal details, refusals: O(findings), not O(messages)) in message order.
 """
@@ -21,11 +28,20 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from hotline.detect.model import Analysis, Conversation, Event, Finding, Message, PersonalDetail
+from hotline.detect.model import (
+    BENIGN_CONTEXT_NEARBY,
+    DISCUSSION_NEARBY,
+    Analysis,
+    Conversation,
+    Event,
+    Finding,
+    Message,
+    PersonalDetail,
+)
 from hotline.detect.risk import RiskTracker, shows_minor
 from hotline.detect.scoring.conversation import ScoreStream
 from hotline.detect.scoring.verdict import combine, explain_held, model_findings, signal_scores
-from hotline.detect.signals import MessageScanner, default_scanner
+from hotline.detect.signals import COVER, DISCUSSION, MessageScanner, default_scanner, enacts
 from hotline.detect.signals.personal_info import PersonalInfoDetector
 from hotline.detect.signals.rules import load_phrase_set, load_refusal
 from hotline.detect.text.language import conversation_languages, detect_language
@@ -65,6 +81,9 @@ def analyze_items(
     refusals: list[tuple[int, str | None, str]] = []  # (index, sender, "refusal" or "fear")
     recent: deque[str] = deque(maxlen=NEARBY)
     held: list[tuple[Finding, Any, int]] = []  # (finding, benign-context regex, messages still to see)
+    advised: dict[str, int] = {}  # named sender → their last message that talks about the risks
+    covered: set[str] = set()  # named senders who used the risks' words as cover ("I'm not a stranger")
+    described: list[tuple[Finding, int]] = []  # (an advisor's finding, messages still to see) awaiting advice
     count = 0
     scorer = ScoreStream() if model else None
     for item in items:
@@ -81,7 +100,19 @@ def analyze_items(
             languages[lang] += 1
         if held:
             held = _review_held(held, norm, tracker, findings)
-        found = scanner.scan(message, norm, lang, prefilter=prefilter)
+        found, talk = scanner.scan_talk(message, norm, lang, prefilter=prefilter)
+        sender = message.sender
+        if sender is not None and talk == COVER:
+            covered.add(sender)
+            advised.pop(sender, None)
+        elif sender is not None and talk == DISCUSSION and sender not in covered:
+            advised[sender] = message.index
+        if described:
+            adviser = sender if talk == DISCUSSION and sender not in covered else None
+            described = _review_described(described, adviser, tracker, findings)
+        if found and sender is not None and sender in advised:
+            found, later = _read_as_advice(found, message.index - advised[sender])
+            described.extend((f, NEARBY) for f in later)
         if found:
             ready: list[Finding] = []
             for f in found:
@@ -110,6 +141,9 @@ def analyze_items(
         recent.append(norm)
         previous = message.text
     for f, _, _ in held:  # the chat ended without benign context
+        findings.append(f)
+        tracker.add([f])
+    for f, _ in described:  # the chat ended without more advice from its sender
         findings.append(f)
         tracker.add([f])
     findings.sort(key=lambda f: f.index)
@@ -166,7 +200,44 @@ def _first_alert(
 def _benign(f: Finding) -> Finding:
     """A cue in a benign context (a surprise party): still a finding of its signal, but no grooming stage
     and little weight, so it cannot raise the risk; `adjusted` records why."""
-    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted="benign_context_nearby")
+    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted=BENIGN_CONTEXT_NEARBY)
+
+
+def _as_advice(f: Finding) -> Finding:
+    """A cue quoted in safety advice: kept as a trace, but it counts for nothing (`RiskTracker.add`)."""
+    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted=DISCUSSION_NEARBY)
+
+
+def _read_as_advice(found: list[Finding], since: int) -> tuple[list[Finding], list[Finding]]:
+    """Findings of a sender who gave safety advice `since` messages ago: those that would enact a harm are
+    described within `NEARBY` messages of it, and held to see whether advice follows beyond that."""
+    ready: list[Finding] = []
+    later: list[Finding] = []
+    for f in found:
+        if not enacts(f):
+            ready.append(f)
+        elif since <= NEARBY:
+            ready.append(_as_advice(f))
+        else:
+            later.append(f)
+    return ready, later
+
+
+def _review_described(
+    described: list[tuple[Finding, int]], adviser: str | None, tracker: RiskTracker, findings: list[Finding],
+) -> list[tuple[Finding, int]]:
+    """Held findings of an advisor: described when their sender gives advice now (`adviser`: the sender of
+    this message when it is advice), committed as they are once their window has passed."""
+    keep: list[tuple[Finding, int]] = []
+    for f, left in described:
+        if adviser is not None and adviser == f.sender:
+            findings.append(_as_advice(f))
+        elif left <= 1:
+            findings.append(f)
+            tracker.add([f])
+        else:
+            keep.append((f, left - 1))
+    return keep
 
 
 def _review_held(

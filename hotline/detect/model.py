@@ -48,6 +48,12 @@ RULE_TAGS: tuple[str, ...] = ("child_question", "child_context", "age_gap", "iso
 #: The parts of sextortion (a rule's `part`): a claim to hold images, a threat to share them, a demand, a deadline.
 SEXTORTION_PARTS: tuple[str, ...] = ("claim", "threat", "demand", "deadline")
 
+#: `Finding.adjusted` codes: a cue beside its rule's benign context (a surprise party beside "don't tell mom"),
+#: and a cue written by someone who talks about the risks within a few messages (a nurse quoting what
+#: offenders say: described, not done; it counts for no signal and cannot raise the risk).
+BENIGN_CONTEXT_NEARBY = "benign_context_nearby"
+DISCUSSION_NEARBY = "discussion_nearby"
+
 PERSONAL_INFO_TYPES: tuple[str, ...] = (
     "phone", "email", "address", "location", "social_handle", "school", "age", "id_number",
 )
@@ -114,7 +120,8 @@ class Finding:
     `sender` is None for a message without a sender name (unattributed text). `part` (sextortion's claim,
     threat, demand, deadline) and `tags` (`RULE_TAGS`) come from the rule, so that the risk reads what a
     finding means, not its rule's name. `adjusted` is a code for why the weight is below the rule's
-    (`benign_context_nearby`: a surprise party beside "don't tell mom"), so that a lowered finding leaves a trace."""
+    (`benign_context_nearby`: a surprise party beside "don't tell mom"; `discussion_nearby`: a threat quoted
+    by someone giving safety advice), so that a lowered finding leaves a trace."""
 
     index: int
     sender: str | None

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hotline.detect.model import DISCUSSION_NEARBY, STAGES, Finding, Participant, PersonalDetail, StageReached
 from hotline.detect.model import RISK_RANK as _RANK
-from hotline.detect.model import STAGES, Finding, Participant, PersonalDetail, StageReached
 from hotline.detect.text.khmer import KHMER_DIGITS
 
 __all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence", "shows_minor"]
@@ -318,6 +318,8 @@ class RiskTracker:
         touched: dict[int, SenderEvidence] = {}
         first_minor = False
         for f in findings:
+            if f.adjusted == DISCUSSION_NEARBY:  # described in safety advice, not done: counts for nothing
+                continue
             for ev in self._parties(f.sender, f.index):
                 before = ev.sexting_index
                 ev.add(f)

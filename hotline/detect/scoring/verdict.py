@@ -55,8 +55,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hotline.detect.model import DISCUSSION_NEARBY, Finding
 from hotline.detect.model import RISK_RANK as _RANK
-from hotline.detect.model import Finding
 from hotline.detect.risk import SEXTING_WEIGHT
 from hotline.detect.scoring.conversation import ConversationScores
 
@@ -125,7 +125,7 @@ def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
     if minor and (_RANK[risk] >= _RANK["critical"] or any(
             f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)):
         return True
-    parts = {f.part for f in findings if f.signal == "sextortion"}
+    parts = {f.part for f in findings if f.signal == "sextortion" and f.adjusted != DISCUSSION_NEARBY}
     return ("threat" in parts and bool(parts & {"claim", "demand"})) or {"claim", "demand"} <= parts
 
 

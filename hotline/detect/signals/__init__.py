@@ -19,15 +19,23 @@ from hotline.detect.signals.candidates import CandidateIndex
 from hotline.detect.signals.detector import MAX_MATCH_CHARS, Quoter, RuleDetector
 from hotline.detect.signals.grooming import GroomingDetector
 from hotline.detect.signals.meeting import MeetingDetector
-from hotline.detect.signals.rules import Rule, RuleSet, TriggerIndex, load_discussion, load_ruleset
+from hotline.detect.signals.rules import (
+    Rule,
+    RuleSet,
+    TriggerIndex,
+    load_cover,
+    load_discussion,
+    load_ruleset,
+)
 from hotline.detect.signals.secrecy import SecrecyDetector
 from hotline.detect.signals.sexting import SextingDetector
 from hotline.detect.signals.sextortion import SextortionDetector
 from hotline.detect.text.khmer import has_khmer
 
 __all__ = [
-    "DETECTORS", "MATCHERS", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule", "RuleDetector", "RuleSet",
-    "SecrecyDetector", "SextingDetector", "SextortionDetector", "default_scanner", "load_ruleset",
+    "COVER", "DETECTORS", "DISCUSSION", "MATCHERS", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule",
+    "RuleDetector", "RuleSet", "SecrecyDetector", "SextingDetector", "SextortionDetector", "default_scanner", "enacts",
+    "load_ruleset",
 ]
 
 #: Every rule-based detector, in the order findings are reported for one message.
@@ -57,16 +65,33 @@ class MessageScanner:
             self._index = TriggerIndex([((d, r), r.triggers) for d in detectors for r in d.rules.rules])
         self._rules: dict[str, Rule] = {r.id: r for d in detectors for r in d.rules.rules}
         self._discussion = load_discussion()
+        self._cover = load_cover()
 
     def worth_scanning(self, norm: str) -> bool:
         """The pre-filter: does the normalised text contain any trigger stem?"""
         return self._index.any(norm[:MAX_MATCH_CHARS])
+
+    def talk(self, norm: str) -> str | None:
+        """`DISCUSSION` when a message talks about the risks (advice, a quoted threat: "if someone asks
+        you...", "they will say..."), `COVER` when it uses their words as cover or to silence ("I'm not a
+        stranger", "don't report me"; this wins over discussion), else None."""
+        norm = norm[:MAX_MATCH_CHARS]
+        if self._cover is not None and self._cover.search(norm) is not None:
+            return COVER
+        if self._discussion is not None and self._discussion.search(norm) is not None:
+            return DISCUSSION
+        return None
 
     def scan(self, message: Message, norm: str, lang: str | None = None, *, prefilter: bool = True) -> list[Finding]:
         """Findings of every detector in one message (`norm` = `normalize(message.text)`).
 
         With `prefilter=False` every rule is tried (the naive approach the benchmark compares against).
         """
+        return self.scan_talk(message, norm, lang, prefilter=prefilter)[0]
+
+    def scan_talk(self, message: Message, norm: str, lang: str | None = None, *,
+                  prefilter: bool = True) -> tuple[list[Finding], str | None]:
+        """`scan`, and what `talk` says of the message (looked up once for both)."""
         del lang
         quoter: Quoter | None = None
         full = norm
@@ -91,9 +116,10 @@ class MessageScanner:
                 if quoter is None:
                     quoter = Quoter(message.text, full)
                 out.append(detector.finding(message, rule, m, quoter))
-        if out and self._discussion is not None and self._discussion.search(norm) is not None:
-            out = [f for f in out if not _enacts(f)]
-        return _distinct(out) if len(out) > 1 else out
+        talk = self.talk(norm)
+        if out and talk == DISCUSSION:
+            out = [f for f in out if not enacts(f)]
+        return (_distinct(out) if len(out) > 1 else out), talk
 
     def rule(self, rule_id: str) -> Rule | None:
         return self._rules.get(rule_id)
@@ -108,7 +134,14 @@ _DESCRIBED_SIGNALS = frozenset({"sextortion", "sexting", "secrecy"})
 _DESCRIBED_STAGES = frozenset({"desensitising", "image_request"})
 
 
-def _enacts(f: Finding) -> bool:
+#: What `MessageScanner.talk` says of a message: it talks about the risks, or uses their words as cover.
+DISCUSSION = "discussion"
+COVER = "cover"
+
+
+def enacts(f: Finding) -> bool:
+    """A finding that would enact a harm (sextortion, sexting, secrecy, sexual talk, an image request), which
+    talk about the risks only describes."""
     return f.signal in _DESCRIBED_SIGNALS or f.stage in _DESCRIBED_STAGES
 
 

@@ -40,7 +40,7 @@ from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
 from hotline.detect.text.segment import aligned_match, joint, match_aligned, misnamed_words
 
-__all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "compile_phrase", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
+__all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "compile_phrase", "load_cover", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
 
 #: Khmer-script rules run on Khmer text, the others (`LANGUAGES`' lexicon folders) on Latin text.
 T = TypeVar("T")
@@ -599,6 +599,13 @@ def load_discussion() -> PhraseSet | None:
     """Talk *about* the risks (a safety talk, sex education, "if someone asks you for photos, tell an
     adult"): in such a message, findings that would enact a harm are dropped."""
     return load_phrase_set("discussion")
+
+
+def load_cover() -> PhraseSet | None:
+    """Awareness words used as cover or to silence ("your teacher means strangers, I'm not a stranger",
+    "don't report me or I post it"): such a message is no talk about the risks, and its sender's cues are
+    never read as advice."""
+    return load_phrase_set("cover")
 
 
 def load_refusal() -> PhraseSet | None:
