@@ -35,8 +35,8 @@ EXTENSIONS: dict[str, str] = {
 SIGNALS = ("grooming", "sextortion", "sexting", "meeting_request", "secrecy", "personal_info")
 PI_TYPES = ("phone", "email", "address", "location", "social_handle", "school", "age", "id_number")
 RISKS = ("none", "low", "medium", "high", "critical")
-#: Messages a conversation may hold: 6-30, but the second blind split keeps longer chats (up to 60).
-MESSAGE_RANGE: dict[str, tuple[int, int]] = {"blind2": (8, 60)}
+#: Messages a conversation may hold: 6-30, but the blind splits 2 and 3 keep longer chats (up to 60 and 40).
+MESSAGE_RANGE: dict[str, tuple[int, int]] = {"blind2": (8, 60), "blind3": (8, 40)}
 DEFAULT_MESSAGE_RANGE = (6, 30)
 
 

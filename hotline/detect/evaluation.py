@@ -47,11 +47,11 @@ TARGET_F = 0.9
 TARGET_PI = 0.9
 #: A benign chat must never be rated at or above this level.
 BENIGN_CEILING = "high"
-SPLITS: tuple[str, ...] = ("dev", "holdout", "blind", "blind2")
-#: Splits scored only when asked for by name: the blind look-alikes (and blind2, harmful and benign chats)
-#: are written without reading the lexicons and nobody tunes on them, so they are reported apart, never
-#: folded into the whole-set figure.
-APART: frozenset[str] = frozenset({"blind", "blind2"})
+SPLITS: tuple[str, ...] = ("dev", "holdout", "blind", "blind2", "blind3")
+#: Splits scored only when asked for by name: the blind look-alikes (and blind2 and blind3, harmful and benign
+#: chats) are written without reading the lexicons and nobody tunes on them, so they are reported apart,
+#: never folded into the whole-set figure.
+APART: frozenset[str] = frozenset({"blind", "blind2", "blind3"})
 
 Analyzer = Callable[[Conversation], Analysis]
 Loader = Callable[[Path], Conversation]
