@@ -1,7 +1,8 @@
-"""The third blind split (`eval/source/blind3.json`): it builds, every chat parses in its labelled format
-with its labels pointing at real messages, and it is scored only by name, never in the whole-set figures.
+"""The later blind rounds (`eval/source/blind2.json`, `blind3.json`): each builds, every chat parses in its
+labelled format with its labels pointing at real messages, and each is scored only by name, never in the
+whole-set figures.
 
-These tests say nothing about how well the engine does on it (that figure is `hotline eval --split blind3`).
+These tests say nothing about how well the engine does on them (that figure is `hotline eval --split blind2`).
 """
 
 from __future__ import annotations
@@ -31,27 +32,33 @@ def _build_module() -> ModuleType:
     return module
 
 
-def _blind3_labels() -> dict[str, dict[str, Any]]:
+#: Each later blind round: its least number of chats and of harmful chats (written before any figure).
+ROUNDS: dict[str, tuple[int, int]] = {"blind2": (30, 10), "blind3": (25, 6)}
+
+
+def _labels(split: str) -> dict[str, dict[str, Any]]:
     convs = json.loads((EVAL / "labels.json").read_text(encoding="utf-8"))["conversations"]
-    return {cid: e for cid, e in convs.items() if e["split"] == "blind3"}
+    return {cid: e for cid, e in convs.items() if e["split"] == split}
 
 
-def test_blind3_sources_pass_the_build_checks_and_the_rendered_files_are_current() -> None:
+@pytest.mark.parametrize("split", sorted(ROUNDS))
+def test_the_round_passes_the_build_checks_and_the_rendered_files_are_current(split: str) -> None:
     build = _build_module()
-    sources = [c for c in build.conversations() if c["split"] == "blind3"]
-    assert len(sources) >= 25
+    sources = [c for c in build.conversations() if c["split"] == split]
+    assert len(sources) >= ROUNDS[split][0]
     for conv in sources:
         build.check_source(conv)  # raises on a label that could not be scored
         assert conv["group"] == conv["id"]
-        assert conv["id"].startswith(("blind3-en-", "blind3-km-", "blind3-kml-"))
+        assert conv["id"].startswith((f"{split}-en-", f"{split}-km-", f"{split}-kml-"))
     assert build.build(check=True) == [], "eval/chats or labels.json is stale: run python eval/build.py"
-    assert {c["id"] for c in sources} == set(_blind3_labels())
+    assert {c["id"] for c in sources} == set(_labels(split))
 
 
-def test_blind3_holds_harmful_and_benign_chats_in_several_formats_and_writings() -> None:
-    labels = _blind3_labels()
+@pytest.mark.parametrize("split", sorted(ROUNDS))
+def test_the_round_holds_harmful_and_benign_chats_in_several_formats_and_writings(split: str) -> None:
+    labels = _labels(split)
     harmful = Counter(e["harmful"] for e in labels.values())
-    assert harmful[True] >= 6 and harmful[False] >= 20
+    assert harmful[True] >= ROUNDS[split][1] and harmful[False] >= 20
     assert {e["format"] for e in labels.values()} >= {"whatsapp", "messenger", "telegram", "telegram_html",
                                                        "line", "plain"}
     assert {lang for e in labels.values() for lang in e["languages"]} == {"en", "km", "km-Latn"}
@@ -63,9 +70,9 @@ def test_blind3_holds_harmful_and_benign_chats_in_several_formats_and_writings()
             assert not (e["signals"]["grooming"] or e["signals"]["sextortion"] or e["signals"]["sexting"]), cid
 
 
-@pytest.mark.parametrize("cid", sorted(_blind3_labels()))
-def test_each_blind3_chat_parses_in_its_format_with_its_labels_on_real_messages(cid: str) -> None:
-    e = _blind3_labels()[cid]
+@pytest.mark.parametrize("cid", sorted(cid for split in ROUNDS for cid in _labels(split)))
+def test_each_chat_parses_in_its_format_with_its_labels_on_real_messages(cid: str) -> None:
+    e = _labels(cid.split("-", 1)[0])[cid]
     conv = chats.load(EVAL / e["file"])
     assert conv.format == e["format"]
     assert len(conv.messages) == e["message_count"]
@@ -96,18 +103,18 @@ def _recording_engine() -> tuple[list[str], Any, Any]:
     return seen, load, analyze
 
 
-def test_blind3_is_left_out_of_the_whole_set_and_scored_apart_by_name() -> None:
-    assert "blind3" in SPLITS and "blind3" in APART
-    assert {"blind", "blind2"} <= APART  # the earlier blind splits stay apart too
+@pytest.mark.parametrize("split", sorted(ROUNDS))
+def test_the_round_is_left_out_of_the_whole_set_and_scored_apart_by_name(split: str) -> None:
+    assert split in SPLITS and split in APART and "blind" in APART
     all_labels = json.loads((EVAL / "labels.json").read_text(encoding="utf-8"))["conversations"]
-    blind3_files = {Path(e["file"]).name for e in _blind3_labels().values()}
+    files = {Path(e["file"]).name for e in _labels(split).values()}
 
     seen, load, analyze = _recording_engine()
     whole = evaluate(EVAL, loader=load, analyzer=analyze)
-    assert not blind3_files & set(seen)
+    assert not files & set(seen)
     assert whole.conversations == sum(e["split"] not in APART for e in all_labels.values())
 
     seen, load, analyze = _recording_engine()
-    apart = evaluate(EVAL, split="blind3", loader=load, analyzer=analyze)
-    assert set(seen) == blind3_files
-    assert apart.conversations == len(blind3_files)
+    apart = evaluate(EVAL, split=split, loader=load, analyzer=analyze)
+    assert set(seen) == files
+    assert apart.conversations == len(files)
