@@ -40,7 +40,7 @@ from hotline.detect.model import (
 EVAL = Path(__file__).resolve().parents[2] / "eval"
 ALL_LABELS: dict[str, dict[str, Any]] = json.loads((EVAL / "labels.json").read_text(encoding="utf-8"))[
     "conversations"]
-#: What `evaluate` scores without a split: everything but the blind splits (see test_eval_blind2.py).
+#: What `evaluate` scores without a split: everything but the blind splits (see test_eval_blind_rounds.py).
 LABELS = {cid: e for cid, e in ALL_LABELS.items() if e["split"] not in APART}
 
 
