@@ -121,7 +121,7 @@ def analyze_items(
                 if context is None:
                     ready.append(f)
                 elif context.search(norm) is not None or any(context.search(r) for r in recent):
-                    ready.append(_benign(f))
+                    ready.append(_lowered(f, BENIGN_CONTEXT_NEARBY))
                 else:
                     held.append((f, context, NEARBY))
             findings.extend(ready)
@@ -197,15 +197,11 @@ def _first_alert(
     return None
 
 
-def _benign(f: Finding) -> Finding:
-    """A cue in a benign context (a surprise party): still a finding of its signal, but no grooming stage
-    and little weight, so it cannot raise the risk; `adjusted` records why."""
-    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted=BENIGN_CONTEXT_NEARBY)
-
-
-def _as_advice(f: Finding) -> Finding:
-    """A cue quoted in safety advice: kept as a trace, but it counts for nothing (`RiskTracker.add`)."""
-    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted=DISCUSSION_NEARBY)
+def _lowered(f: Finding, why: str) -> Finding:
+    """A cue in a benign context (`BENIGN_CONTEXT_NEARBY`: a surprise party; still a finding of its signal)
+    or quoted in safety advice (`DISCUSSION_NEARBY`: a trace that counts for nothing, `RiskTracker.add`): no
+    grooming stage and little weight, so it cannot raise the risk; `adjusted` records why."""
+    return replace(f, stage=None, weight=min(f.weight, BENIGN_WEIGHT), adjusted=why)
 
 
 def _read_as_advice(found: list[Finding], since: int) -> tuple[list[Finding], list[Finding]]:
@@ -217,7 +213,7 @@ def _read_as_advice(found: list[Finding], since: int) -> tuple[list[Finding], li
         if not enacts(f):
             ready.append(f)
         elif since <= NEARBY:
-            ready.append(_as_advice(f))
+            ready.append(_lowered(f, DISCUSSION_NEARBY))
         else:
             later.append(f)
     return ready, later
@@ -231,7 +227,7 @@ def _review_described(
     keep: list[tuple[Finding, int]] = []
     for f, left in described:
         if adviser is not None and adviser == f.sender:
-            findings.append(_as_advice(f))
+            findings.append(_lowered(f, DISCUSSION_NEARBY))
         elif left <= 1:
             findings.append(f)
             tracker.add([f])
@@ -247,7 +243,7 @@ def _review_held(
     keep: list[tuple[Finding, Any, int]] = []
     for f, context, left in held:
         if context.search(norm) is not None:
-            findings.append(_benign(f))
+            findings.append(_lowered(f, BENIGN_CONTEXT_NEARBY))
             tracker.add([findings[-1]])
             continue
         if left <= 1:

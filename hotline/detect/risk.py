@@ -20,13 +20,14 @@ are looked at (all of them once, when a sign of a child first appears).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from hotline.detect.model import DISCUSSION_NEARBY, STAGES, Finding, Participant, PersonalDetail, StageReached
 from hotline.detect.model import RISK_RANK as _RANK
 from hotline.detect.text.khmer import KHMER_DIGITS
 
-__all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence", "shows_minor"]
+__all__ = ["ALERT_LEVEL", "RiskResult", "RiskTracker", "SenderEvidence", "extorting", "shows_minor"]
 
 #: The level at which an alert is warranted (`first_alert_index` is the first message reaching it).
 ALERT_LEVEL = "high"
@@ -148,8 +149,7 @@ class SenderEvidence:
 
     @property
     def sextortion(self) -> bool:
-        p = self.parts
-        return ("threat" in p and ("claim" in p or "demand" in p)) or ("claim" in p and "demand" in p)
+        return extorting(self.parts)
 
     @property
     def sexting(self) -> bool:
@@ -223,6 +223,11 @@ class SenderEvidence:
         if self.rule_weight:
             return "low"
         return "none"
+
+
+def extorting(parts: Collection[str]) -> bool:
+    """Sextortion's parts together: a threat beside a claim or a demand, or a claim beside a demand."""
+    return ("threat" in parts and ("claim" in parts or "demand" in parts)) or ("claim" in parts and "demand" in parts)
 
 
 def shows_minor(detail: PersonalDetail) -> bool:
@@ -361,12 +366,11 @@ class RiskTracker:
         if sender is None:
             self.unplaced_refusal = self.unplaced_refusal or bool(asked)
             return
-        pressed = asked
-        for ev in pressed:
+        for ev in asked:
             ev.pressed = True
             ev.version += 1
-        if pressed:
-            self._evaluate(pressed, index)
+        if asked:
+            self._evaluate(asked, index)
 
     def fear(self, sender: str | None, index: int) -> None:
         """`sender` was afraid at message `index` ("I'm scared"): every other sender who asked to meet before

@@ -87,11 +87,16 @@ def split_of(chats: list[Chat]) -> list[str]:
     order and the shares are of conversations, not of offenders (each offender stays in one split). The
     eval-only sources are halved the same way by messages (nps-chat has only 15 sessions): groups in hash
     order, `dev` until `DEV_SHARE` of the source's messages, then `test`."""
-    fixed = {(source, group): split for source in (*EVAL_SOURCES, "groomer-chats")
-             for group, split in _in_hash_order(
-                 chats, source, (lambda c: 1) if source == "groomer-chats" else (lambda c: len(c.texts)),
-                 _by_share if source == "groomer-chats" else (lambda s: "dev" if s < DEV_SHARE else "test")).items()}
+    fixed = {("groomer-chats", group): split
+             for group, split in _in_hash_order(chats, "groomer-chats", lambda c: 1, _by_share).items()}
+    for source in EVAL_SOURCES:
+        for group, split in _in_hash_order(chats, source, lambda c: len(c.texts), _dev_or_test).items():
+            fixed[source, group] = split
     return [fixed.get((c.source, c.group)) or _by_share(_hash(c.source, c.group)) for c in chats]
+
+
+def _dev_or_test(share: float) -> str:
+    return "dev" if share < DEV_SHARE else "test"
 
 
 def _hhmm(value: str | None) -> float | None:

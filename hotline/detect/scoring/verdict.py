@@ -57,7 +57,7 @@ from collections.abc import Sequence
 
 from hotline.detect.model import DISCUSSION_NEARBY, Finding
 from hotline.detect.model import RISK_RANK as _RANK
-from hotline.detect.risk import SEXTING_WEIGHT
+from hotline.detect.risk import SEXTING_WEIGHT, extorting
 from hotline.detect.scoring.conversation import ConversationScores
 
 __all__ = ["CONFIRM", "GATE", "SIGNAL", "WITH_RULES", "combine", "explain_held", "model_findings", "signal_scores"]
@@ -114,7 +114,12 @@ def _course(findings: Sequence[Finding]) -> bool:
 
 def _pressed(findings: Sequence[Finding], refused: bool) -> bool:
     """An image request that met a refusal in text without names (see `CONFIRM`)."""
-    return refused and any(f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)
+    return refused and _image_request(findings)
+
+
+def _image_request(findings: Sequence[Finding]) -> bool:
+    """A sexting finding strong enough to be a request for (or offer of) sexual images."""
+    return any(f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)
 
 
 def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
@@ -122,11 +127,10 @@ def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
     or a demand, or a claim beside a demand: the model never learned sextortion), or a child who stated
     an age under 18 or a school with a sexual image request or a critical level from the rules (an
     isolating meeting, grooming that reached sexual talk): what the chat itself says, not what it reads like."""
-    if minor and (_RANK[risk] >= _RANK["critical"] or any(
-            f.signal == "sexting" and f.weight >= SEXTING_WEIGHT for f in findings)):
+    if minor and (_RANK[risk] >= _RANK["critical"] or _image_request(findings)):
         return True
-    parts = {f.part for f in findings if f.signal == "sextortion" and f.adjusted != DISCUSSION_NEARBY}
-    return ("threat" in parts and bool(parts & {"claim", "demand"})) or {"claim", "demand"} <= parts
+    return extorting({f.part for f in findings if f.signal == "sextortion" and f.part
+                      and f.adjusted != DISCUSSION_NEARBY})
 
 
 def _gated(risk: str, findings: Sequence[Finding], scores: ConversationScores, minor: bool,

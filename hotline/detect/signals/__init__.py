@@ -152,17 +152,13 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     kept: list[Finding] = []
     for f in sorted(findings, key=lambda f: -f.weight):
         if not any(k.signal == f.signal and k.stage == f.stage and _language(k) != _language(f) and _overlap(k, f)
-                   and _part(k) == _part(f) for k in kept):
+                   and k.part == f.part for k in kept):
             kept.append(f)
     return sorted(kept, key=lambda f: (f.start or 0, f.rule))
 
 
 def _language(f: Finding) -> str:
     return f.rule.split(".", 1)[0]
-
-
-def _part(f: Finding) -> str:
-    return f.part or ""
 
 
 def _overlap(a: Finding, b: Finding) -> bool:

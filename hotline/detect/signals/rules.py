@@ -537,7 +537,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
 
     return Rule(
         id=r["id"], signal=r["signal"], language=r["language"], regex=compile_regex(r["regex"]),
-        weight=r["weight"], stage=r["stage"], part=r["part"], tags=tuple(r.get("tags", ())), requires=regex("requires"), unless=regex("unless"),
+        weight=r["weight"], stage=r["stage"], part=r["part"], tags=tuple(r["tags"]), requires=regex("requires"), unless=regex("unless"),
         unless_nearby=regex("unless_nearby"), examples=tuple(r["examples"]),
         counterexamples=tuple(r["counterexamples"]), note=r["note"], triggers=tuple(r["triggers"]),
         needs_file_triggers=r["needs_file_triggers"],
