@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if paths == [Path(args.files[0])]:  # one file, or one paged export's folder
         analysis = _analyze_file(paths[0], args.format)  # errors: one line from the CLI's main
         if args.json:
-            print(json.dumps({"file": str(paths[0]), **analysis.to_dict()}, ensure_ascii=False), file=out)
+            print(analysis.to_json({"file": str(paths[0])}), file=out)
         else:
             out.write(render_report(analysis, str(paths[0]), color=_use_color(out)))
         return 0
@@ -168,7 +168,7 @@ def _report_file(path: Path, *, fmt: str | None, as_json: bool, color: bool) -> 
         line = json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False) + "\n" if as_json else ""
         return path, line, str(exc)
     if as_json:
-        return path, json.dumps({"file": str(path), **analysis.to_dict()}, ensure_ascii=False) + "\n", None
+        return path, analysis.to_json({"file": str(path)}) + "\n", None
     return path, render_report(analysis, str(path), color=color) + "\n", None
 
 

@@ -7,7 +7,8 @@ messages (not system events) from 0 in time order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -212,6 +213,25 @@ class Analysis:
     scores: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        return self._fields([f.to_dict() for f in self.findings])
+
+    def to_json(self, head: Mapping[str, Any] | None = None) -> str:
+        """`json.dumps({**head, **self.to_dict()}, ensure_ascii=False)`, byte for byte. The findings, most of a
+        long chat's output, are written from pieces made once per distinct rule and weight (only the index,
+        sender, excerpt and span differ from one to the next) instead of dict by dict."""
+        whole = {**(head or {}), **self._fields([])}
+        items = list(whole.items())
+        at = list(whole).index("findings")
+        start = "{" + (_inner(dict(items[:at])) + ", " if at else "") + '"findings": ['
+        end = "]" + (", " + _inner(dict(items[at + 1:])) if at + 1 < len(items) else "") + "}"
+        chunks = _findings_json(self.findings)
+        if not chunks:
+            return start + end
+        chunks[0] = start + chunks[0]  # one join copies the whole text once: a long chat's runs to megabytes
+        chunks[-1] += end
+        return ", ".join(chunks)
+
+    def _fields(self, findings: list[dict[str, Any]]) -> dict[str, Any]:
         return {
             "format": self.format,
             "languages": list(self.languages),
@@ -225,7 +245,67 @@ class Analysis:
                 {"name": p.name, "role": p.role, "messages": p.messages} for p in self.participants
             ],
             "stages": [{"stage": s.stage, "first_index": s.first_index} for s in self.stages],
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": findings,
             "personal_info": [p.to_dict() for p in self.personal_info],
             "explanation": list(self.explanation),
         }
+
+
+def _inner(d: Mapping[str, Any]) -> str:
+    """A non-empty dict's JSON without its braces: `"a": 1, "b": 2`."""
+    return json.dumps(d, ensure_ascii=False)[1:-1]
+
+
+#: What a finding's JSON pieces depend on besides its index, sender, excerpt and span.
+_Shape = tuple[str, str, float, str | None, str | None, tuple[str, ...], str | None, bool]
+#: The keys a finding's JSON spells out per finding; the rest come from the pieces.
+_OWN_KEYS = frozenset({"index", "sender", "excerpt", "start", "end"})
+
+
+def _pieces(f: Finding) -> tuple[str, str, str]:
+    """`Finding.to_dict`'s JSON around the excerpt and the span: `, "signal": .., "rule": .., "excerpt": `,
+    `, "weight": ..[, "stage": ..]` and `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
+    d = f.to_dict()
+    keys = list(d)
+    cut = keys.index("excerpt")
+    span = keys.index("start") if "start" in d else len(keys)
+    before = [k for k in keys[:cut] if k not in _OWN_KEYS]
+    middle = [k for k in keys[cut + 1:span] if k not in _OWN_KEYS]
+    tail = [k for k in keys[span:] if k not in _OWN_KEYS]
+    return (_more(d, before) + ', "excerpt": ', _more(d, middle), _more(d, tail) + "}")
+
+
+def _more(d: dict[str, Any], keys: list[str]) -> str:
+    """`, "k": v, ...` for `keys` of `d` ("" for none)."""
+    return ", " + _inner({k: d[k] for k in keys}) if keys else ""
+
+
+def _findings_json(findings: Sequence[Finding]) -> list[str]:
+    """Each finding's `json.dumps(f.to_dict(), ensure_ascii=False)`."""
+    string = json.encoder.encode_basestring  # what json.dumps uses for strings with ensure_ascii=False
+    pieces: dict[_Shape, tuple[str, str, str]] = {}
+    senders: dict[str | None, str] = {}
+    out: list[str] = []
+    add = out.append
+    for f in findings:
+        index, start, end, weight = f.index, f.start, f.end, f.weight
+        if (type(index) is not int or type(weight) is not float or not weight
+                or (start is not None and (type(start) is not int or type(end) is not int))):
+            # not what the hints say, or a weight whose equals are written differently (1 and 1.0, 0.0 and -0.0)
+            add(json.dumps(f.to_dict(), ensure_ascii=False))
+            continue
+        shape = (f.rule, f.signal, weight, f.stage, f.part, f.tags, f.adjusted, start is None)
+        got = pieces.get(shape)
+        if got is None:
+            got = pieces[shape] = _pieces(f)
+        before, middle, tail = got
+        name = f.sender
+        sender = senders.get(name)
+        if sender is None:
+            sender = senders[name] = "null" if name is None else string(name)
+        if start is None:
+            add(f'{{"index": {index}, "sender": {sender}{before}{string(f.excerpt)}{middle}{tail}')
+        else:
+            add(f'{{"index": {index}, "sender": {sender}{before}{string(f.excerpt)}{middle}'
+                f', "start": {start}, "end": {end}{tail}')
+    return out

@@ -14,8 +14,9 @@ from one sender, and nobody is named (no offender or victim is made up from the 
 `RiskTracker` is incremental: the analysis feeds it messages and findings in order and it records the first
 message at which the level reaches `ALERT_LEVEL`, so a long chat costs O(findings), not O(messages²). A
 party's level is worked out again only when a finding changed what it rests on (a new stage, rule, part or
-secret meeting, a stronger weight; a repeated cue changes nothing), and only the parties a message touched
-are looked at (all of them once, when a sign of a child first appears).
+secret meeting, a stronger weight; a repeated cue changes nothing, and one like a cue seen before is not
+even weighed again), and only those parties are looked at (all of them once, when a sign of a child first
+appears): cue-dense chats repeat a few hundred kinds of finding thousands of times.
 """
 
 from __future__ import annotations
@@ -92,10 +93,43 @@ class SenderEvidence:
     #: Bumped whenever something `level` reads changes; `level` keeps its last answer per version.
     version: int = field(default=0, repr=False, compare=False)
     _level: tuple[int, bool, str] = field(default=(-1, False, "none"), repr=False, compare=False)
+    #: What the findings added so far were (rule, signal, weight, stage, part, tags): another finding like
+    #: one of them changes only what depends on its message (secret meetings, sexting per message).
+    _shapes: set[tuple[str, str, float, str | None, str | None, tuple[str, ...]]] = field(
+        default_factory=set, repr=False, compare=False)
 
     def add(self, finding: Finding) -> None:
-        if CHILD_CONTEXT in finding.tags:
+        tags = finding.tags
+        if tags and CHILD_CONTEXT in tags:
             return
+        index, weight, signal = finding.index, finding.weight, finding.signal
+        shape = (finding.rule, signal, weight, finding.stage, finding.part, tags)
+        if shape in self._shapes:  # every first index and strongest weight it sets is set already
+            changed = False
+        else:
+            self._shapes.add(shape)
+            changed = self._add_new(finding)
+        if signal == "secrecy" and weight >= STRONG_WEIGHT:
+            changed = changed or (index in self.meeting_at and index not in self.secrecy_at)
+            self.secrecy_at.add(index)
+        elif signal == "meeting_request":
+            changed = changed or (index in self.secrecy_at and index not in self.meeting_at)
+            self.meeting_at.add(index)
+        if signal == "sexting" and weight >= SEXTING_WEIGHT:
+            # Counted per message: two rules firing on one "send a nude pic" are one request, not two.
+            if index != self._sexting_last:
+                self.sexting_count += 1
+                self._sexting_last = index
+                changed = changed or self.sexting_count <= 2  # `level` reads only whether it is 2 or more
+            if self.sexting_index is None:
+                self.sexting_index = index
+                changed = True
+        if changed:
+            self.version += 1
+
+    def _add_new(self, finding: Finding) -> bool:
+        """What a finding unlike any before sets: first indexes and strongest weights. True if it changed
+        something `level` reads."""
         index, weight, signal = finding.index, finding.weight, finding.signal
         changed = False
         if finding.stage:
@@ -111,28 +145,12 @@ class SenderEvidence:
         changed = changed or before_rule is None or weight > before_rule
         for tag in finding.tags:
             self.tag_weight[tag] = max(self.tag_weight.get(tag, 0.0), weight)
-        if signal == "secrecy" and weight >= STRONG_WEIGHT:
-            changed = changed or (index in self.meeting_at and index not in self.secrecy_at)
-            self.secrecy_at.add(index)
-        elif signal == "meeting_request":
-            changed = changed or (index in self.secrecy_at and index not in self.meeting_at)
-            self.meeting_at.add(index)
         if signal == "sextortion" and finding.part:
             part = finding.part
             if part not in self.parts:
                 self.parts[part] = index
                 changed = True
-        if signal == "sexting" and weight >= SEXTING_WEIGHT:
-            # Counted per message: two rules firing on one "send a nude pic" are one request, not two.
-            if index != self._sexting_last:
-                self.sexting_count += 1
-                self._sexting_last = index
-                changed = changed or self.sexting_count <= 2  # `level` reads only whether it is 2 or more
-            if self.sexting_index is None:
-                self.sexting_index = index
-                changed = True
-        if changed:
-            self.version += 1
+        return changed
 
     @property
     def score(self) -> float:
@@ -304,7 +322,10 @@ class RiskTracker:
 
     def message(self, sender: str | None, index: int) -> None:
         if sender is not None:  # windows are made when something is found in them, not per message
-            self._sender(sender, index).messages += 1
+            ev = self.senders.get(sender)
+            if ev is None:
+                ev = self._sender(sender, index)
+            ev.messages += 1
 
     def personal_detail(self, sender: str | None, index: int, detail: PersonalDetail | None = None) -> None:
         for ev in self._parties(sender, index):
@@ -322,30 +343,41 @@ class RiskTracker:
             return
         touched: dict[int, SenderEvidence] = {}
         first_minor = False
+        senders = self.senders
         for f in findings:
             if f.adjusted == DISCUSSION_NEARBY:  # described in safety advice, not done: counts for nothing
                 continue
-            for ev in self._parties(f.sender, f.index):
-                before = ev.sexting_index
+            sender, index, signal = f.sender, f.index, f.signal
+            known = senders.get(sender) if sender is not None else None
+            for ev in (known,) if known is not None else self._parties(sender, index):
+                before, version = ev.sexting_index, ev.version
                 ev.add(f)
-                if before is None and ev.sexting_index is not None:
-                    self._askers += 1
-                touched[id(ev)] = ev
-            self._max_index = max(self._max_index, f.index)
-            if f.signal == "secrecy":
+                if ev.version != version:  # nothing its level reads changed: its level is counted already
+                    if before is None and ev.sexting_index is not None:
+                        self._askers += 1
+                    touched[id(ev)] = ev
+            if index > self._max_index:
+                self._max_index = index
+            if signal == "secrecy":
                 self.secrecy = True
-            elif f.signal == "meeting_request":
+            elif signal == "meeting_request":
                 self.meeting = True
-            if not self.minor and not MINOR_TAGS.isdisjoint(f.tags):
+            if not self.minor and f.tags and not MINOR_TAGS.isdisjoint(f.tags):
                 self.minor = first_minor = True
         # Once the chat shows a child, every party is read again with it; after that an untouched party's
-        # level stands (nothing it rests on changed), so only the touched ones can raise the chat's level.
-        self._evaluate(self._all() if first_minor else list(touched.values()), self._max_index)
+        # level stands (nothing it rests on changed), so only the changed ones can raise the chat's level.
+        if first_minor:
+            self._evaluate(self._all(), self._max_index)
+        elif touched:
+            self._evaluate(list(touched.values()), self._max_index)
 
     def _evaluate(self, parties: list[SenderEvidence], index: int) -> None:
         if not parties:
             return
-        level = max((e.level(self.minor) for e in parties), key=_RANK.__getitem__)
+        if len(parties) == 1:
+            level = parties[0].level(self.minor)
+        else:
+            level = max((e.level(self.minor) for e in parties), key=_RANK.__getitem__)
         if _RANK[level] > _RANK[self.level]:
             self.level = level
         if self.first_alert_index is None and _RANK[self.level] >= _RANK[ALERT_LEVEL]:

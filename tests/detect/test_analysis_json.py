@@ -1,0 +1,75 @@
+"""`Analysis.to_json` writes exactly what `json.dumps(to_dict())` writes, for findings of every shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotline.detect import analyze
+from hotline.detect.chats import load
+from hotline.detect.model import Analysis, Finding, Participant, PersonalDetail, StageReached
+
+EVAL_CHATS = Path(__file__).resolve().parents[2] / "eval" / "chats"
+
+
+def analysis(findings: list[Finding]) -> Analysis:
+    return Analysis(
+        format="whatsapp", message_count=9, risk="high", first_alert_index=3,
+        signals={"grooming": True, "sexting": False}, participants=[Participant("Dara \"D\"", "participant", 4)],
+        stages=[StageReached("trust", 0)], findings=findings,
+        personal_info=[PersonalDetail("phone", "012 345 678", 3, 14, "012345678", "phone.kh", 2, "Dara")],
+        languages=["en", "km"], score=1.23456, explanation=["Risk: high."], scores={"grooming": 0.5},
+    )
+
+
+def finding(**kw: Any) -> Finding:
+    base: dict[str, Any] = {"index": 0, "sender": "A", "signal": "secrecy", "rule": "en.secrecy.dont_tell",
+                            "excerpt": "don't tell", "weight": 0.6}
+    return Finding(**{**base, **kw})
+
+
+SHAPES = [
+    finding(),
+    finding(index=1, sender=None, excerpt="quote \" back\\slash \n tab\t bell\x07"),
+    finding(index=2, stage="isolation", start=0, end=10),
+    finding(index=3, stage="", start=4, end=None),  # an empty stage is left out, an end of None is null
+    finding(index=4, sender="ដារ៉ា 😘", excerpt="កុំប្រាប់ម៉ាក់ \u2028 \ud800", part="claim",
+            tags=("isolating", "relationship_secrecy"), adjusted="benign_context_nearby"),
+    finding(index=5, weight=1, stage="trust"),  # an int weight is written 1, not 1.0
+    finding(index=6, weight=1.0, stage="trust"),
+    finding(index=7, weight=-0.0, start=1, end=2),
+    finding(index=8, weight=float("nan"), part="demand", tags=("child_question",)),
+    finding(index=9, signal="sextortion", rule="model.grooming", weight=0.987, tags=(), adjusted=""),
+]
+
+
+@pytest.mark.parametrize("head", [None, {"file": "chat \"1\".txt"}, {"file": "x", "risk": "overridden first"}])
+def test_to_json_is_json_dumps_of_to_dict(head: dict[str, Any] | None) -> None:
+    a = analysis(SHAPES * 2)
+    assert a.to_json(head) == json.dumps({**(head or {}), **a.to_dict()}, ensure_ascii=False)
+
+
+def test_every_finding_is_written_with_its_own_values() -> None:
+    # the same rule in several messages: pieces are shared, index, sender, excerpt and span are not
+    findings = [finding(index=i, sender=s, excerpt=f"cue {i}", start=i, end=i + 3)
+                for i, s in enumerate(["A", None, "B", "A"])]
+    written = json.loads(analysis(findings).to_json())["findings"]
+    assert written == [f.to_dict() for f in findings]
+
+
+def test_no_findings() -> None:
+    a = analysis([])
+    assert a.to_json({"file": "f"}) == json.dumps({"file": "f", **a.to_dict()}, ensure_ascii=False)
+
+
+@pytest.mark.skipif(not EVAL_CHATS.is_dir(), reason="eval/chats is not in this checkout")
+def test_real_chats() -> None:
+    chats = sorted(p for p in EVAL_CHATS.iterdir() if p.suffix == ".txt")[:40]
+    assert chats
+    for path in chats:
+        a = analyze(load(path, unnamed_text=True))
+        head = {"file": str(path)}
+        assert a.to_json(head) == json.dumps({**head, **a.to_dict()}, ensure_ascii=False), path
