@@ -10,11 +10,13 @@ locality. A rule may name a question list (`"after"`): it then reads only the an
 the previous message (a bare "14" after "how old are you?", an ID number after "your ID card number?",
 a school's bare name after "which school?"; one without a digit is read only in a short message).
 
-Why it is fast: a message without a digit is dropped after one pass of an Aho–Corasick automaton over the
-digits and the anchors of the rules that need no digit (about a microsecond; the regex gate it stands for
-then gives the position only when something is there), unless it starts like an answer to a question in
-the previous message; otherwise one scan for every rule's anchors (literal words, built into a trie-shaped regex)
-picks the few rules that can match, and that choice is kept per set of anchors (a bounded table). Place
+Why it is fast: one pass of an Aho–Corasick automaton over the lowercased message finds digits, the
+anchors of the rules that need no digit, and the words of every question list. Most messages have none:
+they end there (a message that neither follows a question nor is short enough to be a bare answer costs
+nothing more), and the pass has told the next message that this one asks nothing, so its `previous` is not
+searched again. Otherwise one scan for every rule's anchors (literal words, built into a trie-shaped regex)
+picks the few rules that can match, and that choice is kept per set of anchors (a bounded table); an answer
+rule is tried at the message's start before its question is looked for in the previous message. Place
 names and "I live in" cues are read only once a house, street or administrative-unit word is there, and
 only in the scripts the message uses. `phonenumbers` only sees candidates that look like an international
 number (Cambodian ones are checked against its KH metadata as one regex), and its verdicts are cached;
@@ -145,7 +147,6 @@ class Lexicons:
     rules: tuple[Rule, ...]
     parts: tuple[Rule, ...]
     answers: tuple[Rule, ...]
-    plain_answers: bool  # some answer rule needs no digit, so a message the gate drops may still answer
     questions: WordSet  # every question an answer rule follows: one search decides whether any can apply
     anchors: re.Pattern[str]
     plain_anchors: re.Pattern[str]
@@ -292,30 +293,45 @@ def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
     return compile_regex("|".join(f"(?:{scan})" for scan in scans) or r"(?!)")
 
 
-def _gate_automaton(anchors: Iterable[str]) -> Any:
+def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
     """The regex gate's literals in one Aho–Corasick automaton: each digit, and each anchor with the word
     edges `_anchor_scan` puts around it (a Latin anchor starts a word; one of one or two letters is a whole
-    word). Each key's value: (length, must start a word, must end a word)."""
+    word). Each key's value: (length, must start a word, must end a word). The question lists' words ride
+    along with length 0: the same pass tells the next message whether this one can be a question."""
     automaton = ahocorasick.Automaton()
     for digit in [*"0123456789", *(chr(0x17E0 + i) for i in range(10))]:  # `_DIGIT`
         automaton.add_word(digit, (1, False, False))
     for anchor in anchors:
         latin = anchor[0].isalpha() and anchor[0].isascii()
         automaton.add_word(anchor, (len(anchor), latin, latin and len(anchor) <= 2))
+    for question in questions:
+        if not automaton.exists(question):
+            automaton.add_word(question, (0, False, False))
     automaton.make_automaton()
     return automaton
 
 
-def _gate(lex: Lexicons, lower: str) -> re.Match[str] | None:
-    """`lex.gate.search(lower)`, answered by the automaton when nothing is there (most messages)."""
+def _scan(lex: Lexicons, lower: str) -> tuple[bool, bool]:
+    """(whether `lex.gate.search(lower)` finds something, whether a question list's word may be there),
+    from one C-level pass of the automaton; Python runs only for its hits, which most messages have none
+    of. Once the gate is open the pass stops, and a question is then assumed."""
+    asks = False
     for end, (size, word_start, word_end) in lex.gate_automaton.iter(lower):
+        if not size:
+            asks = True
+            continue
         start = end - size + 1
         if word_start and start and "a" <= lower[start - 1] <= "z":
             continue
         if word_end and "a" <= lower[end + 1:end + 2] <= "z":
             continue
-        return lex.gate.search(lower)
-    return None
+        return True, True
+    return False, asks
+
+
+def _gate(lex: Lexicons, lower: str) -> re.Match[str] | None:
+    """`lex.gate.search(lower)`, answered by the automaton when nothing is there (most messages)."""
+    return lex.gate.search(lower) if _scan(lex, lower)[0] else None
 
 
 def _starts(words: Iterable[str]) -> str:
@@ -376,18 +392,19 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
     anchor_rules = {
         a: frozenset().union(*(rs for b, rs in by_anchor.items() if a.startswith(b))) for a in by_anchor
     }
+    # Every list the previous message is searched for (`find_personal_info`): its questions.
+    asking = sorted({r.after for r in answers if r.after} | {"address_question"})
     stops = sorted((w for w in lists["name_stops"] if _KHMER.search(w)), key=_longest_first)
     cuts = sorted(set(stops) | {w for w in lists["places"] if _KHMER.search(w)}, key=_longest_first)
     lexicons = Lexicons(
         rules=tuple(rules),
         parts=tuple(parts),
         answers=tuple(answers),
-        plain_answers=any(not r.needs_digit for r in answers),
         questions=WordSet(w for name in {r.after for r in answers if r.after} for w in lists[name]),
         anchors=_anchor_scan(by_anchor),
         plain_anchors=_anchor_scan(plain),
         gate=compile_regex(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
-        gate_automaton=_gate_automaton(plain),
+        gate_automaton=_gate_automaton(plain, (w.lower() for name in asking for w in lists[name])),
         anchor_rules=anchor_rules,
         digit_rules=digit_rules,
         support_khmer=tuple(every[i] for i in sorted(secondary) if every[i].id.startswith("km.")),
@@ -941,10 +958,14 @@ def _in_context(lex: Lexicons, d: PersonalDetail, text: str) -> bool:
     """Whether a detail whose rule names a context list is someone's own: one of the list's words stands
     within CONTEXT_BEFORE characters before it or CONTEXT_AFTER after it ("ខ្ញុំរៀននៅ វិទ្យាល័យ...", not
     "សាលាឧទ្ធរណ៍" in a court notice). Khmer is segmented, and the detail must start a word."""
-    if _KHMER.match(text, d.start) and not starts_word(text, d.start):
-        return False
     words = lex.lists[lex.contexts[d.rule]]
     around = text[max(0, d.start - CONTEXT_BEFORE):d.start] + " " + text[d.end:d.end + CONTEXT_AFTER]
+    # Segmenting costs a CRF pass; a segmented word is a piece of `around`, so without one of the list's
+    # words anywhere in it (lowercased piecewise: no "Σ", whose lowercase depends on what follows) none is.
+    if "Σ" not in around and not any(w in around.lower() for w in words.words):
+        return False
+    if _KHMER.match(text, d.start) and not starts_word(text, d.start):
+        return False
     return any(w.lower() in words for w in segment(around))
 
 
@@ -1034,27 +1055,36 @@ def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> tuple[tuple[
 _MAX_PLAIN_ANSWER = 80
 
 
-def _answer_rules(lex: Lexicons, previous: str | None, text: str, has_digit: bool) -> tuple[Rule, ...]:
-    """The answer rules whose question ("how old are you?", "អាយុប៉ុន្មាន?") the previous message asks."""
+def _asked(lex: Lexicons, previous: str | None, text: str, has_digit: bool) -> bool:
+    """Whether the previous message asks a question that an answer rule fit for this message follows
+    ("how old are you?", "អាយុប៉ុន្មាន?"); a detail in the answer is the writer's own."""
     if not previous or not (has_digit or len(text) <= _MAX_PLAIN_ANSWER) or not lex.questions.search(previous):
-        return ()
-    return tuple(r for r in lex.answers
-                 if r.after and (has_digit or not r.needs_digit) and lex.lists[r.after].search(previous))
+        return False
+    return any(r.after and lex.lists[r.after].search(previous)
+               for r in (lex.answers if has_digit else lex.plain_answer_rules))
 
 
-def _answers(lex: Lexicons, rules: Sequence[Rule], norm: str) -> list[PersonalDetail]:
-    """What the answer rules read at the start of the message."""
+def _answers(lex: Lexicons, rules: Sequence[Rule], norm: str, previous: str) -> list[PersonalDetail]:
+    """What the answer rules read at the start of the message, each only if the previous message asks its
+    question. The start is matched first: it rarely fits, and the question is then not looked for."""
     details: list[PersonalDetail] = []
     for rule in rules:
         answer = rule.regex.match(norm)
-        if answer:
-            result = (CHECKS[rule.check](lex, rule, answer, norm) if rule.check
-                      else _detail(rule, norm, *_span(answer)))
-            if isinstance(result, list):
-                details.extend(result)
-            elif result is not None:
-                details.append(result)
+        if answer is None or not rule.after or not lex.lists[rule.after].search(previous):
+            continue
+        result = (CHECKS[rule.check](lex, rule, answer, norm) if rule.check
+                  else _detail(rule, norm, *_span(answer)))
+        if isinstance(result, list):
+            details.extend(result)
+        elif result is not None:
+            details.append(result)
     return details
+
+
+#: The last text scanned and whether a question list's word may be in it (`_scan`), read and replaced as
+#: one tuple: when the next message's `previous` is that very string, it is not searched again. One
+#: message only, recognised by identity, never by content.
+_last_scan: list[tuple[str | None, bool]] = [(None, True)]
 
 
 def find_personal_info(text: str, previous: str | None = None) -> list[PersonalDetail]:
@@ -1066,27 +1096,27 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if not text:
         return []
     lex = _lexicons()
-    # The gate: most messages have no digit and no anchor word, and end here after one search.
     lower = text.lower()
-    first = _gate(lex, lower)
-    if first is None:  # no digit, no anchor: only a bare answer to the question before can be here
-        for rule in lex.plain_answer_rules:
-            if rule.regex.match(text):
-                break
-        else:
-            return []  # nothing starts like an answer: the question before need not be looked for
-        plain = _answer_rules(lex, previous, text, False) if lex.plain_answers else ()
-        return _resolve(_answers(lex, plain, text)) if plain else []
-    has_digit = _DIGIT.search(text, first.start()) is not None
-    if has_digit:
-        found = frozenset(lex.anchors.findall(lower))
-    else:
-        found = frozenset(lex.plain_anchors.findall(lower, first.start()))
+    hit, asks = _scan(lex, lower)
+    last, last_asks = _last_scan[0]
+    _last_scan[0] = (text, asks)
+    if previous is last and not last_asks:
+        previous = None  # the previous message, just scanned, holds no question word: as good as none
+    if not hit:  # most messages: no digit, no anchor; only a short bare answer can be here
+        if not previous or len(text) > _MAX_PLAIN_ANSWER:
+            return []
+        answered = _answers(lex, lex.plain_answer_rules, text, previous)
+        return _resolve(answered) if answered else []
+    if len(lower) == len(text):
+        has_digit = _DIGIT.search(text) is not None
+    else:  # lowercasing lengthened it ("İ"): digits looked for from the gate's offset in `lower`, as before
+        first = lex.gate.search(lower)
+        has_digit = first is not None and _DIGIT.search(text, first.start()) is not None
+    found = frozenset((lex.anchors if has_digit else lex.plain_anchors).findall(lower))
     rules, part_rules = _plan(lex, found, has_digit)
     if part_rules:  # an address part may be there: cues and place names matter, in the scripts present
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (
             lex.support_latin if _LATIN.search(text) else ())
-    answers = _answer_rules(lex, previous, text, has_digit)
     norm = text.translate(KHMER_DIGITS) if has_digit and _KHMER_DIGIT.search(text) else text
     details: list[PersonalDetail] = []
     for rule in rules:
@@ -1108,9 +1138,11 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
         if parts:
             asked = previous is not None and lex.lists["address_question"].search(previous) is not None
             details.extend(_addresses(lex, norm, parts, asked))
-    if answers:
-        details.extend(_answers(lex, answers, norm))
-    if lex.contexts and details and not answers:  # an answer to "which school?" is the writer's own
+    if previous and (has_digit or len(text) <= _MAX_PLAIN_ANSWER):
+        details.extend(_answers(lex, lex.answers if has_digit else lex.plain_answer_rules, norm, previous))
+    # A detail whose rule names a context list must be the writer's own, unless it answers a question.
+    if details and lex.contexts and any(d.rule in lex.contexts for d in details) and not _asked(
+            lex, previous, text, has_digit):
         details = [d for d in details if d.rule not in lex.contexts or _in_context(lex, d, norm)]
     if not details:
         return []
@@ -1135,12 +1167,14 @@ class PersonalInfoDetector:
 
     def details(self, message: Message, previous: str | None = None) -> list[PersonalDetail]:
         if previous is None:
-            last: tuple[int, str] | None = getattr(self._last, "message", None)
-            if last is not None and last[0] == message.index - 1:
-                previous = last[1]
-        self._last.message = (message.index, message.text)
-        return [replace(d, index=message.index, sender=message.sender)
-                for d in find_personal_info(message.text, previous)]
+            last: Message | None = getattr(self._last, "message", None)
+            if last is not None and last.index == message.index - 1:
+                previous = last.text
+        self._last.message = message
+        found = find_personal_info(message.text, previous)
+        if not found:
+            return found
+        return [replace(d, index=message.index, sender=message.sender) for d in found]
 
     def detect(self, conversation: Conversation) -> list[Finding]:
         findings: list[Finding] = []
