@@ -14,7 +14,8 @@ import re
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, repeat
+from operator import add, eq
 from typing import Any
 
 from hotline.detect.model import Conversation
@@ -125,7 +126,7 @@ class ScoreStream:
 
     def __init__(self, scorer: LinearScorer | None = None) -> None:
         self._scorer = scorer
-        self._texts: list[str] = []
+        self._held: list[tuple[int, str | None, str]] = []  # messages not yet read: (index, sender, text)
         self._first = 0  # global position of the first held message
         self._indexes: list[int] = []
         self._codes: list[int] = []  # sender code: -1 none, else position in self._names
@@ -148,28 +149,35 @@ class ScoreStream:
         return self._scorer
 
     def message(self, index: int, sender: str | None, text: str) -> None:
-        self._texts.append(text)
-        self._indexes.append(index)
-        self._codes.append(-1 if sender is None else self._names.setdefault(sender, len(self._names)))
-        if len(self._texts) >= self.CHUNK:
+        held = self._held
+        held.append((index, sender, text))
+        if len(held) >= self.CHUNK:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._texts:
+        """Read the held chunk: its messages' weights, word counts, indexes and sender codes."""
+        if not self._held:
             return
-        weights, words = self.scorer.message_weights(self._texts)
+        indexes, senders, texts = zip(*self._held, strict=True)
+        self._held = []
+        weights, words = self.scorer.message_weights(texts)
         base = self._first + len(self._weights)
         self._weights += weights
         self._words += words
-        floor = self._kept[0][0] if len(self._kept) >= self.KEEP else 0.0
+        self._indexes += indexes
+        names = self._names
+        for sender in dict.fromkeys(senders):  # codes in order of first message
+            if sender is not None and sender not in names:
+                names[sender] = len(names)
+        self._codes += map(names.get, senders, repeat(-1))
         kept = self._kept
-        for i in [i for i, w in enumerate(weights) if w > floor]:
-            item = (weights[i], base + i, self._texts[i])
+        floor = kept[0][0] if len(kept) >= self.KEEP else 0.0
+        for i in compress(range(len(weights)), map(floor.__lt__, weights)):
+            item = (weights[i], base + i, texts[i])
             if len(kept) < self.KEEP:
                 heapq.heappush(kept, item)
             elif item > kept[0]:
                 heapq.heapreplace(kept, item)
-        self._texts = []
         if len(self._weights) > self.SPAN:
             self._close(final=False)
 
@@ -186,10 +194,11 @@ class ScoreStream:
             starts, ends = starts[:waiting], ends[:waiting]
         logits = self.scorer.window_logits(weights, words, starts, ends)
         g = self._first
-        self._starts.extend([s + g for s in starts])
-        self._ends.extend([e + g for e in ends])
+        self._starts.extend(map(add, starts, repeat(g)))
+        self._ends.extend(map(add, ends, repeat(g)))
         self._logits.extend(logits)
-        for w in sorted(range(len(logits)), key=lambda k: -logits[k])[:TOP_WINDOWS]:
+        # Highest first; among equal logits the earlier window (a stable sort).
+        for w in sorted(range(len(logits)), key=logits.__getitem__, reverse=True)[:TOP_WINDOWS]:
             s, e = starts[w], ends[w]
             share = weights[s:e]
             order = sorted(range(len(share)), key=lambda k: -share[k])[:TOP_MESSAGES]
@@ -261,7 +270,7 @@ def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[i
     """Each named sender's highest window logit, the model read on that sender's messages alone."""
     out: dict[int, float] = {}
     for code in sorted(set(codes) - {-1}):
-        mine = list(map(code.__eq__, codes))
+        mine = list(map(eq, codes, repeat(code)))
         sub_weights, sub_words = list(compress(weights, mine)), list(compress(words, mine))
         starts, ends = spans(sub_words)
         if starts:

@@ -27,12 +27,12 @@ import math
 import sys
 import zipfile
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate, chain, pairwise, repeat
-from operator import add
+from itertools import accumulate, chain, islice, pairwise, repeat
+from operator import add, itemgetter, sub, truediv
 from typing import IO, TYPE_CHECKING, Any
 
 from hotline.detect.errors import DataError
@@ -46,6 +46,40 @@ if TYPE_CHECKING:
     IntArray = npt.NDArray[np.int64]
 
 __all__ = ["LinearScorer", "MessageScores", "load_model", "read_model"]
+
+
+class _WordWeights(dict[str, float]):
+    """Each distinct word read so far → its weight plus its character grams' (summed in gram order), worked
+    out the first time the word is read (`__missing__`), so that a message costs one C-level lookup per word.
+    Entries are only ever added (a concurrent reader never misses one), at most `KEPT` of them (beyond
+    that, an unseen word is worked out each time it is read)."""
+
+    KEPT = 200_000
+
+    def __init__(self, weights: dict[str, float], gram: int) -> None:
+        super().__init__({MARK: 0.0})
+        self.weights = weights
+        self.gram = gram
+
+    def __missing__(self, token: str) -> float:
+        get = self.weights.get
+        w = get(token, 0.0)
+        if self.gram:
+            for g in char_grams(token, self.gram):
+                w += get(g, 0.0)
+        w += 0.0  # a -0.0 reads as 0.0, as adding the 0.0 of a pair outside the vocabulary made it
+        if len(self) < self.KEPT:
+            self[token] = w
+        return w
+
+
+class _Cache:
+    """A scorer's tables, filled as it reads (the scorer itself is frozen)."""
+
+    def __init__(self) -> None:
+        self.words: _WordWeights | None = None
+        self.pairs: dict[tuple[str, str], float] | None = None
+        self.read = 0  # words read before `pairs` was built
 
 
 @dataclass(frozen=True)
@@ -71,68 +105,78 @@ class LinearScorer:
     conversation: tuple[float, float] = (1.0, 0.0)
     #: Length of the character grams a content word also counts for (0: words and word pairs only).
     gram: int = 0
-    #: Each distinct word read so far and its weight with its grams' (`_token_lookup`); never shrinks.
-    _tokens: dict[str, float] = field(default_factory=lambda: {MARK: 0.0}, init=False, repr=False, compare=False)
+    #: What reading keeps between calls: each distinct word's weight, and the vocabulary's word pairs.
+    _cache: _Cache = field(default_factory=_Cache, init=False, repr=False, compare=False)
 
-    #: Words whose weight is kept between calls, at most (a chat of unseen words beyond that is looked up
-    #: per call).
-    TOKENS_KEPT = 200_000
+    #: Words a scorer reads word pair by word pair before it builds its table of pairs (`_Cache.pairs`):
+    #: building costs about as much as reading this many words the slower way, so a short chat never pays.
+    PAIRS_AFTER = 100_000
 
     def _token_lookup(self, tokens: Sequence[str]) -> Callable[[str], float]:
         """Each token's weight: its own plus its character grams' (summed in gram order)."""
-        if not self.gram:
-            get = self.weights.get
-            return lambda t: get(t, 0.0)
-        table = self._tokens
-        missing = set(tokens).difference(table)
-        if not missing:
-            return table.__getitem__
-        get = self.weights.get
-        found: dict[str, float] = {}
-        for token in missing:
-            w = get(token, 0.0)
-            for g in char_grams(token, self.gram):
-                w += get(g, 0.0)
-            found[token] = w
-        if len(table) + len(found) <= self.TOKENS_KEPT:
-            table.update(found)  # entries are only ever added: a concurrent reader never misses one
-            return table.__getitem__
-        return lambda t: found[t] if t in found else table[t]
+        return self._word_table().__getitem__
+
+    def _word_table(self) -> _WordWeights:
+        cache = self._cache
+        if cache.words is None:
+            cache.words = _WordWeights(self.weights, self.gram)
+        return cache.words
 
     def message_weights(self, texts: Sequence[str]) -> tuple[list[float], list[int]]:
         """Each message's summed term weight and the words read in it, in one pass over the conversation.
 
         A word (with its character grams) and the pair it starts are looked up by their text. The sums are
-        taken as the vectorised form took them, a running sum over all the texts differenced at each
-        message's end, so both forms give the same floats."""
+        taken as the vectorised form took them, a running sum over all the texts of each word's weight plus
+        its pair's, differenced at each message's end, so both forms give the same floats. With the table
+        of pairs built, a word's weight plus its pair's is one lookup of the two words (the same sum, taken
+        once per pair in the vocabulary; a pair outside it adds 0.0, which the table's words already did)."""
         tokens = canonical_text(texts)
-        get = self.weights.get
-        pairs = map(" ".join, pairwise(tokens))
-        words_in = map(self._token_lookup(tokens), tokens) if self.gram else map(get, tokens, repeat(0.0))
-        running = list(accumulate(map(add, words_in, chain(map(get, pairs, repeat(0.0)), (0.0,)))))
-        weights: list[float] = []
-        words: list[int] = []
-        before, last = 0.0, -1
-        find = tokens.index
+        word = self._word_table().__getitem__
+        cache = self._cache
+        pairs = cache.pairs
+        if pairs is None:
+            cache.read += len(tokens)
+            if cache.read >= self.PAIRS_AFTER:
+                pairs = cache.pairs = self._pair_table()
+        if pairs is None:
+            get = self.weights.get
+            joined = map(get, map(" ".join, pairwise(tokens)), repeat(0.0))
+            values: Iterable[float] = map(add, map(word, tokens), chain(joined, (0.0,)))
+        else:  # the last token is a mark: no pair, weight 0.0
+            values = chain(map(pairs.get, zip(tokens, islice(tokens, 1, None), strict=False), map(word, tokens)), (0.0,))
+        running = list(accumulate(values))
+        marks: list[int] = []
+        mark, find, append = -1, tokens.index, marks.append
         for _ in range(len(texts) or 1):  # every message ends with a mark (an empty list reads as one)
-            mark = find(MARK, last + 1)
-            end = running[mark]
-            weights.append(end - before)
-            words.append(mark - last - 1)
-            before, last = end, mark
+            mark = find(MARK, mark + 1)
+            append(mark)
+        ends = list(map(running.__getitem__, marks))
+        weights = list(map(sub, ends, chain((0.0,), ends)))
+        words = list(map(sub, marks, chain((0,), map(add, marks, repeat(1)))))
         return weights, words
+
+    def _pair_table(self) -> dict[tuple[str, str], float]:
+        """(word, next word) → the word's weight plus the pair's, for every pair in the vocabulary."""
+        names = [t for t in self.weights if " " in t]
+        parts = list(map(str.partition, names, repeat(" ")))
+        firsts = list(map(itemgetter(0), parts))
+        sums = map(add, map(self._word_table().__getitem__, firsts), map(self.weights.__getitem__, names))
+        return dict(zip(zip(firsts, map(itemgetter(2), parts), strict=True), sums, strict=True))
 
     def window_logits(self, weights: Sequence[float], words: Sequence[int],
                       starts: Sequence[int], ends: Sequence[int]) -> list[float]:
         """The logit of each window `[start, end)` of messages with these weights and word counts."""
+        if len(starts) != len(ends):
+            raise ValueError(f"{len(starts)} window starts but {len(ends)} ends")
         wcum = list(accumulate(weights, initial=0.0))
         ncum = list(accumulate(words, initial=0))
-        bias, alpha = self.bias, self.alpha
-        if alpha == 0.5:  # as numpy computes `x ** 0.5`: a square root
-            return [bias + (wcum[e] - wcum[s]) / math.sqrt(max(ncum[e] - ncum[s], 1))
-                    for s, e in zip(starts, ends, strict=True)]
-        return [bias + (wcum[e] - wcum[s]) / float(max(ncum[e] - ncum[s], 1)) ** alpha
-                for s, e in zip(starts, ends, strict=True)]
+        totals = map(sub, map(wcum.__getitem__, ends), map(wcum.__getitem__, starts))
+        counts = map(max, map(sub, map(ncum.__getitem__, ends), map(ncum.__getitem__, starts)), repeat(1))
+        if self.alpha == 0.5:  # as numpy computes `x ** 0.5`: a square root
+            scales: Iterable[float] = map(math.sqrt, counts)
+        else:
+            scales = map(pow, map(float, counts), repeat(self.alpha))
+        return list(map(add, repeat(self.bias), map(truediv, totals, scales)))
 
     def window_probability(self, logit: float) -> float:
         """Calibrated probability of one window."""

@@ -18,7 +18,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from itertools import pairwise
+from itertools import compress, pairwise, repeat
+from operator import contains
 
 __all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "char_grams", "feature_term", "features", "function_words",
            "message_words", "plain_word", "terms"]
@@ -57,9 +58,9 @@ def _canon() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _multi() -> frozenset[str]:
-    """Tokens whose canonical form is two words ("wanna" → "want to")."""
-    return frozenset(k for k, v in _canon().items() if " " in v)
+def _two_words() -> frozenset[str]:
+    """Canonical forms of two words ("wanna" → "want to"): no token has a space, so these are the ones split."""
+    return frozenset(v for v in _canon().values() if " " in v)
 
 
 def plain_word(term: str) -> bool:
@@ -107,6 +108,32 @@ def _without_emails(big: str) -> str:
     return "".join(out)
 
 
+def _found(big: str, literal: str) -> list[int]:
+    """Where `literal` starts in `big`, overlapping occurrences included."""
+    out: list[int] = []
+    at = big.find(literal)
+    while at >= 0:
+        out.append(at)
+        at = big.find(literal, at + 1)
+    return out
+
+
+def _replaced(big: str, pattern: re.Pattern[str], starts: Sequence[int], by: str) -> str:
+    """`pattern.sub(by, big)` for a pattern that can only match at `starts` (sorted): the regex is tried
+    there alone instead of at every character of the conversation."""
+    out: list[str] = []
+    pos = 0
+    for at in starts:
+        if at < pos:  # inside the last match
+            continue
+        m = pattern.match(big, at)
+        if m is not None:
+            out += [big[pos:at], by]
+            pos = m.end()
+    out.append(big[pos:])
+    return "".join(out)
+
+
 def canonical_text(texts: Sequence[str]) -> list[str]:
     """The conversation as one token list: each message's canonical words followed by `MARK`."""
     if texts and max(map(len, texts)) > MAX_CHARS:
@@ -118,15 +145,20 @@ def canonical_text(texts: Sequence[str]) -> list[str]:
     if "'" in big or "\u2019" in big:
         big = big.replace("'", "").replace("\u2019", "")
     if "http" in big or "www." in big:
-        big = _URL.sub(" ", big)
+        big = _replaced(big, _URL, sorted([*_found(big, "http"), *_found(big, "www.")]), " ")
     if "@" in big:
         big = _without_emails(big)
-    if ": " in big or ":\t" in big:
-        big = _NICK.sub("\x01 ", big)
-    tokens = big.encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
-    canon, multi = _canon(), _multi()
-    mapped = [w for w in map(canon.get, tokens[1:], tokens[1:]) if w]
-    return " ".join(mapped).split() if not multi.isdisjoint(tokens) else mapped
+    if ": " in big or ":\t" in big:  # a nick prefix starts at the mark before its colon
+        colons = sorted([*_found(big, ": "), *_found(big, ":\t")])
+        big = _replaced(big, _NICK, sorted(set(map(big.rfind, repeat(MARK), repeat(0), colons))), "\x01 ")
+    # The leading mark is left out (every message's words end with one); tokens the table drops map to "".
+    tokens = big[1:].encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
+    mapped = list(filter(None, map(_canon().get, tokens, tokens)))
+    two = _two_words()
+    if not two.isdisjoint(mapped):  # "wanna" → "want to": spliced in, last first (positions stay valid)
+        for i in reversed(list(compress(range(len(mapped)), map(contains, repeat(two), mapped)))):
+            mapped[i:i + 1] = mapped[i].split()
+    return mapped
 
 
 def message_words(texts: Sequence[str]) -> list[list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, chain, islice, repeat
 from operator import add, sub
 from typing import TYPE_CHECKING
 
@@ -38,17 +38,18 @@ def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
     cum = list(accumulate(words, initial=0))
     if cum[-1] <= target and n <= max_messages:
         return [0], [n]
-    # Each message's window end: where `target` words are reached, capped at `max_messages` and the end
-    # (C-level maps: this runs for every message of every chat).
-    reach = map(bisect_left, repeat(cum), map(add, islice(cum, n), repeat(target)))
-    capped = map(min, reach, range(max_messages, n + max_messages), repeat(n))
-    ends_all = list(map(max, capped, range(1, n + 1)))
+    # Each message's window end: where `target` words are reached, searched for between the message after it
+    # and `max_messages` on (or the end): C-level maps, as this runs for every message of every chat.
+    his = chain(range(max_messages, n), repeat(n, min(n, max_messages)))
+    ends_all = list(map(bisect_left, repeat(cum), map(add, islice(cum, n), repeat(target)), range(1, n + 1), his))
     lengths = sorted(map(sub, ends_all, range(n)))
     half = n // 2
     median = lengths[half] if n % 2 else (lengths[half - 1] + lengths[half]) / 2
     step = max(1, int(median) // 2)
-    starts = [s for s, e in zip(range(0, n, step), ends_all[::step], strict=True) if e < n]
-    ends = [e for e in ends_all[::step] if e < n]
+    sampled = ends_all[::step]
+    inside = bisect_left(sampled, n)  # window ends never decrease: those before the end come first
+    starts = list(range(0, inside * step, step))
+    ends = sampled[:inside]
     # The last window ends at the last message and reaches back as far as a full window would.
     back = bisect_right(cum, cum[-1] - target) - 1
     last = max(0, min(back, n - 1), n - max_messages)

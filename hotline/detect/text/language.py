@@ -3,8 +3,9 @@
 Khmer script is recognised by its code points. Romanised Khmer uses the Latin alphabet, so it is told apart
 from English by counting the words of two small lexicons: the romanised Khmer words people type in chats
 ("knhom", "bong", "oun", "nas", "te", ...) with their spelling variants (`lexicons/km-Latn/words.json`),
-and common English words (`lexicons/en/words.json`). A message with neither is left undecided. Cheap enough to run on every message: one regex
-search and one tokenisation of the already-normalised text.
+and common English words (`lexicons/en/words.json`). A message with neither is left undecided. Cheap enough to run on every message: one
+tokenisation of the already-normalised text (C-level `bytes` calls for an ASCII one) and one lookup per word
+in a table that counts both lexicons at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.khmer import KHMER_RE
@@ -53,18 +55,37 @@ def _words(lang: str) -> frozenset[str]:
 
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
-    if not norm.isascii() and KHMER_RE.search(norm):
+    words, ascii_words = _COUNTS or _counts()
+    if norm.isascii():  # most messages: its words split out at C speed
+        both = sum(map(ascii_words.get, norm.encode().translate(_LETTERS).split(), repeat(0)))
+    elif KHMER_RE.search(norm):
         return "km"
-    tokens = _TOKEN.findall(norm)
-    if not tokens:
-        return None
-    km = sum(map(romanised_khmer_words().__contains__, tokens))
-    en = sum(map(english_words().__contains__, tokens))
+    else:
+        both = sum(map(words.get, _TOKEN.findall(norm), repeat(0)))
+    if not both:
+        return None  # no known word either way ("16", "haha", a name): do not guess
+    km, en = both & (_EN - 1), both >> 32
     if km > en or (km and km == en):
         return "km-Latn"
-    if en:
-        return "en"
-    return None  # no known word either way ("16", "haha", a name): do not guess
+    return "en" if en else None
+
+
+#: Bytes: ASCII letters stay, everything else becomes a space (an ASCII text's `_TOKEN` words, split).
+_LETTERS = bytes.maketrans(bytes(range(256)), bytes(c if 97 <= c <= 122 else 32 for c in range(256)))
+#: A word counts 1 if romanised Khmer and `_EN` if English (both if in both lexicons), so that one sum over
+#: a message's words counts both: romanised Khmer words in the low 32 bits, English ones above.
+_EN = 1 << 32
+_COUNTS: tuple[dict[str, int], dict[bytes, int]] | None = None
+
+
+def _counts() -> tuple[dict[str, int], dict[bytes, int]]:
+    """Each lexicon word → its count (see `_EN`), keyed by the word and by its ASCII bytes."""
+    global _COUNTS
+    words = dict.fromkeys(romanised_khmer_words(), 1)
+    for w in english_words():
+        words[w] = words.get(w, 0) + _EN
+    _COUNTS = (words, {w.encode(): n for w, n in words.items() if w.isascii()})
+    return _COUNTS
 
 
 def conversation_languages(counts: Counter[str] | dict[str, int]) -> list[str]:
