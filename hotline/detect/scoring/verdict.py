@@ -108,8 +108,18 @@ def _rules_see_grooming(risk: str, findings: Sequence[Finding]) -> bool:
 def _course(findings: Sequence[Finding]) -> bool:
     """The rules' grooming cues form a course, not one line: stages in at least two messages, of at least
     two kinds (a question and a request, a compliment and sexual talk)."""
-    staged = [(f.index, f.stage) for f in findings if f.stage and not f.rule.startswith("model.")]
-    return len({i for i, _ in staged}) >= 2 and len({s for _, s in staged}) >= 2
+    first: Finding | None = None
+    other_message = other_stage = False
+    for f in findings:  # stops as soon as both are seen
+        if f.stage and not f.rule.startswith("model."):
+            if first is None:
+                first = f
+                continue
+            other_message = other_message or f.index != first.index
+            other_stage = other_stage or f.stage != first.stage
+            if other_message and other_stage:
+                return True
+    return False
 
 
 def _pressed(findings: Sequence[Finding], refused: bool) -> bool:
@@ -129,8 +139,13 @@ def _explicit(risk: str, findings: Sequence[Finding], minor: bool) -> bool:
     isolating meeting, grooming that reached sexual talk): what the chat itself says, not what it reads like."""
     if minor and (_RANK[risk] >= _RANK["critical"] or _image_request(findings)):
         return True
-    return extorting({f.part for f in findings if f.signal == "sextortion" and f.part
-                      and f.adjusted != DISCUSSION_NEARBY})
+    parts: set[str] = set()
+    for f in findings:  # stops at the first part that completes them
+        if f.signal == "sextortion" and f.part and f.adjusted != DISCUSSION_NEARBY and f.part not in parts:
+            parts.add(f.part)
+            if extorting(parts):
+                return True
+    return False
 
 
 def _gated(risk: str, findings: Sequence[Finding], scores: ConversationScores, minor: bool,
@@ -178,12 +193,18 @@ def explain_held(explanation: Sequence[str], risk: str, reason: str) -> list[str
 def signal_scores(signals: dict[str, bool], findings: Sequence[Finding],
                   scores: ConversationScores | None) -> dict[str, float]:
     """`{"grooming": p, "sexting": p, "sextortion": p}`, each 0-1 (see the module docstring)."""
+    tops: dict[str, float | None] = {"grooming": None, "sexting": None, "sextortion": None}
+    for f in findings:  # one pass for the three: `max` of each signal's weights (the first of equals kept)
+        signal = f.signal
+        if signal in tops:
+            top = tops[signal]
+            if (top is None or f.weight > top) and not f.rule.startswith("model."):
+                tops[signal] = f.weight
     out: dict[str, float] = {}
-    for signal in ("grooming", "sexting", "sextortion"):
+    for signal, found in tops.items():
         if signal == "grooming" and scores is not None and len(scores.starts):
             out[signal] = round(scores.probability, 4)
             continue
-        top = max((f.weight for f in findings if f.signal == signal and not f.rule.startswith("model.")),
-                  default=0.0)
+        top = 0.0 if found is None else found
         out[signal] = round(max(top, 0.5) if signals.get(signal) else min(top, 0.49), 4)
     return out
