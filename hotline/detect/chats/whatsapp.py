@@ -3,8 +3,9 @@
 Android writes `12/03/2025, 21:14 - Name: text`, iOS `[12/03/2025, 21:14:05] Name: text`; the date order,
 separators, year length and clock follow the phone's locale (`3/12/25, 9:14 PM`, with a U+202F narrow
 no-break space before PM on recent versions, `9:14 p.m.`, `12.03.25`), and digits may be Khmer. The
-supported stamp layouts are the data table `HEADER_FORMATS`; one compiled regex is chosen from the first
-lines, then every line costs one `match`. Whether `12/03` is 12 March or 3 December is decided from the
+supported stamp layouts are the data table `HEADER_FORMATS`; the row is chosen from the first lines, then
+one regex `split` reads a block of thousands of lines (Python code runs per distinct date, clock and
+sender, and per message only to build it). Whether `12/03` is 12 March or 3 December is decided from the
 whole file (any first field > 12 means day-first; else the order that keeps dates increasing).
 
 There is no time zone in the file: times are read in `tz` (Asia/Phnom_Penh unless told).
@@ -15,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from itertools import chain
+from datetime import datetime, timedelta, tzinfo
+from itertools import chain, compress, groupby, islice, repeat
+from operator import add, contains, is_, le
 
 from hotline.detect.chats.assembly import DEFAULT_TZ, assemble
 from hotline.detect.chats.encoding import decode
@@ -144,9 +146,15 @@ class _OrderVote:
         self.clock12 = self.short_year = False
 
     def add(self, m: re.Match[str]) -> None:
+        if self.order is None:
+            self.add_date(m["a"], m["b"], m["c"])
+            if self.order is None:
+                self.clock12 = self.clock12 or m["p"] is not None
+
+    def add_date(self, sa: str, sb: str, sc: str) -> None:
+        """One stamp's date fields (its clock is the caller's to note while the order is open)."""
         if self.order is not None:
             return
-        sa, sb, sc = m["a"], m["b"], m["c"]
         if len(sa) == 4:
             self.order = "ymd"
             return
@@ -157,7 +165,6 @@ class _OrderVote:
         if b > 12:
             self.order = "mdy"
             return
-        self.clock12 = self.clock12 or m["p"] is not None
         self.short_year = self.short_year or len(sc) == 2
         key = (c, a, b)
         if self.last is not None and key != self.last:
@@ -196,6 +203,10 @@ def detect_date_order(lines: Iterable[str], fmt: HeaderFormat | None = None) -> 
 # --- parsing ---------------------------------------------------------------------------------------------
 
 _BUFFER_LINES = 20_000
+#: Lines a stream is read in at a time: one regex `split` per block instead of one `match` per line.
+_BLOCK_LINES = 4096
+_NO_EXPORT = ("no WhatsApp message lines found (expected lines like "
+              "\"12/03/2025, 21:14 - Name: text\" or \"[12/03/2025, 21:14:05] Name: text\")")
 
 
 def iter_items(
@@ -205,7 +216,8 @@ def iter_items(
     """Stream a WhatsApp export line by line: Messages (indexed from 0) and Events, in file order.
 
     Memory stays bounded: without `date_order`, up to 20,000 lines are held back until a date says
-    whether the file is day-first; after that nothing is kept but the message being read.
+    whether the file is day-first; after that nothing is kept but the block of lines being read and the
+    message that may go on in the next one.
     """
     it = iter(lines)
     head: list[str] = []
@@ -217,10 +229,9 @@ def iter_items(
         head[0] = head[0][1:]
     fmt = header_format or choose_format(head)
     if fmt is None:
-        raise UnsupportedFormat("no WhatsApp message lines found (expected lines like "
-                                "\"12/03/2025, 21:14 - Name: text\" or \"[12/03/2025, 21:14:05] Name: text\")")
-    rx = fmt.compile()
+        raise UnsupportedFormat(_NO_EXPORT)
     if date_order is None:
+        rx = fmt.compile()
         vote = _OrderVote()
         for ln in head:
             m = rx.match(ln)
@@ -235,19 +246,290 @@ def iter_items(
             if m is not None:
                 vote.add(m)
         date_order = vote.decide()
-    yield from _items(chain(head, it), rx, tz, date_order)
+    yield from _stream(chain(head, it), fmt, tz, date_order)
 
 
-def _items(lines: Iterable[str], rx: re.Pattern[str], tz: tzinfo, order: str) -> Iterator[Message | Event]:
+# Reading a block of lines at once (the whole text for `parse`, 4,096 lines when streaming): one `split`
+# on "\n" + stamp cuts the lines joined by "\n" into columns of date texts, clock texts, senders and
+# bodies (a body is the rest of its stamp's line and the lines up to the next stamp, joined as `_items`
+# joins them). Times are worked out once per distinct date and clock text; plain messages are built by
+# `map(Message, ...)`; only bodies `_finish` must read (system lines, media, deletions, iOS marks) go one
+# by one. `_items`, line by line, is the reference and reads lines that hold a line break themselves.
+
+#: How a body can start when `_finish` has to read it (media, deletions, notices, attachments, iOS marks).
+_SPECIAL_STARTS = "|".join(map(re.escape, sorted({"<", _LRM, "Messages ", *_MEDIA_BODIES, *_DELETED_BODIES},
+                                                 key=lambda s: (-len(s), s))))
+#: The common sender: 1 to 80 characters without a colon or double quote, then ": " and a plain body. When
+#: it does not fit (a colon in the name, a line ending in ":", a body above), group s stays empty and the
+#: line goes the exact way, `_split_sender` then `_finish`: a miss only costs that.
+_SENDER = r'(?:(?P<s>[^:"\n]{1,80}+): (?!' + _SPECIAL_STARTS + "))?"
+_UNNAMED = re.compile(r"\(\?P<(?!sep>)\w+>")
+_DATE_TEXT = re.compile(_DATE)
+_TIME_TEXT = re.compile(_TIME)
+_CR_AT_LINE_END = re.compile(r"\r+(?=\n|\Z)")
+_ATTACHED_MARK = "(file attached)"
+
+
+def _block_patterns(fmt: HeaderFormat) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`fmt`'s stamp after a line break, and at the very start: date in group d, clock in t, sender in s.
+
+    A stamp never runs over a line end: `\\s` in the table's patterns becomes `[^\\S\\n]`."""
+    date = "(?P<d>" + _UNNAMED.sub("(?:", _DATE) + ")"
+    clock = "(?P<t>" + _UNNAMED.sub("(?:", _TIME) + ")"
+    stamp = fmt.pattern.replace("{date}", date).replace("{time}", clock).replace("\\s", "[^\\S\\n]")
+    return re.compile("\n" + stamp + _SENDER), re.compile(stamp + _SENDER)
+
+
+_BLOCKS: dict[HeaderFormat, tuple[re.Pattern[str], re.Pattern[str]]] = {f: _block_patterns(f) for f in HEADER_FORMATS}
+
+
+def _split_sender(body: str) -> tuple[str | None, str]:
+    """Sender and text of a body whose first line still holds the sender (cut as `_items` cuts it)."""
+    nl = body.find("\n")
+    rest = body if nl < 0 else body[:nl]
+    cut = rest.find(": ")
+    if cut < 0 and rest.endswith(":"):
+        cut = len(rest) - 1
+    if 0 < cut <= 80 and '"' not in rest[:cut]:
+        return rest[:cut], rest[cut + 2:] + body[len(rest):]
+    return None, body
+
+
+def _clock(text: str) -> tuple[int, str, str | None]:
+    """Hour (0-23 before `% 24`, 12-hour clocks turned), minute and second text of a stamp's clock."""
+    m = _TIME_TEXT.fullmatch(text)
+    if m is None:  # pragma: no cover - the text was matched by the same expression
+        raise MalformedExport(f"unreadable time {text!r}")
+    hh, mm, sec, p = m.group("H", "M", "S", "p")
+    hour = int(hh)
+    if p is not None:
+        pm = p[0] in _PM_MARKS or p in _PM_MARKS
+        if hour == 12:
+            hour = 12 if pm else 0
+        elif pm:
+            hour += 12
+    return hour, mm, sec
+
+
+class _Block:
+    """One block's columns (see above) and `head`, its lines before the first stamp.
+
+    `text` is lines joined by "\\n"; `ends_in_newline`: it ends in "\\n" after a last line to drop (the
+    text is not copied to take it off).
+    """
+
+    __slots__ = ("bodies", "dates", "head", "senders", "text", "times")
+
+    def __init__(self, patterns: tuple[re.Pattern[str], re.Pattern[str]], text: str, *,
+                 ends_in_newline: bool = False) -> None:
+        rx, at_start = patterns
+        pieces = rx.split(text)
+        self.head: list[str] = []
+        if at_start.match(pieces[0]) is not None:
+            pieces[0:1] = at_start.split(pieces[0], maxsplit=1)
+        else:
+            self.head = pieces[0].split("\n")
+        step = rx.groups + 1
+        index = rx.groupindex
+        self.text = text
+        self.dates: list[str] = pieces[index["d"]::step]
+        self.times: list[str] = pieces[index["t"]::step]
+        self.senders: list[str | None] = pieces[index["s"]::step]
+        self.bodies: list[str] = pieces[step::step]
+        if ends_in_newline:
+            if self.bodies:
+                self.bodies[-1] = self.bodies[-1][:-1]
+            else:
+                self.head.pop()
+
+    def lineno(self, j: int, before: int) -> int:
+        """The line number of stamp `j`, `before` lines coming before the block."""
+        return before + len(self.head) + j + sum(b.count("\n") for b in self.bodies[:j]) + 1
+
+
+class _BlockReader:
+    """Items from blocks of one export, keeping its per-text caches and message count between blocks."""
+
+    __slots__ = ("days", "n_msg", "names", "offsets", "order", "patterns", "renamed", "tz")
+
+    def __init__(self, fmt: HeaderFormat, tz: tzinfo, order: str) -> None:
+        self.patterns = _BLOCKS.get(fmt) or _block_patterns(fmt)
+        self.tz = tz
+        self.order = order
+        self.days: dict[str, datetime | None] = {}
+        self.offsets: dict[str, timedelta | None] = {}
+        self.names: dict[str | None, str | None] = {}
+        self.renamed = False
+        self.n_msg = 0
+
+    def block(self, text: str, *, ends_in_newline: bool = False) -> _Block:
+        return _Block(self.patterns, text, ends_in_newline=ends_in_newline)
+
+    def times(self, b: _Block, before: int) -> tuple[list[datetime], MalformedExport | None]:
+        """The time of every stamp in the block; at a stamp `_items` would reject, the times before it
+        and the error it would raise."""
+        days, offsets = self.days, self.offsets
+        if len(days) > 4096:
+            days.clear()
+        if len(offsets) > 4096:
+            offsets.clear()
+        for d in set(b.dates).difference(days):
+            days[d] = self._day(d)
+        for t in set(b.times).difference(offsets):
+            hour, mm, sec = _clock(t)
+            minute, second = int(mm), int(sec) if sec else 0
+            offsets[t] = timedelta(hours=hour % 24, minutes=minute, seconds=second) \
+                if minute <= 59 and second <= 59 else None
+        day_of = list(map(days.__getitem__, b.dates))
+        offset_of = list(map(offsets.__getitem__, b.times))
+        bad = None in days.values() or None in offsets.values()
+        if not bad:
+            return list(map(add, day_of, offset_of)), None
+        j = next(k for k, (d, o) in enumerate(zip(day_of, offset_of, strict=True)) if d is None or o is None)
+        return list(map(add, day_of[:j], offset_of[:j])), self._error(b, j, before)
+
+    def _day(self, text: str) -> datetime | None:
+        m = _DATE_TEXT.fullmatch(text)
+        if m is None:  # pragma: no cover - the text was matched by the same expression
+            return None
+        try:
+            y, mo, d = _date(m, self.order, 0)
+            return datetime(y, mo, d, tzinfo=self.tz)
+        except (MalformedExport, ValueError):
+            return None
+
+    def _error(self, b: _Block, j: int, before: int) -> MalformedExport:
+        """The error `_items` raises at stamp `j` (its date or time is impossible)."""
+        lineno = b.lineno(j, before)
+        m = _DATE_TEXT.fullmatch(b.dates[j])
+        if m is None:  # pragma: no cover - the text was matched by the same expression
+            return MalformedExport("unreadable date", where=f"line {lineno}")
+        try:
+            y, mo, d = _date(m, self.order, lineno)
+        except MalformedExport as exc:
+            return exc
+        hour, mm, sec = _clock(b.times[j])
+        try:
+            datetime(y, mo, d, hour % 24, int(mm), int(sec) if sec else 0, tzinfo=self.tz)
+        except ValueError as exc:
+            return MalformedExport(f"impossible time in a WhatsApp line: {exc}", where=f"line {lineno}")
+        return MalformedExport("impossible time in a WhatsApp line", where=f"line {lineno}")  # pragma: no cover
+
+    def items(self, b: _Block, times: list[datetime], end: int) -> tuple[list[Message], list[Event]]:
+        """Messages and events of the block's first `end` stamps, numbered on from the messages before."""
+        senders, bodies = b.senders, b.bodies
+        names = self.names
+        if len(names) > 4096:
+            names.clear()
+        for s in set(senders).difference(names):
+            clean = s if s is None or s.isascii() else s.translate(_BIDI_TABLE).strip()
+            names[s] = clean
+            self.renamed = self.renamed or clean != s
+        shown = list(map(names.__getitem__, senders)) if self.renamed else senders
+        every = range(end)
+        special = set(compress(every, map(is_, senders, repeat(None))))
+        if _LRM in b.text:
+            special.update(compress(every, map(contains, bodies, repeat(_LRM))))
+        if _ATTACHED_MARK in b.text:
+            special.update(compress(every, map(contains, bodies, repeat(_ATTACHED_MARK))))
+        messages: list[Message] = []
+        events: list[Event] = []
+        n = self.n_msg
+        pos = 0
+        for k in (*sorted(special), end):
+            if k > pos:
+                messages.extend(map(Message, range(n, n + k - pos), shown[pos:k], bodies[pos:k], times[pos:k]))
+                n += k - pos
+            if k == end:
+                break
+            sender, text = senders[k], bodies[k]
+            if sender is None:
+                sender, text = _split_sender(text)
+            item = _finish(times[k], sender, [text], n)
+            if isinstance(item, Message):
+                messages.append(item)
+                n += 1
+            else:
+                events.append(item)
+            pos = k + 1
+        self.n_msg = n
+        return messages, events
+
+    def last(self, b: _Block, time: datetime) -> tuple[datetime, str | None, list[str]]:
+        """The block's last message as `_items` holds it while its lines may go on."""
+        sender, text = b.senders[-1], b.bodies[-1]
+        if sender is None:
+            sender, text = _split_sender(text)
+        return time, sender, [text]
+
+
+def _interleave(messages: list[Message], events: list[Event], first: int) -> Iterator[Message | Event]:
+    """Messages and events back in file order (an event comes after the `after` messages before it)."""
+    pos = 0
+    for e in events:
+        cut = e.after - first
+        yield from messages[pos:cut]
+        pos = cut
+        yield e
+    yield from messages[pos:]
+
+
+def _stream(lines: Iterable[str], fmt: HeaderFormat, tz: tzinfo, order: str) -> Iterator[Message | Event]:
+    reader = _BlockReader(fmt, tz, order)
+    it = iter(lines)
+    current: tuple[datetime, str | None, list[str]] | None = None
+    preamble: list[str] = []
+    before = 0
+    while batch := list(islice(it, _BLOCK_LINES)):
+        stripped = list(map(str.rstrip, batch, repeat("\r\n")))
+        text = "\n".join(stripped)
+        if text.count("\n") != len(stripped) - 1:  # a "line" with a line break inside: go on line by line
+            yield from _items(chain(stripped, it), fmt.compile(), tz, order, n_msg=reader.n_msg, lineno=before,
+                              current=current, preamble=preamble)
+            return
+        b = reader.block(text)
+        if current is not None:
+            current[2].extend(b.head)
+        else:
+            preamble.extend(ln for ln in b.head if ln.strip())
+        if not b.dates:
+            before += len(stripped)
+            continue
+        if current is not None:
+            item = _finish(current[0], current[1], current[2], reader.n_msg)
+            reader.n_msg += isinstance(item, Message)
+            yield item
+        elif preamble:
+            yield Event("preamble", "\n".join(preamble), None, 0)
+            preamble = []
+        times, error = reader.times(b, before)
+        first = reader.n_msg
+        messages, events = reader.items(b, times, min(len(times), len(b.dates) - 1))
+        yield from _interleave(messages, events, first) if events else messages
+        if error is not None:
+            raise error
+        current = reader.last(b, times[-1])
+        before += len(stripped)
+    if current is not None:
+        yield _finish(current[0], current[1], current[2], reader.n_msg)
+    elif preamble:
+        yield Event("preamble", "\n".join(preamble), None, 0)
+
+
+def _items(
+    lines: Iterable[str], rx: re.Pattern[str], tz: tzinfo, order: str, *, n_msg: int = 0, lineno: int = 0,
+    current: tuple[datetime, str | None, list[str]] | None = None, preamble: list[str] | None = None,
+) -> Iterator[Message | Event]:
+    """Line by line (for lines with line breaks inside), going on from `_stream`'s state when given."""
     match = rx.match
     dates: dict[str, tuple[int, int, int]] = {}
-    n_msg = 0
-    lineno = 0
     # The message being read: time, sender (None for a system line), its text lines.
     cur_time: datetime | None = None
     cur_sender: str | None = None
     cur_parts: list[str] = []
-    preamble: list[str] = []
+    if current is not None:
+        cur_time, cur_sender, cur_parts = current
+    preamble = preamble if preamble is not None else []
     last_stamp: tuple[tuple[int, int, int], int, str, str | None] | None = None
     last_time: datetime | None = None
     for raw in lines:
@@ -362,17 +644,56 @@ def _finish(time: datetime, sender: str | None, parts: list[str], index: int) ->
     return Message(index, sender, text, time)
 
 
+def _joined_lines(text: str) -> str:
+    """`text` without the "\\r" `_items` strips from line ends ("\\r\\n" included); most exports have none."""
+    return _CR_AT_LINE_END.sub("", text) if "\r" in text else text
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """`text.split("\\n")`, lazily: `choose_format` reads only the first lines of a large export."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def _order_of(b: _Block) -> str:
+    """`detect_date_order` from a block's columns: each run of one date text once, clocks by distinct text."""
+    vote = _OrderVote()
+    for d, _ in groupby(b.dates):
+        m = _DATE_TEXT.fullmatch(d)
+        if m is not None:
+            vote.add_date(m["a"], m["b"], m["c"])
+            if vote.order is not None:
+                return vote.order
+    for t in set(b.times):
+        m = _TIME_TEXT.fullmatch(t)
+        vote.clock12 = vote.clock12 or (m is not None and m["p"] is not None)
+    return vote.decide()
+
+
 def parse(data: str | bytes, *, tz: tzinfo = DEFAULT_TZ, title: str | None = None) -> Conversation:
-    """Parse a whole WhatsApp export (the .txt, not the zip) into a Conversation."""
+    """Parse a whole WhatsApp export (the .txt, not the zip) into a Conversation: the same items as
+    `iter_items`, read as one block."""
     text = decode(data) if isinstance(data, bytes) else data
     if text[:1] == "\ufeff":
         text = text[1:]
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    fmt = choose_format(lines)
+    ends_in_newline = text[-1:] == "\n"  # then the empty last "line" is none (before "\r" goes)
+    text = _joined_lines(text)
+    fmt = choose_format(_lines_of(text))
     if fmt is None:
-        raise UnsupportedFormat("no WhatsApp message lines found (expected lines like "
-                                "\"12/03/2025, 21:14 - Name: text\" or \"[12/03/2025, 21:14:05] Name: text\")")
-    order = detect_date_order(lines, fmt)
-    return assemble("whatsapp", iter_items(lines, tz=tz, date_order=order, header_format=fmt), title=title)
+        raise UnsupportedFormat(_NO_EXPORT)
+    reader = _BlockReader(fmt, tz, "dmy")
+    b = reader.block(text, ends_in_newline=ends_in_newline)
+    reader.order = _order_of(b)
+    times, error = reader.times(b, 0)
+    if error is not None:
+        raise error
+    messages, events = reader.items(b, times, len(times))
+    preamble = [ln for ln in b.head if ln.strip()]
+    if preamble:  # an item without a time: `assemble` would keep the file order
+        events.insert(0, Event("preamble", "\n".join(preamble), None, 0))
+    elif not all(map(le, times, islice(times, 1, None))):
+        return assemble("whatsapp", _interleave(messages, events, 0), title=title)
+    return Conversation(format="whatsapp", messages=messages, events=events, title=title)
