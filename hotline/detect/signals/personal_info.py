@@ -293,20 +293,30 @@ def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
     return compile_regex("|".join(f"(?:{scan})" for scan in scans) or r"(?!)")
 
 
+#: Letters by how often chat text holds them (English, then Khmer; counted on eval/chats).
+_COMMON_LETTERS = "etaoinsrhldcumfpgwybvkxjqz" "្ានរបកមងសុល់តយទើេអូិចីញំខគ៉វណដហពៅែផោថជួះឹធៀភឯៃឱ័ឡឬ៎៊ឆឃ"
+
+
 def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
     """The regex gate's literals in one Aho–Corasick automaton: each digit, and each anchor with the word
     edges `_anchor_scan` puts around it (a Latin anchor starts a word; one of one or two letters is a whole
     word). Each key's value: (length, must start a word, must end a word). The question lists' words ride
-    along with length 0: the same pass tells the next message whether this one can be a question."""
-    automaton = ahocorasick.Automaton()
-    for digit in [*"0123456789", *(chr(0x17E0 + i) for i in range(10))]:  # `_DIGIT`
-        automaton.add_word(digit, (1, False, False))
+    along with length 0: the same pass tells the next message whether this one can be a question.
+
+    Keys go in commonest first letter first: a node looks its children up one by one, in the order they
+    were added, and the root is looked at for nearly every character (a sixth faster on chat text)."""
+    keys: dict[str, tuple[int, bool, bool]] = {}
     for anchor in anchors:
         latin = anchor[0].isalpha() and anchor[0].isascii()
-        automaton.add_word(anchor, (len(anchor), latin, latin and len(anchor) <= 2))
+        keys[anchor] = (len(anchor), latin, latin and len(anchor) <= 2)
+    for digit in [*"0123456789", *(chr(0x17E0 + i) for i in range(10))]:  # `_DIGIT`
+        keys[digit] = (1, False, False)
     for question in questions:
-        if not automaton.exists(question):
-            automaton.add_word(question, (0, False, False))
+        keys.setdefault(question, (0, False, False))
+    rank = {ch: i for i, ch in enumerate(_COMMON_LETTERS)}
+    automaton = ahocorasick.Automaton()
+    for key in sorted(keys, key=lambda k: (rank.get(k[0], len(rank)), k)):
+        automaton.add_word(key, keys[key])
     automaton.make_automaton()
     return automaton
 
