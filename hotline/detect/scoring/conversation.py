@@ -12,6 +12,7 @@ import heapq
 import math
 import re
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
@@ -189,7 +190,7 @@ class ScoreStream:
         drop = n
         if not final:  # windows starting in the last MAX_MESSAGES may still grow: they wait
             cut = n - MAX_MESSAGES
-            waiting = next((k for k, s in enumerate(starts) if s >= cut), len(starts))
+            waiting = bisect_left(starts, cut)  # window starts increase
             drop = starts[waiting] if waiting < len(starts) else cut
             starts, ends = starts[:waiting], ends[:waiting]
         logits = self.scorer.window_logits(weights, words, starts, ends)
@@ -243,7 +244,7 @@ class ScoreStream:
                                    tuple(names[c] if c >= 0 else None for _, c in cited), tuple(spans_)))
         return ConversationScores(
             scorer.signal, scorer.conversation_probability(conversation_logit(self._logits)),
-            self._starts, self._ends, array("d", map(scorer.window_probability, self._logits)), tuple(top),
+            self._starts, self._ends, array("d", scorer.window_probabilities(self._logits)), tuple(top),
             {names[c]: scorer.conversation_probability(z) for c, z in sorted(self._sender_top.items(),
                                                                               key=lambda cz: names[cz[0]])},
             self._read,

@@ -18,14 +18,15 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from itertools import compress, pairwise, repeat
-from operator import contains
+from itertools import pairwise, repeat
 
 __all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "char_grams", "feature_term", "features", "function_words",
            "message_words", "plain_word", "terms"]
 
 #: Ends every message in the canonical token list; never a word.
 MARK = "\x01"
+#: Joins words where a search needs them as one string; never in a word.
+_SEP = "\x02"
 #: Content words (at least `GRAM` letters, not function words) are also read as their character `GRAM`-grams,
 #: written "#pict", so that spellings the vocabulary never saw ("pictur", "pitcures", "sexxy") share
 #: features with the ones it did; `GRAM` 0 reads words and word pairs only.
@@ -55,12 +56,6 @@ def _canon() -> dict[str, str]:
             table[unit * n] = table[unit * n + "h"] = ""
     table.update(data["spelling"])
     return table
-
-
-@lru_cache(maxsize=1)
-def _two_words() -> frozenset[str]:
-    """Canonical forms of two words ("wanna" → "want to"): no token has a space, so these are the ones split."""
-    return frozenset(v for v in _canon().values() if " " in v)
 
 
 def plain_word(term: str) -> bool:
@@ -144,20 +139,35 @@ def canonical_text(texts: Sequence[str]) -> list[str]:
     big = big.lower()
     if "'" in big or "\u2019" in big:
         big = big.replace("'", "").replace("\u2019", "")
-    if "http" in big or "www." in big:
-        big = _replaced(big, _URL, sorted([*_found(big, "http"), *_found(big, "www.")]), " ")
+    # Where a URL or a nick prefix can start is found by searching for a character or a literal (the
+    # regexes are tried there only): a URL at "www." or at the "http" or "https" before a "://" (the
+    # leading mark keeps those slices from reaching back past the start).
+    urls = [c - 4 if big[c - 4:c] == "http" else c - 5 for c in _found(big, ":")
+            if c > 4 and big.startswith("//", c + 1) and (big[c - 4:c] == "http" or big[c - 5:c] == "https")]
+    urls += _found(big, "www.")
+    if urls:
+        big = _replaced(big, _URL, sorted(urls), " ")
     if "@" in big:
         big = _without_emails(big)
-    if ": " in big or ":\t" in big:  # a nick prefix starts at the mark before its colon
-        colons = sorted([*_found(big, ": "), *_found(big, ":\t")])
-        big = _replaced(big, _NICK, sorted(set(map(big.rfind, repeat(MARK), repeat(0), colons))), "\x01 ")
+    # A nick prefix starts at the mark before its colon.
+    nicks = [c for c in _found(big, ":") if big.startswith((" ", "\t"), c + 1)]
+    if nicks:
+        big = _replaced(big, _NICK, sorted(set(map(big.rfind, repeat(MARK), repeat(0), nicks))), "\x01 ")
     # The leading mark is left out (every message's words end with one); tokens the table drops map to "".
     tokens = big[1:].encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
     mapped = list(filter(None, map(_canon().get, tokens, tokens)))
-    two = _two_words()
-    if not two.isdisjoint(mapped):  # "wanna" → "want to": spliced in, last first (positions stay valid)
-        for i in reversed(list(compress(range(len(mapped)), map(contains, repeat(two), mapped)))):
-            mapped[i:i + 1] = mapped[i].split()
+    # "wanna" → "want to": the only words with a space, found by C-level searches in the words joined by
+    # a separator, then spliced in, last first (earlier positions stay valid).
+    joined = _SEP.join(mapped)
+    space, index, pos = joined.find(" "), 0, 0
+    at: list[int] = []
+    while space >= 0:
+        index += joined.count(_SEP, pos, space)
+        at.append(index)
+        pos = joined.find(_SEP, space)
+        space = joined.find(" ", pos) if pos >= 0 else -1
+    for i in reversed(at):
+        mapped[i:i + 1] = mapped[i].split()
     return mapped
 
 
