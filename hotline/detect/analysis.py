@@ -41,9 +41,8 @@ from hotline.detect.model import (
 from hotline.detect.risk import RiskTracker, shows_minor
 from hotline.detect.scoring.conversation import ScoreStream
 from hotline.detect.scoring.verdict import combine, explain_held, model_findings, signal_scores
-from hotline.detect.signals import COVER, DISCUSSION, MessageScanner, default_scanner, enacts
+from hotline.detect.signals import COVER, DISCUSSION, FEAR, REFUSAL, MessageScanner, default_scanner, enacts
 from hotline.detect.signals.personal_info import PersonalInfoDetector
-from hotline.detect.signals.rules import load_phrase_set, load_refusal
 from hotline.detect.text.language import conversation_languages, detect_language
 from hotline.detect.text.normalize import normalize
 
@@ -73,8 +72,6 @@ def analyze_items(
     pii = PersonalInfoDetector() if personal_info else None
     previous: str | None = None  # the previous message's text: an answer ("15") is read against the question
     tracker = RiskTracker()
-    refusal = load_refusal()
-    fear = load_phrase_set("fear")
     languages: Counter[str] = Counter()
     findings: list[Finding] = []
     details: list[PersonalDetail] = []
@@ -100,7 +97,7 @@ def analyze_items(
             languages[lang] += 1
         if held:
             held = _review_held(held, norm, tracker, findings)
-        found, talk = scanner.scan_talk(message, norm, lang, prefilter=prefilter)
+        found, talk, said = scanner.scan_talk(message, norm, lang, prefilter=prefilter)
         sender = message.sender
         if sender is not None and talk == COVER:
             covered.add(sender)
@@ -126,10 +123,10 @@ def analyze_items(
                     held.append((f, context, NEARBY))
             findings.extend(ready)
             tracker.add(ready)
-        if tracker.asked_for_images and refusal is not None and refusal.search(norm) is not None:
+        if tracker.asked_for_images and scanner.says(REFUSAL, norm, said):
             tracker.refusal(message.sender, message.index)
             refusals.append((message.index, message.sender, "refusal"))
-        if tracker.meeting and fear is not None and fear.search(norm) is not None:
+        if tracker.meeting and scanner.says(FEAR, norm, said):
             tracker.fear(message.sender, message.index)
             refusals.append((message.index, message.sender, "fear"))
         if pii is not None:

@@ -15,7 +15,7 @@ import os
 from functools import lru_cache
 
 from hotline.detect.model import Finding, Message
-from hotline.detect.signals.candidates import CandidateIndex
+from hotline.detect.signals.candidates import CandidateIndex, Needs, PhraseSet
 from hotline.detect.signals.detector import MAX_MATCH_CHARS, Quoter, RuleDetector
 from hotline.detect.signals.grooming import GroomingDetector
 from hotline.detect.signals.meeting import MeetingDetector
@@ -25,6 +25,8 @@ from hotline.detect.signals.rules import (
     TriggerIndex,
     load_cover,
     load_discussion,
+    load_phrase_set,
+    load_refusal,
     load_ruleset,
 )
 from hotline.detect.signals.secrecy import SecrecyDetector
@@ -33,7 +35,7 @@ from hotline.detect.signals.sextortion import SextortionDetector
 from hotline.detect.text.khmer import has_khmer
 
 __all__ = [
-    "COVER", "DETECTORS", "DISCUSSION", "MATCHERS", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule",
+    "COVER", "DETECTORS", "DISCUSSION", "FEAR", "MATCHERS", "REFUSAL", "GroomingDetector", "MeetingDetector", "MessageScanner", "Rule",
     "RuleDetector", "RuleSet", "SecrecyDetector", "SextingDetector", "SextortionDetector", "default_scanner", "enacts",
     "load_ruleset",
 ]
@@ -57,15 +59,23 @@ class MessageScanner:
             raise ValueError(f"unknown matcher {matcher!r} (one of {', '.join(MATCHERS)})")
         self.detectors = detectors
         self.matcher = matcher
-        self._index: CandidateIndex[tuple[RuleDetector, Rule]] | TriggerIndex[tuple[RuleDetector, Rule]]
-        if matcher == "automaton":
-            self._index = CandidateIndex([((d, r), r.triggers, r.needs, bool(r.phrase_regexes))
-                                          for d in detectors for r in d.rules.rules])
-        else:
-            self._index = TriggerIndex([((d, r), r.triggers) for d in detectors for r in d.rules.rules])
         self._rules: dict[str, Rule] = {r.id: r for d in detectors for r in d.rules.rules}
         self._discussion = load_discussion()
         self._cover = load_cover()
+        #: The phrase sets read alongside the rules: what `talk` reads, and what `says` answers for.
+        self._sets: dict[str, PhraseSet | None] = {
+            COVER: self._cover, DISCUSSION: self._discussion, REFUSAL: load_refusal(), FEAR: load_phrase_set("fear")}
+        self._index: CandidateIndex[tuple[RuleDetector, Rule] | str] | TriggerIndex[tuple[RuleDetector, Rule]]
+        if matcher == "automaton":
+            # One pass finds the rules that can match and the phrase sets that can (named by a str item).
+            items: list[tuple[tuple[RuleDetector, Rule] | str, tuple[str, ...], Needs, bool]] = [
+                ((d, r), r.triggers, r.needs, bool(r.phrase_regexes)) for d in detectors for r in d.rules.rules]
+            first = len(items)
+            for name, phrases in self._sets.items():
+                items += phrases.items(name) if phrases is not None and not phrases.always else []
+            self._index = CandidateIndex(items, exact=range(first, len(items)))
+        else:
+            self._index = TriggerIndex([((d, r), r.triggers) for d in detectors for r in d.rules.rules])
 
     def worth_scanning(self, norm: str) -> bool:
         """The pre-filter: does the normalised text contain any trigger stem?"""
@@ -75,12 +85,27 @@ class MessageScanner:
         """`DISCUSSION` when a message talks about the risks (advice, a quoted threat: "if someone asks
         you...", "they will say..."), `COVER` when it uses their words as cover or to silence ("I'm not a
         stranger", "don't report me"; this wins over discussion), else None."""
-        norm = norm[:MAX_MATCH_CHARS]
-        if self._cover is not None and self._cover.search(norm) is not None:
+        return self._talk(norm[:MAX_MATCH_CHARS], None)
+
+    def _talk(self, norm: str, said: frozenset[str] | None) -> str | None:
+        if self._said(COVER, norm, said):
             return COVER
-        if self._discussion is not None and self._discussion.search(norm) is not None:
+        if self._said(DISCUSSION, norm, said):
             return DISCUSSION
         return None
+
+    def says(self, name: str, norm: str, said: frozenset[str] | None = None) -> bool:
+        """Whether the normalised text holds a phrase of the set `name` (`REFUSAL`, `FEAR`); `said`: the
+        sets whose phrases can occur, as `scan_talk` found them in its pass (None: look for yourself)."""
+        return self._said(name, norm, said if len(norm) <= MAX_MATCH_CHARS else None)
+
+    def _said(self, name: str, norm: str, said: frozenset[str] | None) -> bool:
+        phrases = self._sets[name]
+        if phrases is None:
+            return False
+        if said is None:
+            return phrases.search(norm) is not None
+        return (phrases.always or name in said) and phrases.regex.search(norm) is not None
 
     def scan(self, message: Message, norm: str, lang: str | None = None, *, prefilter: bool = True) -> list[Finding]:
         """Findings of every detector in one message (`norm` = `normalize(message.text)`).
@@ -90,17 +115,26 @@ class MessageScanner:
         return self.scan_talk(message, norm, lang, prefilter=prefilter)[0]
 
     def scan_talk(self, message: Message, norm: str, lang: str | None = None, *,
-                  prefilter: bool = True) -> tuple[list[Finding], str | None]:
-        """`scan`, and what `talk` says of the message (looked up once for both)."""
+                  prefilter: bool = True) -> tuple[list[Finding], str | None, frozenset[str] | None]:
+        """`scan`, what `talk` says of the message (looked up once for both), and the phrase sets that can
+        occur in it, for `says` (None: not known, `says` looks)."""
         del lang
         quoter: Quoter | None = None
         full = norm
         norm = norm[:MAX_MATCH_CHARS]
         pairs: list[tuple[tuple[RuleDetector, Rule], tuple[int, ...] | None]]
+        said: frozenset[str] | None = None
         if not prefilter:
-            pairs = [(pair, None) for pair in self._index.items]
+            pairs = [(pair, None) for pair in self._index.items if not isinstance(pair, str)]
         elif isinstance(self._index, CandidateIndex):
-            pairs = self._index.candidates(norm)
+            pairs = []
+            names: list[str] = []
+            for item, phrases in self._index.candidates(norm):
+                if isinstance(item, str):
+                    names.append(item)
+                else:
+                    pairs.append((item, phrases))
+            said = frozenset(names)
         else:
             pairs = [(pair, None) for pair in self._index.candidates(norm)]
         out: list[Finding] = []
@@ -116,10 +150,10 @@ class MessageScanner:
                 if quoter is None:
                     quoter = Quoter(message.text, full)
                 out.append(detector.finding(message, rule, m, quoter))
-        talk = self.talk(norm)
+        talk = self._talk(norm, said)
         if out and talk == DISCUSSION:
             out = [f for f in out if not enacts(f)]
-        return (_distinct(out) if len(out) > 1 else out), talk
+        return (_distinct(out) if len(out) > 1 else out), talk, said
 
     def rule(self, rule_id: str) -> Rule | None:
         return self._rules.get(rule_id)
@@ -137,6 +171,9 @@ _DESCRIBED_STAGES = frozenset({"desensitising", "image_request"})
 #: What `MessageScanner.talk` says of a message: it talks about the risks, or uses their words as cover.
 DISCUSSION = "discussion"
 COVER = "cover"
+#: The phrase sets `MessageScanner.says` answers for: a refusal or fear ("no", "I'm scared").
+REFUSAL = "refusal"
+FEAR = "fear"
 
 
 def enacts(f: Finding) -> bool:

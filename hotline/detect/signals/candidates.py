@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -26,9 +26,10 @@ import ahocorasick
 
 from hotline.detect.text.normalize import normalize
 
-__all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "minimal_stems", "phrase_needs", "regex_needs"]
+__all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "joined", "minimal_stems", "phrase_needs", "regex_needs"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 _parser: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
 #: One literal a phrase needs: (text, must start a word, must end a word).
@@ -74,16 +75,23 @@ def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective:
         if all(len(text) >= MIN_LITERAL for text, _, _ in group):
             groups.append(tuple(sorted(set(group))))
 
+    return joined(tuple(groups), (), selective)
+
+
+def joined(needs: PhraseNeeds, extra: PhraseNeeds, selective: Callable[[str], bool]) -> PhraseNeeds:
+    """Both sets of groups (a phrase's, and those of a `requires` every match of its rule also needs), the
+    most selective first: all of its literals uncommon words, then its shortest literal the longest."""
     def rarity(group: tuple[Literal, ...]) -> tuple[bool, int]:
         return all(selective(text) for text, _, _ in group), min(len(text) for text, _, _ in group)
 
-    return tuple(sorted(set(groups), key=lambda g: (rarity(g), g), reverse=True))
+    return tuple(sorted({*needs, *extra}, key=lambda g: (rarity(g), g), reverse=True))
 
 
-def regex_needs(source: str) -> PhraseNeeds:
+def regex_needs(source: str, *, signs: bool = False) -> PhraseNeeds:
     """The literals every match of a regex contains (for a rule's `pattern`), read from its parse tree:
     a sequence needs each of its parts, an alternation one of its branches, a repeat its body if at least
-    once. Case-insensitive regexes name nothing for certain (the text may differ in case)."""
+    once. Case-insensitive regexes name nothing for certain (the text may differ in case). `signs`: keep a
+    single character that is no letter or digit (a `requires` may name a currency: "$", "៛")."""
     try:
         parsed = _parser.parse(source)
     except re.error:
@@ -91,7 +99,7 @@ def regex_needs(source: str) -> PhraseNeeds:
     if parsed.state.flags & re.IGNORECASE:
         return ()
     try:
-        groups = _sequence_needs(parsed.data)
+        groups = _sequence_needs(parsed.data, signs)
     except _CaseInsensitive:
         return ()
     return tuple(sorted({tuple(sorted((t, False, False) for t in g)) for g in groups},
@@ -102,12 +110,12 @@ class _CaseInsensitive(Exception):
     pass
 
 
-def _sequence_needs(items: Any) -> list[frozenset[str]]:
+def _sequence_needs(items: Any, signs: bool) -> list[frozenset[str]]:
     groups: list[frozenset[str]] = []
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) >= MIN_LITERAL:
+        if len(run) >= MIN_LITERAL or (signs and len(run) == 1 and not run[0].isalnum()):
             groups.append(frozenset(["".join(run)]))
         run.clear()
 
@@ -119,15 +127,15 @@ def _sequence_needs(items: Any) -> list[frozenset[str]]:
         if op is _c.SUBPATTERN:
             if av[1] & re.IGNORECASE:
                 raise _CaseInsensitive
-            groups += _sequence_needs(av[3])
+            groups += _sequence_needs(av[3], signs)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            groups += _sequence_needs(av[2])
+            groups += _sequence_needs(av[2], signs)
         elif op is _c.ATOMIC_GROUP:
-            groups += _sequence_needs(av)
+            groups += _sequence_needs(av, signs)
         elif op is _c.BRANCH:
             best: list[frozenset[str]] = []
             for branch in av[1]:
-                found = _sequence_needs(branch)
+                found = _sequence_needs(branch, signs)
                 if not found:
                     best = []
                     break
@@ -165,10 +173,13 @@ class CandidateIndex(Generic[T]):
     masks (ints), so the work per message after the automaton's pass is a few integer operations per hit.
     """
 
-    def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]]) -> None:
-        """`items`: (item, trigger stems, needs, whether its phrases can be searched one by one)."""
+    def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]], *, exact: Collection[int] = ()) -> None:
+        """`items`: (item, trigger stems, needs, whether its phrases can be searched one by one). The items at
+        the positions `exact` keep their triggers as their own stems: a phrase set's words riding in the same
+        pass must not stand in for (and so loosen) the rules' stems."""
         self.items = [item for item, _, _, _ in items]
-        stems = minimal_stems([t for _, triggers, _, _ in items for t in triggers])
+        exact = frozenset(exact)
+        stems = minimal_stems([t for i, (_, triggers, _, _) in enumerate(items) if i not in exact for t in triggers])
         stem_finder = ahocorasick.Automaton()
         for s in stems:
             stem_finder.add_word(s, s)
@@ -176,6 +187,10 @@ class CandidateIndex(Generic[T]):
             stem_finder.make_automaton()
         stem_items: dict[str, int] = dict.fromkeys(stems, 0)  # stem -> mask of the items it stands for
         for i, (_, triggers, _, _) in enumerate(items):
+            if i in exact:
+                for trigger in triggers:
+                    stem_items[trigger] = stem_items.get(trigger, 0) | 1 << i
+                continue
             for trigger in triggers:
                 for _, s in (stem_finder.iter(trigger) if stems else ()):
                     stem_items[s] |= 1 << i
@@ -352,12 +367,19 @@ class PhraseSet:
     def __init__(self, regex: re.Pattern[str], needs: Sequence[PhraseNeeds | None]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
-        self._always = not needs or any(not phrase for phrase in needs)  # a phrase that names no word
-        # each phrase an item, found by the literals of its first group: the group is its trigger
-        self._index: CandidateIndex[int] = CandidateIndex(
-            [(i, tuple(text for text, _, _ in phrase[0]), (phrase,), False) for i, phrase in enumerate(needs) if phrase])
+        #: A phrase that names no word: the regex is always searched.
+        self.always = not needs or any(not phrase for phrase in needs)
+        self.needs = tuple(needs)
+        self._index: CandidateIndex[int] = CandidateIndex(self.items(0))
+
+    def items(self, item: U) -> list[tuple[U, tuple[str, ...], Needs, bool]]:
+        """The set's phrases as `CandidateIndex` items, each named `item` (0 here: one per phrase): each found
+        by the literals of its first group, its trigger. A larger index may carry them in its own pass
+        (`CandidateIndex(..., exact=...)`) and search `regex` only when one of them is a candidate."""
+        phrases = [phrase for phrase in self.needs if phrase]
+        return [(item, tuple(text for text, _, _ in phrase[0]), (phrase,), False) for phrase in phrases]
 
     def search(self, text: str) -> re.Match[str] | None:
-        if not self._always and not self._index.candidates(text):
+        if not self.always and not self._index.candidates(text):
             return None
         return self.regex.search(text)

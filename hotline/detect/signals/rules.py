@@ -34,7 +34,7 @@ from typing import Any, Generic, TypeVar
 from hotline.detect.errors import DataError
 from hotline.detect.model import LANGUAGES, RULE_TAGS, SEXTORTION_PARTS, STAGES
 from hotline.detect.signals import compiled
-from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phrase_needs, regex_needs
+from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, joined, phrase_needs, regex_needs
 from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
@@ -449,6 +449,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         key: _regex(raw[key], path, rid, key, macros, khmer) if key in raw else None
         for key in ("requires", "unless", "unless_nearby")
     }
+    # every match also needs its `requires`: its literals narrow the candidates of each phrase
+    required = regex_needs(optional["requires"].pattern, signs=True) if optional["requires"] is not None else ()
     part = raw.get("part")
     if part is not None and not (isinstance(part, str) and part.isidentifier()):
         raise DataError(f"{path}: {rid}: 'part' must be an identifier")
@@ -464,8 +466,9 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         examples=_strings(raw.get("examples"), path, rid, "examples"),
         counterexamples=_strings(raw.get("counterexamples"), path, rid, "counterexamples"),
         note=str(raw.get("note", "")), triggers=triggers, needs_file_triggers=needs_file_triggers,
-        needs=tuple(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases)
-        + ((regex_needs(alternatives[-1]),) if "pattern" in raw else ()),
+        needs=tuple(joined(phrase, required, _selective) for phrase in (
+            *(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases),
+            *((regex_needs(alternatives[-1]),) if "pattern" in raw else ()))),
         phrase_regexes=phrase_regexes,
     )
 
