@@ -40,7 +40,8 @@ def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
         return [0], [n]
     # Each message's window end: where `target` words are reached, searched for between the message after it
     # and `max_messages` on (or the end): C-level maps, as this runs for every message of every chat.
-    his = chain(range(max_messages, n), repeat(n, min(n, max_messages)))
+    cap = max(max_messages, 1)  # a cap below one message reads as one (and keeps `hi` from reading as -1)
+    his = chain(range(cap, n), repeat(n, min(n, cap)))
     ends_all = list(map(bisect_left, repeat(cum), map(add, islice(cum, n), repeat(target)), range(1, n + 1), his))
     lengths = sorted(map(sub, ends_all, range(n)))
     half = n // 2

@@ -1,0 +1,180 @@
+"""The scorer's and language detection's fast paths give what their plain definitions give, to the bit.
+
+Each fast path (candidate searches instead of a regex over every character, a table of word pairs, C-level
+maps, bisection within bounds, one lexicon table) is checked against the straightforward form written out
+here, on random and adversarial input: `hotline analyze --json` must not change by a bit when they do.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from bisect import bisect_left, bisect_right
+from itertools import pairwise
+
+import pytest
+
+from hotline.detect.scoring.linear import LinearScorer, load_model
+from hotline.detect.scoring.terms import (
+    _BYTES,
+    _NICK,
+    _URL,
+    MARK,
+    _canon,
+    _without_emails,
+    canonical_text,
+    char_grams,
+)
+from hotline.detect.scoring.windows import spans
+from hotline.detect.text.language import detect_language, english_words, romanised_khmer_words
+
+#: Pieces that meet the reading's special cases: URLs, nick prefixes, e-mail addresses, two-word
+#: spellings, dropped words, apostrophes, letters whose lower case is ASCII, non-ASCII space, marks.
+_PIECES = ["http://", "https://", "HTTP://", "hTTps://", "www.", "WWW.", "wwww.", "http", "://", "s://", ":", ": ",
+           ":\t", "\x01", "nick", "[x]", "a@b.com", "@", ".", "wanna", "gonna", "wru", "lol", "haha", "u", "r",
+           "K", "\u212a", "\u0130", "\u017f", "\u0445\u0430", "\u1781\u17d2\u1798\u17c2\u179a", "é", "I'm",
+           "don\u2019t", "\n", "\t", "\xa0", "x1", "12345", "a_b", "-", "|", "{", "hello", "WORLD", " ", "  "]
+
+
+def _reference_canonical(texts: list[str]) -> list[str]:
+    """`canonical_text` as first written: each regex over the whole text, two-word forms by join and split."""
+    big = (MARK + MARK.join(t[:4000].replace(MARK, " ") for t in texts) + MARK).lower()
+    big = big.replace("'", "").replace("\u2019", "")
+    big = _NICK.sub("\x01 ", _without_emails(_URL.sub(" ", big)))
+    tokens = big.encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
+    return " ".join(w for w in map(_canon().get, tokens[1:], tokens[1:]) if w).split()
+
+
+def _random_texts(rng: random.Random) -> list[str]:
+    return ["".join(rng.choice(_PIECES) for _ in range(rng.randrange(9))) for _ in range(rng.randrange(7))]
+
+
+def test_reading_finds_what_the_regexes_over_every_character_find() -> None:
+    rng = random.Random(10)
+    for _ in range(3000):
+        texts = _random_texts(rng)
+        assert canonical_text(texts) == _reference_canonical(texts), texts
+
+
+def _reference_weights(scorer: LinearScorer, texts: list[str]) -> tuple[list[float], list[int]]:
+    """Per message, the running sum over the chunk of each word's weight (its own and its grams') plus its
+    pair's, differenced at the message's end: the definition the vectorised form uses."""
+    tokens = canonical_text(texts)
+    w = scorer.weights
+    running, total = [], 0.0
+    for i, t in enumerate(tokens):
+        word = w.get(t, 0.0)
+        for g in char_grams(t, scorer.gram) if t != MARK else []:
+            word += w.get(g, 0.0)
+        pair = w.get(f"{t} {tokens[i + 1]}", 0.0) if i + 1 < len(tokens) else 0.0
+        total += word + pair
+        running.append(total)
+    marks = [i for i, t in enumerate(tokens) if t == MARK]
+    weights = [running[m] - (running[p] if p >= 0 else 0.0) for p, m in zip([-1, *marks], marks, strict=False)]
+    return weights, [m - p - 1 for p, m in pairwise([-1, *marks])]
+
+
+def _chat(rng: random.Random, n: int) -> list[str]:
+    words = ["are", "you", "alone", "send", "me", "a", "pic", "pictur", "wanna", "meet", "dont", "tell", "ur",
+             "mom", "school", "was", "fun", "lol", "secret", "cute", "www.x.com", "bob:", "ok"]
+    return [" ".join(rng.choice(words) for _ in range(rng.randrange(12))) for _ in range(n)]
+
+
+def test_message_weights_with_and_without_the_pair_table_match_their_definition() -> None:
+    rng = random.Random(11)
+    fresh, warmed = load_model(), _fresh_copy()
+    # Reading this much builds the warmed scorer's table of pairs; a fresh one still joins each pair.
+    warmed.message_weights(_chat(rng, LinearScorer.PAIRS_AFTER // 4))
+    assert warmed._cache.pairs is not None
+    cold = _fresh_copy()
+    for n in (0, 1, 2, 7, 60, 512):
+        texts = _chat(rng, n)
+        expected = _reference_weights(fresh, texts)
+        assert warmed.message_weights(texts) == expected
+        assert cold.message_weights(texts) == expected
+        assert cold._cache.pairs is None
+        assert repr(warmed.message_weights(texts)) == repr(expected)  # the same floats, signs of zero included
+
+
+def _fresh_copy() -> LinearScorer:
+    m = load_model()
+    return LinearScorer(m.signal, m.weights, m.bias, m.alpha, m.calibration, m.threshold, m.meta,
+                        m.conversation, m.gram)
+
+
+def _reference_spans(words: list[int], target: int, cap: int) -> tuple[list[int], list[int]]:
+    """`spans` written per message: each window's end found by walking, the median taken from a sort."""
+    n = len(words)
+    if n == 0:
+        return [], []
+    cum = [0]
+    for w in words:
+        cum.append(cum[-1] + w)
+    if cum[-1] <= target and n <= cap:
+        return [0], [n]
+    ends_all = []
+    for i in range(n):
+        reach = bisect_left(cum, cum[i] + target)
+        ends_all.append(max(min(reach, i + cap, n), i + 1))
+    lengths = sorted(e - i for i, e in enumerate(ends_all))
+    median = lengths[n // 2] if n % 2 else (lengths[n // 2 - 1] + lengths[n // 2]) / 2
+    step = max(1, int(median) // 2)
+    starts = [s for s in range(0, n, step) if ends_all[s] < n]
+    ends = [ends_all[s] for s in range(0, n, step) if ends_all[s] < n]
+    last = max(0, min(bisect_right(cum, cum[-1] - target) - 1, n - 1), n - cap)
+    if not starts or starts[-1] < last:
+        starts.append(last)
+        ends.append(n)
+    return starts, ends
+
+
+@pytest.mark.parametrize("target,cap", [(150, 150), (10, 3), (1, 1), (0, 0), (500, 1000), (20, -2)])
+def test_window_layout_matches_its_definition(target: int, cap: int) -> None:
+    rng = random.Random(target * 1000 + cap)
+    for _ in range(400):
+        words = [rng.randrange(rng.choice([1, 4, 12, 60])) for _ in range(rng.choice([0, 1, 3, 40, 151, 700]))]
+        assert spans(words, target=target, max_messages=cap) == _reference_spans(words, target, cap)
+
+
+def test_window_logits_and_probabilities_match_their_formulas() -> None:
+    scorer = load_model()
+    rng = random.Random(12)
+    weights = [rng.uniform(-3, 3) for _ in range(300)]
+    words = [rng.randrange(0, 9) for _ in range(300)]
+    starts, ends = spans(words)
+    logits = scorer.window_logits(weights, words, starts, ends)
+    for z, s, e in zip(logits, starts, ends, strict=True):
+        total = _cum(weights, e) - _cum(weights, s)
+        assert z == scorer.bias + total / math.sqrt(max(sum(words[s:e]), 1))
+    assert list(scorer.window_probabilities([*logits, 1e9, -1e9])) == list(
+        map(scorer.window_probability, [*logits, 1e9, -1e9]))
+    with pytest.raises(ValueError):
+        scorer.window_logits(weights, words, starts, ends[:-1])
+
+
+def _cum(values: list[float], end: int) -> float:
+    total = 0.0
+    for v in values[:end]:
+        total += v
+    return total
+
+
+def _reference_language(norm: str) -> str | None:
+    if re.search("[\u1780-\u17ff\u19e0-\u19ff]", norm):
+        return "km"
+    tokens = re.findall("[a-z]+", norm)
+    km = sum(t in romanised_khmer_words() for t in tokens)
+    en = sum(t in english_words() for t in tokens)
+    if km > en or (km and km == en):
+        return "km-Latn"
+    return "en" if en else None
+
+
+def test_language_counts_every_word_as_the_lexicons_do() -> None:
+    rng = random.Random(13)
+    words = [*sorted(romanised_khmer_words())[:40], *sorted(english_words())[:40], "16", "haha", "bob", "é",
+             "\u1781\u17d2\u1798\u17c2\u179a", "\U0001f600", "x-y", "ok!", " ", "\t"]
+    for _ in range(3000):
+        norm = " ".join(rng.choice(words) for _ in range(rng.randrange(8)))
+        assert detect_language(norm) == _reference_language(norm), norm
