@@ -98,10 +98,11 @@ class SenderEvidence:
     _shapes: set[tuple[str, str, float, str | None, str | None, tuple[str, ...]]] = field(
         default_factory=set, repr=False, compare=False)
 
-    def add(self, finding: Finding) -> None:
+    def add(self, finding: Finding) -> bool:
+        """Counts a finding; True if something `level` reads changed (`version` moved on)."""
         tags = finding.tags
         if tags and CHILD_CONTEXT in tags:
-            return
+            return False
         index, weight, signal = finding.index, finding.weight, finding.signal
         shape = (finding.rule, signal, weight, finding.stage, finding.part, tags)
         if shape in self._shapes:  # every first index and strongest weight it sets is set already
@@ -126,6 +127,7 @@ class SenderEvidence:
                 changed = True
         if changed:
             self.version += 1
+        return changed
 
     def _add_new(self, finding: Finding) -> bool:
         """What a finding unlike any before sets: first indexes and strongest weights. True if it changed
@@ -283,7 +285,7 @@ class RiskTracker:
         self.level = "none"
         self.first_alert_index: int | None = None
         self._max_index = -1
-        self._askers = 0
+        self._asked = False
         self.secrecy = False
         self.meeting = False
         self.personal_info = False
@@ -350,12 +352,9 @@ class RiskTracker:
             sender, index, signal = f.sender, f.index, f.signal
             known = senders.get(sender) if sender is not None else None
             for ev in (known,) if known is not None else self._parties(sender, index):
-                before, version = ev.sexting_index, ev.version
-                ev.add(f)
-                if ev.version != version:  # nothing its level reads changed: its level is counted already
-                    if before is None and ev.sexting_index is not None:
-                        self._askers += 1
+                if ev.add(f):  # else nothing its level reads changed: its level is counted already
                     touched[id(ev)] = ev
+                    self._asked = self._asked or ev.sexting_index is not None
             if index > self._max_index:
                 self._max_index = index
             if signal == "secrecy":
@@ -386,7 +385,7 @@ class RiskTracker:
     @property
     def asked_for_images(self) -> bool:
         """Someone has asked for (or offered) sexual images so far: refusals are worth looking for."""
-        return self._askers > 0
+        return self._asked
 
     def refusal(self, sender: str | None, index: int) -> None:
         """`sender` refused or showed fear at message `index`: every other sender who had asked for sexual
