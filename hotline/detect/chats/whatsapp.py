@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, tzinfo
 from itertools import chain, compress, groupby, islice, repeat
 from operator import add, contains, is_, le
 
-from hotline.detect.chats.assembly import DEFAULT_TZ, assemble
+from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
 from hotline.detect.errors import MalformedExport, UnsupportedFormat
 from hotline.detect.model import Conversation, Event, Message
@@ -341,6 +341,12 @@ class _Block:
                 self.bodies[-1] = self.bodies[-1][:-1]
             else:
                 self.head.pop()
+
+    def reorder(self, order: list[int], times: list[datetime]) -> list[datetime]:
+        """Put the stamps (senders and bodies) in `order`; `times` in that order."""
+        self.senders = list(map(self.senders.__getitem__, order))
+        self.bodies = list(map(self.bodies.__getitem__, order))
+        return list(map(times.__getitem__, order))
 
     def lineno(self, j: int, before: int) -> int:
         """The line number of stamp `j`, `before` lines coming before the block."""
@@ -690,10 +696,12 @@ def parse(data: str | bytes, *, tz: tzinfo = DEFAULT_TZ, title: str | None = Non
     times, error = reader.times(b, 0)
     if error is not None:
         raise error
-    messages, events = reader.items(b, times, len(times))
+    # What `assemble` does to the items (a stable sort by time, unless an item has none: the preamble),
+    # done to the stamps before any item is built, so that messages are numbered once.
     preamble = [ln for ln in b.head if ln.strip()]
-    if preamble:  # an item without a time: `assemble` would keep the file order
+    if not preamble and not all(map(le, times, islice(times, 1, None))):
+        times = b.reorder(sorted(range(len(times)), key=times.__getitem__), times)
+    messages, events = reader.items(b, times, len(times))
+    if preamble:
         events.insert(0, Event("preamble", "\n".join(preamble), None, 0))
-    elif not all(map(le, times, islice(times, 1, None))):
-        return assemble("whatsapp", _interleave(messages, events, 0), title=title)
     return Conversation(format="whatsapp", messages=messages, events=events, title=title)
