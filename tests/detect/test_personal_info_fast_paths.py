@@ -1,0 +1,126 @@
+"""The personal-details pass's shortcuts give the answers of the long way: the question word noted while
+scanning the previous message, the start-first answer rules, the rules' first-character lookahead, the
+Khmer numerals made ASCII by replace."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from hotline.detect.signals.personal_info import (
+    _ascii_digits,
+    _lexicons,
+    _scan,
+    _with_first_class,
+    find_personal_info,
+)
+from hotline.detect.text.khmer import KHMER_DIGITS
+
+
+def _spans(text: str, previous: str | None) -> list[tuple[str, str, int]]:
+    return [(d.type, d.value, d.start) for d in find_personal_info(text, previous)]
+
+
+QUESTIONS_AND_ANSWERS = [
+    ("how old are you?", "14", [("age", "14", 0)]),
+    ("u age?", "15", [("age", "15", 0)]),
+    ("អាយុប៉ុន្មាន?", "១៤", [("age", "១៤", 0)]),
+    ("which school?", "Chea Sim Samaki", [("school", "Chea Sim Samaki", 0)]),
+    ("your ID card number?", "010123456", [("id_number", "010123456", 0)]),
+    # the gate opens on the digit before the question words: the question must still be noticed
+    ("ok 5pm then, how old are you?", "14", [("age", "14", 0)]),
+    ("call 012 345 678. which school?", "Chea Sim Samaki", [("school", "Chea Sim Samaki", 0)]),
+    ("see you at 7", "14", []),
+    ("nice weather", "14", []),
+    ("nice weather", "Chea Sim Samaki", []),
+]
+
+
+@pytest.mark.parametrize(("previous", "text", "want"), QUESTIONS_AND_ANSWERS)
+def test_an_answer_is_read_whether_or_not_its_question_was_just_scanned(
+        previous: str, text: str, want: list[tuple[str, str, int]]) -> None:
+    find_personal_info("something else entirely")
+    cold = _spans(text, previous)
+    find_personal_info(previous)  # now `previous` is the string the pass scanned last
+    warm = _spans(text, previous)
+    assert cold == warm == want
+
+
+def test_a_message_in_order_after_one_without_a_question_reads_no_answer() -> None:
+    """The same string scanned as a non-question, then passed as `previous`: the bare number is no age."""
+    previous = "see you at the market"
+    find_personal_info(previous)
+    assert find_personal_info("14", previous) == []
+    assert _spans("14", "how old are you?") == [("age", "14", 0)]
+
+
+@pytest.mark.parametrize(("text", "gate", "asks"), [
+    ("hello there", False, False),
+    ("how old are you", False, True),
+    ("call 012 345 678", True, False),
+    ("at 5, how old are you", True, True),
+    ("សាលាណា", True, True),  # a plain anchor (សាលា) inside a question word
+    ("នៅណា", False, True),
+])
+def test_scan_tells_the_gate_and_the_question_words(text: str, gate: bool, asks: bool) -> None:
+    assert _scan(_lexicons(), text.lower()) == (gate, asks)
+
+
+def test_scan_never_misses_a_question_that_a_question_list_finds() -> None:
+    """Whenever one of the question lists finds its word in a message, the scan says it may ask."""
+    lex = _lexicons()
+    names = ("age_question", "id_question", "school_question", "address_question")
+    words = sorted({w for name in names for w in lex.lists[name].words})
+    pieces = [*words, "7", "012 345 678", "school", "សាលា", "x", " ", "?", "big", "ភូមិ", "I"]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 5))) for _ in range(5000)]
+    seen = 0
+    for text in texts:
+        if any(lex.lists[name].search(text) for name in names):
+            seen += 1
+            assert _scan(lex, text.lower())[1], text
+    assert seen > 1000
+
+
+PATTERNS = [
+    (r"(?<![A-Za-z])(?:line|ig|insta)\s*(?P<v>@?[A-Za-z0-9_]{3,})", re.IGNORECASE),
+    (r"(?:(?:ខ្ញុំ|(?<!\u17D2)អូន|ញុំ)[\s\u200b]*)?អាយុ[\s\u200b]*(?P<age>\d{1,2})", 0),
+    (r"(?<![A-Za-z0-9])(?P<age>\d{1,2})\s*(?:years?\s*old|y/o)", re.IGNORECASE),
+    (r"(?<![A-Za-z])(?:[Ss]tudy|[Ll]earning)\s+at\s+(?P<name>[A-Z][a-z]+)", 0),
+    (r"(?:so|too)?\s*(?:young|old)", re.IGNORECASE),
+    (r"(?:ab)*c?", 0),
+]
+
+
+@pytest.mark.parametrize(("source", "flags"), PATTERNS)
+def test_first_class_lookahead_keeps_every_match(source: str, flags: int) -> None:
+    plain = re.compile(source, flags)
+    led = re.compile(_with_first_class(source, flags), flags)
+    pieces = ["line", "LINE", "Insta", "ig", "big", "@sok_99", " ", "ខ្ញុំ", "អូន", "្អូន", "អាយុ", "\u200b", "14",
+              "7", "years old", "Y/O", "Study", "learning", " at ", "Phnom", "so", "Too", "young", "old", "ab",
+              "c", "K", "\u212a", "İ"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        want = [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in led.finditer(text)] == want, text
+
+
+def test_first_class_lookahead_only_where_the_engine_cannot_see_the_start() -> None:
+    assert _with_first_class(r"(?<![a-z])(?:ab|cd)x", 0) == r"(?=[ac])(?:(?<![a-z])(?:ab|cd)x)"
+    assert _with_first_class(r"(?:ab|cd)x", 0) == r"(?:ab|cd)x"  # a branch of literals: the engine skips
+    assert _with_first_class(r"[0-9]x", 0) == r"[0-9]x"
+    assert _with_first_class(r"\d+x", 0) == r"(?=[\d])(?:\d+x)"  # a repeat: the engine does not look in
+    assert _with_first_class(r"(?=[0-9])\d+", 0) == r"(?=[0-9])\d+"  # led by its own lookahead
+    assert _with_first_class(r"(?<!x)(?:ab)*c?", 0) == r"(?<!x)(?:ab)*c?"  # can match nothing
+    assert _with_first_class(r"(?<!x).b", 0) == r"(?<!x).b"  # anything may come first
+    assert _with_first_class(r"(?i)(?<!x)ab", 0) == r"(?i)(?<!x)ab"
+
+
+@pytest.mark.parametrize("text", [
+    "លេខ ០១២ ៣៤៥ ៦៧៨", "ថ្ងៃ ៧ ខែ ៣ ឆ្នាំ ២០២៥", "៰៱ and ០", "mixed 12 ១២", "no numerals", "",
+])
+def test_khmer_numerals_made_ascii_as_translate_makes_them(text: str) -> None:
+    assert _ascii_digits(text) == text.translate(KHMER_DIGITS)
