@@ -16,7 +16,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import add, eq
+from operator import add, eq, lt
 from typing import Any
 
 from hotline.detect.model import Conversation
@@ -173,7 +173,7 @@ class ScoreStream:
         self._codes += map(names.get, senders, repeat(-1))
         kept = self._kept
         floor = kept[0][0] if len(kept) >= self.KEEP else 0.0
-        for i in compress(range(len(weights)), map(floor.__lt__, weights)):
+        for i in compress(range(len(weights)), map(lt, repeat(floor), weights)):
             item = (weights[i], base + i, texts[i])
             if len(kept) < self.KEEP:
                 heapq.heappush(kept, item)

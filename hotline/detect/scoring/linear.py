@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate, chain, islice, pairwise, repeat
+from itertools import accumulate, chain, pairwise, repeat
 from operator import add, itemgetter, mul, neg, sub, truediv
 from typing import IO, TYPE_CHECKING, Any
 
@@ -142,8 +142,10 @@ class LinearScorer:
             get = self.weights.get
             joined = map(get, map(" ".join, pairwise(tokens)), repeat(0.0))
             values: Iterable[float] = map(add, map(word, tokens), chain(joined, (0.0,)))
-        else:  # the last token is a mark: no pair, weight 0.0
-            values = chain(map(pairs.get, zip(tokens, islice(tokens, 1, None), strict=False), map(word, tokens)), (0.0,))
+        else:  # the last token, a mark, is paired with a mark: no such pair, and a mark weighs 0.0
+            following = tokens[1:]
+            following.append(MARK)
+            values = map(pairs.get, zip(tokens, following, strict=True), map(word, tokens))
         running = list(accumulate(values))
         marks: list[int] = []
         mark, find, append = -1, tokens.index, marks.append

@@ -137,8 +137,10 @@ def canonical_text(texts: Sequence[str]) -> list[str]:
     if big.count(MARK) != len(texts) + 1:  # a mark inside a message would split it
         big = MARK + MARK.join(t.replace(MARK, " ") for t in texts) + MARK
     big = big.lower()
-    if "'" in big or "\u2019" in big:
-        big = big.replace("'", "").replace("\u2019", "")
+    if "'" in big:
+        big = big.replace("'", "")
+    if "\u2019" in big:
+        big = big.replace("\u2019", "")
     # Where a URL or a nick prefix can start is found by searching for a character or a literal (the
     # regexes are tried there only): a URL at "www." or at the "http" or "https" before a "://" (the
     # leading mark keeps those slices from reaching back past the start).

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
-from itertools import repeat
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.khmer import KHMER_RE
@@ -57,11 +56,11 @@ def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
     words, ascii_words = _COUNTS or _counts()
     if norm.isascii():  # most messages: its words split out at C speed
-        both = sum(map(ascii_words.get, norm.encode().translate(_LETTERS).split(), repeat(0)))
+        both = sum(filter(None, map(ascii_words.get, norm.encode().translate(_LETTERS).split())))
     elif KHMER_RE.search(norm):
         return "km"
     else:
-        both = sum(map(words.get, _TOKEN.findall(norm), repeat(0)))
+        both = sum(filter(None, map(words.get, _TOKEN.findall(norm))))
     if not both:
         return None  # no known word either way ("16", "haha", a name): do not guess
     km, en = both & (_EN - 1), both >> 32
