@@ -16,7 +16,16 @@ import pytest
 from hotline.detect.analysis import analyze
 from hotline.detect.chats import load
 from hotline.detect.model import Message
-from hotline.detect.signals import COVER, DETECTORS, DISCUSSION, FEAR, MATCHERS, REFUSAL, MessageScanner, compiled
+from hotline.detect.signals import (
+    COVER,
+    DETECTORS,
+    DISCUSSION,
+    FEAR,
+    MATCHERS,
+    REFUSAL,
+    MessageScanner,
+    compiled,
+)
 from hotline.detect.signals.candidates import (
     CandidateIndex,
     PhraseSet,
@@ -71,7 +80,7 @@ def test_every_rule_example_reaches_its_rule(scanners: dict[str, MessageScanner]
             norm = normalize(example)
             examples += 1
             if (rule.id in {r.id for _, r in old_index.candidates(norm)}
-                    and rule.id not in {item[1].id for item, _ in index.candidates(norm) if not isinstance(item, str)}):
+                    and rule.id not in {item[1].id for item, _ in index.candidates(norm) if not isinstance(item[0], str)}):
                 missed.append((rule.id, example))
     assert examples > 300 and missed == []
 

@@ -48,6 +48,12 @@ DETECTORS: tuple[type[RuleDetector], ...] = (
 MATCHERS: tuple[str, ...] = ("automaton", "trigger-regex")
 
 
+#: An item of the scanner's candidate index: a rule of a detector, or a phrase of a phrase set (name, position).
+_Item = tuple[RuleDetector, Rule] | tuple[str, int]
+#: Per phrase set, the phrases its pass found can occur in a message (`MessageScanner.scan_talk`).
+Said = dict[str, list[int]]
+
+
 class MessageScanner:
     """All detectors behind one candidate index; `scan` is what the analysis calls for every message."""
 
@@ -65,10 +71,10 @@ class MessageScanner:
         #: The phrase sets read alongside the rules: what `talk` reads, and what `says` answers for.
         self._sets: dict[str, PhraseSet | None] = {
             COVER: self._cover, DISCUSSION: self._discussion, REFUSAL: load_refusal(), FEAR: load_phrase_set("fear")}
-        self._index: CandidateIndex[tuple[RuleDetector, Rule] | str] | TriggerIndex[tuple[RuleDetector, Rule]]
+        self._index: CandidateIndex[_Item] | TriggerIndex[tuple[RuleDetector, Rule]]
         if matcher == "automaton":
-            # One pass finds the rules that can match and the phrase sets that can (named by a str item).
-            items: list[tuple[tuple[RuleDetector, Rule] | str, tuple[str, ...], Needs, bool]] = [
+            # One pass finds the rules that can match and the phrases of each set that can: (set name, phrase).
+            items: list[tuple[_Item, tuple[str, ...], Needs, bool]] = [
                 ((d, r), r.triggers, r.needs, bool(r.phrase_regexes)) for d in detectors for r in d.rules.rules]
             first = len(items)
             for name, phrases in self._sets.items():
@@ -87,25 +93,25 @@ class MessageScanner:
         stranger", "don't report me"; this wins over discussion), else None."""
         return self._talk(norm[:MAX_MATCH_CHARS], None)
 
-    def _talk(self, norm: str, said: frozenset[str] | None) -> str | None:
+    def _talk(self, norm: str, said: Said | None) -> str | None:
         if self._said(COVER, norm, said):
             return COVER
         if self._said(DISCUSSION, norm, said):
             return DISCUSSION
         return None
 
-    def says(self, name: str, norm: str, said: frozenset[str] | None = None) -> bool:
+    def says(self, name: str, norm: str, said: Said | None = None) -> bool:
         """Whether the normalised text holds a phrase of the set `name` (`REFUSAL`, `FEAR`); `said`: the
-        sets whose phrases can occur, as `scan_talk` found them in its pass (None: look for yourself)."""
+        phrases of each set that can occur, as `scan_talk` found them in its pass (None: look for yourself)."""
         return self._said(name, norm, said if len(norm) <= MAX_MATCH_CHARS else None)
 
-    def _said(self, name: str, norm: str, said: frozenset[str] | None) -> bool:
+    def _said(self, name: str, norm: str, said: Said | None) -> bool:
         phrases = self._sets[name]
         if phrases is None:
             return False
         if said is None:
             return phrases.search(norm) is not None
-        return (phrases.always or name in said) and phrases.regex.search(norm) is not None
+        return phrases.occurs(norm, said.get(name, ())) if phrases.always or name in said else False
 
     def scan(self, message: Message, norm: str, lang: str | None = None, *, prefilter: bool = True) -> list[Finding]:
         """Findings of every detector in one message (`norm` = `normalize(message.text)`).
@@ -115,7 +121,7 @@ class MessageScanner:
         return self.scan_talk(message, norm, lang, prefilter=prefilter)[0]
 
     def scan_talk(self, message: Message, norm: str, lang: str | None = None, *,
-                  prefilter: bool = True) -> tuple[list[Finding], str | None, frozenset[str] | None]:
+                  prefilter: bool = True) -> tuple[list[Finding], str | None, Said | None]:
         """`scan`, what `talk` says of the message (looked up once for both), and the phrase sets that can
         occur in it, for `says` (None: not known, `says` looks)."""
         del lang
@@ -123,18 +129,17 @@ class MessageScanner:
         full = norm
         norm = norm[:MAX_MATCH_CHARS]
         pairs: list[tuple[tuple[RuleDetector, Rule], tuple[int, ...] | None]]
-        said: frozenset[str] | None = None
+        said: Said | None = None
         if not prefilter:
-            pairs = [(pair, None) for pair in self._index.items if not isinstance(pair, str)]
+            pairs = [(item, None) for item in self._index.items if not isinstance(item[0], str)]
         elif isinstance(self._index, CandidateIndex):
             pairs = []
-            names: list[str] = []
+            said = {}
             for item, phrases in self._index.candidates(norm):
-                if isinstance(item, str):
-                    names.append(item)
+                if isinstance(item[0], str):
+                    said.setdefault(item[0], []).append(item[1])
                 else:
                     pairs.append((item, phrases))
-            said = frozenset(names)
         else:
             pairs = [(pair, None) for pair in self._index.candidates(norm)]
         out: list[Finding] = []

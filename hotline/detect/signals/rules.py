@@ -595,7 +595,8 @@ def _phrase_set(sources: list[str], needs: Sequence[Any]) -> PhraseSet | None:
     if not sources:
         return None
     return PhraseSet(compile_regex("|".join(f"(?:{s})" for s in sources)),
-                     [tuple(tuple((t, left, right) for t, left, right in group) for group in phrase) for phrase in needs])
+                     [tuple(tuple((t, left, right) for t, left, right in group) for group in phrase) for phrase in needs],
+                     sources, _phrase_regex)
 
 
 def load_discussion() -> PhraseSet | None:
