@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
+from typing import cast
 
 from hotline.detect.text.khmer import INVISIBLE, KHMER_CHAR, KHMER_DIGITS, SPELLING_MAP, SPELLING_RE
 
@@ -122,11 +123,12 @@ _SUBS: tuple[_Sub, ...] = (
 )
 
 
-#: Per step of `_SUBS`, a character class one of which its pattern needs (None: always run it): a message
+#: Per step of `_SUBS`, a pattern one match of which its pattern needs (None: always run it): a message
 #: without one skips the step, which cannot change it (most messages have no Khmer, dots or digits; Khmer
-#: messages have no Latin letters). A class is one fast scan, cheaper than the step's own search.
-_NEEDS: tuple[re.Pattern[str] | None, ...] = tuple(None if n is None else re.compile(n) for n in (
-    None, rf"[{_LETTERS}*#]", r"[.\-_*#]", r"[0134579@$]", rf"[{_LETTERS}]", None))
+#: messages have no Latin letters). A class is one fast scan, cheaper than the step's own search; a Khmer
+#: letter repeated needs any character three times in a row, which a plain back-reference finds fastest.
+_NEEDS: tuple[re.Pattern[str] | None, ...] = tuple(None if n is None else re.compile(n, re.DOTALL) for n in (
+    None, rf"[{_LETTERS}*#]", r"[.\-_*#]", r"[0134579@$]", rf"[{_LETTERS}]", r"(.)\1\1"))
 _KHMER_STEPS = frozenset({SPELLING_RE, _REPEAT_KHMER})
 #: Per step: its pattern, its replacement, what it needs, whether only Khmer text can change (a pattern's
 #: hash is computed over its compiled code, so it is looked up once here, not per message).
@@ -134,29 +136,71 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.Pattern[
     (pattern, fn, needs, pattern in _KHMER_STEPS) for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True))
 #: Any character the table changes: most text has none, and a scan is cheaper than a lookup per character.
 _TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_TABLE)) + "]")
+#: Any character one of the Latin steps needs: Khmer text rarely has one, and one scan skips all four.
+_LATIN_CHARS = re.compile(rf"[{_LETTERS}*#.\-_0134579@$]")
+_LATIN_STEPS = tuple(step for step in _STEPS if not step[3])
+_KHMER_SPELLING, _SPACED_STEP, *_WORD_STEPS, _KHMER_REPEAT = _STEPS
+if _SPACED_STEP[0] is not _SPACED or _KHMER_REPEAT[0] is not _REPEAT_KHMER:  # pragma: no cover - guards _SUBS
+    raise RuntimeError("normalize expects the spelling folds first, spaced letters second, Khmer runs last")
+#: Three single letters between separators: what a spaced word ("s e x", "n.u.d.e") has in its middle.
+_SPACED_HINT = re.compile(rf"[ .\-_][{_LETTERS}*#][ .\-_]")
+
+#: The form of each ASCII word (lower-cased, apostrophes gone) after the steps that stay inside a word
+#: (broken words, leetspeak, repeated letters: none of their patterns crosses a space): ASCII text is
+#: normalised a word at a time, each distinct word worked out once. Bounded; long words are not kept.
+_WORD_FORMS: dict[str, str] = {}
+_WORD_FORMS_MAX = 50_000
+_WORD_FORM_CHARS = 32
+
+
+def _word_form(word: str) -> str:
+    form = word
+    for pattern, fn, needs, _ in _WORD_STEPS:
+        if needs is None or needs.search(form) is not None:
+            form = pattern.sub(fn, form)
+    if len(word) <= _WORD_FORM_CHARS:
+        if len(_WORD_FORMS) >= _WORD_FORMS_MAX:
+            _WORD_FORMS.clear()
+        _WORD_FORMS[word] = form
+    return form
+
+
+def _ascii_form(s: str) -> str:
+    """The steps on lower-cased ASCII text without apostrophes: spaced letters over the whole text, then
+    the rest word by word (a space never takes part in them, so each word's form stands alone)."""
+    if _SPACED_HINT.search(s) is not None:
+        s = _SPACED.sub(_join_spaced, s)
+    words = s.split(" ")
+    forms = list(map(_WORD_FORMS.get, words))
+    if None in forms:
+        for i, form in enumerate(forms):
+            if form is None:
+                forms[i] = _word_form(words[i])
+    return " ".join(cast("list[str]", forms))
 
 
 def normalize(text: str) -> str:
     """The matching form of `text` (see the module docstring for the steps)."""
     if text.isascii():
-        ascii_only = True
         s = text.lower()
         for ch in _ASCII_DELETED:
             if ch in s:
                 s = s.replace(ch, "")
-    else:
-        ascii_only = False
-        if not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-        s = text.lower()
-        if _TABLE_CHARS.search(s) is not None:
-            s = s.translate(_TABLE)
-    for pattern, fn, needs, khmer_step in _STEPS:
-        if ascii_only and khmer_step:
-            continue
-        if needs is not None and needs.search(s) is None:
-            continue
-        s = pattern.sub(fn, s)
+        return _ascii_form(s)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    s = text.lower()
+    if _TABLE_CHARS.search(s) is not None:
+        s = s.translate(_TABLE)
+    if s.isascii():  # only Khmer digits or marks the table folded: the same steps as any ASCII text
+        return _ascii_form(s)
+    s = SPELLING_RE.sub(_khmer_fold, s)
+    if _LATIN_CHARS.search(s) is not None:
+        for pattern, fn, needs, _ in _LATIN_STEPS:
+            if needs is None or needs.search(s) is not None:
+                s = pattern.sub(fn, s)
+    if _KHMER_REPEAT[2] is not None and _KHMER_REPEAT[2].search(s) is not None:
+        s = _REPEAT_KHMER.sub(_first, s)
     return s
 
 

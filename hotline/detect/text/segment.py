@@ -19,9 +19,10 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.normalize import normalize
@@ -251,19 +252,44 @@ def joint() -> str:
     return f"(?P<{JOINT_PREFIX}{next(_JOINTS)}>)"
 
 
-@lru_cache(maxsize=64)
-def _joint_groups(regex: re.Pattern[str]) -> tuple[int, ...]:
-    return tuple(i for name, i in regex.groupindex.items() if name.startswith(JOINT_PREFIX))
+#: Per rule regex (by identity, the regex kept alive with it): its joint groups, or None when every group is
+#: one (then the joints are read from `Match.regs` in one C-level pass). Not an `lru_cache` on the regex: a
+#: pattern hashes its whole compiled code, tens of microseconds for a large rule, on every lookup.
+_JOINTS_OF: dict[int, tuple[re.Pattern[str], tuple[int, ...] | None]] = {}
+
+
+def _joint_groups(regex: re.Pattern[str]) -> tuple[int, ...] | None:
+    known = _JOINTS_OF.get(id(regex))
+    if known is not None and known[0] is regex:
+        return known[1]
+    groups = tuple(i for name, i in regex.groupindex.items() if name.startswith(JOINT_PREFIX))
+    found = None if len(groups) == regex.groups else groups
+    if len(_JOINTS_OF) >= 1024:
+        _JOINTS_OF.clear()
+    _JOINTS_OF[id(regex)] = (regex, found)
+    return found
 
 
 def match_aligned(m: re.Match[str]) -> bool:
     """True when a match of a Khmer phrase covers whole words: its start, its end and every joint between
     the phrase's words fall on word edges of the text (ខ្លួន {YOU} does not match the one word ខ្លួនឯង)."""
-    if m.start() >= m.end():
+    start, end = m.span()
+    if start >= end:
         return False
+    groups = _joint_groups(m.re)
     regs = m.regs
-    joints = [regs[i][0] for i in _joint_groups(m.re) if regs[i][0] != -1]
-    return _on_edges(m.string, (m.start(), m.end(), *joints))
+    if groups is None:  # every group a joint: the starts of all spans (the match's own start among them)
+        positions = set(map(_first_of, regs))
+        positions.discard(-1)
+    else:
+        positions = {regs[i][0] for i in groups}
+        positions.discard(-1)
+        positions.add(start)
+    positions.add(end)
+    return _on_edges(m.string, positions)
+
+
+_first_of = itemgetter(0)
 
 
 def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str] | None:
@@ -281,7 +307,8 @@ def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str
     return None
 
 
-#: Spaces that separate Khmer phrases but not necessarily words (a zero-width space is removed by `normalize`).
+#: Spaces that separate Khmer phrases but not necessarily words (a zero-width space is removed by `normalize`;
+#: `_has_space` names them one by one).
 _SPACES = " \t\u00a0\u200b"
 _DROP_SPACES = str.maketrans(dict.fromkeys(_SPACES))
 #: A stretch of Khmer letters, spaces inside it allowed: where a word edge is not obvious.
@@ -292,21 +319,45 @@ def _letter(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
 
 
-_Stretches = tuple[tuple[int, ...], tuple[int, ...]]
-#: The message being matched and its stretches, as one tuple (read and replaced whole, so threads agree).
-_last_stretches: list[tuple[str | None, _Stretches]] = [(None, ((), ()))]
+#: One message's stretches of Khmer letters (starts, ends), whether it has spaces at all, and the word edges
+#: of the windows segmented in it so far, by (lo, hi), as offsets from lo: the rules tried on one message
+#: ask about the same few windows in turn, and pay for each once.
+_Message = tuple[str | None, tuple[int, ...], tuple[int, ...], bool, dict[tuple[int, int], frozenset[int]]]
+#: The message being matched, as one tuple (read and replaced whole, so threads agree); kept for that
+#: message only, not by text across messages.
+_last_message: list[_Message] = [(None, (), (), False, {})]
 
 
-def _stretches(text: str) -> _Stretches:
-    """Starts and ends of the stretches of Khmer letters in `text`, found once per message (the rules
-    that match one message ask in turn; kept for that message only, not by text across messages)."""
-    last_text, last = _last_stretches[0]
-    if last_text is text:
+def _message(text: str) -> _Message:
+    """The stretches of Khmer letters in `text` and its window cache, found once per message."""
+    last = _last_message[0]
+    if last[0] is text:
         return last
     spans = [m.span() for m in _STRETCH.finditer(text)]
-    found = tuple(a for a, _ in spans), tuple(b for _, b in spans)
-    _last_stretches[0] = (text, found)
+    starts, ends = zip(*spans, strict=True) if spans else ((), ())
+    found: _Message = (text, starts, ends, _has_space(text), {})
+    _last_message[0] = found
     return found
+
+
+def _has_space(text: str) -> bool:
+    return " " in text or "\t" in text or "\u00a0" in text or "\u200b" in text
+
+
+def _spaced_edges(window: str) -> frozenset[int]:
+    """The offsets in `window` (its end included) that are word edges of its letters, spaces left out: an
+    offset next to a space counts as the edge the letters have there."""
+    edges = _edges(window.translate(_DROP_SPACES))
+    out: list[int] = []
+    n = 0
+    for i, ch in enumerate(window):
+        if n in edges:
+            out.append(i)
+        if ch not in _SPACES:
+            n += 1
+    if n in edges:
+        out.append(len(window))
+    return frozenset(out)
 
 
 def word_aligned(text: str, start: int, end: int) -> bool:
@@ -324,21 +375,28 @@ def starts_word(text: str, pos: int) -> bool:
     return 0 <= pos <= len(text) and _on_edges(text, (pos,))
 
 
-def _on_edges(text: str, positions: tuple[int, ...]) -> bool:
+def _on_edges(text: str, positions: Collection[int]) -> bool:
     """Whether every position is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces
     mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
     one window for all the positions that fall in one stretch of Khmer."""
-    starts, ends = _stretches(text)
+    _, starts, ends, spaced, windows = _message(text)
     groups: dict[int, list[int]] = {}
     for pos in positions:
         k = bisect_right(starts, pos) - 1
         if k >= 0 and starts[k] < pos < ends[k]:  # letters on both sides: segmenting decides
-            groups.setdefault(k, []).append(pos)
+            inside = groups.get(k)
+            if inside is None:
+                groups[k] = [pos]
+            else:
+                inside.append(pos)
     for k, inside in groups.items():
         lo = max(starts[k], min(inside) - WINDOW)
         hi = min(ends[k], max(inside) + WINDOW)
-        edges = _edges(text[lo:hi].translate(_DROP_SPACES))
+        edges = windows.get((lo, hi))
+        if edges is None:
+            window = text[lo:hi]
+            edges = windows[(lo, hi)] = _spaced_edges(window) if spaced and _has_space(window) else _edges(window)
         for pos in inside:
-            if len(text[lo:pos].translate(_DROP_SPACES)) not in edges:
+            if pos - lo not in edges:
                 return False
     return True
