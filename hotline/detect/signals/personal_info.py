@@ -52,7 +52,7 @@ from hotline.detect.model import (
 from hotline.detect.signals import compiled
 from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.khmer import KHMER_DIGITS
-from hotline.detect.text.segment import segment, starts_word
+from hotline.detect.text.segment import KHMER_LETTERS, segment, starts_word
 
 __all__ = ["PersonalInfoDetector", "find_personal_info", "load_lexicons", "preload"]
 
@@ -85,6 +85,7 @@ _DIGIT = re.compile(r"[0-9០-៩]")
 _KHMER_DIGIT = re.compile(r"[០-៩]")
 _FRAGMENT = re.compile(r"<<([A-Za-z_]+)>>")
 _KHMER = re.compile(r"[\u1780-\u17FF]")
+_KHMER_RUN = re.compile(f"([{KHMER_LETTERS}]+)")  # what `segment` splits into words
 _LATIN = re.compile(r"[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.&-]*")
 _NEXT_WORD = re.compile(r"[\s\u200b]*([%$៛]|[A-Za-z']+|[\u1780-\u17D3]+)")
@@ -1059,7 +1060,10 @@ def _in_context(lex: Lexicons, d: PersonalDetail, text: str) -> bool:
         return False
     if _KHMER.match(text, d.start) and not starts_word(text, d.start):
         return False
-    return any(w.lower() in words for w in segment(around))
+    # `segment` splits each run of Khmer letters by itself: a run without one of the words is left out.
+    pieces = _KHMER_RUN.split(around)  # odd places: the runs
+    return any(w.lower() in words for i, piece in enumerate(pieces)
+               if piece and (not i % 2 or any(x in piece for x in words.words)) for w in segment(piece))
 
 
 def _addresses(lex: Lexicons, text: str, parts: list[_Part], asked: bool = False) -> list[PersonalDetail]:
