@@ -7,8 +7,9 @@ the share of a message is also what makes it cited. The probability is the logit
 calibration fitted on held-back conversations (Platt scaling: `1 / (1 + exp(-(a*z+b)))`).
 
 A content word also counts for its character 4-grams (`terms.char_grams`): a word's weight, its own and its
-grams' summed, is worked out once per distinct word and kept (`_token_lookup`), so that a message still
-costs one lookup per word and one per word pair.
+grams' summed, is worked out once per distinct word and kept (`_WordWeights`), and once a scorer has read
+enough words, a word's weight plus the weight of the pair it starts is one lookup of the two words in a
+table of the vocabulary's pairs (`_pair_table`): a message costs C-level lookups, no string per pair.
 
 Scoring is dict lookups and float additions in plain Python, so `hotline analyze` on a small chat starts
 without importing numpy (a tenth of a second). Training and `hotline eval-real` use the vectorised forms

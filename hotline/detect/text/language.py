@@ -54,13 +54,13 @@ def _words(lang: str) -> frozenset[str]:
 
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
-    words, ascii_words = _COUNTS or _counts()
     if norm.isascii():  # most messages: its words split out at C speed
-        both = sum(filter(None, map(ascii_words.get, norm.encode().translate(_LETTERS).split())))
+        words = (_COUNTS or _counts())[1]
+        both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
     elif KHMER_RE.search(norm):
         return "km"
     else:
-        both = sum(filter(None, map(words.get, _TOKEN.findall(norm))))
+        both = sum(filter(None, map((_COUNTS or _counts())[0].get, _TOKEN.findall(norm))))
     if not both:
         return None  # no known word either way ("16", "haha", a name): do not guess
     km, en = both & (_EN - 1), both >> 32
