@@ -388,10 +388,11 @@ class _BlockReader:
                 if minute <= 59 and second <= 59 else None
         day_of = list(map(days.__getitem__, b.dates))
         offset_of = list(map(offsets.__getitem__, b.times))
-        bad = None in days.values() or None in offsets.values()
-        if not bad:
+        bad = None in days.values() or None in offsets.values()  # a few distinct texts, not every stamp
+        j = next((k for k, (d, o) in enumerate(zip(day_of, offset_of, strict=True)) if d is None or o is None),
+                 None) if bad else None
+        if j is None:
             return list(map(add, day_of, offset_of)), None
-        j = next(k for k, (d, o) in enumerate(zip(day_of, offset_of, strict=True)) if d is None or o is None)
         return list(map(add, day_of[:j], offset_of[:j])), self._error(b, j, before)
 
     def _day(self, text: str) -> datetime | None:
@@ -481,6 +482,7 @@ def _interleave(messages: list[Message], events: list[Event], first: int) -> Ite
 
 
 def _stream(lines: Iterable[str], fmt: HeaderFormat, tz: tzinfo, order: str) -> Iterator[Message | Event]:
+    """`_items`' items, read `_BLOCK_LINES` lines at a time; a block's last message waits for the next."""
     reader = _BlockReader(fmt, tz, order)
     it = iter(lines)
     current: tuple[datetime, str | None, list[str]] | None = None
