@@ -231,22 +231,35 @@ def iter_items(
     if fmt is None:
         raise UnsupportedFormat(_NO_EXPORT)
     if date_order is None:
-        rx = fmt.compile()
-        vote = _OrderVote()
-        for ln in head:
-            m = rx.match(ln)
-            if m is not None:
-                vote.add(m)
-        while vote.order is None and len(head) < _BUFFER_LINES:
-            nxt = next(it, None)
-            if nxt is None:
-                break
-            head.append(nxt)
-            m = rx.match(nxt)
-            if m is not None:
-                vote.add(m)
-        date_order = vote.decide()
+        date_order = _head_order(head, it, fmt)
     yield from _stream(chain(head, it), fmt, tz, date_order)
+
+
+def _head_order(head: list[str], it: Iterator[str], fmt: HeaderFormat) -> str:
+    """The date order the first stamps give, reading on into `head` (1,024 lines at a time, up to
+    `_BUFFER_LINES` in all) while no date decides."""
+    patterns = _BLOCKS.get(fmt) or _block_patterns(fmt)
+    vote = _OrderVote()
+    seen = 0
+    while True:
+        stripped = list(map(str.rstrip, head[seen:], repeat("\r\n")))
+        text = "\n".join(stripped)
+        if text.count("\n") == len(stripped) - 1:
+            _vote_block(vote, _Block(patterns, text))
+        else:  # a "line" with a line break inside: one match per line, as `_items` reads it
+            rx = fmt.compile()
+            for ln in head[seen:]:
+                m = rx.match(ln)
+                if m is not None:
+                    vote.add(m)
+        seen = len(head)
+        if vote.order is not None or seen >= _BUFFER_LINES:
+            break
+        more = list(islice(it, min(1024, _BUFFER_LINES - seen)))
+        if not more:
+            break
+        head.extend(more)
+    return vote.decide()
 
 
 # Reading a block of lines at once (the whole text for `parse`, 4,096 lines when streaming): one `split`
@@ -666,18 +679,23 @@ def _lines_of(text: str) -> Iterator[str]:
     yield text[start:]
 
 
-def _order_of(b: _Block) -> str:
-    """`detect_date_order` from a block's columns: each run of one date text once, clocks by distinct text."""
-    vote = _OrderVote()
+def _vote_block(vote: _OrderVote, b: _Block) -> None:
+    """`_OrderVote.add` for every stamp of a block: each run of one date text once, clocks by distinct text."""
     for d, _ in groupby(b.dates):
         m = _DATE_TEXT.fullmatch(d)
         if m is not None:
             vote.add_date(m["a"], m["b"], m["c"])
             if vote.order is not None:
-                return vote.order
+                return
     for t in set(b.times):
         m = _TIME_TEXT.fullmatch(t)
         vote.clock12 = vote.clock12 or (m is not None and m["p"] is not None)
+
+
+def _order_of(b: _Block) -> str:
+    """`detect_date_order` from a block's columns."""
+    vote = _OrderVote()
+    _vote_block(vote, b)
     return vote.decide()
 
 
