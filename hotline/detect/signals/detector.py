@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from hotline.detect.model import Finding, Message
 from hotline.detect.signals.rules import LANGUAGES, Rule, RuleSet, load_ruleset
-from hotline.detect.text.normalize import excerpt, normalize, normalize_mapped, original_span
+from hotline.detect.text.normalize import excerpt, maps_in_place, normalize, normalize_mapped, original_span
 
 __all__ = ["Quoter", "RuleDetector"]
 
@@ -22,15 +22,15 @@ MAX_MATCH_CHARS = 20_000
 
 class Quoter:
     """Maps spans of one message's normalised text back to its original text, working out the mapping at
-    most once per message (several rules may quote it) and not at all for the common case: ASCII text
-    whose normal form is as long as itself (every step then maps one character to one: the same place)."""
+    most once per message (several rules may quote it) and not at all for the common case: text whose
+    normal form is as long as itself and that nothing could have lengthened (`maps_in_place`)."""
 
     __slots__ = ("_offs", "identity", "text")
 
     def __init__(self, text: str, norm: str | None = None) -> None:
         """`text`: the original message; `norm`: `normalize(text)`, if known."""
         self.text = text[:MAX_MATCH_CHARS]
-        self.identity = norm is not None and len(text) <= MAX_MATCH_CHARS and len(norm) == len(text) and text.isascii()
+        self.identity = norm is not None and len(text) <= MAX_MATCH_CHARS and maps_in_place(text, norm)
         self._offs: list[int] | None = None
 
     def span(self, start: int, end: int) -> tuple[int, int]:

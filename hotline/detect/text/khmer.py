@@ -38,6 +38,9 @@ SPELLING_RE = re.compile("|".join(
     [re.escape(w) + guard for w, guard, _ in _WORD_FOLDS] + [re.escape(a) for a, _ in _SPELLING_FOLDS]
 ))
 SPELLING_MAP: dict[str, str] = dict(_SPELLING_FOLDS) | {w: r for w, _, r in _WORD_FOLDS}
+#: The folds that lengthen what they replace (ទូរសព្ទ → ទូរស័ព្ទ): normalised text containing none of these
+#: was not lengthened by a fold (see `normalize.maps_in_place`).
+LENGTHENED: tuple[str, ...] = tuple(r for w, r in SPELLING_MAP.items() if len(r) > len(w))
 
 #: Khmer characters that carry no sound or are invisible (inherent vowels AQ/AA, deprecated).
 INVISIBLE: str = "\u17b4\u17b5"

@@ -21,9 +21,18 @@ from functools import lru_cache
 from itertools import chain
 from typing import cast
 
-from hotline.detect.text.khmer import INVISIBLE, KHMER_CHAR, KHMER_DIGITS, SPELLING_MAP, SPELLING_RE
+from hotline.detect.text.khmer import (
+    INVISIBLE,
+    KHMER_CHAR,
+    KHMER_DIGITS,
+    LENGTHENED,
+    SPELLING_MAP,
+    SPELLING_RE,
+)
 
-__all__ = ["excerpt", "fold_pattern", "fold_word", "normalize", "normalize_mapped", "original_span"]
+__all__ = [
+    "excerpt", "fold_pattern", "fold_word", "maps_in_place", "normalize", "normalize_mapped", "original_span",
+]
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u00ad"
 _APOSTROPHES = "'\u2019\u2018\u02bc`\u00b4"
@@ -75,6 +84,8 @@ def _masked_forms() -> dict[str, str]:
 
 
 _MASKED = _masked_forms()
+if any(len(v) > len(k) for k, v in _MASKED.items()):  # pragma: no cover - guards `maps_in_place`
+    raise RuntimeError("a disguised word must never be replaced by a longer one")
 
 _LETTERS = "a-z"
 # "s e x", "n.u.d.e", "s-e-x": three or more single letters separated by spaces or punctuation.
@@ -221,6 +232,23 @@ def normalize_mapped(text: str) -> tuple[str, list[int]]:
             continue
         s, offs = _sub_mapped(pattern, fn, s, offs)
     return s, offs
+
+
+#: The one character whose lower case is longer than itself (İ → i̇; a test checks every code point).
+_LOWER_LENGTHENS = "\u0130"
+
+
+def maps_in_place(text: str, norm: str) -> bool:
+    """Whether each character of `norm` (= `normalize(text)`) maps to the same place in `text`, so that
+    quoting a match needs no `normalize_mapped`. Every step keeps or shortens text except a lower case
+    that lengthens, a composition (text not in NFC) and the folds that lengthen a word: without those, the
+    same length means that no step shortened anything either, so every character stayed in its place."""
+    if len(norm) != len(text):
+        return False
+    if text.isascii():
+        return True
+    return (_LOWER_LENGTHENS not in text and not any(word in norm for word in LENGTHENED)
+            and unicodedata.is_normalized("NFC", text))
 
 
 def _nfc_mapped(text: str) -> tuple[str, list[int]]:

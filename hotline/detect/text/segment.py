@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
@@ -44,14 +44,15 @@ MERGE = 3
 
 def _crf(run: str) -> list[str]:
     """khmercut's CRF on one run: its clusters, its model, its features, written as the attribute strings
-    the tagger reads (khmercut builds a dict per cluster that the tagger converts: the same attributes,
-    a third of the time). Same words as `khmercut.tokenize` (a test checks)."""
+    the tagger reads, UTF-8 already (khmercut builds a dict per cluster that the tagger converts and encodes:
+    the same attributes in the same order, a fraction of the time). Same words as `khmercut.tokenize` (a
+    test checks)."""
     import khmercut
 
     kccs = khmercut.seg_kcc(run)
     if not kccs:
         return []
-    tags = khmercut.load().tag(_features(kccs, khmercut.kcc_type, khmercut.is_no_space))
+    tags = khmercut.load().tag(_features(kccs))
     words: list[str] = []
     for i, (kcc, tag) in enumerate(zip(kccs, tags, strict=True)):
         if tag == "1" or i == 0:
@@ -61,46 +62,61 @@ def _crf(run: str) -> list[str]:
     return [w for w in words if w]
 
 
-def _features(kccs: list[str], kcc_type: Callable[[str], str], no_space: Callable[[str], bool]) -> list[list[str]]:
-    """khmercut's `kcc_to_features` for every cluster, as "name:value" attributes (false flags left out)."""
+#: Per cluster: it in UTF-8, its khmercut type ("t:" attribute value) and whether it is a no-space cluster.
+_CLUSTERS: dict[str, tuple[bytes, bytes, bool]] = {}
+
+
+def _cluster(kcc: str) -> tuple[bytes, bytes, bool]:
+    known = _CLUSTERS.get(kcc)
+    if known is None:
+        import khmercut
+
+        if len(_CLUSTERS) >= 50_000:
+            _CLUSTERS.clear()
+        known = _CLUSTERS[kcc] = (kcc.encode(), khmercut.kcc_type(kcc).encode(), bool(khmercut.is_no_space(kcc)))
+    return known
+
+
+def _features(kccs: list[str]) -> list[list[bytes]]:
+    """khmercut's `kcc_to_features` for every cluster, as "name:value" attributes (false flags left out), in
+    its order (the tagger sums weights in that order)."""
     n = len(kccs)
-    t = [kcc_type(k) for k in kccs]
-    ns = [no_space(k) for k in kccs]
-    out: list[list[str]] = []
-    for i, k in enumerate(kccs):
-        f = ["kcc:" + k, "t:" + t[i]]
+    ks, t, ns = zip(*map(_cluster, kccs), strict=True)
+    out: list[list[bytes]] = []
+    for i, k in enumerate(ks):
+        f = [b"kcc:" + k, b"t:" + t[i]]
         if ns[i]:
-            f.append("ns")
+            f.append(b"ns")
         if i >= 1:
-            p = kccs[i - 1]
-            f += ["kcc[-1]:" + p, "kcc[-1]t:" + t[i - 1], "kcc[-1:0]:" + p + k]
+            p = ks[i - 1]
+            f += [b"kcc[-1]:" + p, b"kcc[-1]t:" + t[i - 1], b"kcc[-1:0]:" + p + k]
             if ns[i - 1]:
-                f.append("ns-1")
+                f.append(b"ns-1")
         else:
-            f.append("BOS")
+            f.append(b"BOS")
         if i >= 2:
-            p2, p1 = kccs[i - 2], kccs[i - 1]
-            f += ["kcc[-2]:" + p2, "kcc[-2]t:" + t[i - 2], "kcc[-2:-1]:" + p2 + p1, "kcc[-2:0]:" + p2 + p1 + k]
+            p2, p1 = ks[i - 2], ks[i - 1]
+            f += [b"kcc[-2]:" + p2, b"kcc[-2]t:" + t[i - 2], b"kcc[-2:-1]:" + p2 + p1, b"kcc[-2:0]:" + p2 + p1 + k]
         if i >= 3:
-            p3, p2, p1 = kccs[i - 3], kccs[i - 2], kccs[i - 1]
-            f += ["kcc[-3]:" + p3, "kcc[-3]t:" + t[i - 3], "kcc[-3:0]:" + p3 + p2 + p1 + k,
-                  "kcc[-3:-1]:" + p3 + p2 + p1, "kcc[-3:-2]:" + p3 + p2]
+            p3, p2, p1 = ks[i - 3], ks[i - 2], ks[i - 1]
+            f += [b"kcc[-3]:" + p3, b"kcc[-3]t:" + t[i - 3], b"kcc[-3:0]:" + p3 + p2 + p1 + k,
+                  b"kcc[-3:-1]:" + p3 + p2 + p1, b"kcc[-3:-2]:" + p3 + p2]
         if i < n - 1:
-            q = kccs[i + 1]
-            f += ["kcc[+1]:" + q, "kcc[+1]t:" + t[i + 1], "kcc[+1:0]:" + k + q]
+            q = ks[i + 1]
+            f += [b"kcc[+1]:" + q, b"kcc[+1]t:" + t[i + 1], b"kcc[+1:0]:" + k + q]
             if ns[i + 1]:
-                f.append("ns+1")
+                f.append(b"ns+1")
         else:
-            f.append("EOS")
+            f.append(b"EOS")
         if i < n - 2:
-            q1, q2 = kccs[i + 1], kccs[i + 2]
-            f += ["kcc[+2]:" + q2, "kcc[+2]t:" + t[i + 2], "kcc[+1:+2]:" + q1 + q2, "kcc[0:+2]:" + k + q1 + q2]
+            q1, q2 = ks[i + 1], ks[i + 2]
+            f += [b"kcc[+2]:" + q2, b"kcc[+2]t:" + t[i + 2], b"kcc[+1:+2]:" + q1 + q2, b"kcc[0:+2]:" + k + q1 + q2]
             if ns[i + 2]:
-                f.append("ns+2")
+                f.append(b"ns+2")
         if i < n - 3:
-            q1, q2, q3 = kccs[i + 1], kccs[i + 2], kccs[i + 3]
-            f += ["kcc[+3]:" + q3, "kcc[+3]t:" + t[i + 3], "kcc[+2:+3]:" + q2 + q3, "kcc[+1:+3]:" + q1 + q2 + q3,
-                  "kcc[0:+3]:" + k + q1 + q2 + q3]
+            q1, q2, q3 = ks[i + 1], ks[i + 2], ks[i + 3]
+            f += [b"kcc[+3]:" + q3, b"kcc[+3]t:" + t[i + 3], b"kcc[+2:+3]:" + q2 + q3, b"kcc[+1:+3]:" + q1 + q2 + q3,
+                  b"kcc[0:+3]:" + k + q1 + q2 + q3]
         out.append(f)
     return out
 
