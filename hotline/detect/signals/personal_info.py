@@ -15,8 +15,9 @@ anchors of the rules that need no digit, and the words of every question list. M
 they end there (a message that neither follows a question nor is short enough to be a bare answer costs
 nothing more), and the pass has told the next message that this one asks nothing, so its `previous` is not
 searched again. Otherwise one scan for every rule's anchors (literal words, built into a trie-shaped regex)
-picks the few rules that can match, and that choice is kept per set of anchors (a bounded table); an answer
-rule is tried at the message's start before its question is looked for in the previous message. Place
+picks the few rules that can match, and that choice is kept per set of anchors (a bounded table); a rule's
+regex opens with a lookahead on the characters its matches can start with where `re` cannot see them, and
+an answer rule is tried at the message's start before its question is looked for in the previous message. Place
 names and "I live in" cues are read only once a house, street or administrative-unit word is there, and
 only in the scripts the message uses. `phonenumbers` only sees candidates that look like an international
 number (Cambodian ones are checked against its KH metadata as one regex), and its verdicts are cached;
