@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
-from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -173,21 +172,32 @@ def _first_alert(
     findings: list[Finding], details: list[PersonalDetail], refusals: list[tuple[int, str | None, str]]
 ) -> int | None:
     """The first message at which an alert is warranted, with every finding at its own message (held
-    findings were committed late during the pass, after later messages had already counted)."""
+    findings were committed late during the pass, after later messages had already counted). `findings` are
+    sorted by message: they are replayed in runs of one message, the few refusals and details merged beside,
+    stopping at the first alert (no event list of every finding to build and sort)."""
     replay = RiskTracker()
     # Per message, the same order as the pass: findings, then a refusal, then personal details.
-    events: list[tuple[int, int, Any]] = [(f.index, 0, f) for f in findings]
-    events += [(index, 1, (sender, kind)) for index, sender, kind in refusals]
-    events += [(d.index, 2, d) for d in details if d.index is not None]
-    events.sort(key=itemgetter(0, 1))
-    for index, group in groupby(events, key=itemgetter(0)):
-        batch = list(group)
-        replay.add([e[2] for e in batch if e[1] == 0])
-        for _, kind, payload in batch:
+    others: list[tuple[int, int, Any]] = [(index, 1, (sender, kind)) for index, sender, kind in refusals]
+    others += [(d.index, 2, d) for d in details if d.index is not None]
+    others.sort(key=itemgetter(0, 1))
+    i = j = 0
+    n, m = len(findings), len(others)
+    while i < n or j < m:
+        index = findings[i].index if i < n else others[j][0]
+        if j < m and others[j][0] < index:
+            index = others[j][0]
+        k = i
+        while k < n and findings[k].index == index:
+            k += 1
+        replay.add(findings[i:k])
+        i = k
+        while j < m and others[j][0] == index:
+            _, kind, payload = others[j]
+            j += 1
             if kind == 1:
                 sender, what = payload
                 (replay.fear if what == "fear" else replay.refusal)(sender, index)
-            elif kind == 2:
+            else:
                 replay.personal_detail(payload.sender, index, payload)
         if replay.first_alert_index is not None:
             return replay.first_alert_index
