@@ -136,10 +136,13 @@ _SUBS: tuple[_Sub, ...] = (
 
 #: Per step of `_SUBS`, a pattern one match of which its pattern needs (None: always run it): a message
 #: without one skips the step, which cannot change it (most messages have no Khmer, dots or digits; Khmer
-#: messages have no Latin letters). A class is one fast scan, cheaper than the step's own search; a Khmer
-#: letter repeated needs any character three times in a row, which a plain back-reference finds fastest.
-_NEEDS: tuple[re.Pattern[str] | None, ...] = tuple(None if n is None else re.compile(n, re.DOTALL) for n in (
-    None, rf"[{_LETTERS}*#]", r"[.\-_*#]", r"[0134579@$]", rf"[{_LETTERS}]", r"(.)\1\1"))
+#: messages have no Latin letters). A class is one fast scan, cheaper than the step's own search; spaced
+#: letters need one letter between separators (the middle one of three); a Khmer letter repeated needs any
+#: character three times in a row, which a plain back-reference finds fastest.
+_SPACED_HINT = re.compile(rf"[ .\-_][{_LETTERS}*#][ .\-_]")
+_NEEDS: tuple[re.Pattern[str] | None, ...] = (
+    None, _SPACED_HINT, re.compile(r"[.\-_*#]"), re.compile(r"[0134579@$]"), re.compile(rf"[{_LETTERS}]"),
+    re.compile(r"(.)\1\1", re.DOTALL))
 _KHMER_STEPS = frozenset({SPELLING_RE, _REPEAT_KHMER})
 #: Per step: its pattern, its replacement, what it needs, whether only Khmer text can change (a pattern's
 #: hash is computed over its compiled code, so it is looked up once here, not per message).
@@ -153,8 +156,6 @@ _LATIN_STEPS = tuple(step for step in _STEPS if not step[3])
 _KHMER_SPELLING, _SPACED_STEP, *_WORD_STEPS, _KHMER_REPEAT = _STEPS
 if _SPACED_STEP[0] is not _SPACED or _KHMER_REPEAT[0] is not _REPEAT_KHMER:  # pragma: no cover - guards _SUBS
     raise RuntimeError("normalize expects the spelling folds first, spaced letters second, Khmer runs last")
-#: Three single letters between separators: what a spaced word ("s e x", "n.u.d.e") has in its middle.
-_SPACED_HINT = re.compile(rf"[ .\-_][{_LETTERS}*#][ .\-_]")
 
 #: The form of each ASCII word (lower-cased, apostrophes gone) after the steps that stay inside a word
 #: (broken words, leetspeak, repeated letters: none of their patterns crosses a space): ASCII text is
@@ -286,8 +287,17 @@ def _sub_mapped(
     first = pattern.search(s)
     if first is None:  # the common case: nothing to replace, nothing to copy
         return s, offs
+    new: list[int]
+    if fn is _first:  # runs collapsed to their first character, which keeps its index
+        new = []
+        pos = 0
+        for m in chain((first,), pattern.finditer(s, first.end())):
+            new += offs[pos:m.start() + 1]
+            pos = m.end()
+        new += offs[pos:]
+        return pattern.sub(_first, s), new
     out: list[str] = []
-    new: list[int] = []
+    new = []
     pos = 0
     for m in chain((first,), pattern.finditer(s, first.end())):
         a, b = m.span()
