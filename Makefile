@@ -10,8 +10,13 @@ VPY := $(VENV)/bin/python
 PIP := $(VPY) -m pip
 LOCK := requirements.lock
 PORT ?= 8000
-APT_RUN := gettext tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm
-APT_TEST := gettext chromium fonts-khmeros fonts-noto-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm
+# What compiles the engine's hot modules at install (setup.py, mypyc): a C compiler and Python's headers.
+# Without them, or with HOTLINE_PURE_PYTHON=1, the engine installs as plain Python (slower, same results).
+APT_BUILD = $(if $(filter 1,$(HOTLINE_PURE_PYTHON)),,gcc $(shell $(PYTHON) -c 'import os, sys, sysconfig; \
+  os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")) or print(f"python{sys.version_info[0]}.{sys.version_info[1]}-dev")' 2>/dev/null))
+APT_RUN := gettext tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm $(APT_BUILD)
+APT_TEST := gettext chromium fonts-khmeros fonts-noto-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-khm $(APT_BUILD)
+ENGINE_STATUS := $(VPY) -c 'from hotline.detect.compilation import status; print("hotline:", status())'
 
 .PHONY: run test install install-test system-run system-test venv lock messages lint eval bench postgres-test
 
@@ -23,11 +28,13 @@ test: install-test
 
 install: system-run venv
 	$(PIP) install -q -c $(LOCK) -e '.[postgres]'
+	@$(ENGINE_STATUS)
 	@$(VPY) .ci/check_lock.py --warn
 	$(MAKE) -s messages
 
 install-test: system-test venv
 	$(PIP) install -q -c $(LOCK) -e '.[test,postgres]'
+	@$(ENGINE_STATUS)
 	@$(VPY) .ci/check_lock.py --warn
 	$(MAKE) -s messages
 

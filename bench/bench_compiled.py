@@ -3,18 +3,16 @@
     python bench/bench_compiled.py [--messages 100000] [--repeat 3]
 
 Two copies of this checkout's `hotline` package in a temporary folder: one as it is, one with its hot modules
-(`MODULES`) compiled by mypyc (`python -m mypyc`, shipped with mypy; needs a C compiler and Python's headers;
-about a minute and a half of CPU). Each runs in its own processes (`PYTHONPATH`), so both read the same
-lexicons, model and corpora. Corpora: the three of `bench_analyze.py` (harmless-heavy, cue-dense, khmer-heavy,
-with `../shared/data` when present), as WhatsApp exports. Printed, as CPU time (user + system; best of
-`--repeat`, the two taking turns), with the load average before and after:
+(`MODULES` of `hotline/detect/compilation.py`: what `pip install` compiles) compiled by mypyc (`python -m mypyc`,
+shipped with mypy; needs a C compiler and Python's headers; about a minute and a half of CPU). Each runs in its
+own processes (`PYTHONPATH`), so both read the same lexicons, model and corpora. Corpora: the three of
+`bench_analyze.py` (harmless-heavy, cue-dense, khmer-heavy, with `../shared/data` when present), as WhatsApp
+exports. Printed, as CPU time (user + system; best of `--repeat`, the two taking turns), with the load average
+before and after:
 1. end to end: `hotline analyze FILE --json` in a fresh process, start-up included (warm compiled-lexicon
    cache for both), and whether the two outputs are byte-identical;
 2. parse + analyse in one process (a fresh process for each form, the time taken inside it);
 3. start-up: `hotline analyze eval/chats/en-001.txt --json` (20 messages), CPU and wall time (medians of 7).
-
-Not compiled: `scoring/linear.py` (its dataclass names numpy array types that exist only for the type checker;
-a compiled dataclass looks them up when the module loads).
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ import gc
 import json
 import os
 import resource
+import runpy
 import shutil
 import statistics
 import subprocess
@@ -38,22 +37,17 @@ import bench_analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ("compiled", "pure Python")
-#: The modules a message passes through, relative to `hotline/detect` (see the docstring for linear.py).
-MODULES = (
-    "analysis.py", "model.py", "risk.py",
-    "chats/assembly.py", "chats/plain.py", "chats/whatsapp.py",
-    "scoring/conversation.py", "scoring/terms.py", "scoring/verdict.py", "scoring/windows.py",
-    "signals/__init__.py", "signals/candidates.py", "signals/compiled.py", "signals/detector.py",
-    "signals/grooming.py", "signals/meeting.py", "signals/personal_info.py", "signals/rules.py",
-    "signals/secrecy.py", "signals/sexting.py", "signals/sextortion.py",
-    "text/khmer.py", "text/language.py", "text/normalize.py", "text/segment.py",
-)
+#: What the install compiles (`MODULES`, relative to `hotline/detect`) and where it records the sources it
+#: compiled (`RECORD`), read without importing the engine.
+COMPILATION = runpy.run_path(str(ROOT / "hotline" / "detect" / "compilation.py"), run_name="bench")
+MODULES: tuple[str, ...] = COMPILATION["MODULES"]
 
 
 def copy_package(to: Path) -> Path:
     """This checkout's `hotline` package (and pyproject.toml: mypy's settings) in the folder `to`."""
     to.mkdir(parents=True)
-    shutil.copytree(ROOT / "hotline", to / "hotline", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    skip = shutil.ignore_patterns("__pycache__", "*.so", COMPILATION["RECORD"])  # the install's build products
+    shutil.copytree(ROOT / "hotline", to / "hotline", ignore=skip)
     shutil.copy(ROOT / "pyproject.toml", to)
     return to
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# First: whether the modules below run compiled (mypyc) or from their source (see its docstring).
+from hotline.detect import compilation  # noqa: F401
 from hotline.detect.errors import DataError, HotlineError, InputError, MalformedExport, UnsupportedFormat
 from hotline.detect.model import (
     PERSONAL_INFO_TYPES,

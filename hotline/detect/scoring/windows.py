@@ -11,13 +11,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, chain, islice, repeat
 from operator import add, sub
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    IntArray = npt.NDArray[np.int64]
+# A string alias, valid where numpy is absent (mypyc's build, `setup.py`).
+IntArray: TypeAlias = "npt.NDArray[np.int64]"
 
 __all__ = ["MAX_MESSAGES", "WINDOW_WORDS", "layout", "spans"]
 

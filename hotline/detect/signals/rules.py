@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -244,11 +244,14 @@ def _trie_source(node: dict[str, Any]) -> str:
     return "(?:" + "|".join(branches) + ")"
 
 
-def _lexicon_dir(lang: str) -> Any:
+def _packaged_lexicon_dir(lang: str) -> Any:
     return resources.files("hotline.detect") / "lexicons" / lang
 
 
-_PACKAGED_LEXICON_DIR = _lexicon_dir
+_PACKAGED_LEXICON_DIR = _packaged_lexicon_dir
+#: Where a language's lexicons are read. A variable, not a def: a test's replacement of it is then called by
+#: this module compiled too (mypyc calls a module's own functions directly, not through the module).
+_lexicon_dir: Callable[[str], Any] = _packaged_lexicon_dir
 
 
 def _cache_key(key: str) -> str | None:

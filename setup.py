@@ -1,0 +1,141 @@
+"""Compiles the engine's hot modules with mypyc when installing (`pip install .`, `pip install -e .`, wheels).
+
+Everything else about the package is in pyproject.toml. The modules are listed in
+`hotline/detect/compilation.py`, which also says when the compiled form is used. A module mypyc rejects is
+left as Python and the others compiled; when compiling is impossible (no mypyc, no C compiler) or
+`HOTLINE_PURE_PYTHON=1` is set, the package installs as plain Python and works the same, slower. Compiling
+happens in `build_ext` only, so reading the package's metadata (`make lock`) compiles nothing. pip shows this
+file's messages with `pip install -v`; `make install` prints what was installed (`compilation.status()`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import runpy
+import sys
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+DETECT = ROOT / "hotline" / "detect"
+COMPILATION = runpy.run_path(str(DETECT / "compilation.py"), run_name="hotline_compilation")
+PURE = os.environ.get("HOTLINE_PURE_PYTHON") == "1"
+#: Rounds of leaving out the modules mypyc rejects before giving up on compiling.
+ATTEMPTS = 3
+
+
+def _say(message: str) -> None:
+    print(f"hotline: {message}", file=sys.stderr)
+
+
+def _remove_compiled(keep: list[str] | None = None) -> None:
+    """An earlier build's products in this source tree (an editable install) but those of the modules `keep`:
+    the sources run instead."""
+    kept = {DETECT / f"{m.removesuffix('.py')}{s}" for m in keep or [] for s in EXTENSION_SUFFIXES}
+    for path in COMPILATION["build_products"](DETECT):
+        if path not in kept and not (keep and path.name.startswith(COMPILATION["GROUP"])):
+            path.unlink(missing_ok=True)
+
+
+def _up_to_date() -> bool:
+    """Whether this source tree holds every module compiled (an earlier editable install) from these sources."""
+    recorded, suffix = COMPILATION["_recorded"](DETECT), EXTENSION_SUFFIXES[0]
+    wanted = {DETECT / f"{m.removesuffix('.py')}{suffix}" for m in COMPILATION["MODULES"]}
+    wanted.add(ROOT / f"{COMPILATION['GROUP']}__mypyc{suffix}")
+    return (set(recorded) == set(COMPILATION["MODULES"]) and COMPILATION["compiled"](DETECT)
+            and wanted <= set(COMPILATION["build_products"](DETECT)))
+
+
+class BuildCompiled(build_ext):
+    """`build_ext` that builds what mypyc makes of the engine's modules, or nothing if it cannot."""
+
+    def finalize_options(self) -> None:
+        self.set_undefined_options("build", ("build_temp", "build_temp"))
+        self.compiled_modules: list[str] = []
+        self.up_to_date = False
+        if not self.distribution.ext_modules:
+            pass
+        elif (self.inplace or getattr(self, "editable_mode", False)) and _up_to_date():
+            # Nothing to compile (`make run` again). The shared library, named for the editable install's finder.
+            self.up_to_date = True
+            self.distribution.ext_modules = [Extension(f"{COMPILATION['GROUP']}__mypyc", sources=[])]
+        else:  # the placeholder: replaced before setuptools prepares the list
+            self.distribution.ext_modules = self._mypycify()
+        super().finalize_options()
+
+    def _mypycify(self) -> list[Extension]:
+        try:
+            from mypyc.build import mypycify
+        except ImportError as exc:
+            _say(f"installed as plain Python: no mypyc ({exc})")
+            return []
+        modules = list(COMPILATION["MODULES"])
+        cwd, target = os.getcwd(), os.path.abspath(os.path.join(self.build_temp, "mypyc"))
+        for _ in range(ATTEMPTS):
+            printed = io.StringIO()  # mypyc prints its errors and exits
+            try:
+                os.chdir(ROOT)  # mypyc names modules by their path from here, and reads pyproject's [tool.mypy]
+                with contextlib.redirect_stdout(printed):
+                    extensions = mypycify([f"hotline/detect/{m}" for m in modules], opt_level="3",
+                                          group_name=COMPILATION["GROUP"], target_dir=target)
+                self.compiled_modules = modules
+                return list(extensions)
+            except (Exception, SystemExit) as exc:
+                errors = [line for line in printed.getvalue().splitlines() if ": error:" in line]
+                rejected = {m: e for m in modules for e in reversed(errors) if e.startswith(f"hotline/detect/{m}:")}
+                if not rejected or len(rejected) == len(modules):
+                    reason = errors[0] if errors else f"{type(exc).__name__}: {exc}"
+                    _say(f"installed as plain Python: mypyc failed ({reason})")
+                    return []
+                for _, error in sorted(rejected.items()):
+                    _say(f"left as Python, mypyc rejects it: {error}")
+                modules = [m for m in modules if m not in rejected]
+            finally:
+                os.chdir(cwd)
+        _say("installed as plain Python: mypyc kept rejecting modules")
+        return []
+
+    def run(self) -> None:
+        # In place (editable): what an earlier build left must not outlive this one. Left otherwise while
+        # this build runs: the compiler skips extensions whose C code mypyc did not change.
+        if self.up_to_date:
+            _say(f"the engine's {len(COMPILATION['MODULES'])} compiled hot modules are up to date")
+            return
+        in_place = Path(self.get_ext_fullpath("hotline.detect.compilation")).parent == DETECT
+        if not self.extensions:
+            if in_place:
+                _remove_compiled()
+            return
+        try:
+            super().run()
+        except Exception as exc:  # no C compiler, no Python headers, or the compiler fails
+            _say(f"installed as plain Python: the C compiler failed ({type(exc).__name__}: {exc})")
+            for output in self.get_outputs():
+                Path(output).unlink(missing_ok=True)
+            if in_place:
+                _remove_compiled()
+            self.extensions = self.distribution.ext_modules = []
+            return
+        if in_place:
+            _remove_compiled(keep=self.compiled_modules)
+        target = Path(self.get_ext_fullpath("hotline.detect.compilation")).parent
+        # Where the modules went (the source tree for an editable install): record what they were built from.
+        digests = COMPILATION["source_digests"](DETECT, self.compiled_modules)
+        (target / COMPILATION["RECORD"]).write_text(json.dumps(digests, indent=0) + "\n", encoding="utf-8")
+        _say(f"compiled {len(digests)} of the engine's {len(COMPILATION['MODULES'])} hot modules with mypyc")
+
+
+if PURE:
+    _remove_compiled()
+# The placeholder tells setuptools the package has extensions (a platform wheel, `build_ext` runs);
+# BuildCompiled replaces it with what mypyc makes.
+setup(
+    ext_modules=[] if PURE else [Extension("hotline.detect.native__mypyc", sources=[])],
+    cmdclass={"build_ext": BuildCompiled},
+)
