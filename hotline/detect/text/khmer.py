@@ -27,10 +27,13 @@ _SPELLING_FOLDS: tuple[tuple[str, str], ...] = (
     ("\u17c1\u17b6", "\u17c4"),            # េ + ា typed for ោ
     ("\u17b2", "\u17b1"),                  # ឲ (QOO type two) → ឱ: both spell ឱ្យ "give / let"
 )
-#: Common misspellings of whole words: ផ្ញើរ "send" (a stray RO, but not the RO that starts the next
-#: syllable, as in ផ្ញើរូប), អោយ for ឱ្យ, ទូរសព្ទ for ទូរស័ព្ទ "phone".
+#: ផ្ញើរ: "send" misspelt with a stray RO. Not when the RO carries a vowel (the next syllable, ផ្ញើរូប), and
+#: `normalize` keeps it where the RO starts the next word (ផ្ញើ + របស់ "send yours"); `fold_spelling` folds
+#: single words and does not look.
+SEND_MISSPELT = "\u1795\u17d2\u1789\u17be\u179a"
+#: Common misspellings of whole words: ផ្ញើរ "send" (see above), អោយ for ឱ្យ, ទូរសព្ទ for ទូរស័ព្ទ "phone".
 _WORD_FOLDS: tuple[tuple[str, str, str], ...] = (
-    ("\u1795\u17d2\u1789\u17be\u179a", "(?![\u17b6-\u17d3])", "\u1795\u17d2\u1789\u17be"),
+    (SEND_MISSPELT, "(?![\u17b6-\u17d3])", "\u1795\u17d2\u1789\u17be"),
     ("\u17a2\u17c4\u1799", "", "\u17b1\u17d2\u1799"),
     ("\u1791\u17bc\u179a\u179f\u1796\u17d2\u1791", "", "\u1791\u17bc\u179a\u179f\u17d0\u1796\u17d2\u1791"),
 )

@@ -26,6 +26,7 @@ from hotline.detect.text.khmer import (
     KHMER_CHAR,
     KHMER_DIGITS,
     LENGTHENED,
+    SEND_MISSPELT,
     SPELLING_MAP,
     SPELLING_RE,
 )
@@ -115,7 +116,22 @@ def _leet(m: re.Match[str]) -> str:
 
 
 def _khmer_fold(m: re.Match[str]) -> str:
-    return SPELLING_MAP[m.group(0)]
+    found = m.group(0)
+    if found == SEND_MISSPELT and _letter_at(m.string, m.end()) and _starts_word(m.string, m.end() - 1):
+        return found  # ផ្ញើ + របស់ "send yours": the RO starts the next word, it is not a stray one
+    return SPELLING_MAP[found]
+
+
+def _letter_at(text: str, pos: int) -> bool:
+    return pos < len(text) and "\u1780" <= text[pos] <= "\u17d3"
+
+
+def _starts_word(text: str, pos: int) -> bool:
+    """Whether a word of `text` starts at `pos`, as the rules' word edges see it (segmenting is costly, but
+    it only runs where the misspelt "send" runs on into a letter)."""
+    from hotline.detect.text.segment import starts_word  # segment normalises its phrases with this module
+
+    return starts_word(text, pos)
 
 
 def _first(m: re.Match[str]) -> str:
