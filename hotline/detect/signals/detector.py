@@ -18,6 +18,8 @@ __all__ = ["Quoter", "RuleDetector"]
 
 #: Texts longer than this are matched on their first part only, so one pasted book cannot stall a worker.
 MAX_MATCH_CHARS = 20_000
+#: Characters of context either side of a finding's words in its excerpt.
+_CONTEXT = 30
 
 
 class Quoter:
@@ -25,13 +27,23 @@ class Quoter:
     most once per message (several rules may quote it) and not at all for the common case: text whose
     normal form is as long as itself and that nothing could have lengthened (`maps_in_place`)."""
 
-    __slots__ = ("_offs", "identity", "text")
+    __slots__ = ("_offs", "_whole", "identity", "text")
 
     def __init__(self, text: str, norm: str | None = None) -> None:
         """`text`: the original message; `norm`: `normalize(text)`, if known."""
         self.text = text[:MAX_MATCH_CHARS]
         self.identity = norm is not None and len(text) <= MAX_MATCH_CHARS and maps_in_place(text, norm)
         self._offs: list[int] | None = None
+        self._whole: str | None = None
+
+    def excerpt(self, start: int, end: int) -> str:
+        """`excerpt(self.text, start, end)`; a short message is its own excerpt, worked out once for all the
+        findings in it."""
+        if start > _CONTEXT or end + _CONTEXT < len(self.text):
+            return excerpt(self.text, start, end, _CONTEXT)
+        if self._whole is None:
+            self._whole = excerpt(self.text, start, end, _CONTEXT)
+        return self._whole
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that produced `norm[start:end]`."""
@@ -71,10 +83,10 @@ class RuleDetector:
         """The Finding for a match of one of this detector's rules in `normalize(message.text)` (`quoter`:
         the message's, when the caller has one)."""
         quoter = quoter or Quoter(message.text)
-        a, b = quoter.span(m.start(), m.end())
+        a, b = quoter.span(*m.span())
         return Finding(
             index=message.index, sender=message.sender, signal=self.signal, rule=rule.id,
-            excerpt=excerpt(quoter.text, a, b), weight=rule.weight, stage=rule.stage, start=a, end=b,
+            excerpt=quoter.excerpt(a, b), weight=rule.weight, stage=rule.stage, start=a, end=b,
             part=rule.part, tags=rule.tags,
         )
 
