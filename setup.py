@@ -34,12 +34,15 @@ def _say(message: str) -> None:
     print(f"hotline: {message}", file=sys.stderr)
 
 
-def _remove_compiled(keep: list[str] | None = None) -> None:
-    """An earlier build's products in this source tree (an editable install) but those of the modules `keep`:
-    the sources run instead."""
-    kept = {DETECT / f"{m.removesuffix('.py')}{s}" for m in keep or [] for s in EXTENSION_SUFFIXES}
-    for path in COMPILATION["build_products"](DETECT):
-        if path not in kept and not (keep and path.name.startswith(COMPILATION["GROUP"])):
+def _remove_compiled(detect: Path = DETECT, keep: frozenset[Path] = frozenset()) -> None:
+    """What an earlier build left in `detect` (the source tree's for an editable install, else the build's
+    folder, which a wheel is made of) and beside its package, but `keep`: the sources run instead, and a new
+    shared library never meets an old module's extension."""
+    ours = tuple(EXTENSION_SUFFIXES)
+    found = [p for p in detect.rglob("*") if p.name.endswith(ours)]
+    found += [p for p in detect.parent.parent.glob(f"{COMPILATION['GROUP']}__mypyc*") if p.name.endswith(ours)]
+    for path in [*found, detect / COMPILATION["RECORD"]]:
+        if path.resolve() not in keep:
             path.unlink(missing_ok=True)
 
 
@@ -102,29 +105,24 @@ class BuildCompiled(build_ext):
         return []
 
     def run(self) -> None:
-        # In place (editable): what an earlier build left must not outlive this one. Left otherwise while
-        # this build runs: the compiler skips extensions whose C code mypyc did not change.
+        # What an earlier build left (in the source tree for an editable install, in build/ for a wheel) must
+        # not outlive this one; it stays while this one runs: the compiler skips what mypyc did not change.
         if self.up_to_date:
             _say(f"the engine's {len(COMPILATION['MODULES'])} compiled hot modules are up to date")
             return
-        in_place = Path(self.get_ext_fullpath("hotline.detect.compilation")).parent == DETECT
+        target = Path(self.get_ext_fullpath("hotline.detect.compilation")).parent
         if not self.extensions:
-            if in_place:
-                _remove_compiled()
+            _remove_compiled(target)
             return
         try:
             super().run()
         except Exception as exc:  # no C compiler, no Python headers, or the compiler fails
             _say(f"installed as plain Python: the C compiler failed ({type(exc).__name__}: {exc})")
-            for output in self.get_outputs():
-                Path(output).unlink(missing_ok=True)
-            if in_place:
-                _remove_compiled()
+            _remove_compiled(target)
             self.extensions = self.distribution.ext_modules = []
             return
-        if in_place:
-            _remove_compiled(keep=self.compiled_modules)
-        target = Path(self.get_ext_fullpath("hotline.detect.compilation")).parent
+        built = [*self.get_outputs(), *(self.get_ext_fullpath(ext.name) for ext in self.extensions)]
+        _remove_compiled(target, keep=frozenset(Path(p).resolve() for p in built))
         # Where the modules went (the source tree for an editable install): record what they were built from.
         digests = COMPILATION["source_digests"](DETECT, self.compiled_modules)
         (target / COMPILATION["RECORD"]).write_text(json.dumps(digests, indent=0) + "\n", encoding="utf-8")
