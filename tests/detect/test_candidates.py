@@ -140,6 +140,15 @@ def test_phrase_needs_words_macros_and_edges() -> None:
     assert needs[0][0][0] != "dont"  # the most selective group first
     khmer = phrase_needs("កុំ ប្រាប់", khmer=True, macros={}, selective=lambda w: True)
     assert set(khmer) == {(("កុំ", False, False),), (("ប្រាប់", False, False),)}
+    # single letters count only in a phrase of nothing else, as whole words
+    assert set(phrase_needs("a s l", khmer=False, macros={}, selective=lambda w: True)) == {
+        (("a", True, True),), (("s", True, True),), (("l", True, True),)}
+    assert phrase_needs("i miss u", khmer=False, macros={}, selective=lambda w: True) == ((("mis", True, True),),)
+    single = re.compile(r"(?<![a-z0-9])(?:a\W+s\W+l)(?![a-z0-9])")
+    index = CandidateIndex([("asl", ("s",), (phrase_needs("a s l", khmer=False, macros={}, selective=lambda w: True),), True)])
+    for text in ("a/s/l?", "a s l pls", "ok a s l"):
+        assert single.search(text) and index.candidates(text) == [("asl", (0,))]
+    assert index.candidates("says lol") == []
 
 
 def test_minimal_stems() -> None:

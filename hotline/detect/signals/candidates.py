@@ -54,10 +54,12 @@ def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective:
     selective group first (the index looks phrases up by it; `selective`: not a common word).
 
     Single characters and macros that are not plain word lists are left out: dropping a group never
-    loses a match, it only lets more messages through to the regex.
+    loses a match, it only lets more messages through to the regex. A phrase of single letters alone ("a s
+    l") needs them as whole words: without a literal its rule would be a candidate wherever a stem occurs.
     """
     tokens = [t for t in _TOKENS.split(phrase.strip()) if t]
     groups: list[tuple[Literal, ...]] = []
+    singles: list[tuple[Literal, ...]] = []
     for i, token in enumerate(tokens):
         if token.isspace() or token in ("...", "#"):
             continue
@@ -74,8 +76,10 @@ def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective:
             group = ((normalize(token), left, right),)
         if all(len(text) >= MIN_LITERAL for text, _, _ in group):
             groups.append(tuple(sorted(set(group))))
+        elif len(group) == 1 and group[0][0] in _WORD_CHARS and left and right:
+            singles.append(group)
 
-    return joined(tuple(groups), (), selective)
+    return joined(tuple(groups or singles), (), selective)
 
 
 def joined(needs: PhraseNeeds, extra: PhraseNeeds, selective: Callable[[str], bool]) -> PhraseNeeds:
