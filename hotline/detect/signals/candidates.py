@@ -206,13 +206,15 @@ class CandidateIndex(Generic[T]):
         self._free: list[int] = []  # per item: phrases with nothing to look for
         # per anchor feature: (item, the other groups a phrase needs, the phrases filed there) to check
         filed: dict[int, dict[tuple[int, int], int]] = {}
+        ids_of: dict[tuple[Literal, ...], frozenset[int]] = {}  # a group's feature ids (a `requires` group recurs)
         for i, (_, _, needs, _) in enumerate(items):
             free = 0
             for pid, phrase in enumerate(needs or ()):
                 if not phrase:
                     free |= 1 << pid
                     continue
-                sets = [frozenset(features.setdefault(lit, len(features)) for lit in group) for group in phrase]
+                sets = [ids_of.get(group) or ids_of.setdefault(
+                    group, frozenset(features.setdefault(lit, len(features)) for lit in group)) for group in phrase]
                 rest = sum(1 << gid for gid in {groups.setdefault(g, len(groups)) for g in sets[1:]})
                 for fid in sets[0]:
                     by_rest = filed.setdefault(fid, {})
@@ -380,7 +382,7 @@ class PhraseSet:
         self._sources = tuple(sources) if len(sources) == len(needs) else ()
         self._compile = compile
         self._alone: dict[int, re.Pattern[str]] = {}
-        self._index: CandidateIndex[tuple[int, int]] = CandidateIndex(self.items(0))
+        self._index: CandidateIndex[tuple[int, int]] | None = None  # built at the first `search`
 
     def items(self, item: U) -> list[tuple[tuple[U, int], tuple[str, ...], Needs, bool]]:
         """The set's phrases as `CandidateIndex` items, each named (`item`, its position in `needs`): each
@@ -390,8 +392,11 @@ class PhraseSet:
                 for i, phrase in enumerate(self.needs) if phrase]
 
     def search(self, text: str) -> re.Match[str] | None:
-        if not self.always and not self._index.candidates(text):
-            return None
+        if not self.always:
+            if self._index is None:  # (a scanner carrying the set in its own pass never needs it)
+                self._index = CandidateIndex(self.items(0))
+            if not self._index.candidates(text):
+                return None
         return self.regex.search(text)
 
     def occurs(self, text: str, phrases: Sequence[int]) -> bool:
