@@ -156,7 +156,7 @@ class SenderEvidence:
 
     @property
     def score(self) -> float:
-        return sum(self.rule_weight.values())
+        return sum(self.rule_weight.values(), 0.0)  # a float when empty too, as compiled code makes it
 
     @property
     def grooming_stages(self) -> list[str]:
