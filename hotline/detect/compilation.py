@@ -32,12 +32,10 @@ __all__ = ["GROUP", "MODULES", "RECORD", "build_products", "compiled", "source_d
 
 #: Compiled modules, relative to `hotline/detect`: what a message passes through. Not here: what tests or
 #: the web side monkeypatch, what runs once (loaders of files other than the lexicons, evaluation, media).
-#: Left out for now, as they fail compiled: `scoring/linear.py` (its dict subclass loses the class attribute
-#: `KEPT`: `KEPT: ClassVar[int]` keeps it) and `chats/whatsapp.py` (mypyc keeps `_OrderVote.order` narrowed to
-#: None after `add_date` sets it, and raises TypeError).
+#: Not here: `scoring/linear.py` (compiled, its dataclass takes the class constant `PAIRS_AFTER` for a field).
 MODULES = (
     "analysis.py", "model.py", "risk.py",
-    "chats/assembly.py", "chats/plain.py",
+    "chats/assembly.py", "chats/plain.py", "chats/whatsapp.py",
     "scoring/conversation.py", "scoring/terms.py", "scoring/verdict.py", "scoring/windows.py",
     "signals/__init__.py", "signals/candidates.py", "signals/compiled.py", "signals/detector.py",
     "signals/grooming.py", "signals/meeting.py", "signals/personal_info.py", "signals/rules.py",

@@ -148,8 +148,12 @@ class _OrderVote:
     def add(self, m: re.Match[str]) -> None:
         if self.order is None:
             self.add_date(m["a"], m["b"], m["c"])
-            if self.order is None:
-                self.clock12 = self.clock12 or m["p"] is not None
+            self._note_clock(m)
+
+    def _note_clock(self, m: re.Match[str]) -> None:
+        # a method of its own: compiled code would take `order` as still None after `add_date` set it
+        if self.order is None:
+            self.clock12 = self.clock12 or m["p"] is not None
 
     def add_date(self, sa: str, sb: str, sc: str) -> None:
         """One stamp's date fields (its clock is the caller's to note while the order is open)."""
@@ -314,6 +318,11 @@ def _clock(text: str) -> tuple[int, str, str | None]:
     if m is None:  # pragma: no cover - the text was matched by the same expression
         raise MalformedExport(f"unreadable time {text!r}")
     hh, mm, sec, p = m.group("H", "M", "S", "p")
+    return _hour(hh, p), mm, sec
+
+
+def _hour(hh: str, p: str | None) -> int:
+    """The hour of a clock's hour text and its AM/PM mark, if any (12 AM is 0, 12 PM is 12)."""
     hour = int(hh)
     if p is not None:
         pm = p[0] in _PM_MARKS or p in _PM_MARKS
@@ -321,7 +330,7 @@ def _clock(text: str) -> tuple[int, str, str | None]:
             hour = 12 if pm else 0
         elif pm:
             hour += 12
-    return hour, mm, sec
+    return hour
 
 
 class _Block:
@@ -580,13 +589,7 @@ def _items(
                 dates.clear()
             dates[dkey] = ymd
         hh, mm, sec, p, rest = m.group("H", "M", "S", "p", "rest")
-        hour = int(hh)
-        if p is not None:
-            pm = p[0] in _PM_MARKS or p in _PM_MARKS
-            if hour == 12:
-                hour = 12 if pm else 0
-            elif pm:
-                hour += 12
+        hour = _hour(hh, p)
         stamp = (ymd, hour, mm, sec)
         if stamp != last_stamp:  # messages often share their minute: build the datetime once
             try:
