@@ -34,7 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from itertools import accumulate, chain, pairwise, repeat
 from operator import add, itemgetter, mul, neg, sub, truediv
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from hotline.detect.errors import DataError
 from hotline.detect.scoring.terms import MARK, canonical_text, char_grams, terms
@@ -43,8 +43,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    FloatArray = npt.NDArray[np.float64]
-    IntArray = npt.NDArray[np.int64]
+# string aliases: mypyc reads this module while building the engine, where numpy is not installed
+FloatArray: TypeAlias = "npt.NDArray[np.float64]"
+IntArray: TypeAlias = "npt.NDArray[np.int64]"
 
 __all__ = ["LinearScorer", "MessageScores", "load_model", "read_model"]
 
