@@ -66,11 +66,9 @@ class MessageScanner:
         self.detectors = detectors
         self.matcher = matcher
         self._rules: dict[str, Rule] = {r.id: r for d in detectors for r in d.rules.rules}
-        self._discussion = load_discussion()
-        self._cover = load_cover()
         #: The phrase sets read alongside the rules: what `talk` reads, and what `says` answers for.
         self._sets: dict[str, PhraseSet | None] = {
-            COVER: self._cover, DISCUSSION: self._discussion, REFUSAL: load_refusal(), FEAR: load_phrase_set("fear")}
+            COVER: load_cover(), DISCUSSION: load_discussion(), REFUSAL: load_refusal(), FEAR: load_phrase_set("fear")}
         self._index: CandidateIndex[_Item] | TriggerIndex[tuple[RuleDetector, Rule]]
         if matcher == "automaton":
             # One pass finds the rules that can match and the phrases of each set that can: (set name, phrase).

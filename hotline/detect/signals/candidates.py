@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -26,7 +26,7 @@ import ahocorasick
 
 from hotline.detect.text.normalize import normalize
 
-__all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "joined", "minimal_stems", "phrase_needs", "regex_needs"]
+__all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "minimal_stems", "phrase_needs", "ranked", "regex_needs"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -79,16 +79,16 @@ def phrase_needs(phrase: str, *, khmer: bool, macros: dict[str, str], selective:
         elif len(group) == 1 and group[0][0] in _WORD_CHARS and left and right:
             singles.append(group)
 
-    return joined(tuple(groups or singles), (), selective)
+    return ranked(groups or singles, selective)
 
 
-def joined(needs: PhraseNeeds, extra: PhraseNeeds, selective: Callable[[str], bool]) -> PhraseNeeds:
-    """Both sets of groups (a phrase's, and those of a `requires` every match of its rule also needs), the
-    most selective first: all of its literals uncommon words, then its shortest literal the longest."""
+def ranked(groups: Iterable[tuple[Literal, ...]], selective: Callable[[str], bool]) -> PhraseNeeds:
+    """A phrase's groups (with those of a `requires` every match of its rule also needs), each once, the most
+    selective first: all of its literals uncommon words, then its shortest literal the longest."""
     def rarity(group: tuple[Literal, ...]) -> tuple[bool, int]:
         return all(selective(text) for text, _, _ in group), min(len(text) for text, _, _ in group)
 
-    return tuple(sorted({*needs, *extra}, key=lambda g: (rarity(g), g), reverse=True))
+    return tuple(sorted(set(groups), key=lambda g: (rarity(g), g), reverse=True))
 
 
 def regex_needs(source: str, *, signs: bool = False) -> PhraseNeeds:

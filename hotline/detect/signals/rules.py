@@ -34,7 +34,7 @@ from typing import Any, Generic, TypeVar
 from hotline.detect.errors import DataError
 from hotline.detect.model import LANGUAGES, RULE_TAGS, SEXTORTION_PARTS, STAGES
 from hotline.detect.signals import compiled
-from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, joined, phrase_needs, regex_needs
+from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phrase_needs, ranked, regex_needs
 from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
@@ -469,7 +469,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         examples=_strings(raw.get("examples"), path, rid, "examples"),
         counterexamples=_strings(raw.get("counterexamples"), path, rid, "counterexamples"),
         note=str(raw.get("note", "")), triggers=triggers, needs_file_triggers=needs_file_triggers,
-        needs=tuple(joined(phrase, required, _selective) for phrase in (
+        needs=tuple(ranked((*phrase, *required), _selective) for phrase in (
             *(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases),
             *((regex_needs(alternatives[-1]),) if "pattern" in raw else ()))),
         phrase_regexes=phrase_regexes,
