@@ -57,3 +57,4 @@ def test_garbage_collection_left_as_it_was(chat: Path, thresholds: tuple[int, in
     gc.set_threshold(young, *thresholds[1:])
     assert main(["analyze", str(chat), "--json"]) == 0
     assert gc.get_threshold() == (young, *thresholds[1:])
+    assert gc.get_freeze_count() == 0  # what the chat left is old, not frozen (only at exit)
