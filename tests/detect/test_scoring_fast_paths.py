@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import pytest
 
-from hotline.detect.scoring.linear import LinearScorer, load_model
+from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
     _NICK,
@@ -25,6 +25,7 @@ from hotline.detect.scoring.terms import (
     _without_emails,
     canonical_text,
     char_grams,
+    raw_tokens,
 )
 from hotline.detect.scoring.windows import spans
 from hotline.detect.text.language import detect_language, english_words, romanised_khmer_words
@@ -85,16 +86,21 @@ def test_message_weights_with_and_without_the_pair_table_match_their_definition(
     rng = random.Random(11)
     fresh, warmed = load_model(), _fresh_copy()
     # Reading this much builds the warmed scorer's table of pairs; a fresh one still joins each pair.
-    warmed.message_weights(_chat(rng, LinearScorer.PAIRS_AFTER // 4))
-    assert warmed._cache.pairs is not None
+    warmed.message_weights(_chat(rng, PAIRS_AFTER // 4))
+    assert _paired(warmed)
     cold = _fresh_copy()
     for n in (0, 1, 2, 7, 60, 512):
         texts = _chat(rng, n)
         expected = _reference_weights(fresh, texts)
         assert warmed.message_weights(texts) == expected
         assert cold.message_weights(texts) == expected
-        assert cold._cache.pairs is None
+        assert not _paired(cold)
         assert repr(warmed.message_weights(texts)) == repr(expected)  # the same floats, signs of zero included
+
+
+def _paired(scorer: LinearScorer) -> bool:
+    """Whether the scorer built its table of pairs (by pair in plain Python, by first word compiled)."""
+    return scorer._cache.pairs is not None or scorer._cache.follows is not None
 
 
 def _fresh_copy() -> LinearScorer:
@@ -178,3 +184,21 @@ def test_language_counts_every_word_as_the_lexicons_do() -> None:
     for _ in range(3000):
         norm = " ".join(rng.choice(words) for _ in range(rng.randrange(8)))
         assert detect_language(norm) == _reference_language(norm), norm
+
+
+def test_reading_token_by_token_gives_the_maps_floats() -> None:
+    """Compiled, a scorer reads token by token (`_read`); in plain Python in C-level maps (`_mapped`): both
+    give the same floats, before and after the table of pairs is built, on chats and on adversarial pieces."""
+    rng = random.Random(14)
+    cold, warmed = _fresh_copy(), _fresh_copy()
+    warmed._pair_tables(follows=True)
+    warmed._pair_tables(follows=False)
+    assert warmed._cache.follows and warmed._cache.pairs and cold._cache.follows is None
+    for scorer in (cold, warmed, cold):  # cold again: tokens kept from the first round, pairs still joined
+        for n in (0, 1, 2, 7, 60, 512):
+            for texts in (_chat(rng, n), _random_texts(rng)[:n]):
+                raw = raw_tokens(texts)
+                expected = scorer._mapped(raw, len(texts))
+                assert repr(scorer._read(raw)) == repr(expected), texts
+    texts = _chat(rng, 300)
+    assert warmed._read(raw_tokens(texts)) == _reference_weights(warmed, texts)

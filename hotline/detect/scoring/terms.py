@@ -20,8 +20,8 @@ from functools import lru_cache
 from importlib import resources
 from itertools import pairwise, repeat
 
-__all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "char_grams", "feature_term", "features", "function_words",
-           "message_words", "plain_word", "terms"]
+__all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "canonical_tokens", "canonical_word", "char_grams",
+           "feature_term", "features", "function_words", "message_words", "plain_word", "raw_tokens", "terms"]
 
 #: Ends every message in the canonical token list; never a word.
 MARK = "\x01"
@@ -131,6 +131,13 @@ def _replaced(big: str, pattern: re.Pattern[str], starts: Sequence[int], by: str
 
 def canonical_text(texts: Sequence[str]) -> list[str]:
     """The conversation as one token list: each message's canonical words followed by `MARK`."""
+    return canonical_tokens(raw_tokens(texts))
+
+
+def raw_tokens(texts: Sequence[str]) -> list[str]:
+    """The conversation as one list of tokens as typed (lower case, ASCII letters and digits; URLs, e-mail
+    addresses and nick prefixes gone), each message's followed by `MARK`: what `canonical_tokens` maps, and
+    what a scorer reads token by token when compiled (`linear`)."""
     if texts and max(map(len, texts)) > MAX_CHARS:
         texts = [t[:MAX_CHARS] for t in texts]
     big = MARK + MARK.join(texts) + MARK
@@ -155,8 +162,17 @@ def canonical_text(texts: Sequence[str]) -> list[str]:
     nicks = [c for c in _found(big, ":") if big.startswith((" ", "\t"), c + 1)]
     if nicks:
         big = _replaced(big, _NICK, sorted(set(map(big.rfind, repeat(MARK), repeat(0), nicks))), "\x01 ")
-    # The leading mark is left out (every message's words end with one); tokens the table drops map to "".
-    tokens = big[1:].encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
+    # The leading mark is left out (every message's words end with one).
+    return big[1:].encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
+
+
+def canonical_word(token: str) -> str:
+    """A token's canonical word(s), "" if it is dropped (a venue word, laughter); a mark stands for itself."""
+    return _canon().get(token, token)
+
+
+def canonical_tokens(tokens: Sequence[str]) -> list[str]:
+    """`raw_tokens` read: each token as its canonical word(s) (tokens the table drops map to "")."""
     mapped = list(filter(None, map(_canon().get, tokens, tokens)))
     # "wanna" → "want to": the only words with a space, found by C-level searches in the words joined by
     # a separator, then spliced in, last first (earlier positions stay valid).
