@@ -77,8 +77,12 @@ class Rule:
     needs_file_triggers: bool = False
     #: What the candidate stage's automaton looks for, per phrase (`candidates.phrase_needs`), then the pattern.
     needs: Needs = None
-    #: Latin phrases one by one (with their word edges), for `match(norm, phrases)`; () for Khmer and patterns.
+    #: The phrases one by one (Latin ones with their word edges), in the order of `needs`, for
+    #: `match(norm, phrases)`; () when the rule has a pattern.
     phrase_regexes: tuple[re.Pattern[str], ...] = ()
+    #: Per phrase, its place among the alternatives of `regex` (which wins a tie), when not its own
+    #: position: Khmer alternatives run longest first.
+    phrase_ranks: tuple[int, ...] = ()
 
     @property
     def khmer(self) -> bool:
@@ -88,12 +92,20 @@ class Rule:
         """The rule's match in normalised text, honouring `requires` and `unless`.
 
         `phrases`: the only phrases that can match (ascending; the candidate stage knows), each searched
-        alone: the leftmost match, the earlier phrase on a tie, as the rule's regex finds it."""
-        m = self.regex.search(norm) if phrases is None else self._first(norm, phrases)
-        while m is not None and self.khmer and not match_aligned(m):  # whole words, not parts of longer ones
-            m = aligned_match(self.regex, norm, m.start()) or self.regex.search(norm, m.start() + 1)
+        alone: the leftmost match, the earlier alternative on a tie, as the rule's regex finds it."""
+        if phrases is None:
+            m = self.regex.search(norm)
+        elif len(phrases) == 1:
+            m = self.phrase_regexes[phrases[0]].search(norm)
+        else:
+            m = self._first(norm, phrases)
         if m is None:
             return None
+        if self.language == "km":  # whole words, not parts of longer ones
+            while not match_aligned(m):
+                m = aligned_match(self.regex, norm, m.start()) or self.regex.search(norm, m.start() + 1)
+                if m is None:
+                    return None
         if self.requires is not None and self.requires.search(norm) is None:
             return None
         if self.unless is not None and self.unless.search(norm) is not None:
@@ -102,10 +114,16 @@ class Rule:
 
     def _first(self, norm: str, phrases: Sequence[int]) -> re.Match[str] | None:
         best: re.Match[str] | None = None
+        best_rank = 0
+        ranks = self.phrase_ranks
         for i in phrases:
             m = self.phrase_regexes[i].search(norm)
-            if m is not None and (best is None or m.start() < best.start()):
+            if m is None:
+                continue
+            rank = ranks[i] if ranks else i
+            if best is None or m.start() < best.start() or (m.start() == best.start() and rank < best_rank):
                 best = m
+                best_rank = rank
         return best
 
 
@@ -431,13 +449,24 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     per_phrase = [phrase_trigger(phrase, macros) for phrase in phrases]
     triggers = tuple(t for found in per_phrase for t in found)
     needs_file_triggers = "pattern" in raw or any(not found for found in per_phrase)
-    for phrase in sorted(phrases, key=len, reverse=True) if khmer else phrases:  # longest first: whole words
+    # Khmer: longest first, so that the longest of the words that start at a place is tried first
+    order = sorted(range(len(phrases)), key=lambda i: len(phrases[i]), reverse=True) if khmer else range(len(phrases))
+    for i in order:
         try:
-            alternatives.append(compile_phrase(phrase, khmer=khmer, macros=macros))
+            alternatives.append(compile_phrase(phrases[i], khmer=khmer, macros=macros))
         except DataError as exc:
             raise DataError(f"{path}: {rid}: {exc}") from None
-    phrase_regexes = () if khmer or "pattern" in raw else tuple(
-        _phrase_regex(_LATIN_WORD_EDGE_L + "(?:" + a + ")" + _LATIN_WORD_EDGE_R) for a in alternatives)
+    ranks = {i: rank for rank, i in enumerate(order)}
+    phrase_regexes: tuple[re.Pattern[str], ...] = ()
+    phrase_ranks: tuple[int, ...] = ()
+    if "pattern" in raw:
+        pass
+    elif khmer:
+        phrase_regexes = tuple(compile_regex(alternatives[ranks[i]]) for i in range(len(phrases)))
+        phrase_ranks = tuple(ranks[i] for i in range(len(phrases)))
+    else:
+        phrase_regexes = tuple(
+            _phrase_regex(_LATIN_WORD_EDGE_L + "(?:" + a + ")" + _LATIN_WORD_EDGE_R) for a in alternatives)
     if alternatives and not khmer:  # whole words: one edge check for all phrases, not one per phrase
         alternatives = [_LATIN_WORD_EDGE_L + "(?:" + "|".join(alternatives) + ")" + _LATIN_WORD_EDGE_R]
     if "pattern" in raw:
@@ -472,7 +501,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         needs=tuple(ranked((*phrase, *required), _selective) for phrase in (
             *(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases),
             *((regex_needs(alternatives[-1]),) if "pattern" in raw else ()))),
-        phrase_regexes=phrase_regexes,
+        phrase_regexes=phrase_regexes, phrase_ranks=phrase_ranks,
     )
 
 
@@ -480,7 +509,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
 def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -> RuleSet:
     """Load and validate `lexicons/<lang>/<name>.json` for every language that has it (or read what an
     earlier run loaded and validated from the same lexicons, `compiled.record`)."""
-    key = _cache_key(f"ruleset:{name}:{signal}:{','.join(languages)}")
+    key = _cache_key(f"ruleset{_RECORD_FORM}:{name}:{signal}:{','.join(languages)}")
     records = compiled.record(key) if key is not None else None
     if records is not None:
         with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
@@ -522,6 +551,10 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
     return ruleset
 
 
+#: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
+_RECORD_FORM = 2
+
+
 def _rule_record(rule: Rule) -> dict[str, Any]:
     """A validated rule as JSON (regexes by source), for the compiled-form cache."""
     def source(p: re.Pattern[str] | None) -> str | None:
@@ -533,7 +566,7 @@ def _rule_record(rule: Rule) -> dict[str, Any]:
         "unless": source(rule.unless), "unless_nearby": source(rule.unless_nearby),
         "examples": rule.examples, "counterexamples": rule.counterexamples, "note": rule.note,
         "triggers": rule.triggers, "needs_file_triggers": rule.needs_file_triggers, "needs": rule.needs,
-        "phrases": [p.pattern for p in rule.phrase_regexes],
+        "phrases": [p.pattern for p in rule.phrase_regexes], "phrase_ranks": rule.phrase_ranks,
     }
 
 
@@ -550,7 +583,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
         needs=None if r["needs"] is None else tuple(
             tuple(tuple((text, left, right) for text, left, right in group) for group in phrase)
             for phrase in r["needs"]),
-        phrase_regexes=tuple(_phrase_regex(p) for p in r["phrases"]),
+        phrase_regexes=tuple(map(compile_regex, r["phrases"])), phrase_ranks=tuple(r["phrase_ranks"]),
     )
 
 

@@ -294,14 +294,13 @@ def match_aligned(m: re.Match[str]) -> bool:
         return False
     groups = _joint_groups(m.re)
     regs = m.regs
+    # a joint that took no part is at -1, which no stretch of letters holds: `_on_edges` passes it
     if groups is None:  # every group a joint: the starts of all spans (the match's own start among them)
-        positions = set(map(_first_of, regs))
-        positions.discard(-1)
+        positions = list(map(_first_of, regs))
     else:
-        positions = {regs[i][0] for i in groups}
-        positions.discard(-1)
-        positions.add(start)
-    positions.add(end)
+        positions = [regs[i][0] for i in groups]
+        positions.append(start)
+    positions.append(end)
     return _on_edges(m.string, positions)
 
 
@@ -360,6 +359,7 @@ def _has_space(text: str) -> bool:
     return " " in text or "\t" in text or "\u00a0" in text or "\u200b" in text
 
 
+@lru_cache(maxsize=8192)
 def _spaced_edges(window: str) -> frozenset[int]:
     """The offsets in `window` (its end included) that are word edges of its letters, spaces left out: an
     offset next to a space counts as the edge the letters have there."""
@@ -396,6 +396,10 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
     mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
     one window for all the positions that fall in one stretch of Khmer."""
     _, starts, ends, spaced, windows = _message(text)
+    if len(starts) == 1:  # one stretch of Khmer letters (most Khmer messages): no search for it
+        first, last = starts[0], ends[0]
+        within = [pos for pos in positions if first < pos < last]
+        return not within or _window_edges(text, first, last, within, spaced, windows)
     groups: dict[int, list[int]] = {}
     for pos in positions:
         k = bisect_right(starts, pos) - 1
@@ -405,14 +409,17 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
                 groups[k] = [pos]
             else:
                 inside.append(pos)
-    for k, inside in groups.items():
-        lo = max(starts[k], min(inside) - WINDOW)
-        hi = min(ends[k], max(inside) + WINDOW)
-        edges = windows.get((lo, hi))
-        if edges is None:
-            window = text[lo:hi]
-            edges = windows[(lo, hi)] = _spaced_edges(window) if spaced and _has_space(window) else _edges(window)
-        for pos in inside:
-            if pos - lo not in edges:
-                return False
-    return True
+    return all(_window_edges(text, starts[k], ends[k], inside, spaced, windows) for k, inside in groups.items())
+
+
+def _window_edges(text: str, first: int, last: int, inside: list[int], spaced: bool,
+                  windows: dict[tuple[int, int], frozenset[int]]) -> bool:
+    """Whether the positions `inside` the stretch `text[first:last]` are word edges of the window of letters
+    around them (segmented once per message)."""
+    lo = max(first, min(inside) - WINDOW)
+    hi = min(last, max(inside) + WINDOW)
+    edges = windows.get((lo, hi))
+    if edges is None:
+        window = text[lo:hi]
+        edges = windows[(lo, hi)] = _spaced_edges(window) if spaced and _has_space(window) else _edges(window)
+    return all(pos - lo in edges for pos in inside)
