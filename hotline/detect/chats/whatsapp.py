@@ -54,7 +54,8 @@ HEADER_FORMATS: tuple[HeaderFormat, ...] = (
     HeaderFormat("ios-dash", "\u200e?\\[{date},? {time}\\] ?[-–] ", "[12/03/2025, 21:14:05] - Dara: hello"),
     HeaderFormat("ios", "\u200e?\\[{date},? {time}\\] ", "[12/03/2025, 21:14:05] Dara: hello"),
 )
-_COMPILED: tuple[tuple[HeaderFormat, re.Pattern[str]], ...] = tuple((f, f.compile()) for f in HEADER_FORMATS)
+#: Each layout's line pattern, compiled when first needed (at start-up, most files need only the first).
+_LINE_PATTERNS: dict[HeaderFormat, re.Pattern[str]] = {}
 _names = [f.name for f in HEADER_FORMATS]
 if len(set(_names)) != len(_names):  # pragma: no cover - guards the table above
     raise RuntimeError("WhatsApp header format names must be unique")
@@ -112,7 +113,8 @@ def looks_like(lines: Iterable[str], *, need: int = 1) -> bool:
 def choose_format(lines: Iterable[str], *, need: int = 1, scan: int = 60) -> HeaderFormat | None:
     """The first table row whose stamp starts `need` of the first `scan` non-blank lines."""
     head = [ln.rstrip("\r\n") for _, ln in zip(range(scan), (x for x in lines if x.strip()), strict=False)]
-    for fmt, rx in _COMPILED:
+    for fmt in HEADER_FORMATS:
+        rx = _line_pattern(fmt)
         hits = 0
         for ln in head:
             m = rx.match(ln)
@@ -121,6 +123,13 @@ def choose_format(lines: Iterable[str], *, need: int = 1, scan: int = 60) -> Hea
                 if hits >= need:
                     return fmt
     return None
+
+
+def _line_pattern(fmt: HeaderFormat) -> re.Pattern[str]:
+    rx = _LINE_PATTERNS.get(fmt)
+    if rx is None:
+        rx = _LINE_PATTERNS[fmt] = fmt.compile()
+    return rx
 
 
 def _plausible(m: re.Match[str]) -> bool:
@@ -242,7 +251,7 @@ def iter_items(
 def _head_order(head: list[str], it: Iterator[str], fmt: HeaderFormat) -> str:
     """The date order the first stamps give, reading on into `head` (1,024 lines at a time, up to
     `_BUFFER_LINES` in all) while no date decides."""
-    patterns = _BLOCKS.get(fmt) or _block_patterns(fmt)
+    patterns = _blocks(fmt)
     vote = _OrderVote()
     seen = 0
     while True:
@@ -297,7 +306,15 @@ def _block_patterns(fmt: HeaderFormat) -> tuple[re.Pattern[str], re.Pattern[str]
     return re.compile("\n" + stamp + _SENDER), re.compile(stamp + _SENDER)
 
 
-_BLOCKS: dict[HeaderFormat, tuple[re.Pattern[str], re.Pattern[str]]] = {f: _block_patterns(f) for f in HEADER_FORMATS}
+#: `_block_patterns` of each layout, compiled when first needed.
+_BLOCKS: dict[HeaderFormat, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _blocks(fmt: HeaderFormat) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    patterns = _BLOCKS.get(fmt)
+    if patterns is None:
+        patterns = _BLOCKS[fmt] = _block_patterns(fmt)
+    return patterns
 
 
 def _split_sender(body: str) -> tuple[str | None, str]:
@@ -381,7 +398,7 @@ class _BlockReader:
     __slots__ = ("days", "n_msg", "names", "offsets", "order", "patterns", "renamed", "tz")
 
     def __init__(self, fmt: HeaderFormat, tz: tzinfo, order: str) -> None:
-        self.patterns = _BLOCKS.get(fmt) or _block_patterns(fmt)
+        self.patterns = _blocks(fmt)
         self.tz = tz
         self.order = order
         self.days: dict[str, datetime | None] = {}
