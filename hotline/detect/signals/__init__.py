@@ -203,12 +203,19 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     """One finding per cue: rules of two languages (English and romanised Khmer share Latin script) may
     fire on the same words; keep the heavier of overlapping findings of the same signal and stage (and, for
     sextortion, the same part). Rules of one language are distinct cues and all kept."""
+    if len({(f.signal, f.stage, f.part) for f in findings}) == len(findings):  # no two can be one cue
+        return sorted(findings, key=_place)
     kept: list[Finding] = []
     for f in sorted(findings, key=lambda f: -f.weight):
-        if not any(k.signal == f.signal and k.stage == f.stage and _language(k) != _language(f) and _overlap(k, f)
-                   and k.part == f.part for k in kept):
+        if not any(k.signal == f.signal and k.stage == f.stage and k.part == f.part and _overlap(k, f)
+                   and _language(k) != _language(f) for k in kept):
             kept.append(f)
-    return sorted(kept, key=lambda f: (f.start or 0, f.rule))
+    return sorted(kept, key=_place)
+
+
+def _place(f: Finding) -> tuple[int, str]:
+    """Where a finding is reported among the message's: by its place in the text, then its rule."""
+    return (f.start or 0, f.rule)
 
 
 def _language(f: Finding) -> str:

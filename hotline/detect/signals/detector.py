@@ -8,6 +8,7 @@ text is mapped back to it), so every finding explains itself: rule id, excerpt, 
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import ClassVar
 
 from hotline.detect.model import Finding, Message
@@ -27,12 +28,13 @@ class Quoter:
     most once per message (several rules may quote it) and not at all for the common case: text whose
     normal form is as long as itself and that nothing could have lengthened (`maps_in_place`)."""
 
-    __slots__ = ("_offs", "_whole", "identity", "text")
+    __slots__ = ("_norm", "_offs", "_whole", "identity", "text")
 
     def __init__(self, text: str, norm: str | None = None) -> None:
         """`text`: the original message; `norm`: `normalize(text)`, if known."""
         self.text = text[:MAX_MATCH_CHARS]
-        self.identity = norm is not None and len(text) <= MAX_MATCH_CHARS and maps_in_place(text, norm)
+        self._norm = norm if len(text) <= MAX_MATCH_CHARS else None
+        self.identity = self._norm is not None and maps_in_place(text, self._norm)
         self._offs: list[int] | None = None
         self._whole: str | None = None
 
@@ -50,8 +52,48 @@ class Quoter:
         if self.identity:
             return (start, end) if start < end else (0, 0)
         if self._offs is None:
-            self._offs = normalize_mapped(self.text)[1]
+            found = _offsets_by_words(self.text, self._norm) if self._norm is not None and self.text.isascii() else None
+            self._offs = found if found is not None else normalize_mapped(self.text)[1]
         return original_span(self.text, self._offs, start, min(end, len(self._offs)))
+
+
+#: Per ASCII word as typed (no space in it): `normalize_mapped` of it, worked out once per distinct word.
+#: Bounded; long words are not kept.
+_WORD_MAPS: dict[str, tuple[str, list[int]]] = {}
+_WORD_MAPS_MAX = 20_000
+_WORD_MAP_CHARS = 32
+
+
+def _word_map(word: str) -> tuple[str, list[int]]:
+    known = _WORD_MAPS.get(word)
+    if known is None:
+        known = normalize_mapped(word)
+        if len(word) <= _WORD_MAP_CHARS:
+            if len(_WORD_MAPS) >= _WORD_MAPS_MAX:
+                _WORD_MAPS.clear()
+            _WORD_MAPS[word] = known
+    return known
+
+
+def _offsets_by_words(text: str, norm: str) -> list[int] | None:
+    """`normalize_mapped(text)[1]` of ASCII text put together from its words' own mappings (no step of an
+    ASCII text moves a space or runs across one but spaced letters, "s e x"), or None when the words' forms
+    do not make `norm` (spaced letters were joined): the mapping then needs the whole text."""
+    words = text.split(" ")
+    maps = list(map(_word_map, words))
+    if " ".join(map(_form_of, maps)) != norm:
+        return None
+    offs: list[int] = []
+    base = 0
+    for word, (_, own) in zip(words, maps, strict=True):
+        offs.extend(map(base.__add__, own))
+        base += len(word) + 1
+        offs.append(base - 1)  # the space after the word stays where it was
+    offs.pop()
+    return offs
+
+
+_form_of = itemgetter(0)
 
 
 class RuleDetector:
