@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import pytest
 
+from hotline.detect.scoring.conversation import _by_sender
 from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
@@ -202,3 +203,19 @@ def test_reading_token_by_token_gives_the_maps_floats() -> None:
                 assert repr(scorer._read(raw)) == repr(expected), texts
     texts = _chat(rng, 300)
     assert warmed._read(raw_tokens(texts)) == _reference_weights(warmed, texts)
+
+
+def test_each_senders_windows_are_read_from_their_messages_alone() -> None:
+    scorer = load_model()
+    rng = random.Random(15)
+    for n in (1, 5, 300, 3000):
+        codes = [rng.randrange(-1, rng.choice([1, 2, 5])) for _ in range(n)]
+        weights = [rng.uniform(-2, 2) for _ in range(n)]
+        words = [rng.randrange(0, 12) for _ in range(n)]
+        expected: dict[int, float] = {}
+        for code in sorted(set(codes) - {-1}):
+            sub_weights = [w for w, c in zip(weights, codes, strict=True) if c == code]
+            sub_words = [w for w, c in zip(words, codes, strict=True) if c == code]
+            expected[code] = max(scorer.window_logits(sub_weights, sub_words, *spans(sub_words)))
+        got = _by_sender(scorer, weights, words, codes)
+        assert list(got.items()) == list(expected.items())

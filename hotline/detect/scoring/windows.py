@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import accumulate, chain, islice, repeat
-from operator import add, sub
+from itertools import accumulate
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
@@ -40,13 +39,23 @@ def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
     if cum[-1] <= target and n <= max_messages:
         return [0], [n]
     # Each message's window end: where `target` words are reached, searched for between the message after it
-    # and `max_messages` on (or the end): C-level maps, as this runs for every message of every chat.
-    cap = max(max_messages, 1)  # a cap below one message reads as one (and keeps `hi` from reading as -1)
-    his = chain(range(cap, n), repeat(n, min(n, cap)))
-    ends_all = list(map(bisect_left, repeat(cum), map(add, islice(cum, n), repeat(target)), range(1, n + 1), his))
-    lengths = sorted(map(sub, ends_all, range(n)))
+    # and `max_messages` on (or the end). Window ends never decrease, so one walk forward finds them all
+    # (cheaper than a bisection per message, plain or compiled), counting the windows of each length.
+    cap = max(max_messages, 1)  # a cap below one message reads as one
+    ends_all: list[int] = []
+    counts = [0] * (min(cap, n) + 1)
+    j = 0
+    for i in range(n):
+        hi = i + cap if i + cap < n else n
+        if j <= i:
+            j = i + 1
+        reach = cum[i] + target
+        while j < hi and cum[j] < reach:
+            j += 1
+        ends_all.append(j)
+        counts[j - i] += 1
     half = n // 2
-    median = lengths[half] if n % 2 else (lengths[half - 1] + lengths[half]) / 2
+    median = _nth(counts, half) if n % 2 else (_nth(counts, half - 1) + _nth(counts, half)) / 2
     step = max(1, int(median) // 2)
     sampled = ends_all[::step]
     inside = bisect_left(sampled, n)  # window ends never decrease: those before the end come first
@@ -59,6 +68,16 @@ def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
         starts.append(last)
         ends.append(n)
     return starts, ends
+
+
+def _nth(counts: list[int], k: int) -> int:
+    """The `k`-th smallest (from 0) of the values counted: `counts[v]` of each value `v`."""
+    seen = 0
+    for value, count in enumerate(counts):
+        seen += count
+        if seen > k:
+            return value
+    raise IndexError(k)
 
 
 def layout(words: Sequence[int] | IntArray, *, target: int = WINDOW_WORDS,
