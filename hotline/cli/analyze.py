@@ -173,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
     if paths == [Path(args.files[0])]:  # one file, or one paged export's folder
         analysis = _analyze_file(paths[0], args.format)  # errors: one line from the CLI's main
         if args.json:
-            print(analysis.to_json({"file": str(paths[0])}), file=out)
+            out.writelines(analysis.json_parts({"file": str(paths[0])}))  # never the whole text at once
+            out.write("\n")
         else:
             out.write(render_report(analysis, str(paths[0]), color=_use_color(out)))
         return 0

@@ -8,7 +8,7 @@ messages (not system events) from 0 in time order.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -219,17 +219,35 @@ class Analysis:
         """`json.dumps({**head, **self.to_dict()}, ensure_ascii=False)`, byte for byte. The findings, most of a
         long chat's output, are written from pieces made once per distinct rule and weight (only the index,
         sender, excerpt and span differ from one to the next) instead of dict by dict."""
-        whole = {**(head or {}), **self._fields([])}
-        items = list(whole.items())
-        at = list(whole).index("findings")
-        start = "{" + (_inner(dict(items[:at])) + ", " if at else "") + '"findings": ['
-        end = "]" + (", " + _inner(dict(items[at + 1:])) if at + 1 < len(items) else "") + "}"
+        start, end = self._json_ends(head)
         chunks = _findings_json(self.findings)
         if not chunks:
             return start + end
         chunks[0] = start + chunks[0]  # one join copies the whole text once: a long chat's runs to megabytes
         chunks[-1] += end
         return ", ".join(chunks)
+
+    def json_parts(self, head: Mapping[str, Any] | None = None) -> Iterator[str]:
+        """`to_json(head)` in parts of `JSON_BATCH` findings, to be written one after the other: a long chat's
+        output is never built whole (the text of 100,000 findings copied into one string, then encoded at
+        once, took twice as long as writing it in parts that stay in the processor's cache)."""
+        start, end = self._json_ends(head)
+        chunks = _findings_json(self.findings)
+        yield start
+        for at in range(0, len(chunks), JSON_BATCH):
+            if at:
+                yield ", "
+            yield ", ".join(chunks[at:at + JSON_BATCH])
+        yield end
+
+    def _json_ends(self, head: Mapping[str, Any] | None) -> tuple[str, str]:
+        """The JSON before the findings' first `{` and after their last `}`."""
+        whole = {**(head or {}), **self._fields([])}
+        items = list(whole.items())
+        at = list(whole).index("findings")
+        start = "{" + (_inner(dict(items[:at])) + ", " if at else "") + '"findings": ['
+        end = "]" + (", " + _inner(dict(items[at + 1:])) if at + 1 < len(items) else "") + "}"
+        return start, end
 
     def _fields(self, findings: list[dict[str, Any]]) -> dict[str, Any]:
         return {
@@ -249,6 +267,10 @@ class Analysis:
             "personal_info": [p.to_dict() for p in self.personal_info],
             "explanation": list(self.explanation),
         }
+
+
+#: Findings per part of `Analysis.json_parts`.
+JSON_BATCH = 256
 
 
 def _inner(d: Mapping[str, Any]) -> str:

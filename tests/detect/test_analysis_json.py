@@ -1,4 +1,5 @@
-"""`Analysis.to_json` writes exactly what `json.dumps(to_dict())` writes, for findings of every shape."""
+"""`Analysis.to_json` writes exactly what `json.dumps(to_dict())` writes, for findings of every shape, and
+`Analysis.json_parts` the same text in parts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from hotline.detect import analyze
 from hotline.detect.chats import load
-from hotline.detect.model import Analysis, Finding, Participant, PersonalDetail, StageReached
+from hotline.detect.model import JSON_BATCH, Analysis, Finding, Participant, PersonalDetail, StageReached
 
 EVAL_CHATS = Path(__file__).resolve().parents[2] / "eval" / "chats"
 
@@ -50,6 +51,15 @@ SHAPES = [
 def test_to_json_is_json_dumps_of_to_dict(head: dict[str, Any] | None) -> None:
     a = analysis(SHAPES * 2)
     assert a.to_json(head) == json.dumps({**(head or {}), **a.to_dict()}, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("count", [0, 1, JSON_BATCH, JSON_BATCH + 1, 3 * JSON_BATCH - 1])
+@pytest.mark.parametrize("head", [None, {"file": "chat \"1\".txt"}])
+def test_json_parts_join_to_the_json(count: int, head: dict[str, Any] | None) -> None:
+    a = analysis([SHAPES[i % len(SHAPES)] for i in range(count)])
+    parts = list(a.json_parts(head))
+    assert "".join(parts) == a.to_json(head) == json.dumps({**(head or {}), **a.to_dict()}, ensure_ascii=False)
+    assert len(parts) == 2 + max(0, 2 * -(-count // JSON_BATCH) - 1)  # the ends, and batches with ", " between
 
 
 def test_every_finding_is_written_with_its_own_values() -> None:
