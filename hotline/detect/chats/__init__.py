@@ -22,16 +22,9 @@ from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import TypeVar
 
-from hotline.detect.chats import (
-    facebook_html,
-    line,
-    messenger,
-    plain,
-    tabular,
-    telegram,
-    telegram_html,
-    whatsapp,
-)
+# The text formats are sniffed in every file; the JSON and HTML parsers (selectolax, logging) are imported when
+# a file needs them, so that reading a WhatsApp export does not load them at start-up.
+from hotline.detect.chats import line, plain, tabular, whatsapp
 from hotline.detect.chats.archive import ZipLimits, is_zip, read_chat_members
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
@@ -61,14 +54,38 @@ class ChatFormat:
     parse: Parser
 
 
+def _messenger(parts: Sequence[str], tz: tzinfo, platform: str) -> Conversation:
+    from hotline.detect.chats import messenger
+
+    return messenger.parse_many(parts, tz=tz, platform=platform)
+
+
+def _telegram(parts: Sequence[str], tz: tzinfo) -> Conversation:
+    from hotline.detect.chats import telegram
+
+    return telegram.parse(parts[0], tz=tz)
+
+
+def _telegram_html(parts: Sequence[str], tz: tzinfo) -> Conversation:
+    from hotline.detect.chats import telegram_html
+
+    return telegram_html.parse_many(parts, tz=tz)
+
+
+def _facebook_html(parts: Sequence[str], tz: tzinfo, platform: str) -> Conversation:
+    from hotline.detect.chats import facebook_html
+
+    return facebook_html.parse_many(parts, tz=tz, platform=platform)
+
+
 FORMATS: tuple[ChatFormat, ...] = (
     ChatFormat("whatsapp", "WhatsApp (Android or iOS .txt, or the export .zip)",
                lambda parts, tz: whatsapp.parse(parts[0], tz=tz)),
     ChatFormat("messenger", "Facebook Messenger JSON (message_1.json)",
-               lambda parts, tz: messenger.parse_many(parts, tz=tz, platform="messenger")),
+               lambda parts, tz: _messenger(parts, tz, "messenger")),
     ChatFormat("instagram", "Instagram JSON (message_1.json)",
-               lambda parts, tz: messenger.parse_many(parts, tz=tz, platform="instagram")),
-    ChatFormat("telegram", "Telegram Desktop JSON (result.json)", lambda parts, tz: telegram.parse(parts[0], tz=tz)),
+               lambda parts, tz: _messenger(parts, tz, "instagram")),
+    ChatFormat("telegram", "Telegram Desktop JSON (result.json)", _telegram),
     ChatFormat("line", "LINE chat history .txt", lambda parts, tz: line.parse(parts[0], tz=tz)),
     # Named on purpose (--format plain), text without "Name:" lines is read as unattributed messages.
     ChatFormat("plain", "plain text, \"Name: message\" per line or no names at all",
@@ -77,11 +94,11 @@ FORMATS: tuple[ChatFormat, ...] = (
     ChatFormat("jsonl", "JSON Lines with sender, time, text keys",
                lambda parts, tz: tabular.parse_jsonl(parts[0], tz=tz)),
     ChatFormat("telegram_html", "Telegram Desktop HTML (messages.html, messages2.html, ...)",
-               lambda parts, tz: telegram_html.parse_many(parts, tz=tz)),
+               _telegram_html),
     ChatFormat("messenger_html", "Facebook Messenger HTML (message_1.html)",
-               lambda parts, tz: facebook_html.parse_many(parts, tz=tz, platform="messenger")),
+               lambda parts, tz: _facebook_html(parts, tz, "messenger")),
     ChatFormat("instagram_html", "Instagram HTML (message_1.html)",
-               lambda parts, tz: facebook_html.parse_many(parts, tz=tz, platform="instagram")),
+               lambda parts, tz: _facebook_html(parts, tz, "instagram")),
 )
 FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS)
 if len(set(FORMAT_NAMES)) != len(FORMAT_NAMES):  # pragma: no cover - guards the registry above
@@ -143,6 +160,8 @@ def _sniff(text: str, filename: str | None) -> str:
 
 
 def _sniff_html(head: str, hint: str) -> str:
+    from hotline.detect.chats import facebook_html, telegram_html
+
     if telegram_html.looks_like(head):
         return "telegram_html"
     if facebook_html.looks_like(head):
