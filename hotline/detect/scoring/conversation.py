@@ -127,7 +127,10 @@ class ScoreStream:
 
     def __init__(self, scorer: LinearScorer | None = None) -> None:
         self._scorer = scorer
-        self._held: list[tuple[int, str | None, str]] = []  # messages not yet read: (index, sender, text)
+        # Messages not yet read, in three lists (no tuple a message).
+        self._held_indexes: list[int] = []
+        self._held_senders: list[str | None] = []
+        self._held_texts: list[str] = []
         self._first = 0  # global position of the first held message
         self._indexes: list[int] = []
         self._codes: list[int] = []  # sender code: -1 none, else position in self._names
@@ -150,27 +153,30 @@ class ScoreStream:
         return self._scorer
 
     def message(self, index: int, sender: str | None, text: str) -> None:
-        held = self._held
-        held.append((index, sender, text))
-        if len(held) >= self.CHUNK:
+        texts = self._held_texts
+        texts.append(text)
+        self._held_indexes.append(index)
+        self._held_senders.append(sender)
+        if len(texts) >= self.CHUNK:
             self._flush()
 
     def _flush(self) -> None:
         """Read the held chunk: its messages' weights, word counts, indexes and sender codes."""
-        if not self._held:
+        indexes, senders, texts = self._held_indexes, self._held_senders, self._held_texts
+        if not texts:
             return
-        indexes, senders, texts = zip(*self._held, strict=True)
-        self._held = []
+        self._held_indexes, self._held_senders, self._held_texts = [], [], []
         weights, words = self.scorer.message_weights(texts)
         base = self._first + len(self._weights)
         self._weights += weights
         self._words += words
         self._indexes += indexes
         names = self._names
+        known: dict[str | None, int] = {None: -1}
         for sender in dict.fromkeys(senders):  # codes in order of first message
-            if sender is not None and sender not in names:
-                names[sender] = len(names)
-        self._codes += map(names.get, senders, repeat(-1))
+            if sender is not None:
+                known[sender] = names.setdefault(sender, len(names))
+        self._codes += map(known.__getitem__, senders)
         kept = self._kept
         floor = kept[0][0] if len(kept) >= self.KEEP else 0.0
         for i in compress(range(len(weights)), map(lt, repeat(floor), weights)):
