@@ -5,7 +5,8 @@ from English by counting the words of two small lexicons: the romanised Khmer wo
 ("knhom", "bong", "oun", "nas", "te", ...) with their spelling variants (`lexicons/km-Latn/words.json`),
 and common English words (`lexicons/en/words.json`). A message with neither is left undecided. Cheap enough to run on every message: one
 tokenisation of the already-normalised text (C-level `bytes` calls for an ASCII one) and one lookup per word
-in a table that counts both lexicons at once.
+in a table that counts both lexicons at once; or, for the text `normalize` has just put together from its
+words, one lookup per word of how its lexicon words count, worked out once per distinct word.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from importlib import resources
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.khmer import KHMER_RE
-from hotline.detect.text.normalize import fold_word
+from hotline.detect.text.normalize import fold_word, last_words, word_form
 
 __all__ = ["conversation_languages", "detect_language", "romanised_khmer_words"]
 
@@ -54,9 +55,16 @@ def _words(lang: str) -> frozenset[str]:
 
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
-    if norm.isascii():  # most messages: its words split out at C speed
-        words = (_COUNTS or _counts())[1]
-        both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
+    if norm.isascii():  # most messages: its words split out at C speed, or already split by `normalize`
+        typed = last_words(norm)
+        if typed is None:
+            words = (_COUNTS or _counts())[1]
+            both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
+        else:
+            try:
+                both = sum(map(_WORD_COUNTS.__getitem__, typed))
+            except KeyError:
+                both = _count_words(typed)
     elif KHMER_RE.search(norm):
         return "km"
     else:
@@ -75,6 +83,29 @@ _LETTERS = bytes.maketrans(bytes(range(256)), bytes(c if 97 <= c <= 122 else 32 
 #: a message's words counts both: romanised Khmer words in the low 32 bits, English ones above.
 _EN = 1 << 32
 _COUNTS: tuple[dict[str, int], dict[bytes, int]] | None = None
+
+
+#: Each word of a text `normalize` put together from its words (`last_words`) → the count (see `_EN`) of the
+#: lexicon words in its form. Bounded; long words are not kept.
+_WORD_COUNTS: dict[str, int] = {}
+_WORD_COUNTS_MAX = 50_000
+_WORD_CHARS = 32
+
+
+def _count_words(typed: list[str]) -> int:
+    """The count (see `_EN`) of the lexicon words in the forms of `typed`, each word's kept for the next time."""
+    if len(_WORD_COUNTS) + len(typed) > _WORD_COUNTS_MAX:
+        _WORD_COUNTS.clear()
+    words = (_COUNTS or _counts())[1]
+    both = 0
+    for word in typed:
+        n = _WORD_COUNTS.get(word)
+        if n is None:
+            n = sum(filter(None, map(words.get, word_form(word).encode().translate(_LETTERS).split())))
+            if len(word) <= _WORD_CHARS:
+                _WORD_COUNTS[word] = n
+        both += n
+    return both
 
 
 def _counts() -> tuple[dict[str, int], dict[bytes, int]]:

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from typing import cast
 
 from hotline.detect.text.khmer import (
@@ -153,44 +153,200 @@ _SUBS: tuple[_Sub, ...] = (
 #: Per step of `_SUBS`, a pattern one match of which its pattern needs (None: always run it): a message
 #: without one skips the step, which cannot change it (most messages have no Khmer, dots or digits; Khmer
 #: messages have no Latin letters). A class is one fast scan, cheaper than the step's own search; spaced
-#: letters need one letter between separators (the middle one of three); a Khmer letter repeated needs any
-#: character three times in a row, which a plain back-reference finds fastest.
-_SPACED_HINT = re.compile(rf"[ .\-_][{_LETTERS}*#][ .\-_]")
+#: letters are found where `_SPACED` matches, but from the separator after the first letter (a scan from a
+#: class, the letter checked behind it, where `_SPACED` tries a look-behind at every character); a Khmer
+#: letter repeated needs any character three times in a row, which a plain back-reference finds fastest.
+_SPACED_HINT = re.compile(
+    rf"[ .\-_](?<=[{_LETTERS}*#][ .\-_])(?<![{_LETTERS}0-9][{_LETTERS}*#][ .\-_])"
+    rf"[ .\-_]*[{_LETTERS}*#][ .\-_]+[{_LETTERS}*#](?![{_LETTERS}0-9])")
+#: A letter standing alone (what each letter of spaced letters is): a word without one takes no part in them.
+_LONE_LETTER = re.compile(rf"(?<![{_LETTERS}0-9])[{_LETTERS}*#](?![{_LETTERS}0-9])")
 _NEEDS: tuple[re.Pattern[str] | None, ...] = (
     None, _SPACED_HINT, re.compile(r"[.\-_*#]"), re.compile(r"[0134579@$]"), re.compile(rf"[{_LETTERS}]"),
     re.compile(r"(.)\1\1", re.DOTALL))
 _KHMER_STEPS = frozenset({SPELLING_RE, _REPEAT_KHMER})
 #: Per step: its pattern, its replacement, what it needs, whether only Khmer text can change (a pattern's
 #: hash is computed over its compiled code, so it is looked up once here, not per message).
-_STEPS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.Pattern[str] | None, bool], ...] = tuple(
+_Step = tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.Pattern[str] | None, bool]
+_STEPS: tuple[_Step, ...] = tuple(
     (pattern, fn, needs, pattern in _KHMER_STEPS) for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True))
 #: Any character the table changes: most text has none, and a scan is cheaper than a lookup per character.
 _TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_TABLE)) + "]")
 #: Any character one of the Latin steps needs: Khmer text rarely has one, and one scan skips all four.
 _LATIN_CHARS = re.compile(rf"[{_LETTERS}*#.\-_0134579@$]")
+_TABLE_OR_LATIN_CHARS = re.compile(_TABLE_CHARS.pattern[:-1] + _LATIN_CHARS.pattern[1:])
 _LATIN_STEPS = tuple(step for step in _STEPS if not step[3])
 _KHMER_SPELLING, _SPACED_STEP, *_WORD_STEPS, _KHMER_REPEAT = _STEPS
 if _SPACED_STEP[0] is not _SPACED or _KHMER_REPEAT[0] is not _REPEAT_KHMER:  # pragma: no cover - guards _SUBS
     raise RuntimeError("normalize expects the spelling folds first, spaced letters second, Khmer runs last")
+_IN_WORD_STEPS = tuple(_WORD_STEPS)  # broken words, leetspeak, repeated letters: none crosses a space
 
-#: The form of each ASCII word (lower-cased, apostrophes gone) after the steps that stay inside a word
-#: (broken words, leetspeak, repeated letters: none of their patterns crosses a space): ASCII text is
-#: normalised a word at a time, each distinct word worked out once. Bounded; long words are not kept.
+#: The form of each word of a text as typed (split at spaces: Khmer phrases too) after every step but spaced
+#: letters, which is the only one that crosses a space: a text is normalised a word at a time, each distinct
+#: word worked out once. Bounded; long words are not kept.
 _WORD_FORMS: dict[str, str] = {}
 _WORD_FORMS_MAX = 50_000
 _WORD_FORM_CHARS = 32
+#: The kept words with a letter standing alone ("i", "x!", "s.e": each letter of spaced letters is one) → how
+#: many: only a text with three of these is looked at whole for spaced letters, which are rare.
+_LONE_LETTERS: dict[str, int] = {}
+_NOUGHTS = repeat(0)
+#: The last text `normalize` put together from its words: (its form, its words), for `last_words`.
+_LAST: tuple[str, list[str]] = ("", [""])
 
 
-def _word_form(word: str) -> str:
+def normalize(text: str) -> str:
+    """The matching form of `text` (see the module docstring for the steps), put together from the forms of
+    its words, which are worked out once each; spaced letters, which run across words, are looked for in
+    the whole text only when its words have three letters standing alone."""
+    global _LAST
+    words = text.split(" ")
+    forms = list(map(_WORD_FORMS.get, words))
+    if None in forms:
+        return _learned_form(text, words, forms)
+    if (not _LONE_LETTERS.keys().isdisjoint(words) and sum(map(_LONE_LETTERS.get, words, _NOUGHTS)) >= 3
+            and _SPACED_HINT.search(_prepared(text)) is not None):
+        return _text_form(text)
+    done = cast("list[str]", forms)
+    norm = " ".join(done)
+    _LAST = (norm, words)
+    return norm
+
+
+def last_words(norm: str) -> list[str] | None:
+    """The words (`text.split(" ")`) of the text whose form `norm` is, if `normalize` put `norm` together
+    last from their forms (see `word_form`), else None: a reader of the message's words (`detect_language`)
+    then needs no second split and can work per distinct word too."""
+    last = _LAST
+    return last[1] if last[0] is norm else None
+
+
+def word_form(word: str) -> str:
+    """The form of one of the words `last_words` gives (all but the spaced letters' step, which did not
+    change their text)."""
+    form = _WORD_FORMS.get(word)
+    if form is None:
+        form = _word_form(word)
+        if form is None:  # pragma: no cover - such a word sends its text the whole way (no `last_words`)
+            raise ValueError("the form of this word depends on the words around it")
+    return form
+
+
+def _learned_form(text: str, words: list[str], forms: list[str | None]) -> str:
+    """`normalize` for a text with words whose forms are not kept yet (`words`: its words, `forms`: theirs,
+    None where not kept): they are worked out from the text made ready in one go, and kept if short."""
+    global _LAST
+    if len(_WORD_FORMS) + len(words) > _WORD_FORMS_MAX:  # not while learning: a word's count would go
+        _WORD_FORMS.clear()
+        _LONE_LETTERS.clear()
+        forms = [None] * len(words)
+    if not text.isascii():
+        return _learned_unicode_form(text, words)
+    s = _prepared(text)
+    pieces = s.split(" ")  # lower case and the deleted apostrophes leave the spaces where they were
+    lone = len(_LONE_LETTER.findall(s))
+    kept = True
+    for i, form in enumerate(forms):
+        if form is None:
+            piece = pieces[i]
+            form = forms[i] = _ascii_word_form(piece)
+            word = words[i]
+            if len(word) > _WORD_FORM_CHARS:
+                kept = False
+                continue
+            _WORD_FORMS[word] = form
+            if lone and (len(piece) < 2 or not piece.isalnum()):
+                n = len(_LONE_LETTER.findall(piece))
+                if n:
+                    _LONE_LETTERS[word] = n
+    if lone >= 3 and _SPACED_HINT.search(s) is not None:
+        return _ascii_form(s)
+    done = cast("list[str]", forms)
+    norm = " ".join(done)
+    if kept:
+        _LAST = (norm, words)
+    return norm
+
+
+def _learned_unicode_form(text: str, words: list[str]) -> str:
+    """`_learned_form` for text that is not ASCII. Without Latin letters (Khmer) one pass over the text gives
+    its form, and its words' forms are read off it (none of the steps then runs across a space or adds or
+    drops one); with them, each word not kept is worked out on its own."""
+    s, latin = _unicode_prepared(text)
+    if not latin and SEND_MISSPELT not in s:
+        norm = _unicode_form(s, ())
+        if max(map(len, words)) <= _WORD_FORM_CHARS:  # (a text with a long word has its form worked out whole)
+            forms = norm.split(" ")
+            if len(forms) == len(words):
+                _WORD_FORMS.update(zip(words, forms, strict=True))
+        return norm
+    if max(map(len, words)) > _WORD_FORM_CHARS:
+        return _text_form(text)
+    for word in words:
+        if word not in _WORD_FORMS and _word_form(word) is None:
+            return _text_form(text)
+    return normalize(text)  # every word is kept now
+
+
+def _word_form(word: str) -> str | None:
+    """The form of one word (no space in it) after every step but spaced letters, kept for the next time;
+    None for a word whose form depends on the words around (the misspelt "send" reads the word edges of the
+    text)."""
+    if word.isascii():
+        s = _prepared(word)
+        form = _ascii_word_form(s)
+    else:
+        s, latin = _unicode_prepared(word)
+        if latin and s.isascii():  # a space the table made may part it: each part stands alone
+            form = " ".join(map(_ascii_word_form, s.split(" "))) if " " in s else _ascii_word_form(s)
+        elif SEND_MISSPELT in s:
+            return None
+        else:
+            form = _unicode_form(s, _IN_WORD_STEPS if latin else ())
+        if not latin:
+            _WORD_FORMS[word] = form
+            return form
+    _WORD_FORMS[word] = form
+    lone = len(_LONE_LETTER.findall(s)) if len(s) < 2 or not (s.isascii() and s.isalnum()) else 0
+    if lone:
+        _LONE_LETTERS[word] = lone
+    return form
+
+
+def _ascii_word_form(word: str) -> str:
+    """The steps that stay inside a word, on one lower-cased ASCII word without apostrophes."""
+    if word.isalpha():  # letters only (most words): only a run of one letter can change
+        return _REPEAT_LATIN.sub(_first, word) if _REPEAT_LATIN.search(word) is not None else word
     form = word
-    for pattern, fn, needs, _ in _WORD_STEPS:
+    for pattern, fn, needs, _ in _IN_WORD_STEPS:
         if needs is None or needs.search(form) is not None:
             form = pattern.sub(fn, form)
-    if len(word) <= _WORD_FORM_CHARS:
-        if len(_WORD_FORMS) >= _WORD_FORMS_MAX:
-            _WORD_FORMS.clear()
-        _WORD_FORMS[word] = form
     return form
+
+
+def _prepared(text: str) -> str:
+    """`text` in NFC, lower-cased, through the table: what the substitution steps run on."""
+    if text.isascii():
+        s = text.lower()
+        for ch in _ASCII_DELETED:
+            if ch in s:
+                s = s.replace(ch, "")
+        return s
+    return _unicode_prepared(text)[0]
+
+
+def _unicode_prepared(text: str) -> tuple[str, bool]:
+    """`_prepared` for text that is not ASCII, and whether it may hold something for the Latin steps (one
+    scan for a character of the table or of those steps: most Khmer text has none, and skips both)."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    s = text.lower()
+    if _TABLE_OR_LATIN_CHARS.search(s) is None:
+        return s, False
+    if _TABLE_CHARS.search(s) is not None:  # a replace per character found: cheaper than translate's lookups
+        for ch in set(_TABLE_CHARS.findall(s)):
+            s = s.replace(ch, _TABLE[ord(ch)] or "")
+    return s, True
 
 
 def _ascii_form(s: str) -> str:
@@ -203,28 +359,27 @@ def _ascii_form(s: str) -> str:
     if None in forms:
         for i, form in enumerate(forms):
             if form is None:
-                forms[i] = _word_form(words[i])
+                forms[i] = _ascii_word_form(words[i])
     return " ".join(cast("list[str]", forms))
 
 
-def normalize(text: str) -> str:
-    """The matching form of `text` (see the module docstring for the steps)."""
+def _text_form(text: str) -> str:
+    """The matching form of `text` with every step run over the whole text (the way for a text whose spaced
+    letters join words, or whose misspelt "send" runs on into a letter, or with a word too long to keep)."""
     if text.isascii():
-        s = text.lower()
-        for ch in _ASCII_DELETED:
-            if ch in s:
-                s = s.replace(ch, "")
+        return _ascii_form(_prepared(text))
+    s, latin = _unicode_prepared(text)
+    if latin and s.isascii():  # only Khmer digits or marks the table folded: the same steps as ASCII text
         return _ascii_form(s)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    s = text.lower()
-    if _TABLE_CHARS.search(s) is not None:
-        s = s.translate(_TABLE)
-    if s.isascii():  # only Khmer digits or marks the table folded: the same steps as any ASCII text
-        return _ascii_form(s)
+    return _unicode_form(s, _LATIN_STEPS if latin else ())
+
+
+def _unicode_form(s: str, latin_steps: tuple[_Step, ...]) -> str:
+    """The steps after the table on prepared text that is not ASCII (`latin_steps`: with or without spaced
+    letters; none when the text has no character they need)."""
     s = SPELLING_RE.sub(_khmer_fold, s)
-    if _LATIN_CHARS.search(s) is not None:
-        for pattern, fn, needs, _ in _LATIN_STEPS:
+    if latin_steps and _LATIN_CHARS.search(s) is not None:
+        for pattern, fn, needs, _ in latin_steps:
             if needs is None or needs.search(s) is not None:
                 s = pattern.sub(fn, s)
     if _KHMER_REPEAT[2] is not None and _KHMER_REPEAT[2].search(s) is not None:
