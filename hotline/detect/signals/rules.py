@@ -77,8 +77,8 @@ class Rule:
     needs_file_triggers: bool = False
     #: What the candidate stage's automaton looks for, per phrase (`candidates.phrase_needs`), then the pattern.
     needs: Needs = None
-    #: The phrases one by one (Latin ones with their word edges), in the order of `needs`, for
-    #: `match(norm, phrases)`; () when the rule has a pattern.
+    #: The phrases one by one (Latin ones with their word edges), then the pattern, in the order of `needs`,
+    #: for `match(norm, phrases)`.
     phrase_regexes: tuple[re.Pattern[str], ...] = ()
     #: Per phrase, its place among the alternatives of `regex` (which wins a tie), when not its own
     #: position: Khmer alternatives run longest first.
@@ -457,20 +457,16 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         except DataError as exc:
             raise DataError(f"{path}: {rid}: {exc}") from None
     ranks = {i: rank for rank, i in enumerate(order)}
-    phrase_regexes: tuple[re.Pattern[str], ...] = ()
-    phrase_ranks: tuple[int, ...] = ()
-    if "pattern" in raw:
-        pass
-    elif khmer:
-        phrase_regexes = tuple(compile_regex(alternatives[ranks[i]]) for i in range(len(phrases)))
-        phrase_ranks = tuple(ranks[i] for i in range(len(phrases)))
-    else:
-        phrase_regexes = tuple(
-            _phrase_regex(_LATIN_WORD_EDGE_L + "(?:" + a + ")" + _LATIN_WORD_EDGE_R) for a in alternatives)
+    phrase_ranks = tuple(ranks[i] for i in range(len(phrases))) if khmer else ()
+    phrase_regexes = tuple(compile_regex(alternatives[ranks[i]]) for i in range(len(phrases))) if khmer else tuple(
+        _phrase_regex(_LATIN_WORD_EDGE_L + "(?:" + a + ")" + _LATIN_WORD_EDGE_R) for a in alternatives)
     if alternatives and not khmer:  # whole words: one edge check for all phrases, not one per phrase
         alternatives = [_LATIN_WORD_EDGE_L + "(?:" + "|".join(alternatives) + ")" + _LATIN_WORD_EDGE_R]
-    if "pattern" in raw:
-        alternatives.append(_regex(raw["pattern"], path, rid, "pattern", macros, khmer).pattern)
+    if "pattern" in raw:  # searched alone too, after the phrases (it is the regex's last alternative)
+        pattern = _regex(raw["pattern"], path, rid, "pattern", macros, khmer)
+        alternatives.append(pattern.pattern)
+        phrase_regexes += (pattern,)
+        phrase_ranks += (len(phrases),) if khmer else ()
     if not alternatives:
         raise DataError(f"{path}: {rid}: needs 'phrases' or 'pattern'")
     try:
@@ -552,7 +548,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
 
 
 #: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
-_RECORD_FORM = 2
+_RECORD_FORM = 3
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:
