@@ -4,7 +4,9 @@ Everything else about the package is in pyproject.toml. The modules are listed i
 `hotline/detect/compilation.py`, which also says when the compiled form is used. A module mypyc rejects is
 left as Python and the others compiled; when compiling is impossible (no mypyc, no C compiler) or
 `HOTLINE_PURE_PYTHON=1` is set, the package installs as plain Python and works the same, slower. Compiling
-happens in `build_ext` only, so reading the package's metadata (`make lock`) compiles nothing. pip shows this
+happens in `build_ext` only, so reading the package's metadata (`make lock`) compiles nothing. The same step
+builds the candidate stage's C extension (`hotline/detect/signals/_automaton.c`); if that one fails to build,
+the stage runs as Python and the rest stays compiled. pip shows this
 file's messages with `pip install -v`; `make install` prints what was installed (`compilation.status()`).
 """
 
@@ -25,6 +27,10 @@ from setuptools.command.build_ext import build_ext
 ROOT = Path(__file__).resolve().parent
 DETECT = ROOT / "hotline" / "detect"
 COMPILATION = runpy.run_path(str(DETECT / "compilation.py"), run_name="hotline_compilation")
+#: The candidate stage in C (`signals/_automaton.c`): an extension of its own, built beside mypyc's; a checkout
+#: without the `.c` (the build test's one-module package) has none.
+NATIVE = "hotline.detect.signals._automaton"
+NATIVE_SOURCE = DETECT / COMPILATION["NATIVE"]
 PURE = os.environ.get("HOTLINE_PURE_PYTHON") == "1"
 #: Rounds of leaving out the modules mypyc rejects before giving up on compiling.
 ATTEMPTS = 3
@@ -41,26 +47,37 @@ def _remove_compiled(detect: Path = DETECT, keep: frozenset[Path] = frozenset())
     ours = tuple(EXTENSION_SUFFIXES)
     found = [p for p in detect.rglob("*") if p.name.endswith(ours)]
     found += [p for p in detect.parent.parent.glob(f"{COMPILATION['GROUP']}__mypyc*") if p.name.endswith(ours)]
-    for path in [*found, detect / COMPILATION["RECORD"]]:
+    for path in [*found, detect / COMPILATION["RECORD"], detect / COMPILATION["NATIVE_RECORD"]]:
         if path.resolve() not in keep:
             path.unlink(missing_ok=True)
 
 
 def _up_to_date() -> bool:
-    """Whether this source tree holds every module compiled (an earlier editable install) from these sources."""
+    """Whether this source tree holds every module compiled (an earlier editable install) from these sources,
+    and the candidate stage's extension built from its `.c`."""
     recorded, suffix = COMPILATION["_recorded"](DETECT), EXTENSION_SUFFIXES[0]
     wanted = {DETECT / f"{m.removesuffix('.py')}{suffix}" for m in COMPILATION["MODULES"]}
     wanted.add(ROOT / f"{COMPILATION['GROUP']}__mypyc{suffix}")
+    native = not NATIVE_SOURCE.is_file() or (
+        COMPILATION["native_current"](DETECT) and NATIVE_SOURCE.with_name(f"{NATIVE_SOURCE.stem}{suffix}").is_file())
     return (set(recorded) == set(COMPILATION["MODULES"]) and COMPILATION["compiled"](DETECT)
-            and wanted <= set(COMPILATION["build_products"](DETECT)))
+            and wanted <= set(COMPILATION["build_products"](DETECT)) and native)
+
+
+def _native_extension() -> list[Extension]:
+    if PURE or not NATIVE_SOURCE.is_file():
+        return []
+    return [Extension(NATIVE, sources=[NATIVE_SOURCE.relative_to(ROOT).as_posix()], extra_compile_args=["-O2"])]
 
 
 class BuildCompiled(build_ext):
-    """`build_ext` that builds what mypyc makes of the engine's modules, or nothing if it cannot."""
+    """`build_ext` that builds what mypyc makes of the engine's modules, or nothing if it cannot, and the
+    candidate stage's C extension (without it, that stage runs as Python)."""
 
     def finalize_options(self) -> None:
         self.set_undefined_options("build", ("build_temp", "build_temp"))
         self.compiled_modules: list[str] = []
+        self.native_built = False
         self.up_to_date = False
         if not self.distribution.ext_modules:
             pass
@@ -69,7 +86,7 @@ class BuildCompiled(build_ext):
             self.up_to_date = True
             self.distribution.ext_modules = [Extension(f"{COMPILATION['GROUP']}__mypyc", sources=[])]
         else:  # the placeholder: replaced before setuptools prepares the list
-            self.distribution.ext_modules = self._mypycify()
+            self.distribution.ext_modules = self._mypycify() + _native_extension()
         super().finalize_options()
 
     def _mypycify(self) -> list[Extension]:
@@ -104,6 +121,16 @@ class BuildCompiled(build_ext):
         _say("installed as plain Python: mypyc kept rejecting modules")
         return []
 
+    def build_extension(self, ext: Extension) -> None:
+        if ext.name != NATIVE:
+            super().build_extension(ext)
+            return
+        try:  # the candidate stage alone: mypyc's modules stay compiled without it
+            super().build_extension(ext)
+            self.native_built = True
+        except Exception as exc:
+            _say(f"the candidate stage stays Python: its C extension failed to build ({type(exc).__name__}: {exc})")
+
     def run(self) -> None:
         # What an earlier build left (in the source tree for an editable install, in build/ for a wheel) must
         # not outlive this one; it stays while this one runs: the compiler skips what mypyc did not change.
@@ -121,12 +148,17 @@ class BuildCompiled(build_ext):
             _remove_compiled(target)
             self.extensions = self.distribution.ext_modules = []
             return
-        built = [*self.get_outputs(), *(self.get_ext_fullpath(ext.name) for ext in self.extensions)]
+        built = [self.get_ext_fullpath(ext.name) for ext in self.extensions if ext.name != NATIVE or self.native_built]
+        built += [p for p in self.get_outputs() if self.native_built or p != self.get_ext_fullpath(NATIVE)]
         _remove_compiled(target, keep=frozenset(Path(p).resolve() for p in built))
         # Where the modules went (the source tree for an editable install): record what they were built from.
-        digests = COMPILATION["source_digests"](DETECT, self.compiled_modules)
-        (target / COMPILATION["RECORD"]).write_text(json.dumps(digests, indent=0) + "\n", encoding="utf-8")
-        _say(f"compiled {len(digests)} of the engine's {len(COMPILATION['MODULES'])} hot modules with mypyc")
+        if self.compiled_modules:
+            digests = COMPILATION["source_digests"](DETECT, self.compiled_modules)
+            (target / COMPILATION["RECORD"]).write_text(json.dumps(digests, indent=0) + "\n", encoding="utf-8")
+            _say(f"compiled {len(digests)} of the engine's {len(COMPILATION['MODULES'])} hot modules with mypyc")
+        if self.native_built:
+            COMPILATION["record_native"](target, DETECT)
+            _say("built the candidate stage in C (signals/_automaton.c)")
 
 
 if PURE:

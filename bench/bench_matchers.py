@@ -12,6 +12,10 @@ reports which literals occur in each message (the set must be the same for all),
 - the named alternative: a trie-shaped `re` regex with a lookahead (`rules.trigger_regex`, today's
   pre-filter), `findall` at every position.
 Build times are printed too. Positions matter (whole-word checks need them): the RE2 set gives none.
+
+Then the whole candidate stage (`CandidateIndex.candidates`: automaton, word edges and the rule/phrase
+algebra) on the same messages: its C extension (`signals/_automaton.c`, when built) against its Python code,
+with a check that both give the same answers.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -29,16 +34,29 @@ import ahocorasick
 import bench_analyze
 
 from hotline.detect.signals import default_scanner
+from hotline.detect.signals.candidates import CandidateIndex, _native_module
+from hotline.detect.signals.detector import MAX_MATCH_CHARS
 from hotline.detect.signals.rules import trigger_regex
 from hotline.detect.text.normalize import normalize
 
 
 def literals() -> list[str]:
     index = default_scanner()._index
-    keys = set(index._automaton.keys()) if index._automaton is not None else set()
-    if index._confirm is not None:
-        keys |= set(index._confirm.keys())
-    return sorted(keys)
+    assert isinstance(index, CandidateIndex)
+    keys, confirm = index.literals
+    return sorted({*keys, *confirm})
+
+
+def stage_indexes() -> dict[str, CandidateIndex[Any]]:
+    """The scanner's candidate index answering in Python and (when built) in C."""
+    index = default_scanner()._index
+    assert isinstance(index, CandidateIndex)
+    indexes = {"python": index.twin(native=False)}
+    if _native_module() is not None:
+        indexes["C extension"] = index.twin(native=True)
+    else:
+        print("the candidate stage's C extension is not built here: Python only")
+    return indexes
 
 
 def build(words: list[str]) -> dict[str, Callable[[str], set[str]]]:
@@ -128,6 +146,20 @@ def main() -> None:
                 agree = results == reference
             row.append(f"{name} {best / len(texts) * 1e6:.1f}{'' if agree else ' (DIFFERENT RESULTS)'}")
         print(f"{kind:15} µs per message: " + "; ".join(row))
+    stages = stage_indexes()
+    for kind, make in bench_analyze.CORPORA.items():
+        texts = [normalize(text)[:MAX_MATCH_CHARS] for _, _, text in make(args.messages)]
+        answers = {}
+        row = []
+        for name, index in stages.items():
+            best = float("inf")
+            for _ in range(3):
+                t0 = time.process_time()
+                answers[name] = [index.candidates(t) for t in texts]
+                best = min(best, time.process_time() - t0)
+            row.append(f"{name} {best / len(texts) * 1e6:.2f}")
+        same = all(a == answers["python"] for a in answers.values())
+        print(f"{kind:15} candidate stage, µs per message: " + "; ".join(row) + ("" if same else " (DIFFERENT ANSWERS)"))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["GROUP", "MODULES", "RECORD", "build_products", "compiled", "source_digests", "status"]
+__all__ = ["GROUP", "MODULES", "NATIVE", "NATIVE_RECORD", "RECORD", "build_products", "compiled", "native_current",
+           "record_native", "source_digests", "status"]
 
 #: Compiled modules, relative to `hotline/detect`: what a message passes through. Not here: what tests or
 #: the web side monkeypatch, what runs once (loaders of files other than the lexicons, evaluation, media).
@@ -48,6 +49,10 @@ GROUP = "hotline_native"
 #: Written by the build beside the compiled modules: {module path: digest of the source compiled}. Not a
 #: package-data suffix, so a plain-Python wheel or an sdist never carries one from an earlier build.
 RECORD = "native-sources.digests"
+#: The candidate stage in C (`signals.candidates` uses it, same answers): an extension of its own, not
+#: mypyc's, built by the same install step; the digest of the `.c` it was built from is in NATIVE_RECORD.
+NATIVE = "signals/_automaton.c"
+NATIVE_RECORD = "native-automaton.digests"
 _HERE = Path(__file__).resolve().parent
 
 
@@ -63,9 +68,9 @@ def source_digests(base: Path, modules: Iterable[str] = MODULES) -> dict[str, st
     return {m: hashlib.blake2b((base / m).read_bytes(), digest_size=16).hexdigest() for m in modules}
 
 
-def _recorded(base: Path) -> dict[str, str]:
+def _recorded(base: Path, name: str = RECORD) -> dict[str, str]:
     try:
-        recorded = json.loads((base / RECORD).read_text(encoding="utf-8"))
+        recorded = json.loads((base / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
@@ -108,8 +113,38 @@ def compiled(base: Path = _HERE) -> bool:
     return bool(recorded) and _current(base, recorded)
 
 
+def record_native(target: Path, base: Path = _HERE) -> None:
+    """Record in `target` (where the extension was built to) the digest of the `.c` in `base` it was built from."""
+    text = json.dumps(source_digests(base, [NATIVE]), indent=0) + "\n"
+    (target / NATIVE_RECORD).write_text(text, encoding="utf-8")
+
+
+def native_current(base: Path = _HERE) -> bool:
+    """Whether the candidate stage may run in C: HOTLINE_PURE_PYTHON is not 1 and its extension was built
+    from this checkout's `.c` (an installed wheel carries no `.c`: its record is trusted)."""
+    if os.environ.get("HOTLINE_PURE_PYTHON") == "1":
+        return False
+    recorded = _recorded(base, NATIVE_RECORD)
+    built = any((base / f"{NATIVE.removesuffix('.c')}{s}").is_file() for s in importlib.machinery.EXTENSION_SUFFIXES)
+    return bool(recorded) and built and (not (base / NATIVE).is_file() or _current(base, recorded))
+
+
+def _native_status(base: Path) -> str:
+    if not (base / NATIVE).is_file() and not (base / NATIVE_RECORD).is_file():
+        return ""
+    if native_current(base):
+        return "; the candidate stage runs in C"
+    if os.environ.get("HOTLINE_PURE_PYTHON") == "1" or not (base / NATIVE_RECORD).is_file():
+        return "; the candidate stage runs as Python"
+    return "; the candidate stage runs as Python: its C source changed after it was built"
+
+
 def status(base: Path = _HERE) -> str:
-    """One line: whether the engine runs compiled, and if not, why."""
+    """One line: whether the engine runs compiled, and if not, why; whether the candidate stage runs in C."""
+    return _status(base) + _native_status(base)
+
+
+def _status(base: Path) -> str:
     recorded = _recorded(base)
     if not recorded:
         return ("the engine runs as plain Python: not compiled at install (HOTLINE_PURE_PYTHON=1, no C compiler, "

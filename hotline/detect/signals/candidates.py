@@ -20,10 +20,11 @@ import importlib
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import ahocorasick
 
+from hotline.detect.compilation import native_current
 from hotline.detect.text.normalize import normalize
 
 __all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "minimal_stems", "phrase_needs", "ranked", "regex_needs"]
@@ -177,12 +178,15 @@ class CandidateIndex(Generic[T]):
     masks (ints), so the work per message after the automaton's pass is a few integer operations per hit.
     """
 
-    def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]], *, exact: Collection[int] = ()) -> None:
+    def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]], *, exact: Collection[int] = (),
+                 native: bool | None = None) -> None:
         """`items`: (item, trigger stems, needs, whether its phrases can be searched one by one). The items at
         the positions `exact` keep their triggers as their own stems: a phrase set's words riding in the same
-        pass must not stand in for (and so loosen) the rules' stems."""
+        pass must not stand in for (and so loosen) the rules' stems. `native`: answer with the C extension
+        (None: when it is usable; True: it must be; False: the Python code)."""
         self.items = [item for item, _, _, _ in items]
         exact = frozenset(exact)
+        self._made_of = (tuple(items), exact)
         stems = minimal_stems([t for i, (_, triggers, _, _) in enumerate(items) if i not in exact for t in triggers])
         stem_finder = ahocorasick.Automaton()
         for s in stems:
@@ -259,18 +263,67 @@ class CandidateIndex(Generic[T]):
                 if of_stem == 0 and any_ < 0 and start_ < 0 and end_ < 0 and _WORD.fullmatch(text):
                     self._whole[text] = whole
                     del table[text]
-        self._automaton = _automaton(keys)
-        self._confirm = _automaton(confirm)
-        self._empty = self._automaton is None  # no stems: nothing is ever a candidate
+        #: The literal tables (text -> entry) of the two automata (`bench/bench_matchers.py` reads them).
+        self.literals = (keys, confirm)
+        self._native: Any = None
+        module = _native_module() if native is None or native else None
+        if native and module is None:
+            raise RuntimeError("the candidate stage's C extension is not built (or is stale, or HOTLINE_PURE_PYTHON=1)")
+        if module is not None:
+            self._native = module.Index(**self._native_tables(items, keys, confirm, len(features), len(groups)))
+            self._automaton: Any = None
+            self._confirm: Any = None
+        else:
+            self._automaton = _automaton(keys)
+            self._confirm = _automaton(confirm)
+        self._empty = not keys  # no stems: nothing is ever a candidate
+
+    @property
+    def native(self) -> bool:
+        """Whether the C extension answers (else this module's Python code, its reference)."""
+        return self._native is not None
+
+    def twin(self, *, native: bool) -> CandidateIndex[T]:
+        """The same index answering in C or in Python (what the tests and the benchmark compare)."""
+        items, exact = self._made_of
+        return CandidateIndex(items, exact=exact, native=native)
+
+    def _native_tables(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]], keys: dict[str, list[int]],
+                       confirm: dict[str, list[int]], n_features: int, n_groups: int) -> dict[str, Any]:
+        """The tables above as the C extension's `Index` takes them: masks as id lists, one list of
+        literals (a `_whole` literal is one found with both word edges: a maximal [a-z0-9]+ run)."""
+        known: dict[int, tuple[int, ...]] = {}  # (the same masks recur)
+
+        def ids(mask: int) -> tuple[int, ...]:
+            found = known.get(mask)
+            if found is None:
+                found = known[mask] = _ids(mask)
+            return found
+
+        literals = [(text, ids(entry[0]), *entry[2:]) for table in (keys, confirm) for text, entry in table.items()]
+        literals += [(text, (), -1, -1, -1, fid) for text, fid in self._whole.items()]
+        return {
+            "items": tuple(self.items), "literals": literals, "n_features": n_features, "n_groups": n_groups,
+            "always": ids(self._always),
+            "filed": [(fid, [(i, ids(rest), ids(phrases)) for i, entries in per_item.items()
+                             for _, rest, phrases in entries]) for fid, per_item in self._filed.items()],
+            "in_groups": [(fid, ids(mask)) for fid, mask in self._in_groups.items()],
+            "narrowed": list(self._narrowed), "by_phrase": list(self._by_phrase),
+            "free": [ids(mask) for mask in self._free], "n_phrases": [len(needs or ()) for _, _, needs, _ in items],
+        }
 
     def any(self, text: str) -> bool:
         """Does the text contain a trigger stem (the per-rule path's pre-filter)?"""
+        if self._native is not None:
+            return bool(self._native.any(text))
         if self._empty:
             return False
         return any(entry[0] for _, entry in self._automaton.iter(text))
 
     def candidates(self, text: str) -> list[tuple[T, tuple[int, ...] | None]]:
         """The items that can match, each with the phrases to search (None: search the whole rule)."""
+        if self._native is not None:
+            return cast("list[tuple[T, tuple[int, ...] | None]]", self._native.candidates(text))
         if self._empty:
             return []
         found: set[int] = set()
@@ -320,6 +373,27 @@ class CandidateIndex(Generic[T]):
             else:
                 out.append((self.items[i], _bits(phrases)))
         return out
+
+
+def _ids(mask: int) -> tuple[int, ...]:
+    """`_bits` without its cache (the tables' masks are read once)."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return tuple(out)
+
+
+def _native_module() -> Any:
+    """The C extension when it may run (`compilation.native_current`: built from this checkout's `.c`,
+    HOTLINE_PURE_PYTHON not 1) and imports; else None."""
+    if not native_current():
+        return None
+    try:
+        return importlib.import_module("hotline.detect.signals._automaton")
+    except ImportError:
+        return None
 
 
 @lru_cache(maxsize=4096)

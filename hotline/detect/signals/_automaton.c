@@ -1,0 +1,955 @@
+/* The candidate stage in C: `candidates.CandidateIndex.candidates` and `.any` with the same answers.
+ *
+ * Why: in Python (even compiled with mypyc) the stage cost 11.5-16.5 us a message, most of it the
+ * interpreter turning ~3.4 automaton hits a message into set, dict and big-int work. Here one pass of one
+ * Aho-Corasick automaton (a dense DFA over the code points the literals use; every other code point is
+ * symbol 0, which only leads back towards the root) finds every literal, word edges are checked as
+ * `candidates._scan` checks them, and the mask algebra of `candidates` runs on fixed-size bitsets.
+ *
+ * The tables come from `CandidateIndex.__init__` (`_native_tables`), which stays the reference: the
+ * Python code runs when this module is not built, is stale, or HOTLINE_PURE_PYTHON=1.
+ * C99, CPython C API only. Built by setup.py; by hand (see native-brief / candidates.py's docstring).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAX_PHRASE_SEARCHES 4
+
+typedef struct {
+    int32_t length;
+    int32_t stem_off, stem_cnt; /* items its stem stands for (in `ints`) */
+    int32_t stem_row;           /* the same as a row of `stem_rows` when they are many, -1 */
+    int32_t fid[4];             /* features when found: anywhere, starting a word, ending one, whole word */
+    uint8_t edges;              /* whether any of fid[1..3] is set */
+} Lit;
+
+typedef struct {
+    uint64_t sig;  /* bit g % 64 of each of its groups g: one test rules out most entries */
+    int32_t item, rest_off, rest_cnt, ph_off, ph_cnt;
+} Filed;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *items;       /* tuple */
+    Py_ssize_t n_items, n_features, n_groups;
+    int empty;             /* no literal at all: nothing is ever a candidate */
+    /* automaton */
+    int32_t nsym, nstates;
+    uint16_t *sym_low;     /* code point -> symbol for code points < n_low */
+    uint16_t sym_byte[256]; /* the same for every code point of a 1-byte string */
+    Py_UCS4 n_low;
+    Py_UCS4 *high_cp;      /* sorted code points >= n_low with their symbols */
+    uint16_t *high_sym;
+    Py_ssize_t n_high;
+    int32_t *delta;        /* nstates * nsym, when there are more than 65536 states */
+    uint16_t *delta16;     /* the same, when there are fewer (half the memory: the hot rows stay in cache) */
+    int32_t *first_out;    /* per state: the first state of its output chain holding a literal, -1 */
+    int32_t *out_link;     /* per state: the next proper suffix state holding a literal, -1 */
+    int32_t *lit_at;       /* per state: the literal ending there, -1 */
+    uint8_t *has_stem;     /* per state: a stem ends there or at a suffix state */
+    Lit *lits;
+    Py_ssize_t n_lits;
+    int32_t *ints;         /* shared pool of id lists */
+    uint64_t *stem_rows;   /* item words of the stems that stand for many items */
+    Py_ssize_t n_ints;
+    /* features */
+    int32_t *reach_row;    /* per feature: its row in `reach` (an anchor), -1 */
+    uint64_t *reach;       /* rows of item words */
+    int32_t *filed_off, *filed_cnt; /* per feature: its entries in `filed` */
+    Filed *filed;
+    int32_t *grp_off, *grp_cnt;     /* per feature: the groups it is in (in `ints`) */
+    uint64_t *always;      /* item words */
+    /* items */
+    uint8_t *narrowed, *by_phrase, *has_free;
+    int32_t *ph_word;      /* per item: its first word of phrase bits */
+    int32_t *ph_words;     /* per item: how many words */
+    uint64_t *free_bits;   /* phrase bits with nothing to look for */
+    Py_ssize_t wi, wf, wg, wp; /* words of items, features, groups, phrase bits */
+    /* scratch, used when not busy (the GIL is held throughout a call) */
+    uint64_t *scratch;
+    int32_t *found_list;
+    int busy;
+} Index;
+
+static void
+index_dealloc(Index *self)
+{
+    Py_XDECREF(self->items);
+    PyMem_Free(self->sym_low); PyMem_Free(self->high_cp); PyMem_Free(self->high_sym);
+    PyMem_Free(self->delta); PyMem_Free(self->delta16); PyMem_Free(self->first_out); PyMem_Free(self->out_link);
+    PyMem_Free(self->lit_at); PyMem_Free(self->has_stem); PyMem_Free(self->lits); PyMem_Free(self->ints);
+    PyMem_Free(self->stem_rows);
+    PyMem_Free(self->reach_row); PyMem_Free(self->reach); PyMem_Free(self->filed_off);
+    PyMem_Free(self->filed_cnt); PyMem_Free(self->filed); PyMem_Free(self->grp_off); PyMem_Free(self->grp_cnt);
+    PyMem_Free(self->always); PyMem_Free(self->narrowed); PyMem_Free(self->by_phrase);
+    PyMem_Free(self->has_free); PyMem_Free(self->ph_word); PyMem_Free(self->ph_words);
+    PyMem_Free(self->free_bits); PyMem_Free(self->scratch); PyMem_Free(self->found_list);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static void *
+zalloc(Py_ssize_t count, size_t size)
+{
+    if (count <= 0)
+        count = 1;
+    if ((size_t)count > SIZE_MAX / size) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    void *p = PyMem_Calloc((size_t)count, size);
+    if (p == NULL)
+        PyErr_NoMemory();
+    return p;
+}
+
+/* ---- reading the tables ---- */
+
+static long
+as_id(PyObject *o, Py_ssize_t limit, const char *what)
+{
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred())
+        return -2;
+    if (v < -1 || v >= limit) {
+        PyErr_Format(PyExc_ValueError, "%s id %ld out of range", what, v);
+        return -2;
+    }
+    return v;
+}
+
+/* Append the ids of a sequence to the pool; -1 on error. */
+static int
+pool_ids(Index *self, Py_ssize_t *cap, PyObject *seq, Py_ssize_t limit, const char *what,
+         int32_t *off, int32_t *cnt)
+{
+    PyObject *fast = PySequence_Fast(seq, "expected a sequence of ids");
+    if (fast == NULL)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    if (self->n_ints + n > *cap) {
+        Py_ssize_t ncap = (*cap + n) * 2;
+        int32_t *p = PyMem_Realloc(self->ints, (size_t)ncap * sizeof(int32_t));
+        if (p == NULL) {
+            Py_DECREF(fast);
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->ints = p;
+        *cap = ncap;
+    }
+    *off = (int32_t)self->n_ints;
+    *cnt = (int32_t)n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        long v = as_id(PySequence_Fast_GET_ITEM(fast, k), limit, what);
+        if (v < 0) {
+            if (v == -1)
+                PyErr_Format(PyExc_ValueError, "%s id out of range", what);
+            Py_DECREF(fast);
+            return -1;
+        }
+        self->ints[self->n_ints++] = (int32_t)v;
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+static inline uint16_t
+symbol_of(const Index *self, Py_UCS4 cp)
+{
+    if (cp < self->n_low)
+        return self->sym_low[cp];
+    Py_ssize_t lo = 0, hi = self->n_high;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (self->high_cp[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < self->n_high && self->high_cp[lo] == cp) ? self->high_sym[lo] : 0;
+}
+
+static int
+cmp_ucs4(const void *a, const void *b)
+{
+    Py_UCS4 x = *(const Py_UCS4 *)a, y = *(const Py_UCS4 *)b;
+    return (x > y) - (x < y);
+}
+
+#define LOW_LIMIT 0x10000
+
+/* The automaton over `texts` (a list of str, none empty, no two alike): symbols, trie, DFA, outputs. */
+static int
+build_automaton(Index *self, PyObject *texts)
+{
+    Py_ssize_t n = PyList_GET_SIZE(texts), total = 0, ncp = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *t = PyList_GET_ITEM(texts, k);
+        if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) {
+            PyErr_SetString(PyExc_ValueError, "literals must be non-empty strings");
+            return -1;
+        }
+        total += PyUnicode_GET_LENGTH(t);
+    }
+    /* the symbols: every code point a literal uses, numbered from 1 in ascending order */
+    Py_UCS4 *cps = zalloc(total, sizeof(Py_UCS4));
+    if (cps == NULL)
+        return -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *t = PyList_GET_ITEM(texts, k);
+        int kind = PyUnicode_KIND(t);
+        const void *data = PyUnicode_DATA(t);
+        for (Py_ssize_t j = 0; j < PyUnicode_GET_LENGTH(t); j++)
+            cps[ncp++] = PyUnicode_READ(kind, data, j);
+    }
+    qsort(cps, (size_t)ncp, sizeof(Py_UCS4), cmp_ucs4);
+    Py_ssize_t nu = 0;
+    for (Py_ssize_t k = 0; k < ncp; k++)
+        if (nu == 0 || cps[nu - 1] != cps[k])
+            cps[nu++] = cps[k];
+    if (nu >= 65535) {
+        PyMem_Free(cps);
+        PyErr_SetString(PyExc_ValueError, "too many distinct characters in the literals");
+        return -1;
+    }
+    self->nsym = (int32_t)nu + 1;
+    Py_UCS4 max_low = 0;
+    Py_ssize_t n_high = 0;
+    for (Py_ssize_t k = 0; k < nu; k++) {
+        if (cps[k] < LOW_LIMIT)
+            max_low = cps[k];
+        else
+            n_high++;
+    }
+    self->n_low = max_low + 1;
+    self->sym_low = zalloc((Py_ssize_t)self->n_low, sizeof(uint16_t));
+    self->high_cp = zalloc(n_high, sizeof(Py_UCS4));
+    self->high_sym = zalloc(n_high, sizeof(uint16_t));
+    if (!self->sym_low || !self->high_cp || !self->high_sym) {
+        PyMem_Free(cps);
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < nu; k++) {
+        if (cps[k] < LOW_LIMIT)
+            self->sym_low[cps[k]] = (uint16_t)(k + 1);
+        else {
+            self->high_cp[self->n_high] = cps[k];
+            self->high_sym[self->n_high++] = (uint16_t)(k + 1);
+        }
+    }
+    PyMem_Free(cps);
+    for (Py_UCS4 cp = 0; cp < 256; cp++)
+        self->sym_byte[cp] = symbol_of(self, cp);
+
+    /* the trie, in the DFA's table (0: no child yet; no trie edge leads to the root) */
+    Py_ssize_t cap = total + 1, nsym = self->nsym;
+    if ((size_t)cap > (size_t)INT32_MAX / (size_t)nsym) {
+        PyErr_SetString(PyExc_ValueError, "too many literals");
+        return -1;
+    }
+    int32_t *delta = zalloc(cap * nsym, sizeof(int32_t));
+    int32_t *lit_at = zalloc(cap, sizeof(int32_t));
+    if (delta == NULL || lit_at == NULL) {
+        PyMem_Free(delta); PyMem_Free(lit_at);
+        return -1;
+    }
+    self->delta = delta;
+    self->lit_at = lit_at;
+    for (Py_ssize_t s = 0; s < cap; s++)
+        lit_at[s] = -1;
+    int32_t nstates = 1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *t = PyList_GET_ITEM(texts, k);
+        int kind = PyUnicode_KIND(t);
+        const void *data = PyUnicode_DATA(t);
+        int32_t s = 0;
+        for (Py_ssize_t j = 0; j < PyUnicode_GET_LENGTH(t); j++) {
+            uint16_t c = symbol_of(self, PyUnicode_READ(kind, data, j));
+            int32_t next = delta[(Py_ssize_t)s * nsym + c];
+            if (next == 0) {
+                next = nstates++;
+                delta[(Py_ssize_t)s * nsym + c] = next;
+            }
+            s = next;
+        }
+        if (lit_at[s] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "a literal is listed twice");
+            return -1;
+        }
+        lit_at[s] = (int32_t)k;
+    }
+    self->nstates = nstates;
+    /* failure links breadth first; a state's row is completed when it leaves the queue */
+    int32_t *fail = zalloc(nstates, sizeof(int32_t));
+    int32_t *queue = zalloc(nstates, sizeof(int32_t));
+    self->first_out = zalloc(nstates, sizeof(int32_t));
+    self->out_link = zalloc(nstates, sizeof(int32_t));
+    self->has_stem = zalloc(nstates, sizeof(uint8_t));
+    if (!fail || !queue || !self->first_out || !self->out_link || !self->has_stem) {
+        PyMem_Free(fail); PyMem_Free(queue);
+        return -1;
+    }
+    Py_ssize_t head = 0, tail = 0;
+    self->first_out[0] = self->out_link[0] = -1;
+    for (Py_ssize_t c = 0; c < nsym; c++) {
+        int32_t t = delta[c];
+        if (t) {
+            fail[t] = 0;
+            queue[tail++] = t;
+        }
+    }
+    while (head < tail) {
+        int32_t s = queue[head++];
+        int32_t f = fail[s];
+        self->out_link[s] = lit_at[f] >= 0 ? f : self->out_link[f];
+        self->first_out[s] = lit_at[s] >= 0 ? s : self->out_link[s];
+        self->has_stem[s] = (uint8_t)((lit_at[s] >= 0 && self->lits[lit_at[s]].stem_cnt > 0) || self->has_stem[f]);
+        int32_t *row = delta + (Py_ssize_t)s * nsym, *frow = delta + (Py_ssize_t)f * nsym;
+        for (Py_ssize_t c = 0; c < nsym; c++) {
+            int32_t t = row[c];
+            if (t) {
+                fail[t] = frow[c];
+                queue[tail++] = t;
+            }
+            else
+                row[c] = frow[c];
+        }
+    }
+    PyMem_Free(fail);
+    /* States renumbered breadth first: the shallow states, where a scan spends most of its steps, in the
+       first rows of the table. */
+    int32_t *newid = zalloc(nstates, sizeof(int32_t));
+    int32_t *lit2 = zalloc(nstates, sizeof(int32_t)), *out2 = zalloc(nstates, sizeof(int32_t));
+    int32_t *first2 = zalloc(nstates, sizeof(int32_t));
+    uint8_t *stem2 = zalloc(nstates, sizeof(uint8_t));
+    int32_t *d32 = NULL;
+    uint16_t *d16 = NULL;
+    if (nstates <= 65536)
+        d16 = zalloc((Py_ssize_t)nstates * nsym, sizeof(uint16_t));
+    else
+        d32 = zalloc((Py_ssize_t)nstates * nsym, sizeof(int32_t));
+    if (!newid || !lit2 || !out2 || !first2 || !stem2 || (!d16 && !d32)) {
+        PyMem_Free(queue); PyMem_Free(newid); PyMem_Free(lit2); PyMem_Free(out2); PyMem_Free(first2);
+        PyMem_Free(stem2); PyMem_Free(d16); PyMem_Free(d32);
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < tail; k++)
+        newid[queue[k]] = (int32_t)(k + 1);
+    PyMem_Free(queue);
+    for (int32_t old = 0; old < nstates; old++) {
+        int32_t n = newid[old];
+        lit2[n] = lit_at[old];
+        out2[n] = self->out_link[old] >= 0 ? newid[self->out_link[old]] : -1;
+        first2[n] = self->first_out[old] >= 0 ? newid[self->first_out[old]] : -1;
+        stem2[n] = self->has_stem[old];
+        const int32_t *row = delta + (Py_ssize_t)old * nsym;
+        if (d16 != NULL) {
+            uint16_t *to = d16 + (Py_ssize_t)n * nsym;
+            for (Py_ssize_t c = 0; c < nsym; c++)
+                to[c] = (uint16_t)newid[row[c]];
+        }
+        else {
+            int32_t *to = d32 + (Py_ssize_t)n * nsym;
+            for (Py_ssize_t c = 0; c < nsym; c++)
+                to[c] = newid[row[c]];
+        }
+    }
+    PyMem_Free(newid);
+    PyMem_Free(delta); PyMem_Free(lit_at); PyMem_Free(self->out_link); PyMem_Free(self->first_out);
+    PyMem_Free(self->has_stem);
+    self->delta = d32;
+    self->delta16 = d16;
+    self->lit_at = lit2;
+    self->out_link = out2;
+    self->first_out = first2;
+    self->has_stem = stem2;
+    return 0;
+}
+
+static PyObject *
+index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"items", "literals", "n_features", "n_groups", "always", "filed", "in_groups",
+                             "narrowed", "by_phrase", "free", "n_phrases", NULL};
+    PyObject *items, *literals, *always, *filed, *in_groups, *narrowed, *by_phrase, *free_, *n_phrases;
+    Py_ssize_t n_features, n_groups;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!nnOO!O!OOOO", kwlist, &PyTuple_Type, &items,
+                                     &PyList_Type, &literals, &n_features, &n_groups, &always, &PyList_Type,
+                                     &filed, &PyList_Type, &in_groups, &narrowed, &by_phrase, &free_, &n_phrases))
+        return NULL;
+    if (n_features < 0 || n_groups < 0 || n_features > INT32_MAX / 2 || n_groups > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "bad table sizes");
+        return NULL;
+    }
+    Index *self = (Index *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    Py_INCREF(items);
+    self->items = items;
+    Py_ssize_t ni = PyTuple_GET_SIZE(items);
+    self->n_items = ni;
+    self->n_features = n_features;
+    self->n_groups = n_groups;
+    self->wi = (ni + 63) / 64;
+    self->wf = (n_features + 63) / 64;
+    self->wg = (n_groups + 63) / 64;
+    Py_ssize_t cap = 256;
+    PyObject *texts = NULL;
+    self->ints = zalloc(cap, sizeof(int32_t));
+    if (self->ints == NULL)
+        goto fail;
+
+    /* items: flags, phrase words */
+    PyObject *seqs[4] = {narrowed, by_phrase, free_, n_phrases};
+    for (int k = 0; k < 4; k++) {
+        if (!PyList_Check(seqs[k]) || PyList_GET_SIZE(seqs[k]) != ni) {
+            PyErr_SetString(PyExc_ValueError, "per-item tables must be lists as long as the items");
+            goto fail;
+        }
+    }
+    self->narrowed = zalloc(ni, 1);
+    self->by_phrase = zalloc(ni, 1);
+    self->has_free = zalloc(ni, 1);
+    self->ph_word = zalloc(ni, sizeof(int32_t));
+    self->ph_words = zalloc(ni, sizeof(int32_t));
+    if (!self->narrowed || !self->by_phrase || !self->has_free || !self->ph_word || !self->ph_words)
+        goto fail;
+    Py_ssize_t wp = 0;
+    for (Py_ssize_t i = 0; i < ni; i++) {
+        self->narrowed[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
+        self->by_phrase[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
+        Py_ssize_t np = PyLong_AsSsize_t(PyList_GET_ITEM(n_phrases, i));
+        if (np < 0 || np > INT32_MAX / 2) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad phrase count");
+            goto fail;
+        }
+        self->ph_word[i] = (int32_t)wp;
+        self->ph_words[i] = (int32_t)((np + 63) / 64);
+        wp += self->ph_words[i];
+    }
+    if (PyErr_Occurred())
+        goto fail;
+    self->wp = wp;
+    self->free_bits = zalloc(wp, sizeof(uint64_t));
+    if (self->free_bits == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < ni; i++) {
+        int32_t off, cnt;
+        long np = (long)self->ph_words[i] * 64;
+        if (pool_ids(self, &cap, PyList_GET_ITEM(free_, i), np, "phrase", &off, &cnt) < 0)
+            goto fail;
+        for (int32_t k = 0; k < cnt; k++) {
+            int32_t pid = self->ints[off + k];
+            self->free_bits[self->ph_word[i] + pid / 64] |= (uint64_t)1 << (pid % 64);
+            self->has_free[i] = 1;
+        }
+        self->n_ints = off; /* not kept */
+    }
+
+    /* literals */
+    Py_ssize_t nl = PyList_GET_SIZE(literals);
+    self->n_lits = nl;
+    self->lits = zalloc(nl, sizeof(Lit));
+    texts = PyList_New(nl);
+    if (self->lits == NULL || texts == NULL)
+        goto fail;
+    for (Py_ssize_t k = 0; k < nl; k++) {
+        PyObject *entry = PyList_GET_ITEM(literals, k);
+        PyObject *text, *stems;
+        long f0, f1, f2, f3;
+        if (!PyTuple_Check(entry) || !PyArg_ParseTuple(entry, "UOllll", &text, &stems, &f0, &f1, &f2, &f3)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "a literal is (text, stem items, 4 feature ids)");
+            goto fail;
+        }
+        Lit *lit = &self->lits[k];
+        long fs[4] = {f0, f1, f2, f3};
+        for (int j = 0; j < 4; j++) {
+            if (fs[j] < -1 || fs[j] >= n_features) {
+                PyErr_SetString(PyExc_ValueError, "feature id out of range");
+                goto fail;
+            }
+            lit->fid[j] = (int32_t)fs[j];
+        }
+        lit->edges = (uint8_t)(fs[1] >= 0 || fs[2] >= 0 || fs[3] >= 0);
+        lit->length = (int32_t)PyUnicode_GET_LENGTH(text);
+        if (pool_ids(self, &cap, stems, ni, "item", &lit->stem_off, &lit->stem_cnt) < 0)
+            goto fail;
+        Py_INCREF(text);
+        PyList_SET_ITEM(texts, k, text);
+    }
+    self->empty = nl == 0;
+    {   /* a stem standing for more items than a row has words: one row to OR instead of a list */
+        Py_ssize_t rows = 0;
+        for (Py_ssize_t k = 0; k < nl; k++)
+            rows += self->lits[k].stem_cnt > self->wi;
+        self->stem_rows = zalloc(rows * self->wi, sizeof(uint64_t));
+        if (self->stem_rows == NULL)
+            goto fail;
+        rows = 0;
+        for (Py_ssize_t k = 0; k < nl; k++) {
+            Lit *lit = &self->lits[k];
+            lit->stem_row = -1;
+            if (lit->stem_cnt <= self->wi)
+                continue;
+            lit->stem_row = (int32_t)rows;
+            uint64_t *row = self->stem_rows + rows++ * self->wi;
+            for (int32_t j = 0; j < lit->stem_cnt; j++) {
+                int32_t i = self->ints[lit->stem_off + j];
+                row[i >> 6] |= (uint64_t)1 << (i & 63);
+            }
+        }
+    }
+    if (build_automaton(self, texts) < 0)
+        goto fail;
+    Py_CLEAR(texts);
+
+    /* always */
+    self->always = zalloc(self->wi, sizeof(uint64_t));
+    if (self->always == NULL)
+        goto fail;
+    {
+        int32_t off, cnt;
+        if (pool_ids(self, &cap, always, ni, "item", &off, &cnt) < 0)
+            goto fail;
+        for (int32_t k = 0; k < cnt; k++)
+            self->always[self->ints[off + k] / 64] |= (uint64_t)1 << (self->ints[off + k] % 64);
+        self->n_ints = off;
+    }
+
+    /* features: groups they are in, entries filed under them, the items they reach */
+    self->grp_off = zalloc(n_features, sizeof(int32_t));
+    self->grp_cnt = zalloc(n_features, sizeof(int32_t));
+    self->filed_off = zalloc(n_features, sizeof(int32_t));
+    self->filed_cnt = zalloc(n_features, sizeof(int32_t));
+    self->reach_row = zalloc(n_features, sizeof(int32_t));
+    if (!self->grp_off || !self->grp_cnt || !self->filed_off || !self->filed_cnt || !self->reach_row)
+        goto fail;
+    for (Py_ssize_t f = 0; f < n_features; f++)
+        self->reach_row[f] = -1;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(in_groups); k++) {
+        PyObject *fid_o, *gids;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(in_groups, k), "OO", &fid_o, &gids))
+            goto fail;
+        long fid = as_id(fid_o, n_features, "feature");
+        if (fid < 0) {
+            if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
+            goto fail;
+        }
+        if (pool_ids(self, &cap, gids, n_groups, "group", &self->grp_off[fid], &self->grp_cnt[fid]) < 0)
+            goto fail;
+    }
+    Py_ssize_t nfiled = PyList_GET_SIZE(filed), n_entries = 0;
+    for (Py_ssize_t k = 0; k < nfiled; k++) {
+        PyObject *e = PyList_GET_ITEM(filed, k);
+        if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 2 || !PyList_Check(PyTuple_GET_ITEM(e, 1))) {
+            PyErr_SetString(PyExc_TypeError, "filed: (feature, [(item, groups, phrases), ...])");
+            goto fail;
+        }
+        n_entries += PyList_GET_SIZE(PyTuple_GET_ITEM(e, 1));
+    }
+    self->filed = zalloc(n_entries, sizeof(Filed));
+    self->reach = zalloc(nfiled * self->wi, sizeof(uint64_t));
+    if (self->filed == NULL || self->reach == NULL)
+        goto fail;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t k = 0; k < nfiled; k++) {
+        PyObject *e = PyList_GET_ITEM(filed, k), *entries = PyTuple_GET_ITEM(e, 1);
+        long fid = as_id(PyTuple_GET_ITEM(e, 0), n_features, "feature");
+        if (fid < 0) {
+            if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
+            goto fail;
+        }
+        if (self->reach_row[fid] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "a feature is filed twice");
+            goto fail;
+        }
+        self->reach_row[fid] = (int32_t)k;
+        self->filed_off[fid] = (int32_t)at;
+        self->filed_cnt[fid] = (int32_t)PyList_GET_SIZE(entries);
+        uint64_t *row = self->reach + k * self->wi;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(entries); j++) {
+            PyObject *item_o, *rest, *phrases;
+            if (!PyArg_ParseTuple(PyList_GET_ITEM(entries, j), "OOO", &item_o, &rest, &phrases))
+                goto fail;
+            long item = as_id(item_o, ni, "item");
+            if (item < 0) {
+                if (item == -1) PyErr_SetString(PyExc_ValueError, "item id out of range");
+                goto fail;
+            }
+            Filed *fe = &self->filed[at++];
+            fe->item = (int32_t)item;
+            row[item / 64] |= (uint64_t)1 << (item % 64);
+            if (pool_ids(self, &cap, rest, n_groups, "group", &fe->rest_off, &fe->rest_cnt) < 0 ||
+                pool_ids(self, &cap, phrases, (long)self->ph_words[item] * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
+                goto fail;
+            fe->sig = 0;
+            for (int32_t g = 0; g < fe->rest_cnt; g++)
+                fe->sig |= (uint64_t)1 << (self->ints[fe->rest_off + g] & 63);
+        }
+    }
+    self->scratch = zalloc(2 * self->wi + self->wf + self->wg + self->wp, sizeof(uint64_t));
+    self->found_list = zalloc(n_features, sizeof(int32_t));
+    if (self->scratch == NULL || self->found_list == NULL)
+        goto fail;
+    return (PyObject *)self;
+fail:
+    Py_XDECREF(texts);
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* ---- matching ---- */
+
+static inline int
+word_char(Py_UCS4 c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+typedef struct {
+    uint64_t *ids, *reach, *found, *satisfied, *chosen;
+    int32_t *list;
+    Py_ssize_t n_found;
+} Scratch;
+
+static inline void
+add_found(Scratch *s, int32_t fid)
+{
+    uint64_t bit = (uint64_t)1 << (fid & 63);
+    if (!(s->found[fid >> 6] & bit)) {
+        s->found[fid >> 6] |= bit;
+        s->list[s->n_found++] = fid;
+    }
+}
+
+static inline void
+on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t size, Py_ssize_t end, const Lit *lit)
+{
+    if (lit->stem_row >= 0) {
+        const uint64_t *row = self->stem_rows + (Py_ssize_t)lit->stem_row * self->wi;
+        for (Py_ssize_t w = 0; w < self->wi; w++)
+            s->ids[w] |= row[w];
+    }
+    else {
+        for (int32_t k = 0; k < lit->stem_cnt; k++) {
+            int32_t i = self->ints[lit->stem_off + k];
+            s->ids[i >> 6] |= (uint64_t)1 << (i & 63);
+        }
+    }
+    if (lit->fid[0] >= 0)
+        add_found(s, lit->fid[0]);
+    if (lit->edges) {
+        Py_ssize_t a = end - lit->length + 1;
+        int starts = a == 0 || !word_char(PyUnicode_READ(kind, data, a - 1));
+        int ends = end + 1 == size || !word_char(PyUnicode_READ(kind, data, end + 1));
+        if (starts && lit->fid[1] >= 0)
+            add_found(s, lit->fid[1]);
+        if (ends && lit->fid[2] >= 0)
+            add_found(s, lit->fid[2]);
+        if (starts && ends && lit->fid[3] >= 0)
+            add_found(s, lit->fid[3]);
+    }
+}
+
+#define BYTE_SYMBOL(self, cp) ((self)->sym_byte[(cp)])
+
+#define SCAN_LOOP(TYPE, delta, SYMBOL)                                                           \
+    do {                                                                                         \
+        const TYPE *p = (const TYPE *)data;                                                      \
+        for (Py_ssize_t k = 0; k < size; k++) {                                                  \
+            state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                        \
+            for (int32_t t = first_out[state]; t >= 0; t = out_link[t])                          \
+                on_hit(self, s, kind, data, size, k, &self->lits[self->lit_at[t]]);               \
+        }                                                                                        \
+    } while (0)
+
+static void
+scan(const Index *self, Scratch *s, PyObject *text)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    const int32_t *first_out = self->first_out, *out_link = self->out_link;
+    const uint16_t *d16 = self->delta16;
+    const int32_t *d32 = self->delta;
+    Py_ssize_t nsym = self->nsym;
+    int32_t state = 0;
+    if (d16 != NULL) {
+        if (kind == PyUnicode_1BYTE_KIND)
+            SCAN_LOOP(Py_UCS1, d16, BYTE_SYMBOL);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            SCAN_LOOP(Py_UCS2, d16, symbol_of);
+        else
+            SCAN_LOOP(Py_UCS4, d16, symbol_of);
+    }
+    else {
+        if (kind == PyUnicode_1BYTE_KIND)
+            SCAN_LOOP(Py_UCS1, d32, BYTE_SYMBOL);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            SCAN_LOOP(Py_UCS2, d32, symbol_of);
+        else
+            SCAN_LOOP(Py_UCS4, d32, symbol_of);
+    }
+}
+
+#define ANY_LOOP(TYPE, delta, SYMBOL)                                                            \
+    do {                                                                                         \
+        const TYPE *p = (const TYPE *)data;                                                      \
+        for (Py_ssize_t k = 0; k < size; k++) {                                                  \
+            state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                        \
+            if (self->has_stem[state])                                                           \
+                Py_RETURN_TRUE;                                                                  \
+        }                                                                                        \
+    } while (0)
+
+static PyObject *
+index_any(Index *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "any() takes a str");
+        return NULL;
+    }
+    if (self->empty)
+        Py_RETURN_FALSE;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), nsym = self->nsym;
+    int32_t state = 0;
+    const uint16_t *d16 = self->delta16;
+    const int32_t *d32 = self->delta;
+    if (d16 != NULL) {
+        if (kind == PyUnicode_1BYTE_KIND)
+            ANY_LOOP(Py_UCS1, d16, BYTE_SYMBOL);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            ANY_LOOP(Py_UCS2, d16, symbol_of);
+        else
+            ANY_LOOP(Py_UCS4, d16, symbol_of);
+    }
+    else {
+        if (kind == PyUnicode_1BYTE_KIND)
+            ANY_LOOP(Py_UCS1, d32, BYTE_SYMBOL);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            ANY_LOOP(Py_UCS2, d32, symbol_of);
+        else
+            ANY_LOOP(Py_UCS4, d32, symbol_of);
+    }
+    Py_RETURN_FALSE;
+}
+
+static int
+none_set(const uint64_t *w, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (w[k])
+            return 0;
+    return 1;
+}
+
+/* The answer from the scan's results; NULL on a Python error. */
+static PyObject *
+answer(Index *self, Scratch *s)
+{
+    Py_ssize_t wi = self->wi;
+    if (none_set(s->ids, wi))
+        return PyList_New(0);
+    memcpy(s->reach, self->always, (size_t)wi * sizeof(uint64_t));
+    for (Py_ssize_t k = 0; k < s->n_found; k++) {
+        int32_t row = self->reach_row[s->list[k]];
+        if (row >= 0) {
+            const uint64_t *r = self->reach + (Py_ssize_t)row * wi;
+            for (Py_ssize_t w = 0; w < wi; w++)
+                s->reach[w] |= r[w];
+        }
+    }
+    for (Py_ssize_t w = 0; w < wi; w++)
+        s->ids[w] &= s->reach[w];
+    if (none_set(s->ids, wi))
+        return PyList_New(0);
+    memset(s->satisfied, 0, (size_t)self->wg * sizeof(uint64_t));
+    uint64_t sig = 0;
+    for (Py_ssize_t k = 0; k < s->n_found; k++) {
+        int32_t fid = s->list[k];
+        for (int32_t j = 0; j < self->grp_cnt[fid]; j++) {
+            int32_t g = self->ints[self->grp_off[fid] + j];
+            s->satisfied[g >> 6] |= (uint64_t)1 << (g & 63);
+            sig |= (uint64_t)1 << (g & 63);
+        }
+    }
+    /* the phrase words of the items left: their free phrases, then those whose groups all occur */
+    for (Py_ssize_t w = 0; w < wi; w++) {
+        for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
+            Py_ssize_t i = w * 64 + __builtin_ctzll(bits);
+            memcpy(s->chosen + self->ph_word[i], self->free_bits + self->ph_word[i],
+                   (size_t)self->ph_words[i] * sizeof(uint64_t));
+        }
+    }
+    for (Py_ssize_t k = 0; k < s->n_found; k++) {
+        int32_t fid = s->list[k];
+        if (self->reach_row[fid] < 0)
+            continue;
+        const Filed *fe = self->filed + self->filed_off[fid], *stop = fe + self->filed_cnt[fid];
+        for (; fe < stop; fe++) {
+            if ((fe->sig & ~sig) || !(s->ids[fe->item >> 6] & ((uint64_t)1 << (fe->item & 63))))
+                continue;
+            int ok = 1;
+            for (int32_t j = 0; j < fe->rest_cnt && ok; j++) {
+                int32_t g = self->ints[fe->rest_off + j];
+                ok = (s->satisfied[g >> 6] >> (g & 63)) & 1;
+            }
+            if (!ok)
+                continue;
+            uint64_t *words = s->chosen + self->ph_word[fe->item];
+            for (int32_t j = 0; j < fe->ph_cnt; j++) {
+                int32_t pid = self->ints[fe->ph_off + j];
+                words[pid >> 6] |= (uint64_t)1 << (pid & 63);
+            }
+        }
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t w = 0; w < wi; w++) {
+        for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
+            Py_ssize_t i = w * 64 + __builtin_ctzll(bits);
+            PyObject *phrases = Py_None;
+            if (self->narrowed[i] && !(self->has_free[i] && !self->by_phrase[i])) {
+                const uint64_t *words = s->chosen + self->ph_word[i];
+                Py_ssize_t count = 0;
+                for (int32_t j = 0; j < self->ph_words[i]; j++)
+                    for (uint64_t b = words[j]; b; b &= b - 1)
+                        count++;
+                if (count == 0)
+                    continue;
+                if (self->by_phrase[i] && count <= MAX_PHRASE_SEARCHES) {
+                    phrases = PyTuple_New(count);
+                    if (phrases == NULL)
+                        goto error;
+                    Py_ssize_t at = 0;
+                    for (int32_t j = 0; j < self->ph_words[i]; j++) {
+                        for (uint64_t b = words[j]; b; b &= b - 1) {
+                            PyObject *v = PyLong_FromLong((long)j * 64 + __builtin_ctzll(b));
+                            if (v == NULL) {
+                                Py_DECREF(phrases);
+                                goto error;
+                            }
+                            PyTuple_SET_ITEM(phrases, at++, v);
+                        }
+                    }
+                }
+                else
+                    Py_INCREF(phrases);
+            }
+            else
+                Py_INCREF(phrases);
+            PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(self->items, i), phrases);
+            Py_DECREF(phrases);
+            if (pair == NULL || PyList_Append(out, pair) < 0) {
+                Py_XDECREF(pair);
+                goto error;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    return out;
+error:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+index_candidates(Index *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "candidates() takes a str");
+        return NULL;
+    }
+    if (self->empty)
+        return PyList_New(0);
+    /* scratch: the index's own, or (a call from inside a call: a finaliser) a fresh one */
+    uint64_t *words = self->scratch;
+    int32_t *list = self->found_list;
+    int own = !self->busy;
+    Py_ssize_t nwords = 2 * self->wi + self->wf + self->wg + self->wp;
+    if (!own) {
+        words = zalloc(nwords, sizeof(uint64_t));
+        list = zalloc(self->n_features, sizeof(int32_t));
+        if (words == NULL || list == NULL) {
+            PyMem_Free(words);
+            PyMem_Free(list);
+            return NULL;
+        }
+    }
+    Scratch s;
+    s.ids = words;
+    s.reach = s.ids + self->wi;
+    s.found = s.reach + self->wi;
+    s.satisfied = s.found + self->wf;
+    s.chosen = s.satisfied + self->wg;
+    s.list = list;
+    s.n_found = 0;
+    memset(s.ids, 0, (size_t)self->wi * sizeof(uint64_t));
+    self->busy = 1;
+    scan(self, &s, text);
+#ifdef PROBE_SCAN_ONLY
+    for (Py_ssize_t k = 0; k < s.n_found; k++)
+        s.found[s.list[k] >> 6] = 0;
+    self->busy = 0;
+    return PyList_New(0);
+#endif
+    /* (the answer creates Python objects: the scratch is released first where that could re-enter) */
+    PyObject *out = answer(self, &s);
+    for (Py_ssize_t k = 0; k < s.n_found; k++)
+        s.found[s.list[k] >> 6] = 0;
+    if (own)
+        self->busy = 0;
+    else {
+        PyMem_Free(words);
+        PyMem_Free(list);
+    }
+    return out;
+}
+
+static PyMethodDef index_methods[] = {
+    {"candidates", (PyCFunction)index_candidates, METH_O,
+     "The items that can match `text`, each with the phrases to search (None: the whole rule)."},
+    {"any", (PyCFunction)index_any, METH_O, "Whether `text` contains a trigger stem."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject IndexType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "hotline.detect.signals._automaton.Index",
+    .tp_basicsize = sizeof(Index),
+    .tp_dealloc = (destructor)index_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The candidate stage's tables and automaton (see candidates.CandidateIndex).",
+    .tp_methods = index_methods,
+    .tp_new = index_new,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "hotline.detect.signals._automaton",
+    "The candidate stage in C (candidates.CandidateIndex uses it; same answers as its Python code).",
+    -1, NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__automaton(void)
+{
+    if (PyType_Ready(&IndexType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&IndexType);
+    if (PyModule_AddObject(m, "Index", (PyObject *)&IndexType) < 0) {
+        Py_DECREF(&IndexType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
