@@ -8,7 +8,10 @@
  *
  * The tables come from `CandidateIndex.__init__` (`_native_tables`), which stays the reference: the
  * Python code runs when this module is not built, is stale, or HOTLINE_PURE_PYTHON=1.
- * C99, CPython C API only. Built by setup.py; by hand (see native-brief / candidates.py's docstring).
+ * C99, CPython C API only. Built by setup.py at install (`make install`, `pip install -e .`); it runs only
+ * while its source's digest is the one recorded then (`compilation.native_current`), so a hand-made build
+ * (gcc -O2 -shared -fPIC -I<Python include> ... -o _automaton<EXT_SUFFIX>) needs
+ * `compilation.record_native(Path("hotline/detect"), Path("hotline/detect"))` after it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
