@@ -124,3 +124,41 @@ def test_first_class_lookahead_only_where_the_engine_cannot_see_the_start() -> N
 ])
 def test_khmer_numerals_made_ascii_as_translate_makes_them(text: str) -> None:
     assert _ascii_digits(text) == text.translate(KHMER_DIGITS)
+
+
+def test_anchors_found_from_the_automata_are_those_the_anchor_regexes_find() -> None:
+    """`_found` over the automata's places gives `findall` of the anchor regexes: anchors overlapping, glued
+    to letters on either side, inside one another, in both scripts; and the gate's scan tells a digit
+    exactly where `_DIGIT` finds one."""
+    from hotline.detect.signals.personal_info import (
+        _DIGIT,
+        _DIGITS,
+        _anchor_places,
+        _found,
+        _gate_scan,
+    )
+
+    lex = _lexicons()
+    anchors = sorted(lex.anchor_rules)
+    pieces = [*anchors, "a", "s", "x", "big", "1", "៣", ".", "@", " ", "-", "\x00", "ក", "្"]
+    rng = random.Random(11)
+    texts = [f"{glue}{a}{end}" for a in anchors for glue in ("", "x", "1", " ") for end in ("", "x", "s", ".")]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    overlapping = 0
+    for text in texts:
+        low = text.lower()
+        tells, places = _gate_scan(lex, low)
+        assert bool(tells & _DIGITS) == (_DIGIT.search(low) is not None), text
+        assert _found(low, places or []) == frozenset(lex.plain_anchors.findall(low)), text
+        every, where = lex.anchors.findall(low), _anchor_places(lex, low)
+        assert _found(low, where) == frozenset(every), text
+        overlapping += len(where) > len(every)
+    assert overlapping > 1000  # texts where some anchors overlap, so which of them count matters
+
+
+def test_placeholder_keys_of_the_automata_tell_nothing() -> None:
+    """The common characters' placeholder keys (a character and a NUL) never count as a find."""
+    lex = _lexicons()
+    assert _scan(lex, "e\x00 \x00a\x00") == (False, False)
+    assert _scan(lex, "e\x00 school") == (True, False)
+    assert find_personal_info("e\x00 \x00") == []
