@@ -1,10 +1,12 @@
-"""Benchmark: the engine compiled with mypyc beside the same engine as plain Python, in the same run.
+"""Benchmark: the engine as installed (compiled with mypyc, the candidate stage in C) beside the same engine as
+plain Python, in the same run.
 
     python bench/bench_compiled.py [--messages 100000] [--repeat 3]
 
 Two copies of this checkout's `hotline` package in a temporary folder: one as it is, one with its hot modules
 (`MODULES` of `hotline/detect/compilation.py`: what `pip install` compiles) compiled by mypyc (`python -m mypyc`,
-shipped with mypy; needs a C compiler and Python's headers; about a minute and a half of CPU). Each runs in its
+shipped with mypy; needs a C compiler and Python's headers; about a minute and a half of CPU) and the candidate
+stage's C extension (`signals/_automaton.c`) built beside them. Each runs in its
 own processes (`PYTHONPATH`), so both read the same lexicons, model and corpora. Corpora: the three of
 `bench_analyze.py` (harmless-heavy, cue-dense, khmer-heavy, with `../shared/data` when present), as WhatsApp
 exports. Printed, as CPU time (user + system; best of `--repeat`, the two taking turns), with the load average
@@ -46,17 +48,37 @@ MODULES: tuple[str, ...] = COMPILATION["MODULES"]
 def copy_package(to: Path) -> Path:
     """This checkout's `hotline` package (and pyproject.toml: mypy's settings) in the folder `to`."""
     to.mkdir(parents=True)
-    skip = shutil.ignore_patterns("__pycache__", "*.so", COMPILATION["RECORD"])  # the install's build products
+    # the install's build products
+    skip = shutil.ignore_patterns("__pycache__", "*.so", COMPILATION["RECORD"], COMPILATION["NATIVE_RECORD"])
     shutil.copytree(ROOT / "hotline", to / "hotline", ignore=skip)
     shutil.copy(ROOT / "pyproject.toml", to)
     return to
 
 
+#: Builds the candidate stage's C extension in place in a copy and records its source, as `setup.py` does.
+_BUILD_NATIVE = f"""
+import runpy
+from pathlib import Path
+from setuptools import Distribution, Extension
+native = {COMPILATION["NATIVE"]!r}
+ext = Extension("hotline.detect." + native.removesuffix(".c").replace("/", "."), ["hotline/detect/" + native],
+                extra_compile_args=["-O2"])
+dist = Distribution({{"ext_modules": [ext], "script_name": "setup.py"}})
+command = dist.get_command_obj("build_ext")
+command.inplace = True
+dist.run_command("build_ext")
+runpy.run_path("hotline/detect/compilation.py", run_name="bench")["record_native"](Path("hotline/detect"))
+"""
+
+
 def compile_copy(folder: Path) -> float:
-    """Compile MODULES in `folder` in place with mypyc; the CPU seconds it took."""
+    """Compile MODULES in `folder` in place with mypyc and build the candidate stage's C extension (what an
+    install does); the CPU seconds it took."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "mypyc", *(f"hotline/detect/{m}" for m in MODULES)], cwd=folder,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run([sys.executable, "-c", _BUILD_NATIVE], cwd=folder, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
@@ -117,7 +139,8 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; load average before: {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
         folders = {"compiled": copy_package(Path(tmp) / "compiled"), "pure Python": copy_package(Path(tmp) / "pure")}
-        print(f"mypyc: {len(MODULES)} modules compiled in {compile_copy(folders['compiled']):.0f} s of CPU")
+        print(f"mypyc: {len(MODULES)} modules compiled, and the candidate stage's C extension built, in "
+              f"{compile_copy(folders['compiled']):.0f} s of CPU")
         files = {}
         for kind in bench_analyze.CORPORA:
             files[kind] = Path(tmp) / f"{kind}.txt"
@@ -128,10 +151,12 @@ def main() -> None:
         envs = {form: _env(folder, cache) for form, folder in folders.items()}
         analyze = [sys.executable, "-m", "hotline", "analyze"]
         _run([*analyze, str(warm), "--json"], envs["pure Python"])  # the compiled lexicons, for both
-        where = "import hotline.detect.analysis as m; print(m.__file__)"
-        for form in FORMS:  # what `python -m hotline` imports
-            module = Path(_run([sys.executable, "-c", where], envs[form])[2].decode().strip())
-            assert module.is_relative_to(folders[form]) and (module.suffix == ".py") == (form != "compiled"), module
+        where = ("import hotline.detect.analysis as m; from hotline.detect.signals import default_scanner as s; "
+                 "print(m.__file__); print(s()._index.native)")
+        for form in FORMS:  # what `python -m hotline` imports, and whether its candidate stage runs in C
+            module, native = _run([sys.executable, "-c", where], envs[form])[2].decode().split()
+            assert Path(module).is_relative_to(folders[form]), module
+            assert (Path(module).suffix == ".py") == (native == "False") == (form != "compiled"), (module, native)
 
         print(f"\n1. end to end: `hotline analyze FILE --json`, {n:,} messages, fresh process (CPU, best of {repeat})")
         for kind, path in files.items():
