@@ -72,9 +72,11 @@ def test_words_put_together_give_the_whole_text_steps(seed: int) -> None:
 
 
 def test_the_words_of_the_last_text_only() -> None:
-    norm = normalize("Hello there you")
-    assert last_words(norm) == ["Hello", "there", "you"]
+    normalize("Hello you")
+    norm = normalize("Hello Zyxwvut9 you")
+    assert last_words(norm) == (["Hello", "Zyxwvut9", "you"], ["Zyxwvut9"])  # the words, those first seen
     assert last_words(_apart(norm)) is None
+    assert last_words(normalize("Hello Zyxwvut9 you")) == (["Hello", "Zyxwvut9", "you"], [])
     normalize("something else")
     assert last_words(norm) is None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -56,15 +56,19 @@ def _words(lang: str) -> frozenset[str]:
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
     if norm.isascii():  # most messages: its words split out at C speed, or already split by `normalize`
-        typed = last_words(norm)
-        if typed is None:
+        last = last_words(norm)
+        if last is None:
             words = (_COUNTS or _counts())[1]
             both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
         else:
+            typed, new = last
+            if new:
+                _count_words(new)
             try:
                 both = sum(map(_WORD_COUNTS.__getitem__, typed))
-            except KeyError:
-                both = _count_words(typed)
+            except KeyError:  # counts emptied since the words were first seen
+                _count_words(set(typed).difference(_WORD_COUNTS))
+                both = sum(map(_WORD_COUNTS.__getitem__, typed))
     elif KHMER_RE.search(norm):
         return "km"
     else:
@@ -86,26 +90,23 @@ _COUNTS: tuple[dict[str, int], dict[bytes, int]] | None = None
 
 
 #: Each word of a text `normalize` put together from its words (`last_words`) → the count (see `_EN`) of the
-#: lexicon words in its form. Bounded; long words are not kept.
+#: lexicon words in its form. Bounded (and the words are short: `normalize` keeps no long word).
 _WORD_COUNTS: dict[str, int] = {}
 _WORD_COUNTS_MAX = 50_000
-_WORD_CHARS = 32
 
 
-def _count_words(typed: list[str]) -> int:
-    """The count (see `_EN`) of the lexicon words in the forms of `typed`, each word's kept for the next time."""
+def _count_words(typed: Collection[str]) -> None:
+    """Keep the count (see `_EN`) of the lexicon words in the form of each of `typed` (words `normalize` keeps:
+    short ones)."""
     if len(_WORD_COUNTS) + len(typed) > _WORD_COUNTS_MAX:
         _WORD_COUNTS.clear()
-    words = (_COUNTS or _counts())[1]
-    both = 0
+    counts = _COUNTS or _counts()
     for word in typed:
-        n = _WORD_COUNTS.get(word)
-        if n is None:
-            n = sum(filter(None, map(words.get, word_form(word).encode().translate(_LETTERS).split())))
-            if len(word) <= _WORD_CHARS:
-                _WORD_COUNTS[word] = n
-        both += n
-    return both
+        form = word_form(word)
+        if form.isalpha():  # (ASCII) one word, of a lexicon or not
+            _WORD_COUNTS[word] = counts[0].get(form, 0)
+        else:
+            _WORD_COUNTS[word] = sum(filter(None, map(counts[1].get, form.encode().translate(_LETTERS).split())))
 
 
 def _counts() -> tuple[dict[str, int], dict[bytes, int]]:

@@ -191,8 +191,10 @@ _WORD_FORM_CHARS = 32
 #: many: only a text with three of these is looked at whole for spaced letters, which are rare.
 _LONE_LETTERS: dict[str, int] = {}
 _NOUGHTS = repeat(0)
-#: The last text `normalize` put together from its words: (its form, its words), for `last_words`.
-_LAST: tuple[str, list[str]] = ("", [""])
+#: The last text `normalize` put together from its words: (its form, (its words, those of them first seen
+#: then)), for `last_words`.
+_LAST: tuple[str, tuple[list[str], list[str]]] = ("", ([""], []))
+_NO_WORDS: list[str] = []
 
 
 def normalize(text: str) -> str:
@@ -203,19 +205,18 @@ def normalize(text: str) -> str:
     words = text.split(" ")
     forms = list(map(_WORD_FORMS.get, words))
     if None in forms:
-        return _learned_form(text, words, forms)
-    if (not _LONE_LETTERS.keys().isdisjoint(words) and sum(map(_LONE_LETTERS.get, words, _NOUGHTS)) >= 3
-            and _SPACED_HINT.search(_prepared(text)) is not None):
+        return _learned_form(text, words)
+    if not _LONE_LETTERS.keys().isdisjoint(words) and _joins_spaced(text, words):
         return _text_form(text)
-    done = cast("list[str]", forms)
-    norm = " ".join(done)
-    _LAST = (norm, words)
+    norm = " ".join(cast("list[str]", forms))
+    _LAST = (norm, (words, _NO_WORDS))
     return norm
 
 
-def last_words(norm: str) -> list[str] | None:
-    """The words (`text.split(" ")`) of the text whose form `norm` is, if `normalize` put `norm` together
-    last from their forms (see `word_form`), else None: a reader of the message's words (`detect_language`)
+def last_words(norm: str) -> tuple[list[str], list[str]] | None:
+    """If `normalize` put `norm` together last from the forms of its text's words (see `word_form`): those
+    words (`text.split(" ")`), and those of them whose forms it worked out then (first seen, or seen again
+    after the table of words was emptied); else None. A reader of the message's words (`detect_language`)
     then needs no second split and can work per distinct word too."""
     last = _LAST
     return last[1] if last[0] is norm else None
@@ -232,60 +233,63 @@ def word_form(word: str) -> str:
     return form
 
 
-def _learned_form(text: str, words: list[str], forms: list[str | None]) -> str:
-    """`normalize` for a text with words whose forms are not kept yet (`words`: its words, `forms`: theirs,
-    None where not kept): they are worked out from the text made ready in one go, and kept if short."""
+def _joins_spaced(text: str, words: list[str]) -> bool:
+    """Whether spaced letters join words of `text`, all of whose `words` are kept (three letters standing
+    alone needed first)."""
+    return (sum(map(_LONE_LETTERS.get, words, _NOUGHTS)) >= 3
+            and _SPACED_HINT.search(_prepared(text)) is not None)
+
+
+def _learned_form(text: str, words: list[str]) -> str:
+    """`normalize` for a text (`words`: its words) with words whose forms are not kept yet; they are worked
+    out and kept, unless one is too long to keep, or is the misspelt "send" (which reads the words around):
+    the text's form is then worked out whole. The steps that stay inside a word run once over the words not
+    kept (ASCII), or over the whole text (Khmer, which seldom repeats a text's words without the others),
+    made ready in one go, and each word's form is read off the result (none of those steps runs across a
+    space, or adds or drops one)."""
     global _LAST
     if len(_WORD_FORMS) + len(words) > _WORD_FORMS_MAX:  # not while learning: a word's count would go
         _WORD_FORMS.clear()
         _LONE_LETTERS.clear()
-        forms = [None] * len(words)
-    if not text.isascii():
-        return _learned_unicode_form(text, words)
-    s = _prepared(text)
-    pieces = s.split(" ")  # lower case and the deleted apostrophes leave the spaces where they were
-    lone = len(_LONE_LETTER.findall(s))
-    kept = True
-    for i, form in enumerate(forms):
-        if form is None:
-            piece = pieces[i]
-            form = forms[i] = _ascii_word_form(piece)
-            word = words[i]
-            if len(word) > _WORD_FORM_CHARS:
-                kept = False
-                continue
-            _WORD_FORMS[word] = form
-            if lone and (len(piece) < 2 or not piece.isalnum()):
-                n = len(_LONE_LETTER.findall(piece))
-                if n:
-                    _LONE_LETTERS[word] = n
-    if lone >= 3 and _SPACED_HINT.search(s) is not None:
-        return _ascii_form(s)
-    done = cast("list[str]", forms)
-    norm = " ".join(done)
-    if kept:
-        _LAST = (norm, words)
+    if max(map(len, words)) > _WORD_FORM_CHARS:
+        return _text_form(text)
+    if text.isascii():
+        new = list(set(words).difference(_WORD_FORMS))
+        s = _prepared(" ".join(new))
+        _WORD_FORMS.update(zip(new, _ascii_word_form(s).split(" "), strict=True))
+        if _LONE_LETTER.search(s) is not None:
+            _count_lone_letters(new, s)
+        if not _LONE_LETTERS.keys().isdisjoint(words) and _joins_spaced(text, words):
+            return _text_form(text)
+        norm = " ".join(map(_WORD_FORMS.__getitem__, words))
+        _LAST = (norm, (words, new))
+        return norm
+    s, latin = _unicode_prepared(text)
+    if SEND_MISSPELT in s:
+        return _text_form(text)
+    norm = _ascii_word_form(s) if s.isascii() else _unicode_form(s, _IN_WORD_STEPS if latin else ())
+    forms = norm.split(" ")
+    if len(forms) != len(words):  # the table made a space (a no-break space): each word on its own
+        for word in set(words).difference(_WORD_FORMS):
+            _word_form(word)
+        return normalize(text)
+    _WORD_FORMS.update(zip(words, forms, strict=True))
+    if latin and _LONE_LETTER.search(s) is not None:
+        _count_lone_letters(words, s)
+        if _joins_spaced(text, words):
+            return _text_form(text)
+    _LAST = (norm, (words, words))
     return norm
 
 
-def _learned_unicode_form(text: str, words: list[str]) -> str:
-    """`_learned_form` for text that is not ASCII. Without Latin letters (Khmer) one pass over the text gives
-    its form, and its words' forms are read off it (none of the steps then runs across a space or adds or
-    drops one); with them, each word not kept is worked out on its own."""
-    s, latin = _unicode_prepared(text)
-    if not latin and SEND_MISSPELT not in s:
-        norm = _unicode_form(s, ())
-        if max(map(len, words)) <= _WORD_FORM_CHARS:  # (a text with a long word has its form worked out whole)
-            forms = norm.split(" ")
-            if len(forms) == len(words):
-                _WORD_FORMS.update(zip(words, forms, strict=True))
-        return norm
-    if max(map(len, words)) > _WORD_FORM_CHARS:
-        return _text_form(text)
-    for word in words:
-        if word not in _WORD_FORMS and _word_form(word) is None:
-            return _text_form(text)
-    return normalize(text)  # every word is kept now
+def _count_lone_letters(words: list[str], s: str) -> None:
+    """Keep how many letters standing alone each of `words` has (`s`: the words made ready, joined by
+    spaces)."""
+    for word, piece in zip(words, s.split(" "), strict=True):
+        if len(piece) < 2 or not (piece.isascii() and piece.isalnum()):
+            n = len(_LONE_LETTER.findall(piece))
+            if n:
+                _LONE_LETTERS[word] = n
 
 
 def _word_form(word: str) -> str | None:
@@ -314,7 +318,7 @@ def _word_form(word: str) -> str | None:
 
 
 def _ascii_word_form(word: str) -> str:
-    """The steps that stay inside a word, on one lower-cased ASCII word without apostrophes."""
+    """The steps that stay inside a word, on lower-cased ASCII words without apostrophes."""
     if word.isalpha():  # letters only (most words): only a run of one letter can change
         return _REPEAT_LATIN.sub(_first, word) if _REPEAT_LATIN.search(word) is not None else word
     form = word
