@@ -14,11 +14,11 @@ Why it is fast: one pass of an Aho–Corasick automaton over the lowercased mess
 anchors of the rules that need no digit, and the words of every question list. Most messages have none:
 they end there (a message that neither follows a question nor is short enough to be a bare answer costs
 nothing more), and the pass has told the next message that this one asks nothing, so its `previous` is not
-searched again. Otherwise one scan for every rule's anchors (literal words, built into a trie-shaped regex)
-picks the few rules that can match, and that choice is kept per set of anchors (a bounded table); a rule's
-regex opens with a lookahead on the characters its matches can start with where `re` cannot see them, and
-an answer rule is tried at the message's start before its question is looked for in the previous message. Place
-names and "I live in" cues are read only once a house, street or administrative-unit word is there, and
+searched again. Otherwise the anchors that pass found (or, with a digit there, a second automaton's pass
+over every rule's anchors) pick the few rules that can match, as the anchor regexes' `findall` would, and
+that choice is kept per set of anchors (a bounded table); a rule's regex opens with a lookahead on the
+characters its matches can start with where `re` cannot see them, and an answer rule is tried at the
+message's start before its question is looked for in the previous message. Place names and "I live in" cues are read only once a house, street or administrative-unit word is there, and
 only in the scripts the message uses. `phonenumbers` only sees candidates that look like an international
 number (Cambodian ones are checked against its KH metadata as one regex), and its verdicts are cached;
 it is imported at the first phone candidate, so a chat without one starts without it.
@@ -418,11 +418,11 @@ def _automaton(keys: dict[str, tuple[int, bool, bool, int]]) -> Any:
     return automaton
 
 
-def _edges(anchor: str) -> tuple[int, bool, bool]:
-    """(length, must start a word, must end a word), as `_anchor_scan` reads an anchor: a Latin anchor
-    starts a word; one of one or two letters is a whole word."""
+def _anchor_key(anchor: str) -> tuple[int, bool, bool, int]:
+    """An anchor's value in the automata: its length and word edges as `_anchor_scan` reads it (a Latin
+    anchor starts a word; one of one or two letters is a whole word)."""
     latin = anchor[0].isalpha() and anchor[0].isascii()
-    return len(anchor), latin, latin and len(anchor) <= 2
+    return len(anchor), latin, latin and len(anchor) <= 2, _OPENS | _ANCHOR
 
 
 def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
@@ -431,7 +431,7 @@ def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
     one can be a question."""
     keys: dict[str, tuple[int, bool, bool, int]] = {}
     for anchor in anchors:
-        keys[anchor] = (*_edges(anchor), _OPENS | _ANCHOR)
+        keys[anchor] = _anchor_key(anchor)
     for digit in [*"0123456789", *(chr(0x17E0 + i) for i in range(10))]:  # `_DIGIT`
         keys[digit] = (1, False, False, _OPENS | _DIGITS)
     for question in questions:
@@ -570,7 +570,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         plain_anchors=_anchor_scan(plain),
         gate=compile_regex(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
         gate_automaton=_gate_automaton(plain, (w.lower() for name in asking for w in lists[name])),
-        anchor_automaton=_automaton({a: (*_edges(a), _OPENS | _ANCHOR) for a in by_anchor}),
+        anchor_automaton=_automaton({anchor: _anchor_key(anchor) for anchor in by_anchor}),
         anchor_rules=anchor_rules,
         digit_rules=digit_rules,
         support_khmer=tuple(every[i] for i in sorted(secondary) if every[i].id.startswith("km.")),
