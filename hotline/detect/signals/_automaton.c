@@ -19,6 +19,11 @@
 #include <string.h>
 
 #define MAX_PHRASE_SEARCHES 4
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE static inline
+#endif
 
 typedef struct {
     int32_t length;
@@ -158,7 +163,7 @@ pool_ids(Index *self, Py_ssize_t *cap, PyObject *seq, Py_ssize_t limit, const ch
     return 0;
 }
 
-static inline uint16_t
+HOT_INLINE uint16_t
 symbol_of(const Index *self, Py_UCS4 cp)
 {
     if (cp < self->n_low)
@@ -619,7 +624,7 @@ typedef struct {
     Py_ssize_t n_found;
 } Scratch;
 
-static inline void
+HOT_INLINE void
 add_found(Scratch *s, int32_t fid)
 {
     uint64_t bit = (uint64_t)1 << (fid & 63);
@@ -629,7 +634,7 @@ add_found(Scratch *s, int32_t fid)
     }
 }
 
-static inline void
+HOT_INLINE void
 on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t size, Py_ssize_t end, const Lit *lit)
 {
     if (lit->stem_row >= 0) {
