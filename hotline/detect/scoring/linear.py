@@ -114,6 +114,7 @@ class _Cache:
         self.tokens: dict[str, _Token] = {}
         self.canonical: dict[str, _Token] = {}
         self.follows: dict[str, dict[str, float]] | None = None
+        self.paired = False  # `follows` built and given to every word kept
 
 
 #: Before the first word: never read (a message's first word pairs with nothing before it).
@@ -205,7 +206,7 @@ class LinearScorer:
         mark, pair with nothing: they add 0.0, which changes no sum)."""
         cache = self._cache
         tokens = cache.tokens
-        paired = cache.follows is not None
+        paired = cache.paired  # every word kept has been given its pairs: one without them starts none
         get = self.weights.get
         weights: list[float] = []
         words: list[int] = []
@@ -259,10 +260,11 @@ class LinearScorer:
         token = cache.canonical.get(word)
         if token is None:
             token = _Token(word, self._word_table()[word])
-            if cache.follows is not None:
-                token.follow = cache.follows.get(word)
             if len(cache.canonical) < KEPT:
                 cache.canonical[word] = token
+            # Read after the word is kept: a table of pairs built meanwhile either saw it or is seen here.
+            if cache.follows is not None:
+                token.follow = cache.follows.get(word)
         return token
 
     def _pair_tables(self, follows: bool) -> None:
@@ -279,9 +281,10 @@ class LinearScorer:
         by_first: dict[str, dict[str, float]] = {}
         for (first, _, second), total in zip(parts, sums, strict=True):
             by_first.setdefault(first, {})[second] = total
-        for word, token in cache.canonical.items():
+        cache.follows = by_first  # before the words kept so far are given theirs (see `_word`)
+        for word, token in list(cache.canonical.items()):
             token.follow = by_first.get(word)
-        cache.follows = by_first
+        cache.paired = True
 
     def window_logits(self, weights: Sequence[float], words: Sequence[int],
                       starts: Sequence[int], ends: Sequence[int]) -> list[float]:
