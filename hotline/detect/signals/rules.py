@@ -103,7 +103,11 @@ class Rule:
             return None
         if self.language == "km":  # whole words, not parts of longer ones
             while not match_aligned(m):
-                m = aligned_match(self.regex, norm, m.start()) or self.regex.search(norm, m.start() + 1)
+                if phrases is None:
+                    m = aligned_match(self.regex, norm, m.start()) or self.regex.search(norm, m.start() + 1)
+                else:
+                    m = (aligned_match(self._in_order(phrases), norm, m.start())
+                         or self._first(norm, phrases, m.start() + 1))
                 if m is None:
                     return None
         if self.requires is not None and self.requires.search(norm) is None:
@@ -112,12 +116,13 @@ class Rule:
             return None
         return m
 
-    def _first(self, norm: str, phrases: Sequence[int]) -> re.Match[str] | None:
+    def _first(self, norm: str, phrases: Sequence[int], pos: int = 0) -> re.Match[str] | None:
+        """What `regex.search(norm, pos)` finds, when only `phrases` can match."""
         best: re.Match[str] | None = None
         best_rank = 0
         ranks = self.phrase_ranks
         for i in phrases:
-            m = self.phrase_regexes[i].search(norm)
+            m = self.phrase_regexes[i].search(norm, pos)
             if m is None:
                 continue
             rank = ranks[i] if ranks else i
@@ -125,6 +130,12 @@ class Rule:
                 best = m
                 best_rank = rank
         return best
+
+    def _in_order(self, phrases: Sequence[int]) -> list[re.Pattern[str]]:
+        """The regexes of `phrases` in the order they stand in `regex`."""
+        ranks = self.phrase_ranks
+        ordered = sorted(phrases, key=ranks.__getitem__) if ranks else phrases
+        return [self.phrase_regexes[i] for i in ordered]
 
 
 class TriggerIndex(Generic[T]):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
@@ -307,18 +307,24 @@ def match_aligned(m: re.Match[str]) -> bool:
 _first_of = itemgetter(0)
 
 
-def aligned_match(regex: re.Pattern[str], text: str, start: int) -> re.Match[str] | None:
+def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
     """The longest word-aligned match of `regex` from `start` (see `match_aligned`), when `start` is an edge.
 
     The regex's own match from `start` may end inside a word (ម៉ាក់ប៉ា in ម៉ាក់|ប៉ាណា) where a shorter
-    alternative would not: the word edges are tried as ends, longest first.
+    alternative would not: the word edges are tried as ends, longest first. `regex` may be given as its
+    alternatives, in order (those that can match at all): the first that spans an end decides it, as the
+    whole regex's would.
     """
     if not _on_edges(text, (start,)):
         return None
+    alternatives = (regex,) if isinstance(regex, re.Pattern) else regex
     for end in reversed(word_ends(text, start)):
-        m = regex.fullmatch(text, start, end)
-        if m is not None and match_aligned(m):
-            return m
+        for alternative in alternatives:
+            m = alternative.fullmatch(text, start, end)
+            if m is not None:
+                if match_aligned(m):
+                    return m
+                break
     return None
 
 
