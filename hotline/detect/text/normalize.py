@@ -202,6 +202,8 @@ def normalize(text: str) -> str:
     its words, which are worked out once each; spaced letters, which run across words, are looked for in
     the whole text only when its words have three letters standing alone."""
     global _LAST
+    if len(text) > 2 * _WORD_FORM_CHARS and not text.isascii():  # so long a Khmer text has a phrase too long
+        return _text_form(text)  # to keep: splitting it and looking its words up would be spent for nothing
     words = text.split(" ")
     forms = list(map(_WORD_FORMS.get, words))
     if None in forms:
