@@ -7,6 +7,10 @@ a star for a vowel ("s*x"), leetspeak inside words ("s3x", "n00ds"), and repeate
 ("pleeeease" → "please"). Runs of a letter collapse fully (so "good" → "god"): the rule loader folds patterns
 the same way (`fold_pattern`), so authors write plain words and elongated or doubled spellings all match.
 
+`normalize` works a word at a time: every step but spaced letters stays inside a word (split at spaces, as
+typed), so each distinct word's form is worked out once and kept (bounded), and a text is its words' forms
+joined; spaced letters are looked for over the whole text only when three letters stand alone in it.
+
 Findings must quote the ORIGINAL words, so `normalize_mapped` returns the same string plus, for each of its
 characters, the index of the original character it came from. It is only called for the few messages that
 matched, and it applies the very same substitution functions, so both forms are always identical.
