@@ -33,11 +33,10 @@ __all__ = ["GROUP", "MODULES", "NATIVE", "NATIVE_RECORD", "RECORD", "build_produ
 
 #: Compiled modules, relative to `hotline/detect`: what a message passes through. Not here: what tests or
 #: the web side monkeypatch, what runs once (loaders of files other than the lexicons, evaluation, media).
-#: Not here: `scoring/linear.py` (compiled, its dataclass takes the class constant `PAIRS_AFTER` for a field).
 MODULES = (
     "analysis.py", "model.py", "risk.py",
     "chats/assembly.py", "chats/plain.py", "chats/whatsapp.py",
-    "scoring/conversation.py", "scoring/terms.py", "scoring/verdict.py", "scoring/windows.py",
+    "scoring/conversation.py", "scoring/linear.py", "scoring/terms.py", "scoring/verdict.py", "scoring/windows.py",
     "signals/__init__.py", "signals/candidates.py", "signals/compiled.py", "signals/detector.py",
     "signals/grooming.py", "signals/meeting.py", "signals/personal_info.py", "signals/rules.py",
     "signals/secrecy.py", "signals/sexting.py", "signals/sextortion.py",
