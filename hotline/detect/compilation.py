@@ -40,7 +40,7 @@ MODULES = (
     "signals/__init__.py", "signals/candidates.py", "signals/compiled.py", "signals/detector.py",
     "signals/grooming.py", "signals/meeting.py", "signals/personal_info.py", "signals/rules.py",
     "signals/secrecy.py", "signals/sexting.py", "signals/sextortion.py",
-    "text/khmer.py", "text/language.py", "text/normalize.py", "text/segment.py",
+    "text/case.py", "text/khmer.py", "text/language.py", "text/normalize.py", "text/segment.py",
 )
 #: mypyc's group: its shared library, `hotline_native__mypyc….so`, sits beside the `hotline` folder (mypyc
 #: derives the modules' `__file__` from its place, so it cannot go inside the package).

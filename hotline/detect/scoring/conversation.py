@@ -22,6 +22,7 @@ from typing import Any
 from hotline.detect.model import Conversation
 from hotline.detect.scoring.linear import LinearScorer, load_model
 from hotline.detect.scoring.windows import MAX_MESSAGES, spans
+from hotline.detect.text.case import lower
 
 __all__ = ["CONVERSATION_THRESHOLD", "LENGTH_PENALTY", "ConversationScores", "ScoreStream", "WindowScore", "conversation_logit",
            "score_conversation", "score_messages"]
@@ -264,7 +265,7 @@ def conversation_logit(logits: Sequence[float]) -> float:
 
 def _span(text: str, terms: Sequence[str]) -> tuple[int, int] | None:
     """Where the first of these terms (its first word) stands in the message as typed."""
-    low = text.lower()
+    low = lower(text)
     for term in terms:
         m = re.search(rf"\b{re.escape(term.split(' ')[0])}\w*", low)
         if m is not None:

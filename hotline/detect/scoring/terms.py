@@ -20,6 +20,8 @@ from functools import lru_cache
 from importlib import resources
 from itertools import pairwise, repeat
 
+from hotline.detect.text.case import lower
+
 __all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "canonical_tokens", "canonical_word", "char_grams",
            "feature_term", "features", "function_words", "message_words", "plain_word", "raw_tokens", "terms"]
 
@@ -143,7 +145,7 @@ def raw_tokens(texts: Sequence[str]) -> list[str]:
     big = MARK + MARK.join(texts) + MARK
     if big.count(MARK) != len(texts) + 1:  # a mark inside a message would split it
         big = MARK + MARK.join(t.replace(MARK, " ") for t in texts) + MARK
-    big = big.lower()
+    big = lower(big)
     if "'" in big:
         big = big.replace("'", "")
     if "\u2019" in big:

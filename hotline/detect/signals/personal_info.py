@@ -52,6 +52,7 @@ from hotline.detect.model import (
 )
 from hotline.detect.signals import compiled
 from hotline.detect.signals.compiled import compile_regex, record, store
+from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import KHMER_DIGITS
 from hotline.detect.text.segment import KHMER_LETTERS, segment, starts_word
 
@@ -107,7 +108,7 @@ class WordSet:
     __slots__ = ("_regex", "words")
 
     def __init__(self, words: Iterable[str]) -> None:
-        self.words = frozenset(w.lower() for w in words)
+        self.words = frozenset(lower(w) for w in words)
         latin = sorted((w for w in self.words if not _KHMER.search(w)), key=_longest_first)
         khmer = sorted((w for w in self.words if _KHMER.search(w)), key=_longest_first)
         branches = []
@@ -118,10 +119,10 @@ class WordSet:
         self._regex = compile_regex("|".join(branches)) if branches else None
 
     def search(self, text: str) -> re.Match[str] | None:
-        return self._regex.search(text.lower()) if self._regex else None
+        return self._regex.search(lower(text)) if self._regex else None
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and word.lower() in self.words
+        return isinstance(word, str) and lower(word) in self.words
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +338,7 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
     anchors = raw.get("anchors", [] if after else None)
     if not isinstance(anchors, list) or not (anchors or after) or not all(isinstance(a, str) and a for a in anchors):
         raise _fail(path, f"rule {rule_id}: 'anchors' must be a non-empty list of strings")
-    if any(a != a.lower() for a in anchors):
+    if any(a != lower(a) for a in anchors):
         raise _fail(path, f"rule {rule_id}: anchors are matched on lowercased text, so write them lowercase")
     needs = raw.get("needs", [])
     if needs not in ([], ["digit"]):
@@ -558,7 +559,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         anchors=_anchor_scan(by_anchor),
         plain_anchors=_anchor_scan(plain),
         gate=compile_regex(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
-        gate_automaton=_gate_automaton(plain, (w.lower() for name in asking for w in lists[name])),
+        gate_automaton=_gate_automaton(plain, (lower(w) for name in asking for w in lists[name])),
         anchor_automaton=_automaton({anchor: _anchor_key(anchor) for anchor in by_anchor}),
         anchor_rules=anchor_rules,
         digit_rules=digit_rules,
@@ -597,12 +598,12 @@ def _span(m: re.Match[str]) -> tuple[int, int]:
 
 def _next_word(text: str, end: int) -> str:
     m = _NEXT_WORD.match(text, end)
-    return m.group(1).lower() if m else ""
+    return lower(m.group(1)) if m else ""
 
 
 def _check_email(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
     s, e = m.span()
-    return _detail(rule, text, s, e, text[s:e].lower())
+    return _detail(rule, text, s, e, lower(text[s:e]))
 
 
 _SPELLED = re.compile(r"\s*(?:\[at\]|\(at\)|\s+at\s+)\s*|\s*(?:\[dot\]|\(dot\)|\s+dot\s+|\.)\s*", re.IGNORECASE)
@@ -614,7 +615,7 @@ def _check_email_spelled(lex: Lexicons, rule: Rule, m: re.Match[str], text: str)
     if len(pieces) < 3:
         return None
     local, domain = ".".join(pieces[:-2]), ".".join(pieces[-2:])
-    return _detail(rule, text, s, e, f"{local}@{domain}".lower())
+    return _detail(rule, text, s, e, lower(f"{local}@{domain}"))
 
 
 def _strip_link(text: str, s: int, e: int) -> int:
@@ -630,7 +631,7 @@ def _check_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Perso
     norm = re.sub(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.)?", "", value, flags=re.IGNORECASE)
     if "/" not in norm or (norm.endswith("/") and norm.count("/") == 1):
         return None
-    return _detail(rule, text, s, e, norm.lower())
+    return _detail(rule, text, s, e, lower(norm))
 
 
 def _check_map_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
@@ -685,7 +686,7 @@ def _check_handle_context(lex: Lexicons, rule: Rule, m: re.Match[str], text: str
     # "@sokha_99" names an account by itself; "@Dara" alone is a mention in a group chat.
     if not _HANDLE_LIKE.fullmatch(text, s + 1, e) and not lex.lists["handle_context"].search(text[max(0, s - 30):s]):
         return None
-    return _detail(rule, text, s, e, text[s:e].lower())
+    return _detail(rule, text, s, e, lower(text[s:e]))
 
 
 def _check_handle_token(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
@@ -695,11 +696,11 @@ def _check_handle_token(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) 
     value = text[s:e]
     explicit = re.search(r"(?:id|name|acc|account|handle|:|=|៖)\s*$", text[m.start():s], re.IGNORECASE)
     looks_like_handle = value.startswith("@") or re.search(r"[0-9_.]", value)
-    if not (explicit or looks_like_handle) or value.lower() in lex.lists["school_generic"]:
+    if not (explicit or looks_like_handle) or lower(value) in lex.lists["school_generic"]:
         return None
     if value.isdigit():
         return None  # a number after "line:" is a phone or a count, not a handle
-    return _detail(rule, text, s, e, value.lower().lstrip("@"))
+    return _detail(rule, text, s, e, lower(value).lstrip("@"))
 
 
 @lru_cache(maxsize=1)
@@ -934,12 +935,12 @@ def _check_school_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -
     """Keep a school only when its name says which school ("Sisowath High School", not "my school")."""
     generic = lex.lists["school_generic"]
     tokens = list(_TOKEN.finditer(text, m.start("name"), m.end("name")))
-    first = next((t for t in tokens if t.group().lower().rstrip(".") not in generic), None)
+    first = next((t for t in tokens if lower(t.group()).rstrip(".") not in generic), None)
     if first is None:
         return None
     start = first.start()
     if rule.id.endswith("study_at_name"):
-        while tokens and tokens[-1].group().lower() in generic:
+        while tokens and lower(tokens[-1].group()) in generic:
             tokens.pop()
         if not tokens or tokens[-1].end() <= start:
             return None
@@ -956,7 +957,7 @@ def _check_school_answer(lex: Lexicons, rule: Rule, m: re.Match[str], text: str)
         if lex.khmer_stops.match(name) or lex.khmer_cuts.search(name, 1) or name in lex.lists["name_generic"]:
             return None
         return _detail(rule, text, ns, ne)
-    words = [t.group().lower().rstrip(".") for t in _TOKEN.finditer(name)]
+    words = [lower(t.group()).rstrip(".") for t in _TOKEN.finditer(name)]
     generic = lex.lists["school_generic"]
     if not words or any(w in generic for w in words):
         return None
@@ -981,7 +982,7 @@ def _trimmed_latin_name(lex: Lexicons, m: re.Match[str], text: str) -> int | Non
     capitalised = False
     for count, token in enumerate(_TOKEN.finditer(text, m.start("name"), m.end("name"))):
         raw = token.group()
-        word = raw.lower().rstrip(".")
+        word = lower(raw).rstrip(".")
         if count and raw.rstrip(".") in _ROMAN:  # "Toul Tompoung I, Khan ...", not "Chamkarmon I think"
             return end if _LOWER_WORD_NEXT.match(text, token.end()) else token.end()
         # In a capitalised name ("Khan Mean Chey") a capitalised word is part of it unless it opens the
@@ -1117,13 +1118,13 @@ def _in_context(lex: Lexicons, d: PersonalDetail, text: str) -> bool:
     around = text[max(0, d.start - CONTEXT_BEFORE):d.start] + " " + text[d.end:d.end + CONTEXT_AFTER]
     # Segmenting costs a CRF pass; a segmented word is a piece of `around`, so without one of the list's
     # words anywhere in it (lowercased piecewise: no "Σ", whose lowercase depends on what follows) none is.
-    if "Σ" not in around and not any(w in around.lower() for w in words.words):
+    if "Σ" not in around and not any(w in lower(around) for w in words.words):
         return False
     if _KHMER.match(text, d.start) and not starts_word(text, d.start):
         return False
     # `segment` splits each run of Khmer letters by itself: a run without one of the words is left out.
     pieces = _KHMER_RUN.split(around)  # odd places: the runs
-    return any(w.lower() in words for i, piece in enumerate(pieces)
+    return any(lower(w) in words for i, piece in enumerate(pieces)
                if piece and (not i % 2 or any(x in piece for x in words.words)) for w in segment(piece))
 
 
@@ -1265,8 +1266,8 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if not text:
         return []
     lex = _lexicons()
-    lower = text.lower()
-    tells, places = _gate_scan(lex, lower)
+    low = lower(text)
+    tells, places = _gate_scan(lex, low)
     hit, asks = bool(tells & _OPENS), bool(tells & _ASKS)
     last, last_asks = _last_scan[0]
     _last_scan[0] = (text, asks)
@@ -1277,13 +1278,13 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
             return []
         answered = _answers(lex, lex.plain_answer_rules, text, previous)
         return _resolve(answered) if answered else []
-    if len(lower) == len(text):  # the scan's digits are the text's; its anchors are the plain ones
+    if len(low) == len(text):  # the scan's digits are the text's; its anchors are the plain ones
         has_digit = bool(tells & _DIGITS)
-        found = _found(lower, _anchor_places(lex, lower) if has_digit else places or [])
-    else:  # lowercasing lengthened it ("İ"): digits looked for from the gate's offset in `lower`, as before
-        first = lex.gate.search(lower)
+        found = _found(low, _anchor_places(lex, low) if has_digit else places or [])
+    else:  # lowercasing lengthened it ("İ"): digits looked for from the gate's offset in `low`, as before
+        first = lex.gate.search(low)
         has_digit = first is not None and _DIGIT.search(text, first.start()) is not None
-        found = frozenset((lex.anchors if has_digit else lex.plain_anchors).findall(lower))
+        found = frozenset((lex.anchors if has_digit else lex.plain_anchors).findall(low))
     rules, part_rules = _plan(lex, found, has_digit)
     if part_rules:  # an address part may be there: cues and place names matter, in the scripts present
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (

@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib import resources
 
 from hotline.detect.errors import DataError
+from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import KHMER_RE
 from hotline.detect.text.normalize import fold_word, last_words, word_form
 
@@ -50,7 +51,7 @@ def _words(lang: str) -> frozenset[str]:
             raise TypeError("'words' must be a list of non-empty strings")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataError(f"invalid word list {path}: {exc}") from exc
-    return frozenset(fold_word(w.lower().replace("-", "")) for w in words)
+    return frozenset(fold_word(lower(w).replace("-", "")) for w in words)
 
 
 def detect_language(norm: str) -> str | None:

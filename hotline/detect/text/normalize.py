@@ -25,6 +25,7 @@ from functools import lru_cache
 from itertools import chain, repeat
 from typing import cast
 
+from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import (
     INVISIBLE,
     KHMER_CHAR,
@@ -350,7 +351,7 @@ def _unicode_prepared(text: str) -> tuple[str, bool]:
     scan for a character of the table or of those steps: most Khmer text has none, and skips both)."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    s = text.lower()
+    s = lower(text)
     if _TABLE_OR_LATIN_CHARS.search(s) is None:
         return s, False
     if _TABLE_CHARS.search(s) is not None:  # a replace per character found: cheaper than translate's lookups
@@ -400,8 +401,8 @@ def _unicode_form(s: str, latin_steps: tuple[_Step, ...]) -> str:
 def normalize_mapped(text: str) -> tuple[str, list[int]]:
     """`normalize(text)` plus, for each character of it, the index in `text` it came from."""
     s, offs = _nfc_mapped(text)
-    lower = s.lower()  # each character lowers to one or more: the same length means one each
-    s, offs = (lower, offs) if len(lower) == len(s) else _per_char_mapped(s, offs, str.lower)
+    low = lower(s)  # each character lowers to one or more: the same length means one each
+    s, offs = (low, offs) if len(low) == len(s) else _per_char_mapped(s, offs, str.lower)
     folded = s.translate(_TABLE) if _TABLE_CHARS.search(s) is not None else s  # one character or none each
     if len(folded) != len(s):
         offs = [o for c, o in zip(s, offs, strict=True) if c not in _DELETED]
