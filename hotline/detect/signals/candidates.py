@@ -383,7 +383,7 @@ class CandidateIndex(Generic[T]):
 
 
 def _ids(mask: int) -> tuple[int, ...]:
-    """`_bits` without its cache (the tables' masks are read once)."""
+    """The positions of the bits set in `mask`, ascending (uncached: the tables' masks are read once)."""
     out = []
     while mask:
         low = mask & -mask
@@ -403,15 +403,8 @@ def _native_module() -> Any:
         return None
 
 
-@lru_cache(maxsize=4096)
-def _bits(mask: int) -> tuple[int, ...]:
-    """The positions of the bits set in `mask`, ascending (cached: the same few masks recur)."""
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return tuple(out)
+#: `_ids`, cached: the same few masks recur message after message.
+_bits = lru_cache(maxsize=4096)(_ids)
 
 
 def _automaton(keys: dict[str, list[int]]) -> Any:
