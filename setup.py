@@ -125,11 +125,17 @@ class BuildCompiled(build_ext):
         if ext.name != NATIVE:
             super().build_extension(ext)
             return
+        # Always compiled (about a second) when a build runs: setuptools skips an extension whose file is no older
+        # than its source in whole seconds, so a `.c` edited in the second of the last build would keep the old
+        # extension under the new source's digest.
+        force, self.force = self.force, True
         try:  # the candidate stage alone: mypyc's modules stay compiled without it
             super().build_extension(ext)
             self.native_built = True
         except Exception as exc:
             _say(f"the candidate stage stays Python: its C extension failed to build ({type(exc).__name__}: {exc})")
+        finally:
+            self.force = force
 
     def run(self) -> None:
         # What an earlier build left (in the source tree for an editable install, in build/ for a wheel) must
