@@ -4,10 +4,10 @@ plain Python, in the same run.
     python bench/bench_compiled.py [--messages 100000] [--repeat 3]
 
 Two copies of this checkout's `hotline` package in a temporary folder: one as it is, one with its hot modules
-(`MODULES` of `hotline/detect/compilation.py`: what `pip install` compiles) compiled by mypyc (`python -m mypyc`,
-shipped with mypy; needs a C compiler and Python's headers; about a minute and a half of CPU) and the candidate
-stage's C extension (`signals/_automaton.c`) built beside them. Each runs in its
-own processes (`PYTHONPATH`), so both read the same lexicons, model and corpora. Corpora: the three of
+(`MODULES` of `hotline/detect/compilation.py`) compiled by mypyc and the candidate stage's C extension
+(`signals/_automaton.c`) built beside them by the project's own build step (`setup.py build_ext --inplace`, what
+`pip install` runs; needs mypy, a C compiler and Python's headers; about a minute and a half of CPU). Each runs
+in its own processes (`PYTHONPATH`), so both read the same lexicons, model and corpora. Corpora: the three of
 `bench_analyze.py` (harmless-heavy, cue-dense, khmer-heavy, with `../shared/data` when present), as WhatsApp
 exports. Printed, as CPU time (user + system; best of `--repeat`, the two taking turns), with the load average
 before and after:
@@ -46,39 +46,24 @@ MODULES: tuple[str, ...] = COMPILATION["MODULES"]
 
 
 def copy_package(to: Path) -> Path:
-    """This checkout's `hotline` package (and pyproject.toml: mypy's settings) in the folder `to`."""
+    """This checkout's `hotline` package and what builds it (setup.py, pyproject.toml with mypy's settings, the
+    README it names) in the folder `to`."""
     to.mkdir(parents=True)
     # the install's build products
     skip = shutil.ignore_patterns("__pycache__", "*.so", COMPILATION["RECORD"], COMPILATION["NATIVE_RECORD"])
     shutil.copytree(ROOT / "hotline", to / "hotline", ignore=skip)
-    shutil.copy(ROOT / "pyproject.toml", to)
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, to)
     return to
 
 
-#: Builds the candidate stage's C extension in place in a copy and records its source, as `setup.py` does.
-_BUILD_NATIVE = f"""
-import runpy
-from pathlib import Path
-from setuptools import Distribution, Extension
-native = {COMPILATION["NATIVE"]!r}
-ext = Extension("hotline.detect." + native.removesuffix(".c").replace("/", "."), ["hotline/detect/" + native],
-                extra_compile_args=["-O2"])
-dist = Distribution({{"ext_modules": [ext], "script_name": "setup.py"}})
-command = dist.get_command_obj("build_ext")
-command.inplace = True
-dist.run_command("build_ext")
-runpy.run_path("hotline/detect/compilation.py", run_name="bench")["record_native"](Path("hotline/detect"))
-"""
-
-
 def compile_copy(folder: Path) -> float:
-    """Compile MODULES in `folder` in place with mypyc and build the candidate stage's C extension (what an
-    install does); the CPU seconds it took."""
+    """Build `folder` in place as an install does (`setup.py build_ext`: MODULES compiled by mypyc, the
+    candidate stage's C extension, the records of their sources); the CPU seconds it took."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-m", "mypyc", *(f"hotline/detect/{m}" for m in MODULES)], cwd=folder,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    subprocess.run([sys.executable, "-c", _BUILD_NATIVE], cwd=folder, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.PIPE)
+    env = {k: v for k, v in os.environ.items() if k != "HOTLINE_PURE_PYTHON"}
+    subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=folder, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
