@@ -82,6 +82,12 @@ def _build(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, env={**os.environ, **env}, check=True)
 
 
+#: A test that compiles: skipped where the build can only install plain Python.
+needs_a_compiler = pytest.mark.skipif(
+    shutil.which(os.environ.get("CC", "cc")) is None or not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file(),
+    reason="no C compiler or no Python headers here: the build installs plain Python")
+
+
 def _loaded(root: Path, **env: str) -> tuple[str, str]:
     """Where a fresh process loads the probe from, and what `status()` says there."""
     script = ("import hotline.detect.probe as p, hotline.detect.compilation as c; assert p.double(21) == 42; "
@@ -103,9 +109,7 @@ def test_without_a_c_compiler_the_package_installs_as_plain_python(tmp_path: Pat
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which(os.environ.get("CC", "cc")) is None
-                    or not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file(),
-                    reason="no C compiler or no Python headers here: the build installs plain Python")
+@needs_a_compiler
 def test_a_compiled_module_runs_until_its_source_changes(tmp_path: Path) -> None:
     detect = _probe_package(tmp_path)
     build = _build(tmp_path)

@@ -4,10 +4,8 @@ literals themselves and made-up indexes; and the build and record that decide wh
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterator, Sequence
@@ -23,7 +21,7 @@ from hotline.detect.signals.candidates import CandidateIndex, Literal, Needs, Ph
 from hotline.detect.signals.detector import MAX_MATCH_CHARS
 from hotline.detect.signals.rules import load_cover, load_discussion, load_phrase_set, load_refusal
 from hotline.detect.text.normalize import normalize
-from tests.detect.test_compilation import _build, _installed, _probe_package
+from tests.detect.test_compilation import _build, _installed, _loaded, _probe_package, needs_a_compiler
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "eval" / "chats"
@@ -210,17 +208,8 @@ def test_asking_for_the_extension_where_it_is_not_in_use_is_an_error(monkeypatch
         CandidateIndex(items, native=True)
 
 
-def _loaded_status(root: Path) -> str:
-    clean = {k: v for k, v in os.environ.items() if k != "HOTLINE_PURE_PYTHON"}
-    run = subprocess.run([sys.executable, "-c", "import hotline.detect.compilation as c; print(c.status())"],
-                         cwd=root, text=True, capture_output=True, check=True, env={**clean, "PYTHONPATH": str(root)})
-    return run.stdout.strip()
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which(os.environ.get("CC", "cc")) is None
-                    or not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file(),
-                    reason="no C compiler or no Python headers here: the build installs plain Python")
+@needs_a_compiler
 def test_the_build_makes_the_extension_beside_mypycs_and_survives_its_failure(tmp_path: Path) -> None:
     detect = _probe_package(tmp_path)
     (detect / "signals").mkdir()
@@ -231,14 +220,14 @@ def test_the_build_makes_the_extension_beside_mypycs_and_survives_its_failure(tm
     assert "built the candidate stage in C" in build.stderr and "compiled 1 of the engine's 1" in build.stderr
     extension = [p for p in _installed(tmp_path) if p.parent == source.parent]
     assert len(extension) == 1 and (detect / compilation.NATIVE_RECORD).is_file()
-    assert _loaded_status(tmp_path) == "the engine runs compiled with mypyc (1 of 1 hot modules); the candidate stage runs in C"
+    assert _loaded(tmp_path)[1] == "the engine runs compiled with mypyc (1 of 1 hot modules); the candidate stage runs in C"
     assert "up to date" in _build(tmp_path, HOTLINE_PURE_PYTHON="0").stderr
 
     with source.open("a", encoding="utf-8") as fh:
         fh.write("/* edited after the build */\n")
-    assert _loaded_status(tmp_path).endswith("its C source changed after it was built")
+    assert _loaded(tmp_path)[1].endswith("its C source changed after it was built")
     assert "up to date" not in _build(tmp_path, HOTLINE_PURE_PYTHON="0").stderr  # built again from the edited source
-    assert _loaded_status(tmp_path).endswith("; the candidate stage runs in C")
+    assert _loaded(tmp_path)[1].endswith("; the candidate stage runs in C")
 
     with source.open("a", encoding="utf-8") as fh:
         fh.write("this is not C\n")
@@ -246,7 +235,7 @@ def test_the_build_makes_the_extension_beside_mypycs_and_survives_its_failure(tm
     assert "the candidate stage stays Python" in build.stderr and "compiled 1 of the engine's 1" in build.stderr
     assert not [p for p in _installed(tmp_path) if p.parent == source.parent]
     assert not (detect / compilation.NATIVE_RECORD).exists()
-    assert _loaded_status(tmp_path).endswith("; the candidate stage runs as Python")
+    assert _loaded(tmp_path)[1].endswith("; the candidate stage runs as Python")
 
     _build(tmp_path, HOTLINE_PURE_PYTHON="1")
     assert not _installed(tmp_path) and not (detect / compilation.NATIVE_RECORD).exists()
