@@ -127,16 +127,10 @@ def test_khmer_numerals_made_ascii_as_translate_makes_them(text: str) -> None:
 
 
 def test_anchors_found_from_the_automata_are_those_the_anchor_regexes_find() -> None:
-    """`_found` over the automata's places gives `findall` of the anchor regexes: anchors overlapping, glued
+    """The anchors the automata's scans keep are `findall` of the anchor regexes: anchors overlapping, glued
     to letters on either side, inside one another, in both scripts; and the gate's scan tells a digit
-    exactly where `_DIGIT` finds one."""
-    from hotline.detect.signals.personal_info import (
-        _DIGIT,
-        _DIGITS,
-        _anchor_places,
-        _found,
-        _gate_scan,
-    )
+    exactly where `_DIGIT` finds one. Both ways: Python, and C where the extension is in use."""
+    from hotline.detect.signals.personal_info import _DIGIT, _DIGITS
 
     lex = _lexicons()
     anchors = sorted(lex.anchor_rules)
@@ -144,14 +138,18 @@ def test_anchors_found_from_the_automata_are_those_the_anchor_regexes_find() -> 
     rng = random.Random(11)
     texts = [f"{glue}{a}{end}" for a in anchors for glue in ("", "x", "1", " ") for end in ("", "x", "s", ".")]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    ways = [(lex.gate_automaton.twin(native=False), lex.anchor_automaton.twin(native=False))]
+    if lex.gate_automaton.native:
+        ways.append((lex.gate_automaton, lex.anchor_automaton))
     overlapping = 0
     for text in texts:
         low = text.lower()
-        tells, places = _gate_scan(lex, low)
-        assert bool(tells & _DIGITS) == (_DIGIT.search(low) is not None), text
-        assert _found(low, places or []) == frozenset(lex.plain_anchors.findall(low)), text
-        every, where = lex.anchors.findall(low), _anchor_places(lex, low)
-        assert _found(low, where) == frozenset(every), text
-        overlapping += len(where) > len(every)
+        every = lex.anchors.findall(low)
+        for gate, anchor in ways:
+            tells, plain = gate.scan(low)
+            assert bool(tells & _DIGITS) == (_DIGIT.search(low) is not None), text
+            assert (plain or frozenset()) == frozenset(lex.plain_anchors.findall(low)), text
+            assert (anchor.scan(low)[1] or frozenset()) == frozenset(every), text
+        overlapping += sum(a in low for a in anchors) > len(set(every))
     assert overlapping > 1000  # texts where some anchors overlap, so which of them count matters
 

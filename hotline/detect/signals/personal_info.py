@@ -10,8 +10,9 @@ locality. A rule may name a question list (`"after"`): it then reads only the an
 the previous message (a bare "14" after "how old are you?", an ID number after "your ID card number?",
 a school's bare name after "which school?"; one without a digit is read only in a short message).
 
-Why it is fast: one pass of an Aho–Corasick automaton over the lowercased message finds digits, the
-anchors of the rules that need no digit, and the words of every question list. Most messages have none:
+Why it is fast: one pass of an Aho–Corasick automaton over the lowercased message (in C where the candidate
+stage's extension is built: `Literals`) finds digits, the anchors of the rules that need no digit, and the
+words of every question list. Most messages have none:
 they end there (a message that neither follows a question nor is short enough to be a bare answer costs
 nothing more), and the pass has told the next message that this one asks nothing, so its `previous` is not
 searched again. Otherwise the anchors that pass found (or, with a digit there, a second automaton's pass
@@ -37,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ahocorasick
 
@@ -51,6 +52,7 @@ from hotline.detect.model import (
     PersonalDetail,
 )
 from hotline.detect.signals import compiled
+from hotline.detect.signals.candidates import _native_module
 from hotline.detect.signals.compiled import compile_regex, record, store
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import KHMER_DIGITS
@@ -155,10 +157,10 @@ class Lexicons:
     anchors: re.Pattern[str]
     plain_anchors: re.Pattern[str]
     gate: re.Pattern[str]
-    #: The gate's literals (digits, `plain_anchors`' anchors) with the word edges it checks: `_scan`.
-    gate_automaton: Any
-    #: Every anchor `anchors` finds, with its word edges: `_found` reads a message with a digit by it.
-    anchor_automaton: Any
+    #: The gate's literals (digits, `plain_anchors`' anchors, question words) with the word edges it checks.
+    gate_automaton: Literals
+    #: Every anchor `anchors` finds, with its word edges: a message with a digit is read by it.
+    anchor_automaton: Literals
     anchor_rules: dict[str, frozenset[int]]
     digit_rules: frozenset[int]
     support_khmer: tuple[Rule, ...]
@@ -399,17 +401,74 @@ _ASKS = 8
 
 
 def _automaton(keys: dict[str, tuple[int, bool, bool, int]]) -> Any:
-    """An Aho–Corasick automaton of `keys`, each valued (length, must start a word, must end a word, what it
-    tells). Keys go in commonest first letter first: a node looks its children up one by one, in the order
-    they were added, and the root is looked at for nearly every character (a tenth to a sixth faster on
-    chat). Placeholder keys for common characters that start no key (so that the root finds them at once)
-    were tried: fewer instructions on English, a sixth slower on Khmer."""
+    """An Aho–Corasick automaton of `keys` (pyahocorasick: `Literals`' Python path). Keys go in commonest
+    first letter first: a node looks its children up one by one, in the order they were added, and the root
+    is looked at for nearly every character (a tenth to a sixth faster on chat). Placeholder keys for common
+    characters that start no key (so that the root finds them at once) were tried: fewer instructions on
+    English, a sixth slower on Khmer."""
     rank = {ch: i for i, ch in enumerate(_COMMON_LETTERS)}
     automaton = ahocorasick.Automaton()
     for key in sorted(keys, key=lambda k: (rank.get(k[0], len(rank)), k)):
         automaton.add_word(key, keys[key])
     automaton.make_automaton()
     return automaton
+
+
+#: What continues a word where a Latin anchor must start or end one (the anchor regexes' `(?<![a-z])`).
+_WORD_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_NO_ANCHORS: frozenset[str] = frozenset()
+
+
+class Literals:
+    """An automaton's literals, each valued (length, must start a word, must end a word, what it tells), and
+    what one pass over a lowercased text finds of them (`scan`): the OR of what the literals there tell (word
+    edges checked), and the `_ANCHOR` ones `_found` keeps. In C when the candidate stage's extension is in use
+    (`_automaton.Literals`: pyahocorasick's iterator and the loop over its hits were 4-6 % of a compiled
+    run), else pyahocorasick and the loop below, the reference (`tests/detect/test_personal_info_fast_paths.py`
+    compares the two)."""
+
+    def __init__(self, keys: dict[str, tuple[int, bool, bool, int]], *, native: bool | None = None) -> None:
+        """`native`: answer with the C extension (None: when it is usable; True: it must be; False: Python)."""
+        self.keys = keys
+        module = _native_module() if native is None or native else None
+        made = getattr(module, "Literals", None)  # (None from an extension built before it had them)
+        if native and made is None:
+            raise RuntimeError("the C extension is not built (or is stale, or HOTLINE_PURE_PYTHON=1)")
+        self._native: Any = None
+        self._automaton: Any = None
+        if made is not None:
+            self._native = made([(k, v[1], v[2], v[3]) for k, v in keys.items()], _ANCHOR, _WORD_LETTERS)
+        elif keys:
+            self._automaton = _automaton(keys)
+
+    @property
+    def native(self) -> bool:
+        return self._native is not None
+
+    def twin(self, *, native: bool) -> Literals:
+        """The same literals answering in C or in Python (what the tests compare)."""
+        return Literals(self.keys, native=native)
+
+    def scan(self, lower: str) -> tuple[int, frozenset[str] | None]:
+        """(what the literals in `lower` tell, OR-ed; the anchors `_found` keeps of those there, None for none)."""
+        if self._native is not None:
+            return cast("tuple[int, frozenset[str] | None]", self._native.scan(lower))
+        tells = 0
+        anchors: list[tuple[int, int]] | None = None
+        if self._automaton is None:
+            return tells, None
+        for end, (size, word_start, word_end, kind) in self._automaton.iter(lower):
+            start = end - size + 1
+            if word_start and start and "a" <= lower[start - 1] <= "z":
+                continue
+            if word_end and "a" <= lower[end + 1:end + 2] <= "z":
+                continue
+            tells |= kind
+            if kind & _ANCHOR:
+                if anchors is None:
+                    anchors = []
+                anchors.append((start, size))
+        return tells, (_found(lower, anchors) if anchors else None)
 
 
 def _anchor_key(anchor: str) -> tuple[int, bool, bool, int]:
@@ -419,7 +478,7 @@ def _anchor_key(anchor: str) -> tuple[int, bool, bool, int]:
     return len(anchor), latin, latin and len(anchor) <= 2, _OPENS | _ANCHOR
 
 
-def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
+def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Literals:
     """The regex gate's literals in one automaton: each digit, and each anchor with its word edges. The
     question lists' words ride along (telling `_ASKS`): the same pass tells the next message whether this
     one can be a question."""
@@ -430,46 +489,13 @@ def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Any:
         keys[digit] = (1, False, False, _OPENS | _DIGITS)
     for question in questions:
         keys.setdefault(question, (len(question), False, False, _ASKS))
-    return _automaton(keys)
+    return Literals(keys)
 
 
 def _scan(lex: Lexicons, lower: str) -> tuple[bool, bool]:
     """(whether `lex.gate.search(lower)` finds something, whether a question list's word may be there)."""
-    tells, _ = _gate_scan(lex, lower)
+    tells, _ = lex.gate_automaton.scan(lower)
     return bool(tells & _OPENS), bool(tells & _ASKS)
-
-
-def _gate_scan(lex: Lexicons, lower: str) -> tuple[int, list[tuple[int, int]] | None]:
-    """What the gate's literals in `lower` tell (`_OPENS`, `_ANCHOR`, `_DIGITS`, `_ASKS`) and where its
-    anchors are ((start, length), or None for none), from one C-level pass of the automaton; Python runs
-    only for its hits, which most messages have none of."""
-    tells = 0
-    anchors: list[tuple[int, int]] | None = None
-    for end, (size, word_start, word_end, kind) in lex.gate_automaton.iter(lower):
-        start = end - size + 1
-        if word_start and start and "a" <= lower[start - 1] <= "z":
-            continue
-        if word_end and "a" <= lower[end + 1:end + 2] <= "z":
-            continue
-        tells |= kind
-        if kind & _ANCHOR:
-            if anchors is None:
-                anchors = []
-            anchors.append((start, size))
-    return tells, anchors
-
-
-def _anchor_places(lex: Lexicons, lower: str) -> list[tuple[int, int]]:
-    """Where each anchor of `lex.anchors` is in `lower`, word edges checked: (start, length)."""
-    places: list[tuple[int, int]] = []
-    for end, (size, word_start, word_end, _) in lex.anchor_automaton.iter(lower):
-        start = end - size + 1
-        if word_start and start and "a" <= lower[start - 1] <= "z":
-            continue
-        if word_end and "a" <= lower[end + 1:end + 2] <= "z":
-            continue
-        places.append((start, size))
-    return places
 
 
 def _found(lower: str, places: list[tuple[int, int]]) -> frozenset[str]:
@@ -560,7 +586,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         plain_anchors=_anchor_scan(plain),
         gate=compile_regex(_DIGIT.pattern + "|" + _anchor_scan(plain).pattern),
         gate_automaton=_gate_automaton(plain, (lower(w) for name in asking for w in lists[name])),
-        anchor_automaton=_automaton({anchor: _anchor_key(anchor) for anchor in by_anchor}),
+        anchor_automaton=Literals({anchor: _anchor_key(anchor) for anchor in by_anchor}),
         anchor_rules=anchor_rules,
         digit_rules=digit_rules,
         support_khmer=tuple(every[i] for i in sorted(secondary) if every[i].id.startswith("km.")),
@@ -1267,7 +1293,7 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
         return []
     lex = _lexicons()
     low = lower(text)
-    tells, places = _gate_scan(lex, low)
+    tells, chosen = lex.gate_automaton.scan(low)
     hit, asks = bool(tells & _OPENS), bool(tells & _ASKS)
     last, last_asks = _last_scan[0]
     _last_scan[0] = (text, asks)
@@ -1280,7 +1306,9 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
         return _resolve(answered) if answered else []
     if len(low) == len(text):  # the scan's digits are the text's; its anchors are the plain ones
         has_digit = bool(tells & _DIGITS)
-        found = _found(low, _anchor_places(lex, low) if has_digit else places or [])
+        if has_digit:  # every anchor counts, not only the plain ones
+            chosen = lex.anchor_automaton.scan(low)[1]
+        found = chosen if chosen is not None else _NO_ANCHORS
     else:  # lowercasing lengthened it ("İ"): digits looked for from the gate's offset in `low`, as before
         first = lex.gate.search(low)
         has_digit = first is not None and _DIGIT.search(text, first.start()) is not None
