@@ -9,7 +9,14 @@ import sys
 
 import pytest
 
-from hotline.detect.text.normalize import _LOWER_LENGTHENS, maps_in_place, normalize, normalize_mapped
+from hotline.detect.text.normalize import (
+    _LOWER_LENGTHENS,
+    _NOT_PLAIN_KHMER,
+    _TABLE_OR_LATIN_CHARS,
+    maps_in_place,
+    normalize,
+    normalize_mapped,
+)
 
 #: Pieces that exercise every step: spaced and broken words, masks, leetspeak, runs, apostrophes, marks the
 #: table removes, Khmer folds and runs, characters whose case or composition changes length.
@@ -62,3 +69,16 @@ def test_only_the_dotted_capital_i_lengthens_when_lowered() -> None:
     """`maps_in_place` names the characters whose lower case is longer: the list must be complete."""
     lengthens = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if len(c.lower()) > 1)
     assert lengthens == _LOWER_LENGTHENS
+
+
+def test_plain_khmer_characters_have_no_case_and_nothing_for_the_table_or_the_latin_steps() -> None:
+    """Text of only these characters skips lower case, the table and the Latin steps: none may need them."""
+    plain = _NOT_PLAIN_KHMER.sub("", "".join(map(chr, range(sys.maxunicode + 1))))
+    assert "\u1780" in plain and " " in plain and "ក" in plain  # the class is not empty
+    assert [c for c in plain if c.lower() != c or _TABLE_OR_LATIN_CHARS.search(c)] == []
+    assert "១" not in plain and "a" not in plain and "\u200b" not in plain
+
+
+def test_khmer_texts_with_and_without_plain_characters_only() -> None:
+    for text in ["សួស្តី បង", "សួស្តី\u200bបង", "សួស្តី A", "ម្ដាយ ១២", "ផ្ញើរ", "ក ក ក", "កកកក", "ΟΔΟΣ ក"]:
+        assert normalize(text) == normalize_mapped(text)[0], text

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain, repeat
-from typing import cast
+from typing import Final
 
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import (
@@ -40,10 +40,10 @@ __all__ = [
     "excerpt", "fold_pattern", "fold_word", "maps_in_place", "normalize", "normalize_mapped", "original_span",
 ]
 
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u00ad"
-_APOSTROPHES = "'\u2019\u2018\u02bc`\u00b4"
+_ZERO_WIDTH: Final = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u00ad"
+_APOSTROPHES: Final = "'\u2019\u2018\u02bc`\u00b4"
 
-_TABLE: dict[int, str | None] = {
+_TABLE: Final[dict[int, str | None]] = {
     **KHMER_DIGITS,
     **dict.fromkeys(map(ord, _ZERO_WIDTH + INVISIBLE + _APOSTROPHES), None),
     ord("\u201c"): '"', ord("\u201d"): '"', ord("\u00a0"): " ", ord("\u202f"): " ",
@@ -51,16 +51,16 @@ _TABLE: dict[int, str | None] = {
 }
 
 #: The characters the table deletes; every other entry maps a character to exactly one.
-_DELETED = frozenset(chr(k) for k, v in _TABLE.items() if v is None)
+_DELETED: Final = frozenset(chr(k) for k, v in _TABLE.items() if v is None)
 if any(v is not None and len(v) != 1 for v in _TABLE.values()):  # pragma: no cover - guards the table above
     raise RuntimeError("normalize_mapped assumes the table maps each character to one character or none")
 #: The ASCII characters the table deletes: ASCII text needs no table lookup per character, only these.
-_ASCII_DELETED = tuple(chr(k) for k, v in _TABLE.items() if k < 128 and v is None)
+_ASCII_DELETED: Final = tuple(chr(k) for k, v in _TABLE.items() if k < 128 and v is None)
 if any(k < 128 and v is not None for k, v in _TABLE.items()):  # pragma: no cover - guards the table above
     raise RuntimeError("the ASCII fast path of normalize assumes the table only deletes ASCII characters")
 
 #: Words people disguise; an obfuscated token is rewritten only if it becomes one of these (folded).
-_TARGETS: tuple[str, ...] = (
+_TARGETS: Final[tuple[str, ...]] = (
     "sex", "sexy", "sext", "sexting", "nude", "nudes", "nudez", "nudz", "naked", "porn", "horny", "dick", "cock",
     "pussy", "boobs", "boob", "tits", "penis", "vagina", "fuck", "cum", "kiss", "strip", "topless", "bra",
     "panties", "pic", "pics", "pix", "photo", "video", "cam", "webcam", "virgin", "body", "breasts",
@@ -73,8 +73,8 @@ def fold_word(word: str) -> str:
     return _REPEAT_LATIN.sub(r"\1", word)
 
 
-_REPEAT_LATIN = re.compile(r"([a-z])\1+")
-_REPEAT_KHMER = re.compile(f"([{KHMER_CHAR}])\\1{{2,}}")
+_REPEAT_LATIN: Final = re.compile(r"([a-z])\1+")
+_REPEAT_KHMER: Final = re.compile(f"([{KHMER_CHAR}])\\1{{2,}}")
 
 
 def _masked_forms() -> dict[str, str]:
@@ -89,19 +89,19 @@ def _masked_forms() -> dict[str, str]:
     return {fold_word(k): fold_word(v) for k, v in forms.items()}
 
 
-_MASKED = _masked_forms()
+_MASKED: Final = _masked_forms()
 if any(len(v) > len(k) for k, v in _MASKED.items()):  # pragma: no cover - guards `maps_in_place`
     raise RuntimeError("a disguised word must never be replaced by a longer one")
 
-_LETTERS = "a-z"
+_LETTERS: Final = "a-z"
 # "s e x", "n.u.d.e", "s-e-x": three or more single letters separated by spaces or punctuation.
-_SPACED = re.compile(rf"(?<![{_LETTERS}0-9])(?:[{_LETTERS}*#][ .\-_]+){{2,}}[{_LETTERS}*#](?![{_LETTERS}0-9])")
+_SPACED: Final = re.compile(rf"(?<![{_LETTERS}0-9])(?:[{_LETTERS}*#][ .\-_]+){{2,}}[{_LETTERS}*#](?![{_LETTERS}0-9])")
 # "nu.de", "s*x", "s.e.xy": a word broken by punctuation or with a star for a vowel (the word's letters are
 # taken possessively: what follows them is never a letter, so a shorter reading cannot match; no backtracking).
-_BROKEN = re.compile(rf"(?<![{_LETTERS}])[{_LETTERS}]++(?:[.\-_]+[{_LETTERS}*#]+|[*#]+[{_LETTERS}]*)+")
-_SEPARATORS = re.compile(r"[ .\-_]+")
-_LEET_RUN = re.compile(rf"(?<=[{_LETTERS}])[0134579@$]+(?=[{_LETTERS}])")
-_LEET_TABLE = str.maketrans("0134579@$", "oieastgas")
+_BROKEN: Final = re.compile(rf"(?<![{_LETTERS}])[{_LETTERS}]++(?:[.\-_]+[{_LETTERS}*#]+|[*#]+[{_LETTERS}]*)+")
+_SEPARATORS: Final = re.compile(r"[ .\-_]+")
+_LEET_RUN: Final = re.compile(rf"(?<=[{_LETTERS}])[0134579@$]+(?=[{_LETTERS}])")
+_LEET_TABLE: Final = str.maketrans("0134579@$", "oieastgas")
 
 
 def _join_spaced(m: re.Match[str]) -> str:
@@ -145,7 +145,7 @@ def _first(m: re.Match[str]) -> str:
 
 _Sub = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 #: The substitution steps after the translate table, in order. Shared by both normalisers.
-_SUBS: tuple[_Sub, ...] = (
+_SUBS: Final[tuple[_Sub, ...]] = (
     (SPELLING_RE, _khmer_fold),
     (_SPACED, _join_spaced),
     (_BROKEN, _join_broken),
@@ -161,63 +161,94 @@ _SUBS: tuple[_Sub, ...] = (
 #: letters are found where `_SPACED` matches, but from the separator after the first letter (a scan from a
 #: class, the letter checked behind it, where `_SPACED` tries a look-behind at every character); a Khmer
 #: letter repeated needs any character three times in a row, which a plain back-reference finds fastest.
-_SPACED_HINT = re.compile(
+_SPACED_HINT: Final = re.compile(
     rf"[ .\-_](?<=[{_LETTERS}*#][ .\-_])(?<![{_LETTERS}0-9][{_LETTERS}*#][ .\-_])"
     rf"[ .\-_]*[{_LETTERS}*#][ .\-_]+[{_LETTERS}*#](?![{_LETTERS}0-9])")
 #: A letter standing alone (what each letter of spaced letters is): a word without one takes no part in them.
-_LONE_LETTER = re.compile(rf"(?<![{_LETTERS}0-9])[{_LETTERS}*#](?![{_LETTERS}0-9])")
-_NEEDS: tuple[re.Pattern[str] | None, ...] = (
+_LONE_LETTER: Final = re.compile(rf"(?<![{_LETTERS}0-9])[{_LETTERS}*#](?![{_LETTERS}0-9])")
+_THREE_ALIKE: Final = re.compile(r"(.)\1\1", re.DOTALL)
+_NEEDS: Final[tuple[re.Pattern[str] | None, ...]] = (
     None, _SPACED_HINT, re.compile(r"[.\-_*#]"), re.compile(r"[0134579@$]"), re.compile(rf"[{_LETTERS}]"),
-    re.compile(r"(.)\1\1", re.DOTALL))
-_KHMER_STEPS = frozenset({SPELLING_RE, _REPEAT_KHMER})
+    _THREE_ALIKE)
+_KHMER_STEPS: Final = frozenset({SPELLING_RE, _REPEAT_KHMER})
 #: Per step: its pattern, its replacement, what it needs, whether only Khmer text can change (a pattern's
 #: hash is computed over its compiled code, so it is looked up once here, not per message).
 _Step = tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.Pattern[str] | None, bool]
-_STEPS: tuple[_Step, ...] = tuple(
+_STEPS: Final[tuple[_Step, ...]] = tuple(
     (pattern, fn, needs, pattern in _KHMER_STEPS) for (pattern, fn), needs in zip(_SUBS, _NEEDS, strict=True))
 #: Any character the table changes: most text has none, and a scan is cheaper than a lookup per character.
-_TABLE_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_TABLE)) + "]")
+_TABLE_CHARS: Final = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_TABLE)) + "]")
 #: Any character one of the Latin steps needs: Khmer text rarely has one, and one scan skips all four.
-_LATIN_CHARS = re.compile(rf"[{_LETTERS}*#.\-_0134579@$]")
-_TABLE_OR_LATIN_CHARS = re.compile(_TABLE_CHARS.pattern[:-1] + _LATIN_CHARS.pattern[1:])
-_LATIN_STEPS = tuple(step for step in _STEPS if not step[3])
+_LATIN_CHARS: Final = re.compile(rf"[{_LETTERS}*#.\-_0134579@$]")
+_TABLE_OR_LATIN_CHARS: Final = re.compile(_TABLE_CHARS.pattern[:-1] + _LATIN_CHARS.pattern[1:])
+_LATIN_STEPS: Final = tuple(step for step in _STEPS if not step[3])
 _KHMER_SPELLING, _SPACED_STEP, *_WORD_STEPS, _KHMER_REPEAT = _STEPS
 if _SPACED_STEP[0] is not _SPACED or _KHMER_REPEAT[0] is not _REPEAT_KHMER:  # pragma: no cover - guards _SUBS
     raise RuntimeError("normalize expects the spelling folds first, spaced letters second, Khmer runs last")
-_IN_WORD_STEPS = tuple(_WORD_STEPS)  # broken words, leetspeak, repeated letters: none crosses a space
+_IN_WORD_STEPS: Final = tuple(_WORD_STEPS)  # broken words, leetspeak, repeated letters: none crosses a space
+_SPELLING: Final = SPELLING_RE
+#: Any character but those of most Khmer text that `_unicode_prepared` leaves as they are: Khmer letters and
+#: signs (no case; not the digits and marks the table folds) and ASCII that is neither a letter nor one the
+#: table or the Latin steps read. Text without one needs no lower case and no table (a test checks the class).
+_PLAIN_KHMER: Final = (
+    "\u1780-\u17b3\u17b6-\u17df\u17ea-\u17ef\u17fa-\u17ff\u19e0-\u19ff"
+    + "".join(re.escape(c) for c in map(chr, range(128))
+              if not c.isalpha() and _TABLE_OR_LATIN_CHARS.search(c) is None))
+_NOT_PLAIN_KHMER: Final = re.compile(f"[^{_PLAIN_KHMER}]")
 
 #: The form of each word of a text as typed (split at spaces: Khmer phrases too) after every step but spaced
 #: letters, which is the only one that crosses a space: a text is normalised a word at a time, each distinct
 #: word worked out once. Bounded; long words are not kept.
-_WORD_FORMS: dict[str, str] = {}
-_WORD_FORMS_MAX = 50_000
-_WORD_FORM_CHARS = 32
+_WORD_FORMS: Final[dict[str, str]] = {}
+_WORD_FORMS_MAX: Final = 50_000
+_WORD_FORM_CHARS: Final = 32
 #: The kept words with a letter standing alone ("i", "x!", "s.e": each letter of spaced letters is one) → how
 #: many: only a text with three of these is looked at whole for spaced letters, which are rare.
-_LONE_LETTERS: dict[str, int] = {}
-_NOUGHTS = repeat(0)
-#: The last text `normalize` put together from its words: (its form, (its words, those of them first seen
-#: then)), for `last_words`.
-_LAST: tuple[str, tuple[list[str], list[str]]] = ("", ([""], []))
-_NO_WORDS: list[str] = []
+_LONE_LETTERS: Final[dict[str, int]] = {}
+_NOUGHTS: Final = repeat(0)
+_NO_WORDS: Final[list[str]] = []
+
+
+class _Last:
+    """The last text `normalize` put together from its words, for `last_words` (an object whose fields are
+    set, not a global rebound: compiled, that is a store, not a dictionary update per message)."""
+
+    def __init__(self) -> None:
+        self.norm = ""
+        #: Its words, and those of them first seen then.
+        self.words: list[str] = [""]
+        self.new: list[str] = _NO_WORDS
+
+    def keep(self, norm: str, words: list[str], new: list[str]) -> str:
+        self.norm = norm
+        self.words = words
+        self.new = new
+        return norm
+
+
+_LAST: Final = _Last()
 
 
 def normalize(text: str) -> str:
     """The matching form of `text` (see the module docstring for the steps), put together from the forms of
     its words, which are worked out once each; spaced letters, which run across words, are looked for in
     the whole text only when its words have three letters standing alone."""
-    global _LAST
     if len(text) > 2 * _WORD_FORM_CHARS and not text.isascii():  # so long a Khmer text has a phrase too long
         return _text_form(text)  # to keep: splitting it and looking its words up would be spent for nothing
     words = text.split(" ")
-    forms = list(map(_WORD_FORMS.get, words))
-    if None in forms:
-        return _learned_form(text, words)
-    if not _LONE_LETTERS.keys().isdisjoint(words) and _joins_spaced(text, words):
+    forms: list[str] = []
+    lone = 0
+    for word in words:  # compiled, a loop of look-ups: cheaper than a list of `map` and a search for None
+        form = _WORD_FORMS.get(word)
+        if form is None:
+            return _learned_form(text, words)
+        forms.append(form)
+        n = _LONE_LETTERS.get(word)
+        if n is not None:
+            lone += n
+    if lone >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
         return _text_form(text)
-    norm = " ".join(cast("list[str]", forms))
-    _LAST = (norm, (words, _NO_WORDS))
-    return norm
+    return _LAST.keep(" ".join(forms), words, _NO_WORDS)
 
 
 def last_words(norm: str) -> tuple[list[str], list[str]] | None:
@@ -226,7 +257,7 @@ def last_words(norm: str) -> tuple[list[str], list[str]] | None:
     after the table of words was emptied); else None. A reader of the message's words (`detect_language`)
     then needs no second split and can work per distinct word too."""
     last = _LAST
-    return last[1] if last[0] is norm else None
+    return (last.words, last.new) if last.norm is norm else None
 
 
 def word_form(word: str) -> str:
@@ -254,7 +285,6 @@ def _learned_form(text: str, words: list[str]) -> str:
     kept (ASCII), or over the whole text (Khmer, which seldom repeats a text's words without the others),
     made ready in one go, and each word's form is read off the result (none of those steps runs across a
     space, or adds or drops one)."""
-    global _LAST
     if len(_WORD_FORMS) + len(words) > _WORD_FORMS_MAX:  # not while learning: a word's count would go
         _WORD_FORMS.clear()
         _LONE_LETTERS.clear()
@@ -268,9 +298,7 @@ def _learned_form(text: str, words: list[str]) -> str:
             _count_lone_letters(new, s)
         if not _LONE_LETTERS.keys().isdisjoint(words) and _joins_spaced(text, words):
             return _text_form(text)
-        norm = " ".join(map(_WORD_FORMS.__getitem__, words))
-        _LAST = (norm, (words, new))
-        return norm
+        return _LAST.keep(" ".join(map(_WORD_FORMS.__getitem__, words)), words, new)
     s, latin = _unicode_prepared(text)
     if SEND_MISSPELT in s:
         return _text_form(text)
@@ -285,8 +313,7 @@ def _learned_form(text: str, words: list[str]) -> str:
         _count_lone_letters(words, s)
         if _joins_spaced(text, words):
             return _text_form(text)
-    _LAST = (norm, (words, words))
-    return norm
+    return _LAST.keep(norm, words, words)
 
 
 def _count_lone_letters(words: list[str], s: str) -> None:
@@ -351,6 +378,8 @@ def _unicode_prepared(text: str) -> tuple[str, bool]:
     scan for a character of the table or of those steps: most Khmer text has none, and skips both)."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+    if _NOT_PLAIN_KHMER.search(text) is None:  # no case to lower, nothing for the table or the Latin steps
+        return text, False
     s = lower(text)
     if _TABLE_OR_LATIN_CHARS.search(s) is None:
         return s, False
@@ -365,13 +394,7 @@ def _ascii_form(s: str) -> str:
     the rest word by word (a space never takes part in them, so each word's form stands alone)."""
     if _SPACED_HINT.search(s) is not None:
         s = _SPACED.sub(_join_spaced, s)
-    words = s.split(" ")
-    forms = list(map(_WORD_FORMS.get, words))
-    if None in forms:
-        for i, form in enumerate(forms):
-            if form is None:
-                forms[i] = _ascii_word_form(words[i])
-    return " ".join(cast("list[str]", forms))
+    return " ".join([_WORD_FORMS.get(word) or _ascii_word_form(word) for word in s.split(" ")])
 
 
 def _text_form(text: str) -> str:
@@ -388,12 +411,13 @@ def _text_form(text: str) -> str:
 def _unicode_form(s: str, latin_steps: tuple[_Step, ...]) -> str:
     """The steps after the table on prepared text that is not ASCII (`latin_steps`: with or without spaced
     letters; none when the text has no character they need)."""
-    s = SPELLING_RE.sub(_khmer_fold, s)
+    if _SPELLING.search(s) is not None:  # seldom: a search is cheaper than a substitution that finds nothing
+        s = _SPELLING.sub(_khmer_fold, s)
     if latin_steps and _LATIN_CHARS.search(s) is not None:
         for pattern, fn, needs, _ in latin_steps:
             if needs is None or needs.search(s) is not None:
                 s = pattern.sub(fn, s)
-    if _KHMER_REPEAT[2] is not None and _KHMER_REPEAT[2].search(s) is not None:
+    if _THREE_ALIKE.search(s) is not None:
         s = _REPEAT_KHMER.sub(_first, s)
     return s
 
@@ -418,7 +442,7 @@ def normalize_mapped(text: str) -> tuple[str, list[int]]:
 
 
 #: The one character whose lower case is longer than itself (İ → i̇; a test checks every code point).
-_LOWER_LENGTHENS = "\u0130"
+_LOWER_LENGTHENS: Final = "\u0130"
 
 
 def maps_in_place(text: str, norm: str) -> bool:
