@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -55,6 +55,13 @@ SEXTORTION_PARTS: tuple[str, ...] = ("claim", "threat", "demand", "deadline")
 BENIGN_CONTEXT_NEARBY = "benign_context_nearby"
 DISCUSSION_NEARBY = "discussion_nearby"
 
+
+def _rebuilt(obj: Any) -> tuple[Any, ...]:
+    """`__reduce__` of a frozen dataclass: rebuilt by its constructor from its fields. Compiled, the default
+    (`__setstate__` setting each attribute) meets the frozen `__setattr__` and fails."""
+    return (type(obj), tuple(getattr(obj, f.name) for f in fields(obj)))
+
+
 PERSONAL_INFO_TYPES: tuple[str, ...] = (
     "phone", "email", "address", "location", "social_handle", "school", "age", "id_number",
 )
@@ -76,6 +83,21 @@ class Message:
     source: str | None = None
     confidence: float | None = None
 
+    def __init__(self, index: int, sender: str | None, text: str, time: datetime | None = None,
+                 attachments: tuple[str, ...] = (), source: str | None = None, confidence: float | None = None) -> None:
+        # The dataclass's own `__init__`, written out: mypyc compiles a written one (each set a plain store),
+        # while the generated one stays interpreted (a parser builds one Message per line).
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "sender", sender)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "time", time)
+        object.__setattr__(self, "attachments", attachments)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "confidence", confidence)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -89,6 +111,9 @@ class Event:
     time: datetime | None = None
     after: int = 0
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
+
 
 @dataclass(frozen=True)
 class Conversation:
@@ -98,6 +123,9 @@ class Conversation:
     messages: Sequence[Message]
     events: Sequence[Event] = ()
     title: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
 
     @property
     def participants(self) -> list[str]:
@@ -137,6 +165,26 @@ class Finding:
     tags: tuple[str, ...] = ()
     adjusted: str | None = None
 
+    def __init__(self, index: int, sender: str | None, signal: str, rule: str, excerpt: str, weight: float = 1.0,
+                 stage: str | None = None, start: int | None = None, end: int | None = None,
+                 part: str | None = None, tags: tuple[str, ...] = (), adjusted: str | None = None) -> None:
+        # The dataclass's own `__init__`, written out so that mypyc compiles it (see `Message.__init__`).
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "sender", sender)
+        object.__setattr__(self, "signal", signal)
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "excerpt", excerpt)
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "stage", stage)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "part", part)
+        object.__setattr__(self, "tags", tags)
+        object.__setattr__(self, "adjusted", adjusted)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "index": self.index, "sender": self.sender, "signal": self.signal, "rule": self.rule,
@@ -168,6 +216,9 @@ class PersonalDetail:
     index: int | None = None
     sender: str | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"type": self.type, "value": self.value, "start": self.start, "end": self.end}
         if self.normalized is not None:
@@ -185,11 +236,17 @@ class Participant:
     role: str  # "suspected_offender", "possible_victim", "participant"
     messages: int
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
+
 
 @dataclass(frozen=True, slots=True)
 class StageReached:
     stage: str
     first_index: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
 
 
 @dataclass(frozen=True)
@@ -211,6 +268,9 @@ class Analysis:
     #: Calibrated 0-1 per signal: grooming from the learned scorer, sexting and sextortion rule-based
     #: estimates (`hotline.detect.scoring.verdict.signal_scores`).
     scores: dict[str, float] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuilt(self)
 
     def to_dict(self) -> dict[str, Any]:
         return self._fields([f.to_dict() for f in self.findings])

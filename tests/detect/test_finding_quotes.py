@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from hotline.detect.signals.detector import Quoter, _offsets_by_words
+from hotline.detect.signals.detector import Quoter, _offsets_by_words, _span_by_words, _words_making
 from hotline.detect.text.normalize import excerpt, normalize, normalize_mapped, original_span
 
 TEXTS = [
@@ -50,3 +50,26 @@ def test_ascii_quotes_put_together_from_words_are_the_whole_mapping() -> None:
         for start in range(0, len(norm), 3):
             assert quoter.span(start, len(norm)) == original_span(text, offsets, start, len(norm)), text
     assert by_words > 15_000  # the shortcut is taken, not only refused (spaced letters across words refuse it)
+
+
+def test_spans_from_the_words_they_touch_are_those_of_the_whole_mapping() -> None:
+    """`_span_by_words` reads a span's few offsets from their words' mappings; every span of generated texts
+    (empty, reversed and past the end ones too) is the one read from the whole text's mapping."""
+    rng = random.Random(20261206)
+    taken = 0
+    for _ in range(4_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 12)))
+        norm, offsets = normalize_mapped(text)
+        words = _words_making(text, normalize(text))
+        if words is None:
+            continue
+        assert _offsets_by_words(text, norm) == offsets, text
+        taken += 1
+        for start in range(len(norm) + 1):
+            for end in range(len(norm) + 3):
+                assert _span_by_words(text, norm, words, start, end) == original_span(
+                    text, offsets, start, min(end, len(offsets))), (text, start, end)
+        quoter = Quoter(text, norm)  # as a finding reaches it: the first span decides the way
+        for start, end in [(rng.randrange(len(norm) + 1), rng.randrange(len(norm) + 1)) for _ in range(4)]:
+            assert quoter.span(start, end) == original_span(text, offsets, start, min(end, len(offsets)))
+    assert taken > 2_500

@@ -28,7 +28,7 @@ class Quoter:
     most once per message (several rules may quote it) and not at all for the common case: text whose
     normal form is as long as itself and that nothing could have lengthened (`maps_in_place`)."""
 
-    __slots__ = ("_norm", "_offs", "_whole", "identity", "text")
+    __slots__ = ("_norm", "_offs", "_whole", "_words", "identity", "text")
 
     def __init__(self, text: str, norm: str | None = None) -> None:
         """`text`: the original message; `norm`: `normalize(text)`, if known."""
@@ -36,6 +36,8 @@ class Quoter:
         self._norm = norm if len(text) <= MAX_MATCH_CHARS else None
         self.identity = self._norm is not None and maps_in_place(text, self._norm)
         self._offs: list[int] | None = None
+        #: The words of an ASCII text whose forms make its normal form (`_words_making`), once looked at.
+        self._words: list[str] | None = None
         self._whole: str | None = None
 
     def excerpt(self, start: int, end: int) -> str:
@@ -51,8 +53,13 @@ class Quoter:
         """The span of the original text that produced `norm[start:end]`."""
         if self.identity:
             return (start, end) if start < end else (0, 0)
+        norm = self._norm
         if self._offs is None:
-            found = _offsets_by_words(self.text, self._norm) if self._norm is not None and self.text.isascii() else None
+            if self._words is None and norm is not None and self.text.isascii():
+                self._words = _words_making(self.text, norm)
+            if self._words is not None and norm is not None:
+                return _span_by_words(self.text, norm, self._words, start, end)
+            found = _offsets_by_words(self.text, norm) if norm is not None and self.text.isascii() else None
             self._offs = found if found is not None else normalize_mapped(self.text)[1]
         return original_span(self.text, self._offs, start, min(end, len(self._offs)))
 
@@ -94,6 +101,46 @@ def _offsets_by_words(text: str, norm: str) -> list[int] | None:
 
 
 _form_of = itemgetter(0)
+
+
+def _words_making(text: str, norm: str) -> list[str] | None:
+    """The words of ASCII `text` when their own forms, one space between, make `norm` and none holds a space
+    (what `_offsets_by_words` checks, and that a space of `norm` is one of `text`), else None."""
+    words = text.split(" ")
+    try:  # the common case: every word's form known, looked up without a call a word
+        joined = " ".join(map(_form_of, map(_WORD_MAPS.__getitem__, words)))
+    except KeyError:
+        joined = " ".join(map(_form_of, map(_word_map, words)))
+    if joined != norm or norm.count(" ") != len(words) - 1:
+        return None
+    return words
+
+
+def _span_by_words(text: str, norm: str, words: list[str], start: int, end: int) -> tuple[int, int]:
+    """`original_span(text, _offsets_by_words(text, norm), start, end)` from the offsets it reads only (at
+    `start`, `end - 1` and `end`), each from the mapping of its own word (`words` from `_words_making`): the
+    rest of the message needs no mapping."""
+    end = min(end, len(norm))
+    if start >= end:
+        return (0, 0)
+    if end < len(norm):
+        offs = [_offset(norm, words, start), _offset(norm, words, end - 1), _offset(norm, words, end)]
+    else:
+        offs = [_offset(norm, words, start), _offset(norm, words, end - 1)]
+    return original_span(text, offs, 0, 2)
+
+
+def _offset(norm: str, words: list[str], at: int) -> int:
+    """`_offsets_by_words(text, norm)[at]`: the place in the text of the word's character it came from, or of
+    the space after the word."""
+    k = norm.count(" ", 0, at)  # the word `at` falls in (or the space after it)
+    own = at - norm.rfind(" ", 0, at) - 1
+    word = words[k]
+    offs = _word_map(word)[1]
+    base = k  # the spaces before the word
+    for i in range(k):
+        base += len(words[i])
+    return base + (offs[own] if own < len(offs) else len(word))
 
 
 class RuleDetector:
