@@ -49,7 +49,7 @@ def _crf(run: str) -> list[str]:
     test checks)."""
     import khmercut
 
-    kccs = khmercut.seg_kcc(run)
+    kccs = _KCC.findall(run) if _RUN.fullmatch(run) else khmercut.seg_kcc(run)
     if not kccs:
         return []
     tags = khmercut.load().tag(_features(kccs))
@@ -62,61 +62,96 @@ def _crf(run: str) -> list[str]:
     return [w for w in words if w]
 
 
-#: Per cluster: it in UTF-8, its khmercut type ("t:" attribute value) and whether it is a no-space cluster.
-_CLUSTERS: dict[str, tuple[bytes, bytes, bool]] = {}
+#: khmercut's clusters (`seg_kcc`) of a run of Khmer letters, in one C-level pass: a cluster starts at a
+#: consonant or independent vowel (ក-ឳ) unless it follows the coeng ្ (then it is written below).
+_KCC = re.compile("(?s).(?:[^\u1780-\u17b3]|(?<=\u17d2)[\u1780-\u17b3])*")
 
 
-def _cluster(kcc: str) -> tuple[bytes, bytes, bool]:
-    known = _CLUSTERS.get(kcc)
-    if known is None:
+class _Cluster:
+    """One cluster's attributes as the tagger reads them, built once: its own ("kcc:", "t:"), whether it is
+    a no-space cluster, and the ones it gives the clusters up to three places before and after it."""
+
+    def __init__(self, kcc: str) -> None:
         import khmercut
 
-        if len(_CLUSTERS) >= 50_000:
+        k = kcc.encode()
+        t = khmercut.kcc_type(kcc).encode()
+        self.kcc = k
+        self.ns = bool(khmercut.is_no_space(kcc))
+        self.own = b"kcc:" + k
+        self.own_t = b"t:" + t
+        # as seen from the cluster 1, 2, 3 places after it ("kcc[-1]:") and before it ("kcc[+1]:")
+        self.before1 = b"kcc[-1]:" + k
+        self.before1_t = b"kcc[-1]t:" + t
+        self.before2 = b"kcc[-2]:" + k
+        self.before2_t = b"kcc[-2]t:" + t
+        self.before3 = b"kcc[-3]:" + k
+        self.before3_t = b"kcc[-3]t:" + t
+        self.after1 = b"kcc[+1]:" + k
+        self.after1_t = b"kcc[+1]t:" + t
+        self.after2 = b"kcc[+2]:" + k
+        self.after2_t = b"kcc[+2]t:" + t
+        self.after3 = b"kcc[+3]:" + k
+        self.after3_t = b"kcc[+3]t:" + t
+
+
+#: Per distinct cluster (a few thousand in real Khmer; bounded all the same).
+_CLUSTERS: dict[str, _Cluster] = {}
+
+
+def _cluster(kcc: str) -> _Cluster:
+    known = _CLUSTERS.get(kcc)
+    if known is None:
+        if len(_CLUSTERS) >= 20_000:
             _CLUSTERS.clear()
-        known = _CLUSTERS[kcc] = (kcc.encode(), khmercut.kcc_type(kcc).encode(), bool(khmercut.is_no_space(kcc)))
+        known = _CLUSTERS[kcc] = _Cluster(kcc)
     return known
 
 
 def _features(kccs: list[str]) -> list[list[bytes]]:
     """khmercut's `kcc_to_features` for every cluster, as "name:value" attributes (false flags left out), in
-    its order (the tagger sums weights in that order)."""
+    its order (the tagger sums weights in that order). Each cluster's own attributes come from `_cluster`;
+    the runs of 2-4 clusters are joined once and shared by the positions that name them."""
     n = len(kccs)
-    ks, t, ns = zip(*map(_cluster, kccs), strict=True)
+    cs = [_cluster(k) for k in kccs]
+    ks = [c.kcc for c in cs]
+    two = [ks[j] + ks[j + 1] for j in range(n - 1)]
+    three = [two[j] + ks[j + 2] for j in range(n - 2)]
+    four = [three[j] + ks[j + 3] for j in range(n - 3)]
     out: list[list[bytes]] = []
-    for i, k in enumerate(ks):
-        f = [b"kcc:" + k, b"t:" + t[i]]
-        if ns[i]:
-            f.append(b"ns")
+    for i in range(n):
+        c = cs[i]
+        f = [c.own, c.own_t, b"ns"] if c.ns else [c.own, c.own_t]
         if i >= 1:
-            p = ks[i - 1]
-            f += [b"kcc[-1]:" + p, b"kcc[-1]t:" + t[i - 1], b"kcc[-1:0]:" + p + k]
-            if ns[i - 1]:
+            p = cs[i - 1]
+            f.extend((p.before1, p.before1_t, b"kcc[-1:0]:" + two[i - 1]))
+            if p.ns:
                 f.append(b"ns-1")
+            if i >= 2:
+                p = cs[i - 2]
+                f.extend((p.before2, p.before2_t, b"kcc[-2:-1]:" + two[i - 2], b"kcc[-2:0]:" + three[i - 2]))
+                if i >= 3:
+                    p = cs[i - 3]
+                    f.extend((p.before3, p.before3_t, b"kcc[-3:0]:" + four[i - 3], b"kcc[-3:-1]:" + three[i - 3],
+                              b"kcc[-3:-2]:" + two[i - 3]))
         else:
             f.append(b"BOS")
-        if i >= 2:
-            p2, p1 = ks[i - 2], ks[i - 1]
-            f += [b"kcc[-2]:" + p2, b"kcc[-2]t:" + t[i - 2], b"kcc[-2:-1]:" + p2 + p1, b"kcc[-2:0]:" + p2 + p1 + k]
-        if i >= 3:
-            p3, p2, p1 = ks[i - 3], ks[i - 2], ks[i - 1]
-            f += [b"kcc[-3]:" + p3, b"kcc[-3]t:" + t[i - 3], b"kcc[-3:0]:" + p3 + p2 + p1 + k,
-                  b"kcc[-3:-1]:" + p3 + p2 + p1, b"kcc[-3:-2]:" + p3 + p2]
         if i < n - 1:
-            q = ks[i + 1]
-            f += [b"kcc[+1]:" + q, b"kcc[+1]t:" + t[i + 1], b"kcc[+1:0]:" + k + q]
-            if ns[i + 1]:
+            q = cs[i + 1]
+            f.extend((q.after1, q.after1_t, b"kcc[+1:0]:" + two[i]))
+            if q.ns:
                 f.append(b"ns+1")
+            if i < n - 2:
+                q = cs[i + 2]
+                f.extend((q.after2, q.after2_t, b"kcc[+1:+2]:" + two[i + 1], b"kcc[0:+2]:" + three[i]))
+                if q.ns:
+                    f.append(b"ns+2")
+                if i < n - 3:
+                    q = cs[i + 3]
+                    f.extend((q.after3, q.after3_t, b"kcc[+2:+3]:" + two[i + 2], b"kcc[+1:+3]:" + three[i + 1],
+                              b"kcc[0:+3]:" + four[i]))
         else:
             f.append(b"EOS")
-        if i < n - 2:
-            q1, q2 = ks[i + 1], ks[i + 2]
-            f += [b"kcc[+2]:" + q2, b"kcc[+2]t:" + t[i + 2], b"kcc[+1:+2]:" + q1 + q2, b"kcc[0:+2]:" + k + q1 + q2]
-            if ns[i + 2]:
-                f.append(b"ns+2")
-        if i < n - 3:
-            q1, q2, q3 = ks[i + 1], ks[i + 2], ks[i + 3]
-            f += [b"kcc[+3]:" + q3, b"kcc[+3]t:" + t[i + 3], b"kcc[+2:+3]:" + q2 + q3, b"kcc[+1:+3]:" + q1 + q2 + q3,
-                  b"kcc[0:+3]:" + k + q1 + q2 + q3]
         out.append(f)
     return out
 
