@@ -199,29 +199,109 @@ class RuleSet:
         return out
 
 
-#: A phrase's regex that opens with a plain word: `(?<![a-z0-9])(?:word\W...`.
-_OPENING_WORD = re.compile(r"\(\?<!\[a-z0-9\]\)\(\?:([a-z]+)(?=\\W|\))")
-
-
 def _phrase_regex(source: str) -> re.Pattern[str]:
-    """One phrase's regex, compiled so that `re` can look for its first word as a literal: the word-edge
-    lookbehind moves behind the word (`(?:word(?<![a-z0-9]word)...`: the same check of the character
-    before it), since a regex that opens with a lookbehind is tried at every position (about 2.5 times
-    slower). Only when the group holds no alternative of its own, which would lose the check."""
-    m = _OPENING_WORD.match(source)
-    if m is None or _has_top_level_bar(source[m.end():]):
-        return compile_regex(source)
-    word = m.group(1)
-    return compile_regex(f"(?:{word}(?<![a-z0-9]{word}){source[m.end():]}")
+    """One phrase's regex (or a pattern), compiled so that `re` can skip to where a match can start."""
+    return compile_regex(_edge_led(source))
 
 
-def _has_top_level_bar(rest: str) -> bool:
-    """Whether `rest` (the inside of a group, then what follows it) has a `|` before the group closes."""
+def _edge_led(source: str) -> str:
+    """`source` with its opening word-edge lookbehind moved behind the first letter of each way a match can
+    start: `(?<![a-z0-9])(?:send|snd|give)\\W+me` becomes `(?:s(?<![a-z0-9]s)(?:end|nd)|g(?<![a-z0-9]g)ive)\\W+me`
+    (a single way keeps its whole first word: `pay(?<![a-z0-9]pay)`). A regex that opens with a lookbehind
+    is tried at every position (it has no literal or character-set prefix); led by letters, `re` skips to
+    where one of them stands, and checks the edge once there. The same matches and groups: the ways are
+    kept in their order (ways with different first letters cannot match at the same place). Left as it is
+    when a way opens otherwise (a class, a repeat, a lookaround)."""
+    if not source.startswith(_LATIN_WORD_EDGE_L) or _CAPTURES.search(source):
+        return source
+    rest = source[len(_LATIN_WORD_EDGE_L):]
+    if len(_alternatives(rest)) > 1:  # the lookbehind belongs to the first alternative only
+        return source
+    led = _led(rest)
+    return source if led is None or len(led) > 2 * len(source) + 200 else led
+
+
+#: A group that may capture, or a backreference: a way's tail copied into each of its first letters would
+#: renumber it (an escaped parenthesis counts too: kept as it is, never wrong).
+_CAPTURES = re.compile(r"\((?!\?(?:[:=!]|<[=!]))|\\[1-9]")
+_SPECIAL = frozenset("\\.^$*+?{}[]|()")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _led(seq: str) -> str | None:
+    """`seq` (a regex of one alternative or several) led by letters with the word-edge check behind them,
+    or None when some way of it cannot be."""
+    alternatives = _alternatives(seq)
+    if len(alternatives) == 1:
+        if seq.startswith("(?:"):
+            end = _group_end(seq)
+            if end < 0 or seq[end + 1:end + 2] in _QUANTIFIERS:
+                return None
+            inner = _led(seq[3:end])
+            return None if inner is None else "(?:" + inner + ")" + seq[end + 1:]
+        if seq.startswith(r"\d+"):  # a number: led by its first digit
+            return r"\d(?<![a-z0-9]\d)\d*" + seq[3:]
+        word = _first_word(seq)
+        return None if not word else word + f"(?<![a-z0-9]{word})" + seq[len(word):]
+    ways: list[tuple[str, str]] = []
+    for alternative in alternatives:
+        found = _ways(alternative)
+        if found is None:
+            return None
+        ways += found
+    by_first: dict[str, list[str]] = {}  # by the character (`\-` and `-` are one)
+    for first, rest in ways:
+        by_first.setdefault(first[-1], []).append(rest)
+    return "|".join(re.escape(ch) + f"(?<![a-z0-9]{re.escape(ch)})" + (rests[0] if len(rests) == 1 else
+                    "(?:" + "|".join(rests) + ")") for ch, rests in by_first.items())
+
+
+def _ways(alternative: str) -> list[tuple[str, str]] | None:
+    """The ways an alternative can start, in order: (its first letter, the rest of it)."""
+    if alternative.startswith("(?:"):
+        end = _group_end(alternative)
+        if end < 0 or alternative[end + 1:end + 2] in _QUANTIFIERS:
+            return None
+        tail = alternative[end + 1:]
+        out: list[tuple[str, str]] = []
+        for inner in _alternatives(alternative[3:end]):
+            found = _ways(inner)
+            if found is None:
+                return None
+            out += [(first, rest + tail) for first, rest in found]
+        return out
+    first = _first_word(alternative, 1)
+    return [(first, alternative[len(first):])] if first else None
+
+
+def _first_word(seq: str, most: int = 1_000) -> str:
+    """The literal characters `seq` opens with (at most `most`; a plain character or an escaped sign), not
+    counting one a quantifier follows."""
+    units: list[str] = []
+    i = 0
+    while i < len(seq) and len(units) < most:
+        ch = seq[i]
+        if ch == "\\":
+            if i + 1 >= len(seq) or seq[i + 1].isalnum() or seq[i + 1].isspace():
+                break
+            units.append(seq[i:i + 2])
+        elif ch in _SPECIAL or (ch.isspace() and ch != " "):
+            break
+        else:
+            units.append(ch)
+        i += len(units[-1])
+    if i < len(seq) and seq[i] in _QUANTIFIERS and units:
+        units.pop()
+    return "".join(units)
+
+
+def _group_end(seq: str) -> int:
+    """Where the group that opens `seq` closes (-1: unbalanced)."""
     depth = 0
     i = 0
     in_class = False
-    while i < len(rest):
-        ch = rest[i]
+    while i < len(seq):
+        ch = seq[i]
         if ch == "\\":
             i += 2
             continue
@@ -232,13 +312,39 @@ def _has_top_level_bar(rest: str) -> bool:
         elif ch == "(":
             depth += 1
         elif ch == ")":
+            depth -= 1
             if depth == 0:
-                return False
+                return i
+        i += 1
+    return -1
+
+
+def _alternatives(seq: str) -> list[str]:
+    """`seq`'s top-level alternatives."""
+    out: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    in_class = False
+    while i < len(seq):
+        ch = seq[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
-            return True
+            out.append(seq[start:i])
+            start = i + 1
         i += 1
-    return True  # unbalanced: leave it alone
+    out.append(seq[start:])
+    return out
 
 
 def trigger_regex(triggers: Iterable[str]) -> re.Pattern[str] | None:
@@ -476,7 +582,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     if "pattern" in raw:  # searched alone too, after the phrases (it is the regex's last alternative)
         pattern = _regex(raw["pattern"], path, rid, "pattern", macros, khmer)
         alternatives.append(pattern.pattern)
-        phrase_regexes += (pattern,)
+        phrase_regexes += (_phrase_regex(pattern.pattern),)
         phrase_ranks += (len(phrases),) if khmer else ()
     if not alternatives:
         raise DataError(f"{path}: {rid}: needs 'phrases' or 'pattern'")
@@ -559,7 +665,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
 
 
 #: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
-_RECORD_FORM = 3
+_RECORD_FORM = 4
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:
@@ -587,9 +693,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
         unless_nearby=regex("unless_nearby"), examples=tuple(r["examples"]),
         counterexamples=tuple(r["counterexamples"]), note=r["note"], triggers=tuple(r["triggers"]),
         needs_file_triggers=r["needs_file_triggers"],
-        needs=None if r["needs"] is None else tuple(
-            tuple(tuple((text, left, right) for text, left, right in group) for group in phrase)
-            for phrase in r["needs"]),
+        needs=r["needs"],  # tuples, as `_rule_record` stored them (the cache gives back what it was given)
         phrase_regexes=tuple(map(compile_regex, r["phrases"])), phrase_ranks=tuple(r["phrase_ranks"]),
     )
 

@@ -1,0 +1,100 @@
+"""The Latin phrases' word-edge lookbehind moved behind their first letters (`rules._edge_led`, so that `re`
+skips to where a match can start) against the plain regex: the same match, span and groups, on varied texts."""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotline.detect.chats import load
+from hotline.detect.signals import DETECTORS, rules
+from hotline.detect.text.normalize import normalize
+
+EVAL = Path(__file__).resolve().parents[2] / "eval" / "chats"
+_compiler: Any = __import__("re._compiler", fromlist=["_compiler"])
+_parser: Any = __import__("re._parser", fromlist=["_parser"])
+
+
+@pytest.fixture(scope="module")
+def sources() -> list[str]:
+    """Every Latin phrase of every lexicon with its word edges (as the rules and phrase sets search them
+    one by one), and every Latin pattern."""
+    out: list[str] = []
+    for lang in rules.LANGUAGES:
+        if lang == "km":
+            continue
+        macros = rules.load_macros(lang)
+        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for raw in data.get("rules", []) if "signal" in data else []:  # (not personal_info's own format)
+                out += [rules._LATIN_WORD_EDGE_L + "(?:" + rules.compile_phrase(p, khmer=False, macros=macros) + ")"
+                        + rules._LATIN_WORD_EDGE_R for p in raw.get("phrases", [])]
+                if "pattern" in raw:
+                    out.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
+            out += [rules._LATIN_WORD_EDGE_L + rules.compile_phrase(p, khmer=False, macros=macros)
+                    + rules._LATIN_WORD_EDGE_R for p in data.get("phrases", []) if "signal" not in data]
+    return list(dict.fromkeys(out))
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    found = [normalize(t) for cls in DETECTORS for r in cls().rules.rules for t in (*r.examples, *r.counterexamples)]
+    found += [normalize(m.text) for p in sorted(EVAL.glob("*.txt"))[:40] for m in load(p).messages]
+    # words run on into letters and digits around them, and several phrases in one text
+    found += [a + t + b for t in found[:500] for a, b in (("x", ""), ("", "s"), ("9", "9"), ("$", " "))]
+    found += [a + " " + b for a, b in pairwise(found[:501])]
+    return list(dict.fromkeys(found))
+
+
+def test_most_phrases_are_led_by_letters_that_re_skips_to(sources: list[str]) -> None:
+    edged = [s for s in sources if s.startswith(rules._LATIN_WORD_EDGE_L)]
+    led = [rules._edge_led(s) for s in edged if rules._edge_led(s) != s]
+    assert len(edged) > 1000 and len(led) > 0.95 * len(edged)
+    for source in led:
+        parsed = _parser.parse(source)
+        assert _compiler._get_literal_prefix(parsed, 0)[0] or _compiler._get_charset_prefix(parsed, 0), source
+
+
+def test_led_phrases_match_as_the_plain_ones(sources: list[str], texts: list[str]) -> None:
+    compared = matched = 0
+    for source in sources:
+        led = rules._edge_led(source)
+        if led == source:
+            continue
+        plain, fast = re.compile(source), re.compile(led)
+        for text in texts:
+            a, b = plain.search(text), fast.search(text)
+            assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (source, text)
+            compared += 1
+            matched += a is not None
+    assert compared > 5_000_000 and matched > 2_000, (compared, matched)
+
+
+@pytest.mark.parametrize(("source", "texts"), [
+    (r"(?<![a-z0-9])(?:(?:send|snd|give|sent)\W+me)(?![a-z0-9])", ["resend me", "snd me", "x sent me", "give me"]),
+    (r"(?<![a-z0-9])(?:(?:u|ur|you are) (?:a|b))", ["u a", "ur b", "you are a", "bur a", "yu a"]),
+    (r"(?<![a-z0-9])(?:\-|-x|\$ ?\d+)", ["a -x", "-", "x$5", "$ 5"]),  # one character written two ways: one branch
+    (r"(?<![a-z0-9])\d+?k", ["12k", "a12k", "5 k"]),
+])
+def test_hand_made_openings(source: str, texts: list[str]) -> None:
+    led = rules._edge_led(source)
+    assert led != source
+    for text in texts:
+        a, b = re.search(source, text), re.search(led, text)
+        assert (a and a.span()) == (b and b.span()), text
+
+
+@pytest.mark.parametrize("source", [
+    r"(?<![a-z0-9])(?:a|b)|c",  # the lookbehind is the first alternative's only
+    r"(?<![a-z0-9])(?:s?ab)",  # a quantified first letter
+    r"(?<![a-z0-9])(?:(a)b|c\1)",  # a group that copying would renumber
+    r"(?<![a-z0-9])(?:[ab]c|d)",  # a class
+    r"(?:ab)",
+])
+def test_left_as_it_is(source: str) -> None:
+    assert rules._edge_led(source) == source
