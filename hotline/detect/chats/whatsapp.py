@@ -76,16 +76,17 @@ _DELETED_BODIES = frozenset({
     "This message was deleted", "This message was deleted.", "You deleted this message",
     "You deleted this message.", "This message was deleted by admin",
 })
-_ATTACHED = re.compile(r"^<attached: (?P<f>[^>]+)>$")
+# The regexes of the rarer bodies (attachments, media, notices, system lines) are sources, compiled by `re`
+# (and kept in its cache) when a body first needs one: a chat with none of them does not compile them at start.
+_ATTACHED = r"^<attached: (?P<f>[^>]+)>$"
 #: iOS documents carry their name and size before the mark: "Report.pdf • 3 pages ‎document omitted".
-_OMITTED = re.compile(r"^(?P<cap>.*?)\s*\u200e?(?P<kind>image|video|audio|sticker|GIF|document|Contact card) omitted$",
-                      re.DOTALL)
-_NOTICE = re.compile(r"^Messages (and calls are end-to-end encrypted|to this (chat|group) (and calls )?are now secured)")
-_FILE_ATTACHED = re.compile(r"^(?P<f>\S.*?) \(file attached\)$")
+_OMITTED = r"(?s)^(?P<cap>.*?)\s*\u200e?(?P<kind>image|video|audio|sticker|GIF|document|Contact card) omitted$"
+_NOTICE = r"^Messages (and calls are end-to-end encrypted|to this (chat|group) (and calls )?are now secured)"
+_FILE_ATTACHED = r"^(?P<f>\S.*?) \(file attached\)$"
 
 #: System lines, by kind. Android writes them without a sender; iOS as a message whose body starts
 #: with U+200E (from the chat itself for the encryption notice).
-_SYSTEM_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
+_SYSTEM_KINDS: tuple[tuple[str, str], ...] = (
     ("encryption", r"end-to-end encrypt|secured with end-to-end encryption|security code"),
     ("call", r"^(Missed )?(voice|video|group) call\b|^(Missed )?(Voice|Video) call\b"),
     ("disappearing", r"disappearing messages|[Mm]essage timer"),
@@ -95,12 +96,12 @@ _SYSTEM_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)
     ("group", r"created (the )?group|changed (the subject|this group's|the group)|changed their phone"
               r"|is a contact|changed to \+"),
     ("media_limit", r"waiting for this message|view once"),
-))
+)
 
 
 def _system_kind(text: str) -> str | None:
-    for kind, rx in _SYSTEM_KINDS:
-        if rx.search(text):
+    for kind, source in _SYSTEM_KINDS:
+        if re.search(source, text):
             return kind
     return None
 
@@ -289,7 +290,10 @@ _SPECIAL_STARTS = "|".join(map(re.escape, sorted({"<", _LRM, "Messages ", *_MEDI
 #: it does not fit (a colon in the name, a line ending in ":", a body above), group s stays empty and the
 #: line goes the exact way, `_split_sender` then `_finish`: a miss only costs that.
 _SENDER = r'(?:(?P<s>[^:"\n]{1,80}+): (?!' + _SPECIAL_STARTS + "))?"
-_UNNAMED = re.compile(r"\(\?P<(?!sep>)\w+>")
+_UNNAMED = re.compile(r"\(\?P<\w+>")
+#: `_DATE` without its groups: the separator's backreference written out, so that `split` gives one column
+#: less (the same dates).
+_PLAIN_DATE = r"\d{1,4}(?:/\d{1,2}/|\.\d{1,2}\.|-\d{1,2}-)\d{2,4}"
 _DATE_TEXT = re.compile(_DATE)
 _TIME_TEXT = re.compile(_TIME)
 _CR_AT_LINE_END = re.compile(r"\r+(?=\n|\Z)")
@@ -300,7 +304,7 @@ def _block_patterns(fmt: HeaderFormat) -> tuple[re.Pattern[str], re.Pattern[str]
     """`fmt`'s stamp after a line break, and at the very start: date in group d, clock in t, sender in s.
 
     A stamp never runs over a line end: `\\s` in the table's patterns becomes `[^\\S\\n]`."""
-    date = "(?P<d>" + _UNNAMED.sub("(?:", _DATE) + ")"
+    date = "(?P<d>" + _PLAIN_DATE + ")"
     clock = "(?P<t>" + _UNNAMED.sub("(?:", _TIME) + ")"
     stamp = fmt.pattern.replace("{date}", date).replace("{time}", clock).replace("\\s", "[^\\S\\n]")
     return re.compile("\n" + stamp + _SENDER), re.compile(stamp + _SENDER)
@@ -665,15 +669,15 @@ def _finish(time: datetime, sender: str | None, parts: list[str], index: int) ->
     kind = _MEDIA_BODIES.get(text)
     if kind is not None:
         return Message(index, sender, "", time, (kind,))
-    if text[:9] == "Messages " and _NOTICE.match(text):  # older iOS: the notice without its mark
+    if text[:9] == "Messages " and re.match(_NOTICE, text):  # older iOS: the notice without its mark
         return Event("encryption", f"{sender}: {text}", time, index)
     if _LRM in text and text.endswith(" omitted"):
-        om = _OMITTED.match(text)
+        om = re.match(_OMITTED, text)
         if om is not None:
             return Message(index, sender, "", time, (_MEDIA_BODIES[om["kind"] + " omitted"],))
     if marked or text[:1] == "<" or "(file attached)" in text:
         first, _, caption = text.partition("\n")
-        am = _ATTACHED.match(first) or _FILE_ATTACHED.match(first)
+        am = re.match(_ATTACHED, first) or re.match(_FILE_ATTACHED, first)
         if am is not None:
             return Message(index, sender, caption, time, (am["f"],))
         if marked:

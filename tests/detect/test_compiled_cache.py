@@ -1,0 +1,82 @@
+"""The compiled-lexicon cache file gives back what the loaders stored, as they stored it, and a file it
+cannot read only means compiling afresh (`hotline.detect.signals.compiled`)."""
+
+from __future__ import annotations
+
+import marshal
+import re
+from pathlib import Path
+
+import pytest
+
+from hotline.detect.signals import compiled
+
+
+def _fresh_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    monkeypatch.setenv("HOTLINE_CACHE_DIR", str(folder))
+    monkeypatch.setattr(compiled, "_cache", None)
+
+
+def test_records_come_back_as_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    needs = ((("send", True, False), ("pic", False, True)), (("send", True, False),))
+    value = {"needs": needs, "list": [1, (True,), (1,), (1.0,), None, b"\x00"], "sources": ["a", "a", "é"],
+             "nested": [{"k": ("v",)}], "flags": 2}
+    _fresh_cache(monkeypatch, tmp_path)
+    compiled.store("test", value)
+    compiled.flush()
+    _fresh_cache(monkeypatch, tmp_path)
+    got = compiled.record("test")
+    assert got == value
+    assert type(got["needs"]) is tuple and type(got["needs"][0][1]) is tuple and type(got["list"]) is list
+    # (1,) == (True,) in Python, but each keeps its own type: an edge flag stays a bool, a rank an int
+    assert [type(t[0]) for t in got["list"][1:4]] == [bool, int, float]
+    assert type(got["nested"][0]) is dict and got["nested"][0]["k"] == ("v",)
+
+
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE, re.IGNORECASE | re.DOTALL])
+def test_regexes_come_back_with_their_flags_and_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       flags: re.RegexFlag) -> None:
+    source = r"(?<![a-z])(?:send|give)\W+(?P<what>pics?|photos?)(?:\s+(?P<when>now))?"
+    _fresh_cache(monkeypatch, tmp_path)
+    first = compiled.compile_regex(source, flags)
+    compiled.flush()
+    _fresh_cache(monkeypatch, tmp_path)
+    again = compiled.compile_regex(source, flags)
+    assert again == re.compile(source, flags) == first
+    assert again.groupindex == {"what": 1, "when": 2}
+    m = again.search("ok send pics now")
+    assert m is not None and m.group("what", "when") == ("pics", "now")
+    assert (again.search("SEND PICS") is not None) == bool(flags & re.IGNORECASE)
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not marshal at all", marshal.dumps({"records": {}}), marshal.dumps(("marshal-0", "1", {}, {})),
+    marshal.dumps((compiled._FORM, compiled.ENGINE_VERSION, [], {})),
+])
+def test_a_file_it_cannot_read_means_compiling_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      content: bytes) -> None:
+    _fresh_cache(monkeypatch, tmp_path)
+    path = compiled.cache_path()
+    assert path is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    assert compiled.record("anything") is None
+    assert compiled.compile_regex(r"a(b+)c").match("abbc") is not None
+    compiled.store("test", {"n": 1})
+    compiled.flush()  # written over in the file's own form
+    _fresh_cache(monkeypatch, tmp_path)
+    assert compiled.record("test") == {"n": 1}
+
+
+def test_a_damaged_regex_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = r"(?P<a>x+)y"
+    _fresh_cache(monkeypatch, tmp_path)
+    compiled.compile_regex(source)
+    compiled.flush()
+    path = compiled.cache_path()
+    assert path is not None
+    form, engine, records, regexes = marshal.loads(path.read_bytes())
+    regexes[(source, 0)] = (0, 1, b"\x01\x02", {}, ())  # a program the engine refuses
+    path.write_bytes(marshal.dumps((form, engine, records, regexes)))
+    _fresh_cache(monkeypatch, tmp_path)
+    assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
