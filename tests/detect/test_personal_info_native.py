@@ -1,7 +1,8 @@
 """The personal-details pass's literal scans in C (`_automaton.Literals`, through `personal_info.Literals`)
-against their Python reference (pyahocorasick and a loop, `native=False`): the same answers on every message
-of the evaluation chats, the benchmark corpora, strings made of the literals and the characters around word
-edges, made-up literal sets; clear errors for bad tables; no references kept or lost."""
+against their Python reference (pyahocorasick and a loop over the lowercased text, `native=False`): the same
+answers on every message of the evaluation chats, the benchmark corpora, strings made of the literals and the
+characters around word edges, every code point lowercased as it is read, made-up literal sets; clear errors
+for bad tables; no references kept or lost."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ import pytest
 
 from hotline.detect.chats import load
 from hotline.detect.signals.candidates import _native_module
-from hotline.detect.signals.personal_info import _ANCHOR, _ASKS, _DIGITS, _OPENS, Literals, _lexicons
+from hotline.detect.signals.personal_info import (
+    _ANCHOR,
+    _ASKS,
+    _DIGITS,
+    _OPENS,
+    LENGTHENS,
+    Literals,
+    _lexicons,
+)
 from hotline.detect.text.case import lower
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,9 +54,19 @@ def _lexicon_scans() -> list[tuple[Literals, Literals]]:
 
 
 def _differences(pairs: Sequence[tuple[Literals, Literals]], texts: Sequence[str]) -> list[str]:
+    """The texts on which C answers otherwise than Python: `scan` of the lowercased text, and `scan_lower` of
+    the text itself (which lowercases as it reads) where lowercasing keeps its length."""
     for python, native in pairs:
         assert not python.native and native.native
-    return [text for text in texts for python, native in pairs if python.scan(text) != native.scan(text)]
+    differ = []
+    for text in texts:
+        low = lower(text)
+        for python, native in pairs:
+            want = python.scan(low)
+            if native.scan(low) != want or (LENGTHENS not in text and (
+                    native.scan_lower(text) != want or python.scan_lower(text) != want)):
+                differ.append(text)
+    return differ
 
 
 @built
@@ -59,12 +78,12 @@ def test_the_lexicons_scan_in_c() -> None:
 
 @built
 def test_same_answers_on_every_message_of_the_evaluation_chats() -> None:
-    texts = [lower(m.text) for path in sorted(p for p in EVAL.iterdir() if not p.name.startswith("."))
+    texts = [m.text for path in sorted(p for p in EVAL.iterdir() if not p.name.startswith("."))
              for m in load(path).messages]
     assert len(texts) > 2500
     pairs = _lexicon_scans()
     assert _differences(pairs, texts) == []
-    answers = [pairs[0][1].scan(t) for t in texts]  # the comparison covers every kind of answer
+    answers = [pairs[0][1].scan_lower(t) for t in texts]  # the comparison covers every kind of answer
     assert sum(1 for tells, _ in answers if tells & _DIGITS) > 500
     assert sum(1 for tells, _ in answers if tells & _ASKS) > 100
     assert sum(1 for _, chosen in answers if chosen) > 100
@@ -80,7 +99,7 @@ def test_same_answers_on_the_benchmark_corpora() -> None:
         sys.path.pop(0)
     pairs = _lexicon_scans()
     for kind, make in bench_analyze.CORPORA.items():
-        texts = [lower(text) for _, _, text in make(3000)]
+        texts = [text for _, _, text in make(3000)]
         assert _differences(pairs, texts) == [], kind
 
 
@@ -100,6 +119,8 @@ def _fuzz(literals: Sequence[str], rng: random.Random, count: int) -> Iterator[s
                 word = word[a:rng.randint(a + 1, len(word))]
             elif r < 0.4:  # a literal inside a longer word
                 word = rng.choice("abxz019") + word + rng.choice(("", "s", "1", "ing"))
+            elif r < 0.5:  # in capitals
+                word = rng.choice((word.upper(), word.title()))
             parts += [word, rng.choice(_EDGES)]
         yield "".join(parts)
 
@@ -117,6 +138,31 @@ def test_same_answers_on_strings_made_of_the_literals() -> None:
     assert any(k <= 8 for k in kinds) and any(8 < k <= 16 for k in kinds) and any(k > 16 for k in kinds)
     assert _differences(pairs, texts) == []
     assert sum(1 for t in texts if pairs[1][1].scan(t)[1]) > 5000
+    assert sum(1 for t in texts if LENGTHENS in t) > 100 and sum(1 for t in texts if "\u212a" in t) > 100
+
+
+@built
+def test_every_character_is_read_as_its_lowercase() -> None:
+    """`scan_lower` reads each character as `str.lower` turns it (but U+0130, which the caller lowercases
+    first): every code point, beside the literals' own letters, Latin ones at word edges."""
+    pairs = _lexicon_scans()
+    letters = "abcdefghijklmnopqrstuvwxyzéßıǆⅰក"
+    pairs.append(_both({ch: (1, i % 3 == 0, i % 4 == 0, 1 << i) for i, ch in enumerate(letters)}))
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and chr(c) != LENGTHENS]
+    texts = ["".join(points[k:k + 40]) for k in range(0, len(points), 40)]
+    texts += [f"{a}{b}line{c}" for a, b, c in zip(points[::997], points[1::997], points[2::997], strict=False)]
+    assert _differences(pairs, texts) == []
+
+
+@built
+def test_a_literal_lowercased_by_context_is_found_in_the_lowercased_text() -> None:
+    """A final capital sigma lowercases to "ς", another to "σ": the C scan cannot tell as it reads, so a
+    literal holding either is looked for in the text `lower` gives."""
+    python, native = _both({"σα": (2, False, False, _OPENS), "ας": (2, False, False, _ASKS)})
+    assert native.scan_lower is not native._native.scan_lower
+    for text in ("ΣΑ", "ΑΣ", "ΑΣ ΣΑ", "ΑΣΑ", "σα", "ας"):
+        assert native.scan_lower(text) == python.scan(lower(text)) == python.scan_lower(text), text
+    assert native.scan_lower("ΑΣ") == (_ASKS, None) and native.scan_lower("ΣΑ") == (_OPENS, None)
 
 
 @built

@@ -948,6 +948,9 @@ static PyTypeObject IndexType = {
  * `select`, the ones a left-to-right, longest-first reading keeps (`personal_info._found`: what `findall`
  * of an alternation of them would return). pyahocorasick's iterator and a Python loop over its hits cost
  * 4-6 % of a compiled run; here one pass of the automaton `build_automaton` makes answers it.
+ * `scan_lower` reads the text as `str.lower` would give it (each character by its simple lowercase mapping,
+ * which is str.lower's but for U+0130, which lowercases to two characters, and a final capital sigma): the
+ * caller is spared lowercasing the message (`personal_info.Literals.scan_lower` says when it may ask).
  */
 
 typedef struct {
@@ -969,6 +972,8 @@ typedef struct {
     Py_ssize_t n_terms;
     unsigned long select;
     uint8_t word[128]; /* the ASCII characters that continue a word */
+    uint16_t *fold_low;    /* the symbol of each code point's lowercase, for code points below the core's n_low */
+    uint16_t fold_byte[256];
 } Literals;
 
 static void
@@ -988,6 +993,7 @@ literals_dealloc(Literals *self)
     Py_XDECREF(self->texts);
     core_free(self->core);
     PyMem_Free(self->terms);
+    PyMem_Free(self->fold_low);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1043,6 +1049,13 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     if (build_automaton(self->core, self->texts) < 0)
         goto fail;
+    self->fold_low = zalloc((Py_ssize_t)self->core->n_low, sizeof(uint16_t));
+    if (self->fold_low == NULL)
+        goto fail;
+    for (Py_UCS4 cp = 0; cp < self->core->n_low; cp++)
+        self->fold_low[cp] = symbol_of(self->core, Py_UNICODE_TOLOWER(cp));
+    for (Py_UCS4 cp = 0; cp < 256; cp++)
+        self->fold_byte[cp] = symbol_of(self->core, Py_UNICODE_TOLOWER(cp));
     return (PyObject *)self;
 fail:
     Py_DECREF(self);
@@ -1082,7 +1095,18 @@ room(Place **places, Place *local, Py_ssize_t n, Py_ssize_t *cap)
     return 0;
 }
 
-#define LITERALS_LOOP(TYPE, delta, SYMBOL)                                                       \
+HOT_INLINE int
+continues_word(const Literals *self, Py_UCS4 c, int fold)
+{
+    if (fold)
+        c = Py_UNICODE_TOLOWER(c);
+    return c < 128 && self->word[c];
+}
+
+#define FOLD_BYTE(core, cp) (self->fold_byte[(cp)])
+#define FOLD_SYMBOL(core, cp) ((cp) < (core)->n_low ? self->fold_low[(cp)] : symbol_of((core), Py_UNICODE_TOLOWER(cp)))
+
+#define LITERALS_LOOP(TYPE, delta, SYMBOL, FOLD)                                                 \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size && !failed; k++) {                                       \
@@ -1092,10 +1116,9 @@ room(Place **places, Place *local, Py_ssize_t n, Py_ssize_t *cap)
                 const Term *term = &self->terms[at];                                             \
                 Py_ssize_t a = k - term->length + 1;                                             \
                 if (term->edges) {                                                               \
-                    Py_UCS4 c;                                                                   \
-                    if ((term->edges & 1) && a > 0 && (c = p[a - 1]) < 128 && self->word[c])     \
+                    if ((term->edges & 1) && a > 0 && continues_word(self, p[a - 1], FOLD))      \
                         continue;                                                                \
-                    if ((term->edges & 2) && k + 1 < size && (c = p[k + 1]) < 128 && self->word[c]) \
+                    if ((term->edges & 2) && k + 1 < size && continues_word(self, p[k + 1], FOLD)) \
                         continue;                                                                \
                 }                                                                                \
                 tags |= term->tag;                                                               \
@@ -1112,8 +1135,9 @@ room(Place **places, Place *local, Py_ssize_t n, Py_ssize_t *cap)
         }                                                                                        \
     } while (0)
 
+/* `scan` (fold 0) and `scan_lower` (fold 1). */
 static PyObject *
-literals_scan(Literals *self, PyObject *text)
+literals_run(Literals *self, PyObject *text, int fold)
 {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "scan() takes a str");
@@ -1130,21 +1154,39 @@ literals_scan(Literals *self, PyObject *text)
     if (self->n_terms > 0) {
         const uint16_t *d16 = core->delta16;
         const int32_t *d32 = core->delta;
-        if (d16 != NULL) {
+        if (fold) {
+            if (d16 != NULL) {
+                if (kind == PyUnicode_1BYTE_KIND)
+                    LITERALS_LOOP(Py_UCS1, d16, FOLD_BYTE, 1);
+                else if (kind == PyUnicode_2BYTE_KIND)
+                    LITERALS_LOOP(Py_UCS2, d16, FOLD_SYMBOL, 1);
+                else
+                    LITERALS_LOOP(Py_UCS4, d16, FOLD_SYMBOL, 1);
+            }
+            else {
+                if (kind == PyUnicode_1BYTE_KIND)
+                    LITERALS_LOOP(Py_UCS1, d32, FOLD_BYTE, 1);
+                else if (kind == PyUnicode_2BYTE_KIND)
+                    LITERALS_LOOP(Py_UCS2, d32, FOLD_SYMBOL, 1);
+                else
+                    LITERALS_LOOP(Py_UCS4, d32, FOLD_SYMBOL, 1);
+            }
+        }
+        else if (d16 != NULL) {
             if (kind == PyUnicode_1BYTE_KIND)
-                LITERALS_LOOP(Py_UCS1, d16, BYTE_SYMBOL);
+                LITERALS_LOOP(Py_UCS1, d16, BYTE_SYMBOL, 0);
             else if (kind == PyUnicode_2BYTE_KIND)
-                LITERALS_LOOP(Py_UCS2, d16, symbol_of);
+                LITERALS_LOOP(Py_UCS2, d16, symbol_of, 0);
             else
-                LITERALS_LOOP(Py_UCS4, d16, symbol_of);
+                LITERALS_LOOP(Py_UCS4, d16, symbol_of, 0);
         }
         else {
             if (kind == PyUnicode_1BYTE_KIND)
-                LITERALS_LOOP(Py_UCS1, d32, BYTE_SYMBOL);
+                LITERALS_LOOP(Py_UCS1, d32, BYTE_SYMBOL, 0);
             else if (kind == PyUnicode_2BYTE_KIND)
-                LITERALS_LOOP(Py_UCS2, d32, symbol_of);
+                LITERALS_LOOP(Py_UCS2, d32, symbol_of, 0);
             else
-                LITERALS_LOOP(Py_UCS4, d32, symbol_of);
+                LITERALS_LOOP(Py_UCS4, d32, symbol_of, 0);
         }
     }
     PyObject *chosen = NULL, *out = NULL;
@@ -1185,10 +1227,25 @@ done:
     return out;
 }
 
+static PyObject *
+literals_scan(Literals *self, PyObject *text)
+{
+    return literals_run(self, text, 0);
+}
+
+static PyObject *
+literals_scan_lower(Literals *self, PyObject *text)
+{
+    return literals_run(self, text, 1);
+}
+
 static PyMethodDef literals_methods[] = {
     {"scan", (PyCFunction)literals_scan, METH_O,
      "(the tags of the literals in `text` with their word edges, OR-ed; the `select` ones a left-to-right, "
      "longest-first reading keeps, as a frozenset, or None when none is there)."},
+    {"scan_lower", (PyCFunction)literals_scan_lower, METH_O,
+     "`scan` of the text with each character's simple lowercase mapping (str.lower's, but for U+0130 and final "
+     "sigma)."},
     {NULL, NULL, 0, NULL},
 };
 

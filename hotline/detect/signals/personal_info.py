@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Final
 
 import ahocorasick
 
@@ -85,12 +85,12 @@ PRIORITY: dict[str, int] = {
     "id_number": 0, "location": 1, "social_handle": 2, "email": 3, "phone": 4, "address": 5, "school": 6, "age": 7,
 }
 
-_DIGIT = re.compile(r"[0-9០-៩]")
-_KHMER_DIGIT = re.compile(r"[០-៩]")
+_DIGIT: Final = re.compile(r"[0-9០-៩]")
+_KHMER_DIGIT: Final = re.compile(r"[០-៩]")
 _FRAGMENT = re.compile(r"<<([A-Za-z_]+)>>")
-_KHMER = re.compile(r"[\u1780-\u17FF]")
+_KHMER: Final = re.compile(r"[\u1780-\u17FF]")
 _KHMER_RUN = re.compile(f"([{KHMER_LETTERS}]+)")  # what `segment` splits into words
-_LATIN = re.compile(r"[A-Za-z]")
+_LATIN: Final = re.compile(r"[A-Za-z]")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.&-]*")
 _NEXT_WORD = re.compile(r"[\s\u200b]*([%$៛]|[A-Za-z']+|[\u1780-\u17D3]+)")
 _LINK_TAIL = ".,!?;:)]}'\"»…"
@@ -394,10 +394,10 @@ def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
 _COMMON_LETTERS = "etaoinsrhldcumfpgwybvkxjqz" "្ានរបកមងសុល់តយទើេអូិចីញំខគ៉វណដហពៅែផោថជួះឹធៀភឯៃឱ័ឡឬ៎៊ឆឃ"
 #: What a literal of the gate's automaton tells: a digit or an anchor is there (a rule may open), which
 #: of the two, a question word may be there.
-_OPENS = 1
-_ANCHOR = 2
-_DIGITS = 4
-_ASKS = 8
+_OPENS: Final = 1
+_ANCHOR: Final = 2
+_DIGITS: Final = 4
+_ASKS: Final = 8
 
 
 def _automaton(keys: dict[str, tuple[int, bool, bool, int]]) -> Any:
@@ -415,17 +415,26 @@ def _automaton(keys: dict[str, tuple[int, bool, bool, int]]) -> Any:
 
 
 #: What continues a word where a Latin anchor must start or end one (the anchor regexes' `(?<![a-z])`).
-_WORD_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_NO_ANCHORS: frozenset[str] = frozenset()
+_WORD_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz"
+_NO_ANCHORS: Final[frozenset[str]] = frozenset()
+#: The one character whose lowercase is longer (two characters): a text holding it is lowercased first.
+LENGTHENS: Final = "\u0130"
+#: Lowercase letters `str.lower` gives by context (a final sigma): a literal holding one is found in the
+#: lowercased text, not by the C scan's lowercasing as it reads.
+_BY_CONTEXT: Final = frozenset("σς")
+Scan = Callable[[str], tuple[int, frozenset[str] | None]]
 
 
 class Literals:
     """An automaton's literals, each valued (length, must start a word, must end a word, what it tells), and
-    what one pass over a lowercased text finds of them (`scan`): the OR of what the literals there tell (word
-    edges checked), and the `_ANCHOR` ones `_found` keeps. In C when the candidate stage's extension is in use
-    (`_automaton.Literals`: pyahocorasick's iterator and the loop over its hits were 4-6 % of a compiled
-    run), else pyahocorasick and the loop below, the reference (`tests/detect/test_personal_info_fast_paths.py`
-    compares the two)."""
+    what one pass over a lowercased text finds of them: `scan(lower)` gives the OR of what the literals there
+    tell (word edges checked) and the `_ANCHOR` ones `_found` keeps (None for none); `scan_lower(text)` gives
+    `scan(lower(text))` for a text without `LENGTHENS`, lowercasing as it reads where it runs in C.
+
+    In C when the candidate stage's extension is in use (`_automaton.Literals`: pyahocorasick's iterator, the
+    loop over its hits and lowercasing the message were 5-8 % of a compiled run), else pyahocorasick and the
+    loop below, the reference (`tests/detect/test_personal_info_native.py` compares the two). Both scans are
+    attributes, the extension's own methods where it runs: a call costs no Python frame."""
 
     def __init__(self, keys: dict[str, tuple[int, bool, bool, int]], *, native: bool | None = None) -> None:
         """`native`: answer with the C extension (None: when it is usable; True: it must be; False: Python)."""
@@ -436,8 +445,13 @@ class Literals:
             raise RuntimeError("the C extension is not built (or is stale, or HOTLINE_PURE_PYTHON=1)")
         self._native: Any = None
         self._automaton: Any = None
+        self.scan: Scan = self._scan
+        self.scan_lower: Scan = self._scan_lower
         if made is not None:
             self._native = made([(k, v[1], v[2], v[3]) for k, v in keys.items()], _ANCHOR, _WORD_LETTERS)
+            self.scan = self._native.scan
+            if not any(ch in _BY_CONTEXT for k in keys for ch in k):
+                self.scan_lower = self._native.scan_lower
         elif keys:
             self._automaton = _automaton(keys)
 
@@ -449,10 +463,10 @@ class Literals:
         """The same literals answering in C or in Python (what the tests compare)."""
         return Literals(self.keys, native=native)
 
-    def scan(self, lower: str) -> tuple[int, frozenset[str] | None]:
-        """(what the literals in `lower` tell, OR-ed; the anchors `_found` keeps of those there, None for none)."""
-        if self._native is not None:
-            return cast("tuple[int, frozenset[str] | None]", self._native.scan(lower))
+    def _scan_lower(self, text: str) -> tuple[int, frozenset[str] | None]:
+        return self.scan(lower(text))
+
+    def _scan(self, lower: str) -> tuple[int, frozenset[str] | None]:
         tells = 0
         anchors: list[tuple[int, int]] | None = None
         if self._automaton is None:
@@ -1053,7 +1067,7 @@ def _check_khmer_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) ->
     return _detail(rule, text, m.start(), end)
 
 
-CHECKS: dict[str, Callable[..., Any]] = {
+CHECKS: Final[dict[str, Callable[..., Any]]] = {
     "email": _check_email, "email_spelled": _check_email_spelled, "link": _check_link,
     "map_link": _check_map_link, "coordinates": _check_coordinates, "dms": _check_dms,
     "handle_context": _check_handle_context, "handle_token": _check_handle_token, "phone": _check_phone,
@@ -1190,9 +1204,15 @@ def _addresses(lex: Lexicons, text: str, parts: list[_Part], asked: bool = False
 
 # ---------------------------------------------------------------- the pass
 
-@lru_cache(maxsize=1)
+_LOADED: Final[list[Lexicons]] = []
+
+
 def _lexicons() -> Lexicons:
-    return load_lexicons()
+    """The lexicons, loaded at the first call (a list, not `lru_cache`: its wrapper cost 4 % of a compiled
+    run's personal-details pass, which asks for every message)."""
+    if not _LOADED:
+        _LOADED.append(load_lexicons())
+    return _LOADED[0]
 
 
 def preload() -> None:
@@ -1214,7 +1234,7 @@ def _resolve(details: list[PersonalDetail]) -> list[PersonalDetail]:
     return kept
 
 
-_PLAN_CACHE_SIZE = 4096
+_PLAN_CACHE_SIZE: Final = 4096
 
 
 def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
@@ -1237,7 +1257,7 @@ def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> tuple[tuple[
 
 
 #: An answer without a digit ("Chea Sim Samaki" after "which school?") is looked for only in a short message.
-_MAX_PLAIN_ANSWER = 80
+_MAX_PLAIN_ANSWER: Final = 80
 
 
 def _asked(lex: Lexicons, previous: str | None, text: str, has_digit: bool) -> bool:
@@ -1280,7 +1300,7 @@ def _ascii_digits(text: str) -> str:
 #: The last text scanned and whether a question list's word may be in it (`_scan`), read and replaced as
 #: one tuple: when the next message's `previous` is that very string, it is not searched again. One
 #: message only, recognised by identity, never by content.
-_last_scan: list[tuple[str | None, bool]] = [(None, True)]
+_last_scan: Final[list[tuple[str | None, bool]]] = [(None, True)]
 
 
 def find_personal_info(text: str, previous: str | None = None) -> list[PersonalDetail]:
@@ -1292,8 +1312,8 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if not text:
         return []
     lex = _lexicons()
-    low = lower(text)
-    tells, chosen = lex.gate_automaton.scan(low)
+    lengthens = LENGTHENS in text  # (rare) lowercasing it shifts offsets: its anchors are read from `low` below
+    tells, chosen = lex.gate_automaton.scan(lower(text)) if lengthens else lex.gate_automaton.scan_lower(text)
     hit, asks = bool(tells & _OPENS), bool(tells & _ASKS)
     last, last_asks = _last_scan[0]
     _last_scan[0] = (text, asks)
@@ -1304,12 +1324,13 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
             return []
         answered = _answers(lex, lex.plain_answer_rules, text, previous)
         return _resolve(answered) if answered else []
-    if len(low) == len(text):  # the scan's digits are the text's; its anchors are the plain ones
+    if not lengthens:  # the scan's digits are the text's; its anchors are the plain ones
         has_digit = bool(tells & _DIGITS)
         if has_digit:  # every anchor counts, not only the plain ones
-            chosen = lex.anchor_automaton.scan(low)[1]
+            chosen = lex.anchor_automaton.scan_lower(text)[1]
         found = chosen if chosen is not None else _NO_ANCHORS
     else:  # lowercasing lengthened it ("İ"): digits looked for from the gate's offset in `low`, as before
+        low = lower(text)
         first = lex.gate.search(low)
         has_digit = first is not None and _DIGIT.search(text, first.start()) is not None
         found = frozenset((lex.anchors if has_digit else lex.plain_anchors).findall(low))
