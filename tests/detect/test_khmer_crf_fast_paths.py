@@ -7,7 +7,7 @@ import random
 
 import khmercut
 
-from hotline.detect.text.segment import _KCC, _crf, _features
+from hotline.detect.text.segment import _KCC, REACH, _crf, _features, default_segmenter, word_ends
 
 #: Khmer letters as the segmenter's runs hold them (U+1780-U+17D3 and U+17DD).
 LETTERS = [chr(c) for c in range(0x1780, 0x17D4)] + ["\u17dd"]
@@ -56,3 +56,41 @@ def test_words_are_khmercuts_on_random_runs() -> None:
 def test_text_other_than_letters_is_cut_as_khmercut_cuts_it() -> None:
     for text in ["ខ្ញុំ១២៣ក", "ខ្ញុំ ok", "ម៉ោង៧ព្រឹក។"]:
         assert _crf(text) == [w for w in khmercut.tokenize(text) if w], text
+
+
+def _plain_word_ends(text: str, start: int, reach: int = REACH) -> list[int]:
+    """The definition, character by character: every place around a character that is not a Khmer letter,
+    and the word edges of each run of letters segmented from its start (a run cut by the reach loses its
+    last edge)."""
+    def letter(ch: str) -> bool:
+        return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
+
+    stop = min(len(text), start + reach)
+    ends: set[int] = set()
+    pos = start
+    while pos < stop:
+        if not letter(text[pos]):
+            ends.update((pos, pos + 1))
+            pos += 1
+            continue
+        end = pos
+        while end < stop and letter(text[end]):
+            end += 1
+        cut = end == stop and end < len(text) and letter(text[end])
+        edges, n = [0], 0
+        for word in default_segmenter().split(text[pos:end]):
+            n += len(word)
+            edges.append(n)
+        ends.update(pos + e for e in (edges[:-1] if cut else edges))
+        pos = end
+    return sorted(e for e in ends if e > start)
+
+
+def test_word_ends_are_the_plain_walk() -> None:
+    rnd = random.Random(5)
+    pieces = [*RUNS, " ", "ok ", "123", "។", "\u200b", "ៗ", "\u00a0", "?!"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8))) for _ in range(150)]
+    for text in texts:
+        for start in range(0, len(text) + 1, 3):
+            for reach in (5, 17, REACH):
+                assert word_ends(text, start, reach) == _plain_word_ends(text, start, reach), (text, start, reach)

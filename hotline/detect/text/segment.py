@@ -38,6 +38,7 @@ WINDOW = 16
 #: Khmer letters, vowels, signs (no punctuation, no digits, no repetition sign ៗ): what words are made of.
 KHMER_LETTERS = "\u1780-\u17d3\u17dd"
 _RUN = re.compile(f"[{KHMER_LETTERS}]+")
+_OTHERS = re.compile(f"[^{KHMER_LETTERS}]+")
 #: At most this many CRF pieces are merged into one dictionary word.
 MERGE = 3
 
@@ -258,15 +259,27 @@ def segment(text: str) -> list[str]:
     return default_segmenter().segment(text)
 
 
-@lru_cache(maxsize=8192)
+#: Word edges per distinct run of letters (`_edges`) and per distinct window (`_window_edges`, spaces kept):
+#: plain dicts (an `lru_cache` is a call through Python for every hit), emptied when full.
+_RUN_EDGES: dict[str, frozenset[int]] = {}
+_WINDOW_EDGES: dict[str, frozenset[int]] = {}
+CACHED = 8192
+
+
 def _edges(run: str) -> frozenset[int]:
     """Offsets inside a run of Khmer letters where a word starts or ends (0 and len(run) included)."""
+    known = _RUN_EDGES.get(run)
+    if known is not None:
+        return known
     edges = {0}
     pos = 0
     for word in default_segmenter().split(run):
         pos += len(word)
         edges.add(pos)
-    return frozenset(edges)
+    if len(_RUN_EDGES) >= CACHED:
+        _RUN_EDGES.clear()
+    found = _RUN_EDGES[run] = frozenset(edges)
+    return found
 
 
 #: The longest stretch a word-aligned retry looks at (a phrase with a gap spans a few words).
@@ -276,21 +289,24 @@ REACH = 80
 def word_ends(text: str, start: int, reach: int = REACH) -> list[int]:
     """Word edges after `start` (a word edge) within `reach` characters, segmenting from `start` on."""
     stop = min(len(text), start + reach)
-    ends: list[int] = []
+    ends: set[int] = set()
     pos = start
     while pos < stop:
-        if not _letter(text[pos]):
-            ends.extend((pos, pos + 1))
-            pos += 1
+        run = _RUN.match(text, pos, stop)
+        if run is None:  # not Khmer letters: an edge before and after each character
+            other = _OTHERS.match(text, pos, stop)
+            end = other.end() if other is not None else pos + 1
+            ends.update(range(pos, end + 1))
+            pos = end
             continue
-        end = pos
-        while end < stop and _letter(text[end]):
-            end += 1
+        end = run.end()
         cut = end == stop and end < len(text) and _letter(text[end])  # the last word may be cut short
-        edges = sorted(_edges(text[pos:end]))
-        ends.extend(pos + e for e in (edges[:-1] if cut else edges))
+        edges = _edges(run.group())
+        for e in edges:
+            if not cut or e < end - pos:
+                ends.add(pos + e)
         pos = end
-    return sorted({e for e in ends if e > start})
+    return sorted(e for e in ends if e > start)
 
 
 #: Group names that mark where two words of a Khmer phrase meet (`joint`); `match_aligned` checks them.
@@ -375,23 +391,26 @@ def _letter(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
 
 
-#: One message's stretches of Khmer letters (starts, ends), whether it has spaces at all, and the word edges
-#: of the windows segmented in it so far, by (lo, hi), as offsets from lo: the rules tried on one message
-#: ask about the same few windows in turn, and pay for each once.
-_Message = tuple[str | None, tuple[int, ...], tuple[int, ...], bool, dict[tuple[int, int], frozenset[int]]]
+#: One message's stretches of Khmer letters (starts, ends): the rules tried on one message ask about it in
+#: turn, and search for them once.
+_Message = tuple[str | None, list[int], list[int]]
 #: The message being matched, as one tuple (read and replaced whole, so threads agree); kept for that
 #: message only, not by text across messages.
-_last_message: list[_Message] = [(None, (), (), False, {})]
+_last_message: list[_Message] = [(None, [], [])]
 
 
 def _message(text: str) -> _Message:
-    """The stretches of Khmer letters in `text` and its window cache, found once per message."""
+    """The stretches of Khmer letters in `text`, found once per message."""
     last = _last_message[0]
     if last[0] is text:
         return last
-    spans = [m.span() for m in _STRETCH.finditer(text)]
-    starts, ends = zip(*spans, strict=True) if spans else ((), ())
-    found: _Message = (text, starts, ends, _has_space(text), {})
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _STRETCH.finditer(text):
+        start, end = m.span()
+        starts.append(start)
+        ends.append(end)
+    found: _Message = (text, starts, ends)
     _last_message[0] = found
     return found
 
@@ -400,7 +419,6 @@ def _has_space(text: str) -> bool:
     return " " in text or "\t" in text or "\u00a0" in text or "\u200b" in text
 
 
-@lru_cache(maxsize=8192)
 def _spaced_edges(window: str) -> frozenset[int]:
     """The offsets in `window` (its end included) that are word edges of its letters, spaces left out: an
     offset next to a space counts as the edge the letters have there."""
@@ -436,11 +454,15 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
     """Whether every position is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces
     mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
     one window for all the positions that fall in one stretch of Khmer."""
-    _, starts, ends, spaced, windows = _message(text)
+    _, starts, ends = _message(text)
     if len(starts) == 1:  # one stretch of Khmer letters (most Khmer messages): no search for it
-        first, last = starts[0], ends[0]
-        within = [pos for pos in positions if first < pos < last]
-        return not within or _window_edges(text, first, last, within, spaced, windows)
+        first = starts[0]
+        last = ends[0]
+        within: list[int] = []
+        for pos in positions:
+            if first < pos < last:
+                within.append(pos)
+        return not within or _window_edges(text, first, last, within)
     groups: dict[int, list[int]] = {}
     for pos in positions:
         k = bisect_right(starts, pos) - 1
@@ -450,17 +472,24 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
                 groups[k] = [pos]
             else:
                 inside.append(pos)
-    return all(_window_edges(text, starts[k], ends[k], inside, spaced, windows) for k, inside in groups.items())
+    return all(_window_edges(text, starts[k], ends[k], inside) for k, inside in groups.items())
 
 
-def _window_edges(text: str, first: int, last: int, inside: list[int], spaced: bool,
-                  windows: dict[tuple[int, int], frozenset[int]]) -> bool:
+def _window_edges(text: str, first: int, last: int, inside: list[int]) -> bool:
     """Whether the positions `inside` the stretch `text[first:last]` are word edges of the window of letters
-    around them (segmented once per message)."""
-    lo = max(first, min(inside) - WINDOW)
-    hi = min(last, max(inside) + WINDOW)
-    edges = windows.get((lo, hi))
+    around them (segmented once per distinct window)."""
+    low = high = inside[0]
+    for pos in inside:
+        if pos < low:
+            low = pos
+        elif pos > high:
+            high = pos
+    lo = max(first, low - WINDOW)
+    window = text[lo:min(last, high + WINDOW)]
+    edges = _WINDOW_EDGES.get(window)
     if edges is None:
-        window = text[lo:hi]
-        edges = windows[(lo, hi)] = _spaced_edges(window) if spaced and _has_space(window) else _edges(window)
+        edges = _spaced_edges(window) if _has_space(window) else _edges(window)
+        if len(_WINDOW_EDGES) >= CACHED:
+            _WINDOW_EDGES.clear()
+        _WINDOW_EDGES[window] = edges
     return all(pos - lo in edges for pos in inside)
