@@ -173,7 +173,7 @@ def _sniff_html(head: str, hint: str) -> str:
 
 def _texts(data: bytes, filename: str | None, limits: ZipLimits | None) -> tuple[list[str], str | None]:
     """Decoded text part(s) and the name to use as a hint: a zip's chat member(s), or the data itself."""
-    if not data.strip():
+    if not data or data.isspace():  # `not data.strip()` without copying the file
         raise MalformedExport("the file is empty")
     if is_zip(data):
         members = read_chat_members(data, limits)
