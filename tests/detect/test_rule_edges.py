@@ -1,5 +1,7 @@
 """The Latin phrases' word-edge lookbehind moved behind their first letters (`rules._edge_led`, so that `re`
-skips to where a match can start) against the plain regex: the same match, span and groups, on varied texts."""
+skips to where a match can start) against the plain regex: the same match, span and groups, on varied texts;
+and a rule's `requires` and `unless` led by their first characters (`rules._boolean_regex`): a match exactly
+where the plain regex has one."""
 
 from __future__ import annotations
 
@@ -38,6 +40,20 @@ def sources() -> list[str]:
                     out.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
             out += [rules._LATIN_WORD_EDGE_L + rules.compile_phrase(p, khmer=False, macros=macros)
                     + rules._LATIN_WORD_EDGE_R for p in data.get("phrases", []) if "signal" not in data]
+    return list(dict.fromkeys(out))
+
+
+@pytest.fixture(scope="module")
+def conditions() -> list[str]:
+    """Every rule's `requires` and `unless` as its lexicon writes it (Khmer too)."""
+    out: list[str] = []
+    for lang in rules.LANGUAGES:
+        macros = rules.load_macros(lang)
+        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out += [rules._regex(raw[key], path, raw["id"], key, macros, lang == "km").pattern
+                    for raw in (data.get("rules", []) if "signal" in data else []) for key in ("requires", "unless")
+                    if key in raw]
     return list(dict.fromkeys(out))
 
 
@@ -98,3 +114,32 @@ def test_hand_made_openings(source: str, texts: list[str]) -> None:
 ])
 def test_left_as_it_is(source: str) -> None:
     assert rules._edge_led(source) == source
+
+
+def test_conditions_match_where_the_plain_ones_do(conditions: list[str], texts: list[str]) -> None:
+    led = [(re.compile(c), re.compile(rules._boolean_regex(c))) for c in conditions if rules._boolean_regex(c) != c]
+    assert len(conditions) > 80 and len(led) > 0.8 * len(conditions)
+    matched = 0
+    for plain, fast in led:
+        for text in texts:
+            found = plain.search(text) is not None
+            assert (fast.search(text) is not None) == found, (plain.pattern, text)
+            matched += found
+    assert matched > 2_000
+
+
+@pytest.mark.parametrize(("source", "texts"), [
+    (r"(?<![a-z])(?:rent|bil)(?![a-z]) .{0,9}\$|\$\d|cash", ["rent is $", "parent is $", "$5", "ca sh", "cash"]),
+    (r"\b(?:i have|ive got)\b.*nude|no clothes", ["i have a nude", "hi have a nude", "no clothes", "ive gotten nude"]),
+    (r"\d ?k\b|pay", ["5 k", "5kg", "repay"]),
+])
+def test_hand_made_conditions(source: str, texts: list[str]) -> None:
+    led = rules._boolean_regex(source)
+    assert led != source
+    for text in texts:
+        assert (re.search(source, text) is None) == (re.search(led, text) is None), text
+
+
+@pytest.mark.parametrize("source", [r"(?i)ab|cd", r"(a)b|c\1", r"\b(?:\$5|cash)"])
+def test_conditions_left_as_they_are(source: str) -> None:
+    assert rules._boolean_regex(source) == source

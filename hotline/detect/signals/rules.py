@@ -274,6 +274,63 @@ def _ways(alternative: str) -> list[tuple[str, str]] | None:
     return [(first, alternative[len(first):])] if first else None
 
 
+#: A lookbehind on one class that opens an alternative (`(?<![a-z])`), and a flag set for the whole regex.
+_OPENING_LOOKBEHIND = re.compile(r"\(\?<!(\[[^\]\\]*\])\)")
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _boolean_regex(source: str) -> str:
+    """A regex that matches somewhere in a text exactly when `source` does, for a `requires` or `unless` (only
+    ever asked whether it matches): the alternatives in any order, each led by its first character (an
+    opening group's alternatives spelled out, an opening `\\b` or lookbehind checked behind the character),
+    those of one character behind it once. `re` then skips to where such a character stands and tries there
+    only the alternatives that start with it, not every one at every position. Alternatives that open
+    otherwise (a class, a repeat) come last as they are."""
+    if _CAPTURES.search(source) or _GLOBAL_FLAGS.search(source):
+        return source
+    by_first: dict[str, list[str]] = {}
+    others: list[str] = []
+    for alternative in _alternatives(source):
+        found = _checked_ways(alternative, "")
+        if found is None:
+            others.append(alternative)
+        for ch, rest in found or ():
+            by_first.setdefault(ch, []).append(rest)
+    led = [re.escape(ch) + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")")
+           for ch, rests in by_first.items()]
+    out = "|".join(led + others)
+    return out if len(out) <= 8 * len(source) + 2000 else source
+
+
+def _checked_ways(alternative: str, before: str) -> list[tuple[str, str]] | None:
+    """The ways an alternative can start: (its first character, what the character before it must not be
+    checked + the rest); `before`: that class, from an enclosing opening (\\w for `\\b`; "": none)."""
+    if alternative.startswith(r"\b") or _OPENING_LOOKBEHIND.match(alternative):
+        if before:
+            return None
+        lookbehind = _OPENING_LOOKBEHIND.match(alternative)
+        before = lookbehind.group(1) if lookbehind is not None else r"\w"
+        alternative = alternative[lookbehind.end() if lookbehind is not None else 2:]
+    if alternative.startswith("(?:"):
+        end = _group_end(alternative)
+        if end < 0 or alternative[end + 1:end + 2] in _QUANTIFIERS:
+            return None
+        out: list[tuple[str, str]] = []
+        for inner in _alternatives(alternative[3:end]):
+            found = _checked_ways(inner, before)
+            if found is None:
+                return None
+            out += [(ch, rest + alternative[end + 1:]) for ch, rest in found]
+        return out
+    first = _first_word(alternative, 1)
+    if not first or (before == r"\w" and not _WORD_CHARACTER.match(first[-1])):
+        return None  # (`\\b` before a character of no word means the opposite)
+    ch = first[-1]
+    check = f"(?<!{before}{re.escape(ch)})" if before else ""
+    return [(ch, check + alternative[len(first):])]
+
+
 def _first_word(seq: str, most: int = 1_000) -> str:
     """The literal characters `seq` opens with (at most `most`; a plain character or an escaped sign), not
     counting one a quantifier follows."""
@@ -596,6 +653,9 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     }
     # every match also needs its `requires`: its literals narrow the candidates of each phrase
     required = regex_needs(optional["requires"].pattern, signs=True) if optional["requires"] is not None else ()
+    for key in ("requires", "unless"):  # only asked whether they match
+        given = optional[key]
+        optional[key] = compile_regex(_boolean_regex(given.pattern)) if given is not None else None
     part = raw.get("part")
     if part is not None and not (isinstance(part, str) and part.isidentifier()):
         raise DataError(f"{path}: {rid}: 'part' must be an identifier")
@@ -665,7 +725,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
 
 
 #: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
-_RECORD_FORM = 4
+_RECORD_FORM = 5
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:
