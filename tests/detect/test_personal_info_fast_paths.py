@@ -153,3 +153,31 @@ def test_anchors_found_from_the_automata_are_those_the_anchor_regexes_find() -> 
         overlapping += sum(a in low for a in anchors) > len(set(every))
     assert overlapping > 1000  # texts where some anchors overlap, so which of them count matters
 
+
+
+def test_a_rule_is_skipped_only_where_its_regex_cannot_match() -> None:
+    """A rule's `requires` (strings every match holds) leaves out no text its regex matches: every message of
+    the evaluation chats and strings made of the required strings, the rules' anchors and digits."""
+    from pathlib import Path
+
+    from hotline.detect.chats import load
+    from hotline.detect.signals.personal_info import _ascii_digits, _holds
+
+    lex = _lexicons()
+    rules = [r for r in (*lex.all_rules, *lex.answers) if r.requires]
+    assert {"en.location.coordinates", "en.email", "km.address.phum"} <= {r.id for r in rules}
+    assert all(not r.requires for r in lex.all_rules if r.regex.flags & re.IGNORECASE)
+    pieces = sorted({s for r in rules for group in r.requires for s in group} | {a for r in rules for a in r.anchors})
+    pieces += ["1", "12", "11.5", "104.9", "012 345 678", " ", ",", ".", "@", "x", "ក", "៣"]
+    rng = random.Random(12)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(20_000)]
+    chats = Path(__file__).resolve().parents[2] / "eval" / "chats"
+    texts += [_ascii_digits(m.text) for path in sorted(chats.glob("*.txt")) for m in load(path).messages]
+    matched = 0
+    for rule in rules:
+        for text in texts:
+            if rule.regex.search(text) is not None:
+                matched += 1
+                assert _holds(text, rule.requires), (rule.id, text)
+    assert matched > 2000
+    assert not _holds("12.5 104", ((".",), (",",))) and _holds("12.5, 104", ((".",), (",", ";")))

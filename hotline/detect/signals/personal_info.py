@@ -52,7 +52,7 @@ from hotline.detect.model import (
     PersonalDetail,
 )
 from hotline.detect.signals import compiled
-from hotline.detect.signals.candidates import _native_module
+from hotline.detect.signals.candidates import _native_module, regex_needs
 from hotline.detect.signals.compiled import compile_regex, record, store
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import KHMER_DIGITS
@@ -102,6 +102,12 @@ _LATLON_IN_URL = re.compile(r"(?:[@=/]|q=|ll=|loc:)(-?\d{1,2}\.\d{2,8}),\s*(-?\d
 _COORD_CONTEXT = re.compile(r"(?:location|gps|lat|coordinates|coords|map|here|ទីតាំង|ផែនទី)", re.IGNORECASE)
 _HANDLE_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*[A-Za-z0-9_]")
 _PHONE_SEPARATORS = " \t.-()\u200b"
+# The checks' own patterns, compiled once (`re.search(source, ...)` looks its cache up at every call).
+_LINK_PREFIX: Final = re.compile(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.)?", re.IGNORECASE)
+_HANDLE_SAID: Final = re.compile(r"(?:id|name|acc|account|handle|:|=|៖)\s*$", re.IGNORECASE)
+_HANDLE_CHARS: Final = re.compile(r"[0-9_.]")
+_SPACE: Final = re.compile(r"\s")
+_WRITER_FIRST: Final = re.compile(r"(?:i|knhom|knyom|nhom|kyom|khnhom|nh)\b", re.IGNORECASE)
 
 
 class WordSet:
@@ -140,6 +146,9 @@ class Rule:
     check: str | None = None
     after: str | None = None  # a list that must occur in the previous message (an answer to a question)
     context: str | None = None  # a list of words one of which must stand around the detail (whose it is)
+    #: What every match holds, read from a case-sensitive regex: one string of each group (`_holds`). A
+    #: text without is not searched (a coordinates rule needs "." and ",": most messages with a digit lack one).
+    requires: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -363,11 +372,46 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
         part = raw.get("part")
         if part not in PARTS:
             raise _fail(path, f"rule {rule_id}: 'part' must be one of {sorted(PARTS)}")
-        return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check, context=context)
+        return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check, context=context,
+                    requires=_requires(regex))
     kind = raw.get("type")
     if kind not in PERSONAL_INFO_TYPES:
         raise _fail(path, f"rule {rule_id}: 'type' must be one of {PERSONAL_INFO_TYPES}")
-    return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check, after=after, context=context)
+    return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check, after=after, context=context,
+                requires=_requires(regex))
+
+
+#: A group of more strings than this is left out of a rule's `requires`: looking for each costs more than
+#: the regex's own search (a list of place names).
+_MAX_REQUIRED = 8
+
+
+def _requires(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """The strings every match of a case-sensitive regex holds, one of each group (`candidates.regex_needs`:
+    the candidate stage's reading of a regex's parse tree); none for a case-insensitive one. Kept in the
+    compiled-form cache: parsing every rule's regex at each start would cost a few milliseconds."""
+    if regex.flags & re.IGNORECASE:
+        return ()
+    key = f"requires/1:{regex.pattern}"
+    known = record(key)
+    if isinstance(known, tuple):
+        return known
+    found = tuple(group for group in (tuple(text for text, _, _ in literals)
+                                      for literals in regex_needs(regex.pattern, signs=True))
+                  if len(group) <= _MAX_REQUIRED)
+    store(key, found)
+    return found
+
+
+def _holds(text: str, requires: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether `text` holds one string of each group of a rule's `requires`."""
+    for group in requires:
+        for literal in group:
+            if literal in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
@@ -668,7 +712,7 @@ def _check_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Perso
     s, e = m.span()
     e = _strip_link(text, s, e)
     value = text[s:e]
-    norm = re.sub(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.)?", "", value, flags=re.IGNORECASE)
+    norm = _LINK_PREFIX.sub("", value)
     if "/" not in norm or (norm.endswith("/") and norm.count("/") == 1):
         return None
     return _detail(rule, text, s, e, lower(norm))
@@ -734,8 +778,8 @@ def _check_handle_token(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) 
     while e > s and text[e - 1] == ".":
         e -= 1
     value = text[s:e]
-    explicit = re.search(r"(?:id|name|acc|account|handle|:|=|៖)\s*$", text[m.start():s], re.IGNORECASE)
-    looks_like_handle = value.startswith("@") or re.search(r"[0-9_.]", value)
+    explicit = _HANDLE_SAID.search(text[m.start():s])
+    looks_like_handle = value.startswith("@") or _HANDLE_CHARS.search(value)
     if not (explicit or looks_like_handle) or lower(value) in lex.lists["school_generic"]:
         return None
     if value.isdigit():
@@ -880,7 +924,7 @@ def _check_id_number(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> 
 
 def _check_passport(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
     s, e = m.span("v")
-    return _detail(rule, text, s, e, re.sub(r"\s", "", text[s:e]).upper())
+    return _detail(rule, text, s, e, _SPACE.sub("", text[s:e]).upper())
 
 
 def _age_value(lex: Lexicons, m: re.Match[str], text: str, group: str = "age") -> int | None:
@@ -907,8 +951,7 @@ def _check_age(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Person
     age = _age_value(lex, m, text)
     if age is None:
         return None
-    if lex.lists["third_party"].search(text[max(0, m.start() - 12):m.start()]) and not re.match(
-            r"(?:i|knhom|knyom|nhom|kyom|khnhom|nh)\b", m.group(), re.IGNORECASE):
+    if lex.lists["third_party"].search(text[max(0, m.start() - 12):m.start()]) and not _WRITER_FIRST.match(m.group()):
         return None
     return _age(rule, m, text, age)
 
@@ -1112,6 +1155,8 @@ def _address_parts(lex: Lexicons, text: str, selected: Sequence[Rule]) -> list[_
 def _part_matches(lex: Lexicons, rule: Rule, text: str) -> list[_Part]:
     assert rule.part is not None
     found: list[_Part] = []
+    if rule.requires and not _holds(text, rule.requires):
+        return found
     for m in rule.regex.finditer(text):
         if rule.check:
             d = CHECKS[rule.check](lex, rule, m, text)
@@ -1341,6 +1386,8 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     norm = _ascii_digits(text) if has_digit and _KHMER_DIGIT.search(text) else text
     details: list[PersonalDetail] = []
     for rule in rules:
+        if rule.requires and not _holds(norm, rule.requires):
+            continue
         check = CHECKS[rule.check] if rule.check else None
         for m in rule.regex.finditer(norm):
             if check is None:
