@@ -187,6 +187,8 @@ if _SPACED_STEP[0] is not _SPACED or _KHMER_REPEAT[0] is not _REPEAT_KHMER:  # p
     raise RuntimeError("normalize expects the spelling folds first, spaced letters second, Khmer runs last")
 _IN_WORD_STEPS: Final = tuple(_WORD_STEPS)  # broken words, leetspeak, repeated letters: none crosses a space
 _SPELLING: Final = SPELLING_RE
+#: Lower-cased ASCII words without one of these (letters only) can change only where a letter runs.
+_NOT_LETTER_OR_SPACE: Final = re.compile(f"[^{_LETTERS} ]")
 #: Any character but those of most Khmer text that `_unicode_prepared` leaves as they are: Khmer letters and
 #: signs (no case; not the digits and marks the table folds) and ASCII that is neither a letter nor one the
 #: table or the Latin steps read. Text without one needs no lower case and no table (a test checks the class).
@@ -288,17 +290,31 @@ def _learned_form(text: str, words: list[str]) -> str:
     if len(_WORD_FORMS) + len(words) > _WORD_FORMS_MAX:  # not while learning: a word's count would go
         _WORD_FORMS.clear()
         _LONE_LETTERS.clear()
-    if max(map(len, words)) > _WORD_FORM_CHARS:
-        return _text_form(text)
-    if text.isascii():
-        new = list(set(words).difference(_WORD_FORMS))
+    if text.isascii():  # compiled, plain loops: cheaper than sets, `map`s and `zip`s made for a few words
+        new: list[str] = []
+        for word in words:
+            if word not in _WORD_FORMS:  # (a word twice in the text is worked out twice: the same form)
+                if len(word) > _WORD_FORM_CHARS:  # the kept words are all short
+                    return _text_form(text)
+                new.append(word)
         s = _prepared(" ".join(new))
-        _WORD_FORMS.update(zip(new, _ascii_word_form(s).split(" "), strict=True))
+        forms = _ascii_word_form(s).split(" ")
+        for i in range(len(new)):
+            _WORD_FORMS[new[i]] = forms[i]
         if _LONE_LETTER.search(s) is not None:
             _count_lone_letters(new, s)
-        if not _LONE_LETTERS.keys().isdisjoint(words) and _joins_spaced(text, words):
+        forms = []
+        lone = 0
+        for word in words:
+            forms.append(_WORD_FORMS[word])
+            n = _LONE_LETTERS.get(word)
+            if n is not None:
+                lone += n
+        if lone >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
             return _text_form(text)
-        return _LAST.keep(" ".join(map(_WORD_FORMS.__getitem__, words)), words, new)
+        return _LAST.keep(" ".join(forms), words, new)
+    if max(map(len, words)) > _WORD_FORM_CHARS:
+        return _text_form(text)
     s, latin = _unicode_prepared(text)
     if SEND_MISSPELT in s:
         return _text_form(text)
@@ -308,7 +324,8 @@ def _learned_form(text: str, words: list[str]) -> str:
         for word in set(words).difference(_WORD_FORMS):
             _word_form(word)
         return normalize(text)
-    _WORD_FORMS.update(zip(words, forms, strict=True))
+    for i in range(len(words)):
+        _WORD_FORMS[words[i]] = forms[i]
     if latin and _LONE_LETTER.search(s) is not None:
         _count_lone_letters(words, s)
         if _joins_spaced(text, words):
@@ -352,8 +369,9 @@ def _word_form(word: str) -> str | None:
 
 
 def _ascii_word_form(word: str) -> str:
-    """The steps that stay inside a word, on lower-cased ASCII words without apostrophes."""
-    if word.isalpha():  # letters only (most words): only a run of one letter can change
+    """The steps that stay inside a word, on lower-cased ASCII words without apostrophes (or several joined
+    by spaces)."""
+    if word.isalpha() or _NOT_LETTER_OR_SPACE.search(word) is None:  # letters only (most words): only a run
         return _REPEAT_LATIN.sub(_first, word) if _REPEAT_LATIN.search(word) is not None else word
     form = word
     for pattern, fn, needs, _ in _IN_WORD_STEPS:
