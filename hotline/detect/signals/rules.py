@@ -243,35 +243,35 @@ def _led(seq: str) -> str | None:
             return r"\d(?<![a-z0-9]\d)\d*" + seq[3:]
         word = _first_word(seq)
         return None if not word else word + f"(?<![a-z0-9]{word})" + seq[len(word):]
-    ways: list[tuple[str, str]] = []
-    for alternative in alternatives:
-        found = _ways(alternative)
-        if found is None:
-            return None
-        ways += found
-    by_first: dict[str, list[str]] = {}  # by the character (`\-` and `-` are one)
-    for first, rest in ways:
-        by_first.setdefault(first[-1], []).append(rest)
-    return "|".join(re.escape(ch) + f"(?<![a-z0-9]{re.escape(ch)})" + (rests[0] if len(rests) == 1 else
-                    "(?:" + "|".join(rests) + ")") for ch, rests in by_first.items())
+    by_first = _merged([_by_first(alternative) for alternative in alternatives])
+    return None if by_first is None else "|".join(
+        re.escape(ch) + f"(?<![a-z0-9]{re.escape(ch)})" + rest for ch, rest in by_first.items())
 
 
-def _ways(alternative: str) -> list[tuple[str, str]] | None:
-    """The ways an alternative can start, in order: (its first letter, the rest of it)."""
+def _by_first(alternative: str) -> dict[str, str] | None:
+    """Per character an alternative can start with (in its order), what follows the character as a regex;
+    None when it can start otherwise. An opening group's tail is copied once per character, not per
+    alternative of the group."""
     if alternative.startswith("(?:"):
         end = _group_end(alternative)
         if end < 0 or alternative[end + 1:end + 2] in _QUANTIFIERS:
             return None
-        tail = alternative[end + 1:]
-        out: list[tuple[str, str]] = []
-        for inner in _alternatives(alternative[3:end]):
-            found = _ways(inner)
-            if found is None:
-                return None
-            out += [(first, rest + tail) for first, rest in found]
-        return out
+        inner = _merged([_by_first(a) for a in _alternatives(alternative[3:end])])
+        return None if inner is None else {ch: rest + alternative[end + 1:] for ch, rest in inner.items()}
     first = _first_word(alternative, 1)
-    return [(first, alternative[len(first):])] if first else None
+    return {first[-1]: alternative[len(first):]} if first else None  # (`\-` and `-` are one character)
+
+
+def _merged(alternatives: list[dict[str, str] | None]) -> dict[str, str] | None:
+    """Alternatives' `_by_first` as one: per character, what follows it in each, in the alternatives' order
+    (alternatives that start with different characters never match at the same place)."""
+    rests: dict[str, list[str]] = {}
+    for by_first in alternatives:
+        if by_first is None:
+            return None
+        for ch, rest in by_first.items():
+            rests.setdefault(ch, []).append(rest)
+    return {ch: found[0] if len(found) == 1 else "(?:" + "|".join(found) + ")" for ch, found in rests.items()}
 
 
 #: A lookbehind on one class that opens an alternative (`(?<![a-z])`), and a flag set for the whole regex.
