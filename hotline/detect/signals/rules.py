@@ -725,7 +725,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
 
 
 #: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
-_RECORD_FORM = 5
+_RECORD_FORM = 6
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:
