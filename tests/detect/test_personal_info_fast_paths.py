@@ -156,28 +156,38 @@ def test_anchors_found_from_the_automata_are_those_the_anchor_regexes_find() -> 
 
 
 def test_a_rule_is_skipped_only_where_its_regex_cannot_match() -> None:
-    """A rule's `requires` (strings every match holds) leaves out no text its regex matches: every message of
-    the evaluation chats and strings made of the required strings, the rules' anchors and digits."""
+    """A rule's `requires` and `requires_lower` (strings every match holds) leave out no text its regex
+    matches: every message of the evaluation chats, and strings made of the required strings (in capitals
+    too), the rules' anchors, digits and the characters a case-insensitive regex reads as ASCII letters."""
     from pathlib import Path
 
     from hotline.detect.chats import load
-    from hotline.detect.signals.personal_info import _ascii_digits, _holds
+    from hotline.detect.signals.personal_info import _ascii_digits, _holds, _lowered
 
     lex = _lexicons()
-    rules = [r for r in (*lex.all_rules, *lex.answers) if r.requires]
-    assert {"en.location.coordinates", "en.email", "km.address.phum"} <= {r.id for r in rules}
-    assert all(not r.requires for r in lex.all_rules if r.regex.flags & re.IGNORECASE)
-    pieces = sorted({s for r in rules for group in r.requires for s in group} | {a for r in rules for a in r.anchors})
-    pieces += ["1", "12", "11.5", "104.9", "012 345 678", " ", ",", ".", "@", "x", "ក", "៣"]
+    every = (*lex.all_rules, *lex.answers, *lex.support_khmer, *lex.support_latin)
+    rules = [r for r in every if r.requires or r.requires_lower]
+    assert {"en.location.coordinates", "en.email", "km.address.phum"} <= {r.id for r in rules if r.requires}
+    assert {"km-Latn.school.vityealai", "en.address.house"} <= {r.id for r in rules if r.requires_lower}
+    assert all(not r.requires for r in every if r.regex.flags & re.IGNORECASE)
+    assert all(not r.requires_lower for r in every if not r.regex.flags & re.IGNORECASE)
+    strings = {s for r in rules for group in (*r.requires, *r.requires_lower) for s in group}
+    pieces = sorted(strings | {s.upper() for s in strings} | {s.title() for s in strings}
+                    | {a for r in rules for a in r.anchors})
+    pieces += ["1", "12", "11.5", "104.9", "012 345 678", " ", ",", ".", "@", "x", "ក", "៣", "ſ", "ı", "\u212a", "İ",
+               "ſt", "vityealaı", "ho\u212aus"]
     rng = random.Random(12)
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(20_000)]
     chats = Path(__file__).resolve().parents[2] / "eval" / "chats"
     texts += [_ascii_digits(m.text) for path in sorted(chats.glob("*.txt")) for m in load(path).messages]
+    lowered = [_lowered(t) for t in texts]
     matched = 0
     for rule in rules:
-        for text in texts:
+        for text, low in zip(texts, lowered, strict=True):
             if rule.regex.search(text) is not None:
                 matched += 1
                 assert _holds(text, rule.requires), (rule.id, text)
+                assert low is None or _holds(low, rule.requires_lower), (rule.id, text)
     assert matched > 2000
+    assert _lowered("VITYEALAI") == "vityealai" and _lowered("ſchool") is None
     assert not _holds("12.5 104", ((".",), (",",))) and _holds("12.5, 104", ((".",), (",", ";")))

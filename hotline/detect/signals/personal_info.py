@@ -146,9 +146,12 @@ class Rule:
     check: str | None = None
     after: str | None = None  # a list that must occur in the previous message (an answer to a question)
     context: str | None = None  # a list of words one of which must stand around the detail (whose it is)
-    #: What every match holds, read from a case-sensitive regex: one string of each group (`_holds`). A
-    #: text without is not searched (a coordinates rule needs "." and ",": most messages with a digit lack one).
+    #: What every match holds, read from its regex: one string of each group (`_holds`). A text without is not
+    #: searched (a coordinates rule needs "." and ",", which most messages with a digit lack; a rule anchored
+    #: on "vid" needs "vityealai" or a spelling of it, which "video" is not). A case-insensitive regex's
+    #: strings (`requires_lower`) are looked for in the lowercased text (`_lowered`).
     requires: tuple[tuple[str, ...], ...] = ()
+    requires_lower: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -373,12 +376,12 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
         if part not in PARTS:
             raise _fail(path, f"rule {rule_id}: 'part' must be one of {sorted(PARTS)}")
         return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check, context=context,
-                    requires=_requires(regex))
+                    requires=_requires(regex, False), requires_lower=_requires(regex, True))
     kind = raw.get("type")
     if kind not in PERSONAL_INFO_TYPES:
         raise _fail(path, f"rule {rule_id}: 'type' must be one of {PERSONAL_INFO_TYPES}")
     return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check, after=after, context=context,
-                requires=_requires(regex))
+                requires=_requires(regex, False), requires_lower=_requires(regex, True))
 
 
 #: A group of more strings than this is left out of a rule's `requires`: looking for each costs more than
@@ -386,21 +389,33 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
 _MAX_REQUIRED = 8
 
 
-def _requires(regex: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
-    """The strings every match of a case-sensitive regex holds, one of each group (`candidates.regex_needs`:
-    the candidate stage's reading of a regex's parse tree); none for a case-insensitive one. Kept in the
-    compiled-form cache: parsing every rule's regex at each start would cost a few milliseconds."""
-    if regex.flags & re.IGNORECASE:
+def _requires(regex: re.Pattern[str], lowered: bool) -> tuple[tuple[str, ...], ...]:
+    """A rule's `requires` (`lowered`: `requires_lower`; none for the other kind of regex): the strings every match of its regex holds, one of each group
+    (`candidates.regex_needs`: the candidate stage's reading of a regex's parse tree), lowercased for a
+    case-insensitive regex, where a group holding a letter with other cases than ASCII's is left out. Kept in
+    the compiled-form cache: parsing every rule's regex at each start would cost a few milliseconds."""
+    folded = bool(regex.flags & re.IGNORECASE)
+    if folded != lowered:
         return ()
-    key = f"requires/1:{regex.pattern}"
-    known = record(key)
-    if isinstance(known, tuple):
-        return known
-    found = tuple(group for group in (tuple(text for text, _, _ in literals)
-                                      for literals in regex_needs(regex.pattern, signs=True))
-                  if len(group) <= _MAX_REQUIRED)
-    store(key, found)
+    key = f"requires/1:{int(folded)}:{regex.pattern}"
+    found = record(key)
+    if not isinstance(found, tuple):
+        groups = (tuple(text for text, _, _ in literals) for literals in regex_needs(regex.pattern, signs=True))
+        found = tuple(group for group in ((tuple(lower(t) for t in g) if folded else g) for g in groups)
+                      if len(group) <= _MAX_REQUIRED and not (folded and any(
+                          not ch.isascii() and ch.lower() + ch.upper() != ch + ch for t in group for ch in t)))
+        store(key, found)
     return found
+
+
+#: Characters a case-insensitive regex reads as ASCII letters that lowercasing keeps apart ("ſ" is "s"):
+#: in a text holding one, a rule's `requires_lower` is not looked for.
+_FOLDS_TO_ASCII: Final = re.compile("[\u017f\u0131\u212a\u0130]")
+
+
+def _lowered(text: str) -> str | None:
+    """`text` lowercased, where a case-insensitive regex's match holds its strings lowercased; else None."""
+    return None if _FOLDS_TO_ASCII.search(text) else lower(text)
 
 
 def _holds(text: str, requires: tuple[tuple[str, ...], ...]) -> bool:
@@ -1136,26 +1151,29 @@ def _address_parts(lex: Lexicons, text: str, selected: Sequence[Rule]) -> list[_
     an administrative unit or an "I live in" cue is there, since alone they never make an address."""
     primary: list[_Part] = []
     cues: list[_Part] = []
+    low = _lowered(text) if any(rule.requires_lower for rule in selected) else None
     for rule in selected:
         if rule.part == "cue":
-            cues.extend(_part_matches(lex, rule, text))
+            cues.extend(_part_matches(lex, rule, text, low))
         elif rule.part not in SUPPORT_PARTS:
-            primary.extend(_part_matches(lex, rule, text))
+            primary.extend(_part_matches(lex, rule, text, low))
     if not primary and not cues:
         return []
     support: list[_Part] = []
     for rule in selected:
         if rule.part in SUPPORT_PARTS:
-            support.extend(_part_matches(lex, rule, text))
+            support.extend(_part_matches(lex, rule, text, low))
     if not primary and not support:
         return []
     return primary + cues + support
 
 
-def _part_matches(lex: Lexicons, rule: Rule, text: str) -> list[_Part]:
+def _part_matches(lex: Lexicons, rule: Rule, text: str, low: str | None = None) -> list[_Part]:
+    """The parts `rule` finds in `text` (`low`: `_lowered(text)`, for its `requires_lower`)."""
     assert rule.part is not None
     found: list[_Part] = []
-    if rule.requires and not _holds(text, rule.requires):
+    if (rule.requires and not _holds(text, rule.requires)) or (
+            low is not None and rule.requires_lower and not _holds(low, rule.requires_lower)):
         return found
     for m in rule.regex.finditer(text):
         if rule.check:
@@ -1385,9 +1403,16 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
             lex.support_latin if _LATIN.search(text) else ())
     norm = _ascii_digits(text) if has_digit and _KHMER_DIGIT.search(text) else text
     details: list[PersonalDetail] = []
+    norm_low: str | None = None  # `_lowered(norm)`, once a rule asks
+    lowered = False
     for rule in rules:
         if rule.requires and not _holds(norm, rule.requires):
             continue
+        if rule.requires_lower:
+            if not lowered:
+                norm_low, lowered = _lowered(norm), True
+            if norm_low is not None and not _holds(norm_low, rule.requires_lower):
+                continue
         check = CHECKS[rule.check] if rule.check else None
         for m in rule.regex.finditer(norm):
             if check is None:
