@@ -284,7 +284,9 @@ def _head_order(head: list[str], it: Iterator[str], fmt: HeaderFormat) -> str:
 # by one. `_items`, line by line, is the reference and reads lines that hold a line break themselves.
 
 #: How a body can start when `_finish` has to read it (media, deletions, notices, attachments, iOS marks).
-_SPECIAL_STARTS = "|".join(map(re.escape, sorted({"<", _LRM, "Messages ", *_MEDIA_BODIES, *_DELETED_BODIES},
+#: (A start that begins with another is left out: the lookahead needs only the shorter.)
+_STARTS = {"<", _LRM, "Messages ", *_MEDIA_BODIES, *_DELETED_BODIES}
+_SPECIAL_STARTS = "|".join(map(re.escape, sorted((s for s in _STARTS if not any(o != s and s.startswith(o) for o in _STARTS)),
                                                  key=lambda s: (-len(s), s))))
 #: The common sender: 1 to 80 characters without a colon or double quote, then ": " and a plain body. When
 #: it does not fit (a colon in the name, a line ending in ":", a body above), group s stays empty and the

@@ -87,10 +87,14 @@ def _the_cache() -> _Cache:
 def _lexicon_digest() -> str:
     h = hashlib.sha256()
     h.update(f"{ENGINE_VERSION}\0{_FORM}\0{sys.version}\0{getattr(_sre, 'MAGIC', '')}\0".encode())
-    for path in sorted(_LEXICON_DIR.rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(_LEXICON_DIR).as_posix().encode() + b"\0")
-            h.update(path.read_bytes() + b"\0")
+    files: list[tuple[str, str]] = []  # (name under the folder, path); os.walk: pathlib cost 1 % of a start
+    for folder, _, names in os.walk(_LEXICON_DIR):
+        for name in names:
+            path = os.path.join(folder, name)
+            files.append((os.path.relpath(path, _LEXICON_DIR).replace(os.sep, "/"), path))
+    for name, path in sorted(files):
+        with open(path, "rb") as fh:
+            h.update(name.encode() + b"\0" + fh.read() + b"\0")
     return h.hexdigest()[:24]
 
 
