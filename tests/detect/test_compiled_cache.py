@@ -80,3 +80,20 @@ def test_a_damaged_regex_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: p
     path.write_bytes(marshal.dumps((form, engine, records, regexes)))
     _fresh_cache(monkeypatch, tmp_path)
     assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
+
+
+def test_the_key_follows_every_lexicon_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "grooming.json").write_text('{"rules": []}', encoding="utf-8")
+    (tmp_path / "km.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(compiled, "_LEXICON_DIR", tmp_path)
+    first = compiled._lexicon_digest()
+    assert compiled._lexicon_digest() == first  # the same files, the same key
+    keys = {first}
+    (tmp_path / "en" / "grooming.json").write_text('{"rules": [1]}', encoding="utf-8")  # an edit
+    keys.add(compiled._lexicon_digest())
+    (tmp_path / "en" / "new.json").write_text("{}", encoding="utf-8")  # a new file in a folder
+    keys.add(compiled._lexicon_digest())
+    (tmp_path / "en" / "new.json").rename(tmp_path / "en" / "other.json")  # the same content, another name
+    keys.add(compiled._lexicon_digest())
+    assert len(keys) == 4
