@@ -23,6 +23,7 @@ from collections.abc import Collection, Sequence
 from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
+from typing import Final
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.normalize import normalize
@@ -34,13 +35,13 @@ __all__ = [
 
 #: How far (characters) the window reaches either side of a position; a space or punctuation closer than
 #: this ends it early (the segmenter then sees a natural boundary, not a cut word).
-WINDOW = 16
+WINDOW: Final = 16
 #: Khmer letters, vowels, signs (no punctuation, no digits, no repetition sign ៗ): what words are made of.
 KHMER_LETTERS = "\u1780-\u17d3\u17dd"
-_RUN = re.compile(f"[{KHMER_LETTERS}]+")
-_OTHERS = re.compile(f"[^{KHMER_LETTERS}]+")
+_RUN: Final = re.compile(f"[{KHMER_LETTERS}]+")
+_OTHERS: Final = re.compile(f"[^{KHMER_LETTERS}]+")
 #: At most this many CRF pieces are merged into one dictionary word.
-MERGE = 3
+MERGE: Final = 3
 
 
 def _crf(run: str) -> list[str]:
@@ -65,7 +66,7 @@ def _crf(run: str) -> list[str]:
 
 #: khmercut's clusters (`seg_kcc`) of a run of Khmer letters, in one C-level pass: a cluster starts at a
 #: consonant or independent vowel (ក-ឳ) unless it follows the coeng ្ (then it is written below).
-_KCC = re.compile("(?s).(?:[^\u1780-\u17b3]|(?<=\u17d2)[\u1780-\u17b3])*")
+_KCC: Final = re.compile("(?s).(?:[^\u1780-\u17b3]|(?<=\u17d2)[\u1780-\u17b3])*")
 
 
 class _Cluster:
@@ -97,7 +98,7 @@ class _Cluster:
 
 
 #: Per distinct cluster (a few thousand in real Khmer; bounded all the same).
-_CLUSTERS: dict[str, _Cluster] = {}
+_CLUSTERS: Final[dict[str, _Cluster]] = {}
 
 
 def _cluster(kcc: str) -> _Cluster:
@@ -261,9 +262,9 @@ def segment(text: str) -> list[str]:
 
 #: Word edges per distinct run of letters (`_edges`) and per distinct window (`_window_edges`, spaces kept):
 #: plain dicts (an `lru_cache` is a call through Python for every hit), emptied when full.
-_RUN_EDGES: dict[str, frozenset[int]] = {}
-_WINDOW_EDGES: dict[str, frozenset[int]] = {}
-CACHED = 8192
+_RUN_EDGES: Final[dict[str, frozenset[int]]] = {}
+_WINDOW_EDGES: Final[dict[str, frozenset[int]]] = {}
+CACHED: Final = 8192
 
 
 def _edges(run: str) -> frozenset[int]:
@@ -283,7 +284,7 @@ def _edges(run: str) -> frozenset[int]:
 
 
 #: The longest stretch a word-aligned retry looks at (a phrase with a gap spans a few words).
-REACH = 80
+REACH: Final = 80
 
 
 def word_ends(text: str, start: int, reach: int = REACH) -> list[int]:
@@ -322,7 +323,7 @@ def joint() -> str:
 #: Per rule regex (by identity, the regex kept alive with it): its joint groups, or None when every group is
 #: one (then the joints are read from `Match.regs` in one C-level pass). Not an `lru_cache` on the regex: a
 #: pattern hashes its whole compiled code, tens of microseconds for a large rule, on every lookup.
-_JOINTS_OF: dict[int, tuple[re.Pattern[str], tuple[int, ...] | None]] = {}
+_JOINTS_OF: Final[dict[int, tuple[re.Pattern[str], tuple[int, ...] | None]]] = {}
 
 
 def _joint_groups(regex: re.Pattern[str]) -> tuple[int, ...] | None:
@@ -355,7 +356,7 @@ def match_aligned(m: re.Match[str]) -> bool:
     return _on_edges(m.string, positions)
 
 
-_first_of = itemgetter(0)
+_first_of: Final = itemgetter(0)
 
 
 def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
@@ -381,10 +382,10 @@ def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
 
 #: Spaces that separate Khmer phrases but not necessarily words (a zero-width space is removed by `normalize`;
 #: `_has_space` names them one by one).
-_SPACES = " \t\u00a0\u200b"
-_DROP_SPACES = str.maketrans(dict.fromkeys(_SPACES))
+_SPACES: Final = " \t\u00a0\u200b"
+_DROP_SPACES: Final = str.maketrans(dict.fromkeys(_SPACES))
 #: A stretch of Khmer letters, spaces inside it allowed: where a word edge is not obvious.
-_STRETCH = re.compile(f"[{KHMER_LETTERS}](?:[{KHMER_LETTERS}{_SPACES}]*[{KHMER_LETTERS}])?")
+_STRETCH: Final = re.compile(f"[{KHMER_LETTERS}](?:[{KHMER_LETTERS}{_SPACES}]*[{KHMER_LETTERS}])?")
 
 
 def _letter(ch: str) -> bool:
@@ -396,7 +397,7 @@ def _letter(ch: str) -> bool:
 _Message = tuple[str | None, list[int], list[int]]
 #: The message being matched, as one tuple (read and replaced whole, so threads agree); kept for that
 #: message only, not by text across messages.
-_last_message: list[_Message] = [(None, [], [])]
+_last_message: Final[list[_Message]] = [(None, [], [])]
 
 
 def _message(text: str) -> _Message:
