@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from hotline.detect.model import (
@@ -142,7 +142,7 @@ def analyze_items(
     for f, _ in described:  # the chat ended without more advice from its sender
         findings.append(f)
         tracker.add([f])
-    findings.sort(key=lambda f: f.index)
+    findings.sort(key=_INDEX)  # by attrgetter: no Python call a finding
     tracker.first_alert_index = _first_alert(findings, details, refusals)
     result = tracker.result()
     langs = conversation_languages(languages)
@@ -152,7 +152,7 @@ def analyze_items(
     signals, explanation, first_alert = dict(result.signals), list(result.explanation), result.first_alert_index
     if scores is not None and (reason or risk in ("high", "critical")):
         # The model's citations: the heaviest messages of its highest window, and their words.
-        findings = sorted([*findings, *model_findings(scores)], key=lambda f: f.index)
+        findings = sorted([*findings, *model_findings(scores)], key=_INDEX)
     if reason is not None and scores is not None and result.risk in ("high", "critical") and risk != result.risk:
         explanation, first_alert = explain_held(explanation, risk, reason), None  # the model held the rules' level
     elif reason is not None and scores is not None:
@@ -166,6 +166,9 @@ def analyze_items(
         personal_info=details, languages=langs, score=result.score,
         explanation=explanation, scores=signal_scores(signals, findings, scores),
     )
+
+
+_INDEX = attrgetter("index")
 
 
 def _first_alert(

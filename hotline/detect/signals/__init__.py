@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from operator import attrgetter
 from typing import cast
 
 from hotline.detect.model import Finding, Message
@@ -204,18 +205,35 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     fire on the same words; keep the heavier of overlapping findings of the same signal and stage (and, for
     sextortion, the same part). Rules of one language are distinct cues and all kept."""
     if len({(f.signal, f.stage, f.part) for f in findings}) == len(findings):  # no two can be one cue
-        return sorted(findings, key=_place)
+        return _by_place(findings)
     kept: list[Finding] = []
     for f in sorted(findings, key=lambda f: -f.weight):
         if not any(k.signal == f.signal and k.stage == f.stage and k.part == f.part and _overlap(k, f)
                    and _language(k) != _language(f) for k in kept):
             kept.append(f)
-    return sorted(kept, key=_place)
+    return _by_place(kept)
 
 
 def _place(f: Finding) -> tuple[int, str]:
     """Where a finding is reported among the message's: by its place in the text, then its rule."""
     return (f.start or 0, f.rule)
+
+
+def _by_place(findings: list[Finding]) -> list[Finding]:
+    """`sorted(findings, key=_place)`: a rule's findings all have a start, so that the key can be read by
+    `attrgetter` (no call a finding), and no sort at all when they came in their order."""
+    ordered = True
+    start, rule = -1, ""  # before any place (a sort is never wrong: a false "out of order" costs one)
+    for f in findings:
+        if f.start is None:
+            return sorted(findings, key=_place)
+        if ordered and (f.start < start or (f.start == start and f.rule < rule)):
+            ordered = False
+        start, rule = f.start, f.rule
+    return list(findings) if ordered else sorted(findings, key=_START_RULE)
+
+
+_START_RULE = attrgetter("start", "rule")
 
 
 def _language(f: Finding) -> str:

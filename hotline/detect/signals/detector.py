@@ -107,12 +107,13 @@ def _words_making(text: str, norm: str) -> list[str] | None:
     """The words of ASCII `text` when their own forms, one space between, make `norm` and none holds a space
     (what `_offsets_by_words` checks, and that a space of `norm` is one of `text`), else None."""
     words = text.split(" ")
-    try:  # the common case: every word's form known, looked up without a call a word
-        joined = " ".join(map(_form_of, map(_WORD_MAPS.__getitem__, words)))
-    except KeyError:
-        joined = " ".join(map(_form_of, map(_word_map, words)))
-    if joined != norm or norm.count(" ") != len(words) - 1:
+    pieces = norm.split(" ")
+    if len(pieces) != len(words):
         return None
+    for i in range(len(words)):
+        known = _WORD_MAPS.get(words[i])
+        if (known[0] if known is not None else _word_map(words[i])[0]) != pieces[i]:
+            return None
     return words
 
 
@@ -151,6 +152,8 @@ class RuleDetector:
 
     def __init__(self, rules: RuleSet | None = None, languages: tuple[str, ...] = LANGUAGES) -> None:
         self.rules = rules if rules is not None else load_ruleset(self.name, self.signal, languages)
+        #: `signal` as an attribute of the instance: compiled, a class variable is looked up by name each time.
+        self._signal = self.signal
 
     def detect(self, message: Message, norm: str | None = None, lang: str | None = None) -> list[Finding]:
         """Findings in one message. `norm` is `normalize(message.text)` when the caller already has it.
@@ -172,9 +175,10 @@ class RuleDetector:
         """The Finding for a match of one of this detector's rules in `normalize(message.text)` (`quoter`:
         the message's, when the caller has one)."""
         quoter = quoter or Quoter(message.text)
-        a, b = quoter.span(*m.span())
+        start, end = m.span()
+        a, b = quoter.span(start, end)  # not `span(*m.span())`: compiled, a call with `*` goes through Python
         return Finding(
-            index=message.index, sender=message.sender, signal=self.signal, rule=rule.id,
+            index=message.index, sender=message.sender, signal=self._signal, rule=rule.id,
             excerpt=quoter.excerpt(a, b), weight=rule.weight, stage=rule.stage, start=a, end=b,
             part=rule.part, tags=rule.tags,
         )
