@@ -113,7 +113,12 @@ def looks_like(lines: Iterable[str], *, need: int = 1) -> bool:
 
 def choose_format(lines: Iterable[str], *, need: int = 1, scan: int = 60) -> HeaderFormat | None:
     """The first table row whose stamp starts `need` of the first `scan` non-blank lines."""
-    head = [ln.rstrip("\r\n") for _, ln in zip(range(scan), (x for x in lines if x.strip()), strict=False)]
+    head: list[str] = []
+    for ln in lines if scan > 0 else ():  # stops at once: compiled, a generator in `zip` read every line first
+        if ln.strip():
+            head.append(ln.rstrip("\r\n"))
+            if len(head) >= scan:
+                break
     for fmt in HEADER_FORMATS:
         rx = _line_pattern(fmt)
         hits = 0
