@@ -201,7 +201,11 @@ class RuleSet:
 
 def _phrase_regex(source: str) -> re.Pattern[str]:
     """One phrase's regex (or a pattern), compiled so that `re` can skip to where a match can start."""
-    return compile_regex(_edge_led(source))
+    led = _edge_led(source)
+    if led == source:  # a pattern of several alternatives, or one led by `\b`: led by first characters if all are
+        by_character, others = _by_character(source)
+        led = by_character if by_character and not others else source
+    return compile_regex(led)
 
 
 def _edge_led(source: str) -> str:
@@ -287,25 +291,39 @@ def _boolean_regex(source: str) -> str:
     those of one character behind it once. `re` then skips to where such a character stands and tries there
     only the alternatives that start with it, not every one at every position. Alternatives that open
     otherwise (a class, a repeat) come last as they are."""
+    by_character, others = _by_character(source)
+    return "|".join([by_character, *others]) if by_character else source
+
+
+def _by_character(source: str) -> tuple[str, list[str]]:
+    """The alternatives of `source` that open with a character (after a `\\b` or a lookbehind on one class,
+    checked behind it; an opening group spelled out), grouped behind their first character in their order
+    (so the same matches: alternatives with different first characters never match at the same place), and
+    the alternatives that open otherwise; ("", []) when that cannot be written (a group that may capture,
+    global flags) or would grow too long."""
     if _CAPTURES.search(source) or _GLOBAL_FLAGS.search(source):
-        return source
-    by_first: dict[str, list[str]] = {}
+        return "", []
+    by_first: dict[str, list[tuple[str, str]]] = {}
     others: list[str] = []
     for alternative in _alternatives(source):
         found = _checked_ways(alternative, "")
         if found is None:
             others.append(alternative)
-        for ch, rest in found or ():
-            by_first.setdefault(ch, []).append(rest)
-    led = [re.escape(ch) + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")")
-           for ch, rests in by_first.items()]
-    out = "|".join(led + others)
-    return out if len(out) <= 8 * len(source) + 2000 else source
+        for ch, check, rest in found or ():
+            by_first.setdefault(ch, []).append((check, rest))
+    led = []
+    for ch, ways in by_first.items():
+        checks = {check for check, _ in ways}
+        common = checks.pop() if len(checks) == 1 else ""  # checked once for them all
+        rests = [rest if common else check + rest for check, rest in ways]
+        led.append(re.escape(ch) + common + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
+    out = "|".join(led)
+    return (out, others) if len(out) <= 8 * len(source) + 2000 else ("", [])
 
 
-def _checked_ways(alternative: str, before: str) -> list[tuple[str, str]] | None:
-    """The ways an alternative can start: (its first character, what the character before it must not be
-    checked + the rest); `before`: that class, from an enclosing opening (\\w for `\\b`; "": none)."""
+def _checked_ways(alternative: str, before: str) -> list[tuple[str, str, str]] | None:
+    """The ways an alternative can start: (its first character, the check of the character before it, the
+    rest); `before`: the class that character must not be in, from an enclosing opening (\\w for `\\b`)."""
     if alternative.startswith(r"\b") or _OPENING_LOOKBEHIND.match(alternative):
         if before:
             return None
@@ -316,19 +334,18 @@ def _checked_ways(alternative: str, before: str) -> list[tuple[str, str]] | None
         end = _group_end(alternative)
         if end < 0 or alternative[end + 1:end + 2] in _QUANTIFIERS:
             return None
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, str, str]] = []
         for inner in _alternatives(alternative[3:end]):
             found = _checked_ways(inner, before)
             if found is None:
                 return None
-            out += [(ch, rest + alternative[end + 1:]) for ch, rest in found]
+            out += [(ch, check, rest + alternative[end + 1:]) for ch, check, rest in found]
         return out
     first = _first_word(alternative, 1)
     if not first or (before == r"\w" and not _WORD_CHARACTER.match(first[-1])):
         return None  # (`\\b` before a character of no word means the opposite)
     ch = first[-1]
-    check = f"(?<!{before}{re.escape(ch)})" if before else ""
-    return [(ch, check + alternative[len(first):])]
+    return [(ch, f"(?<!{before}{re.escape(ch)})" if before else "", alternative[len(first):])]
 
 
 def _first_word(seq: str, most: int = 1_000) -> str:
@@ -725,7 +742,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
 
 
 #: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
-_RECORD_FORM = 6
+_RECORD_FORM = 7
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:
