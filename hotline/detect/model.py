@@ -366,6 +366,9 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
     """Each finding's `json.dumps(f.to_dict(), ensure_ascii=False)`."""
     string = json.encoder.encode_basestring  # what json.dumps uses for strings with ensure_ascii=False
     pieces: dict[_Shape, tuple[str, str, str]] = {}
+    #: Per rule, the last finding of it and its pieces: the next one is mostly of the same shape, which a few
+    #: compares tell (hashing the whole shape costs more).
+    last: dict[str, tuple[Finding, tuple[str, str, str]]] = {}
     senders: dict[str | None, str] = {}
     out: list[str] = []
     add = out.append
@@ -376,10 +379,16 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
             # not what the hints say, or a weight whose equals are written differently (1 and 1.0, 0.0 and -0.0)
             add(json.dumps(f.to_dict(), ensure_ascii=False))
             continue
-        shape = (f.rule, f.signal, weight, f.stage, f.part, f.tags, f.adjusted, start is None)
-        got = pieces.get(shape)
-        if got is None:
-            got = pieces[shape] = _pieces(f)
+        known = last.get(f.rule)
+        if known is not None and _same_shape(known[0], f):
+            got = known[1]
+        else:
+            shape = (f.rule, f.signal, weight, f.stage, f.part, f.tags, f.adjusted, start is None)
+            made = pieces.get(shape)
+            if made is None:
+                made = pieces[shape] = _pieces(f)
+            last[f.rule] = (f, made)
+            got = made
         before, middle, tail = got
         name = f.sender
         sender = senders.get(name)
@@ -391,3 +400,9 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
             add(f'{{"index": {index}, "sender": {sender}{before}{string(f.excerpt)}{middle}'
                 f', "start": {start}, "end": {end}{tail}')
     return out
+
+
+def _same_shape(a: Finding, b: Finding) -> bool:
+    """Whether two findings of one rule have the same `_Shape` (each part compared as the tuples would)."""
+    return (a.signal == b.signal and a.weight == b.weight and a.stage == b.stage and a.part == b.part
+            and a.tags == b.tags and a.adjusted == b.adjusted and (a.start is None) == (b.start is None))

@@ -97,6 +97,9 @@ class SenderEvidence:
     #: one of them changes only what depends on its message (secret meetings, sexting per message).
     _shapes: set[tuple[str, str, float, str | None, str | None, tuple[str, ...]]] = field(
         default_factory=set, repr=False, compare=False)
+    #: Per rule, the last finding added: the next one of the rule is mostly like it, which a few compares
+    #: tell (making and hashing its shape costs more).
+    _last: dict[str, Finding] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, finding: Finding) -> bool:
         """Counts a finding; True if something `level` reads changed (`version` moved on)."""
@@ -104,12 +107,17 @@ class SenderEvidence:
         if tags and CHILD_CONTEXT in tags:
             return False
         index, weight, signal = finding.index, finding.weight, finding.signal
-        shape = (finding.rule, signal, weight, finding.stage, finding.part, tags)
-        if shape in self._shapes:  # every first index and strongest weight it sets is set already
+        last = self._last.get(finding.rule)
+        if last is not None and _alike(last, finding):  # its shape is in `_shapes`
             changed = False
         else:
-            self._shapes.add(shape)
-            changed = self._add_new(finding)
+            self._last[finding.rule] = finding
+            shape = (finding.rule, signal, weight, finding.stage, finding.part, tags)
+            if shape in self._shapes:  # every first index and strongest weight it sets is set already
+                changed = False
+            else:
+                self._shapes.add(shape)
+                changed = self._add_new(finding)
         if signal == "secrecy" and weight >= STRONG_WEIGHT:
             changed = changed or (index in self.meeting_at and index not in self.secrecy_at)
             self.secrecy_at.add(index)
@@ -273,6 +281,13 @@ class RiskResult:
     offender: str | None
     victim: str | None
     explanation: list[str]
+
+
+def _alike(a: Finding, b: Finding) -> bool:
+    """Whether two findings of one rule have the same shape (`SenderEvidence._shapes`), compared as the
+    shapes' tuples would be."""
+    return (a.signal == b.signal and a.weight == b.weight and a.stage == b.stage and a.part == b.part
+            and a.tags == b.tags)
 
 
 class RiskTracker:

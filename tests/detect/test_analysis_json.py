@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,20 @@ def test_every_finding_is_written_with_its_own_values() -> None:
                 for i, s in enumerate(["A", None, "B", "A"])]
     written = json.loads(analysis(findings).to_json())["findings"]
     assert written == [f.to_dict() for f in findings]
+
+
+def test_one_rule_in_shapes_following_each_other_in_any_order() -> None:
+    # pieces are reused from the rule's last finding when the shape is the same: any order, same text
+    rng = random.Random(7)
+    extra = [finding(index=i, stage=rng.choice([None, "trust", "isolation"]), start=rng.choice([None, 2]), end=5,
+                     part=rng.choice([None, "claim"]), tags=rng.choice([(), ("isolating",)]),
+                     adjusted=rng.choice([None, "discussion_nearby"]), weight=rng.choice([0.6, 0.5, 1]))
+             for i in range(60)]
+    for _ in range(20):
+        findings = [*SHAPES, *extra]
+        rng.shuffle(findings)
+        a = analysis(findings)
+        assert a.to_json() == json.dumps(a.to_dict(), ensure_ascii=False)
 
 
 def test_no_findings() -> None:

@@ -70,6 +70,7 @@ def test_same_as_reading_everything_every_time(seed: int) -> None:
                 ref = full.setdefault(ev.name, SenderEvidence(name=ev.name))
                 ref.add(f)
                 ref._shapes.clear()  # never skip: every finding takes the full path
+                ref._last.clear()
         # the chat's level: the highest any party has reached so far, every party read every time
         parties = [*tracker.senders.values(), *tracker.windows.values()]
         for ev in parties:
