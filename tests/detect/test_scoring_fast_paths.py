@@ -19,6 +19,7 @@ from hotline.detect.scoring.conversation import _by_sender
 from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
+    _LAUGH,
     _NICK,
     _URL,
     MARK,
@@ -26,6 +27,9 @@ from hotline.detect.scoring.terms import (
     _without_emails,
     canonical_text,
     char_grams,
+    function_words,
+    gram_word,
+    plain_word,
     raw_tokens,
 )
 from hotline.detect.scoring.windows import spans
@@ -219,3 +223,48 @@ def test_each_senders_windows_are_read_from_their_messages_alone() -> None:
             expected[code] = max(scorer.window_logits(sub_weights, sub_words, *spans(sub_words)))
         got = _by_sender(scorer, weights, words, codes)
         assert list(got.items()) == list(expected.items())
+
+
+def test_a_words_grams_are_read_as_the_plain_definition_reads_them() -> None:
+    """`gram_word` (cheap checks first) against `char_grams`' first definition, and a scorer's word weight
+    (grams sliced from the word, looked up without their "#") against the sum over `char_grams`, bit for bit."""
+    rng = random.Random(16)
+    letters = "aefhilmozbcdknprstuvwxy19_"
+    words = ["i", "a", "the", "about", "pictures", "hahaha", "lol", "lmao", "lolz", "haha", "ahah", "sooo", "aaa",
+             "hehe", "hmm", "1234", "12", "x1", "", "\u00e9t\u00e9", "caf\u00e9", "\u212a", "ohh", "looool", "film",
+             *sorted(function_words())[:30]]
+    words += ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 9))) for _ in range(3000)]
+    scorer = _fresh_copy()
+    table = scorer._word_table()
+    for word in words:
+        for n in (0, 1, 2, 4, -1):
+            expected = (0 < n <= len(word) and plain_word(word) and not word.isdigit()
+                        and word not in function_words())
+            assert gram_word(word, n) == expected, (word, n)
+        if word:
+            w = scorer.weights.get(word, 0.0)
+            for g in char_grams(word, scorer.gram):
+                w += scorer.weights.get(g, 0.0)
+            assert repr(table[word]) == repr(w + 0.0), word
+    assert _LAUGH.fullmatch("hahah") and not gram_word("hahah") and gram_word("pictures")
+
+
+def test_window_logits_read_any_sequence_as_the_cumulative_sums_do() -> None:
+    """The sums kept at window bounds only are the cumulative sums' floats, from lists or other sequences."""
+    scorer = load_model()
+    rng = random.Random(17)
+    for n in (1, 2, 40, 700):
+        weights = [rng.uniform(-3, 3) for _ in range(n)]
+        words = [rng.randrange(0, 9) for _ in range(n)]
+        starts = sorted(rng.randrange(n) for _ in range(rng.randrange(1, 9)))
+        ends = [rng.randrange(s + 1, n + 1) for s in starts]
+        wcum = [0.0]
+        for w in weights:
+            wcum.append(wcum[-1] + w)
+        expected = [scorer.bias + (wcum[e] - wcum[s]) / math.sqrt(max(sum(words[s:e]), 1))
+                    for s, e in zip(starts, ends, strict=True)]
+        assert repr(scorer.window_logits(weights, words, starts, ends)) == repr(expected)
+        assert repr(scorer.window_logits(tuple(weights), tuple(words), starts, ends)) == repr(expected)
+        assert spans(tuple(words)) == spans(words)
+    with pytest.raises(IndexError):
+        scorer.window_logits([1.0], [1], [0], [2])

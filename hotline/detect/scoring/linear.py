@@ -43,7 +43,7 @@ from hotline.detect.scoring.terms import (
     canonical_text,
     canonical_tokens,
     canonical_word,
-    char_grams,
+    gram_word,
     raw_tokens,
     terms,
 )
@@ -77,13 +77,21 @@ class _WordWeights(dict[str, float]):
         super().__init__({MARK: 0.0})
         self.weights = weights
         self.gram = gram
+        #: The vocabulary's character grams without their "#" ("pict" → the weight of "#pict"), so that a
+        #: gram is looked up as sliced from the word (built at the first word that has grams).
+        self.grams: dict[str, float] | None = None
 
     def __missing__(self, token: str) -> float:
-        get = self.weights.get
-        w = get(token, 0.0)
-        if self.gram:
-            for g in char_grams(token, self.gram):
-                w += get(g, 0.0)
+        w = self.weights.get(token, 0.0)
+        n = self.gram
+        if gram_word(token, n):  # its grams as `char_grams` lists them, summed in that order
+            grams = self.grams
+            if grams is None:
+                grams = self.grams = {t[1:]: v for t, v in self.weights.items() if t.startswith("#")}
+            marked = "<" + token + ">"
+            get = grams.get
+            for i in range(len(marked) - n + 1):
+                w += get(marked[i:i + n], 0.0)
         w += 0.0  # a -0.0 reads as 0.0, as adding the 0.0 of a pair outside the vocabulary made it
         if len(self) < KEPT:
             self[token] = w
@@ -115,6 +123,14 @@ class _Cache:
         self.canonical: dict[str, _Token] = {}
         self.follows: dict[str, dict[str, float]] | None = None
         self.paired = False  # `follows` built and given to every word kept
+
+
+def _follow(weight: float, pairs: dict[str, float] | None) -> dict[str, float] | None:
+    """The pairs a word starts (next word → the pair's weight) as a compiled scorer reads them: next word →
+    the word's weight plus the pair's (the sum `_Cache.pairs` holds, taken in the same order)."""
+    if pairs is None:
+        return None
+    return {second: weight + pair for second, pair in pairs.items()}
 
 
 #: Before the first word: never read (a message's first word pairs with nothing before it).
@@ -259,31 +275,39 @@ class LinearScorer:
         cache = self._cache
         token = cache.canonical.get(word)
         if token is None:
-            token = _Token(word, self._word_table()[word])
+            # The same string as the table of pairs holds (`_pair_tables`): a pair is found by identity.
+            token = _Token(sys.intern(word), self._word_table()[word])
             if len(cache.canonical) < KEPT:
                 cache.canonical[word] = token
             # Read after the word is kept: a table of pairs built meanwhile either saw it or is seen here.
-            if cache.follows is not None:
-                token.follow = cache.follows.get(word)
+            follows = cache.follows
+            if follows is not None:
+                token.follow = _follow(token.weight, follows.get(word))
         return token
 
     def _pair_tables(self, follows: bool) -> None:
         """Build the table of pairs: (word, next word) → the word's weight plus the pair's, for every pair in
-        the vocabulary; as `_Cache.pairs`, or when `follows`, by first word (`_Cache.follows`, compiled)."""
+        the vocabulary, as `_Cache.pairs`; or when `follows` (compiled), by first word the pairs' own weights
+        (`_Cache.follows`), each word read being given its sums when it is first read (`_follow`): a word
+        never read costs nothing."""
         names = [t for t in self.weights if " " in t]
         parts = list(map(str.partition, names, repeat(" ")))
-        firsts = list(map(itemgetter(0), parts))
-        sums = map(add, map(self._word_table().__getitem__, firsts), map(self.weights.__getitem__, names))
         cache = self._cache
         if not follows:
+            firsts = list(map(itemgetter(0), parts))
+            sums = map(add, map(self._word_table().__getitem__, firsts), map(self.weights.__getitem__, names))
             cache.pairs = dict(zip(zip(firsts, map(itemgetter(2), parts), strict=True), sums, strict=True))
             return
         by_first: dict[str, dict[str, float]] = {}
-        for (first, _, second), total in zip(parts, sums, strict=True):
-            by_first.setdefault(first, {})[second] = total
+        intern = sys.intern
+        for (first, _, second), weight in zip(parts, map(self.weights.__getitem__, names), strict=True):
+            pairs = by_first.get(first)
+            if pairs is None:
+                pairs = by_first[first] = {}
+            pairs[intern(second)] = weight
         cache.follows = by_first  # before the words kept so far are given theirs (see `_word`)
         for word, token in list(cache.canonical.items()):
-            token.follow = by_first.get(word)
+            token.follow = _follow(token.weight, by_first.get(word))
         cache.paired = True
 
     def window_logits(self, weights: Sequence[float], words: Sequence[int],
@@ -291,8 +315,7 @@ class LinearScorer:
         """The logit of each window `[start, end)` of messages with these weights and word counts."""
         if len(starts) != len(ends):
             raise ValueError(f"{len(starts)} window starts but {len(ends)} ends")
-        wcum = list(accumulate(weights, initial=0.0))
-        ncum = list(accumulate(words, initial=0))
+        wcum, ncum = _bounds_sums(weights, words, starts, ends)
         totals = map(sub, map(wcum.__getitem__, ends), map(wcum.__getitem__, starts))
         counts = map(max, map(sub, map(ncum.__getitem__, ends), map(ncum.__getitem__, starts)), repeat(1))
         if self.alpha == 0.5:  # as numpy computes `x ** 0.5`: a square root
@@ -364,6 +387,35 @@ class LinearScorer:
             if w > 0:
                 seen[t] = w
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def _bounds_sums(weights: Sequence[float], words: Sequence[int], starts: Sequence[int],
+                 ends: Sequence[int]) -> tuple[list[float], list[int]]:
+    """The running sums of the weights and of the words before each position where a window starts or ends,
+    summed as `accumulate(weights, initial=0.0)` sums them (from 0.0, in order: the same floats), kept at
+    those positions only (elsewhere 0): a float object per window bound, not per message."""
+    if not starts:
+        return [0.0], [0]
+    top = max(max(starts), max(ends))
+    if top > len(weights) or top > len(words) or min(starts) < 0 or min(ends) < 0:
+        raise IndexError("window bounds beyond the messages")
+    wanted = [False] * (top + 1)
+    for s in starts:
+        wanted[s] = True
+    for e in ends:
+        wanted[e] = True
+    wcum = [0.0] * (top + 1)
+    ncum = [0] * (top + 1)
+    total, count = 0.0, 0
+    summed: list[float] = weights if isinstance(weights, list) else list(weights)  # compiled: read in place
+    counted: list[int] = words if isinstance(words, list) else list(words)
+    for i in range(top):
+        if wanted[i]:
+            wcum[i], ncum[i] = total, count
+        total += summed[i]
+        count += counted[i]
+    wcum[top], ncum[top] = total, count
+    return wcum, ncum
 
 
 #: `.npy` element types read: little- or big-endian float32 and float64 (`|` and `=` are native order).

@@ -23,7 +23,7 @@ from itertools import pairwise, repeat
 from hotline.detect.text.case import lower
 
 __all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "canonical_tokens", "canonical_word", "char_grams",
-           "feature_term", "features", "function_words", "message_words", "plain_word", "raw_tokens", "terms"]
+           "feature_term", "features", "function_words", "gram_word", "message_words", "plain_word", "raw_tokens", "terms"]
 
 #: Ends every message in the canonical token list; never a word.
 MARK = "\x01"
@@ -209,11 +209,25 @@ def terms(words: Sequence[str]) -> list[str]:
     return [*words, *(f"{a} {b}" for a, b in pairwise(words))]
 
 
+#: The only letters laughter (`_LAUGH`) is made of: a word with any other letter is no laughter.
+_LAUGH_LETTERS = "aefhilmoz"
+
+
+def gram_word(word: str, n: int = GRAM) -> bool:
+    """Whether a word also counts for its character n-grams: a content word (`plain_word`, not a number, not
+    a function word) of at least `n` letters. The cheap checks come first and laughter's regex runs only on
+    words made of its letters: a scorer checks each distinct word it reads."""
+    return (0 < n <= len(word) and word.isalpha() and (len(word) > 1 or word == "i")
+            and word not in function_words()
+            and (word.strip(_LAUGH_LETTERS) != "" or _LAUGH.fullmatch(word) is None)
+            and _RUN.search(word) is None)
+
+
 def char_grams(word: str, n: int = GRAM) -> list[str]:
     """The character n-grams of a content word with its ends marked ("<pic", "pict", ... "res>"), each as
     "#pict"; none for a word shorter than `n`, a number or a function word (their rate tells the register,
     not the behaviour: see `function_words`)."""
-    if n <= 0 or len(word) < n or not plain_word(word) or word.isdigit() or word in function_words():
+    if not gram_word(word, n):
         return []
     marked = f"<{word}>"
     return [f"#{marked[i:i + n]}" for i in range(len(marked) - n + 1)]

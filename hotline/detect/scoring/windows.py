@@ -7,9 +7,7 @@ senders: a pasted chat without names is laid out the same way as an export with 
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
@@ -35,34 +33,50 @@ def spans(words: Sequence[int], *, target: int = WINDOW_WORDS,
     n = len(words)
     if n == 0:
         return [], []
-    cum = list(accumulate(words, initial=0))
-    if cum[-1] <= target and n <= max_messages:
+    counted: list[int] = words if isinstance(words, list) else list(words)  # compiled: read in place
+    total = sum(counted)
+    if total <= target and n <= max_messages:
         return [0], [n]
     # Each message's window end: where `target` words are reached, searched for between the message after it
     # and `max_messages` on (or the end). Window ends never decrease, so one walk forward finds them all
-    # (cheaper than a bisection per message, plain or compiled), counting the windows of each length.
+    # (cheaper than a bisection per message, plain or compiled), keeping the words between the message and
+    # its end (no cumulative list) and each window's length (a small number: no new int a message).
     cap = max(max_messages, 1)  # a cap below one message reads as one
-    ends_all: list[int] = []
+    lengths: list[int] = []
     counts = [0] * (min(cap, n) + 1)
     j = 0
+    held = 0  # words in messages [i, j)
     for i in range(n):
         hi = i + cap if i + cap < n else n
         if j <= i:
             j = i + 1
-        reach = cum[i] + target
-        while j < hi and cum[j] < reach:
+            held = counted[i]
+        while j < hi and held < target:
+            held += counted[j]
             j += 1
-        ends_all.append(j)
-        counts[j - i] += 1
+        length = j - i
+        lengths.append(length)
+        counts[length] = counts[length] + 1
+        held -= counted[i]
     half = n // 2
     median = _nth(counts, half) if n % 2 else (_nth(counts, half - 1) + _nth(counts, half)) / 2
     step = max(1, int(median) // 2)
-    sampled = ends_all[::step]
-    inside = bisect_left(sampled, n)  # window ends never decrease: those before the end come first
-    starts = list(range(0, inside * step, step))
-    ends = sampled[:inside]
-    # The last window ends at the last message and reaches back as far as a full window would.
-    back = bisect_right(cum, cum[-1] - target) - 1
+    starts: list[int] = []
+    ends: list[int] = []
+    for start in range(0, n, step):  # window ends never decrease: those before the end come first
+        end = start + lengths[start]
+        if end >= n:
+            break
+        starts.append(start)
+        ends.append(end)
+    # The last window ends at the last message and reaches back as far as a full window would: from the
+    # last message on that holds `target` words after it (or none).
+    back, after = n, 0
+    while back > 0 and after < target:
+        back -= 1
+        after += counted[back]
+    if after < target:
+        back = -1
     last = max(0, min(back, n - 1), n - max_messages)
     if not starts or starts[-1] < last:
         starts.append(last)
