@@ -372,7 +372,7 @@ def _ascii_word_form(word: str) -> str:
     """The steps that stay inside a word, on lower-cased ASCII words without apostrophes (or several joined
     by spaces)."""
     if word.isalpha() or _NOT_LETTER_OR_SPACE.search(word) is None:  # letters only (most words): only a run
-        return _REPEAT_LATIN.sub(_first, word) if _REPEAT_LATIN.search(word) is not None else word
+        return _REPEAT_LATIN.sub(_first, word)  # (a search first costs as much as a substitution finding none)
     form = word
     for pattern, fn, needs, _ in _IN_WORD_STEPS:
         if needs is None or needs.search(form) is not None:
