@@ -105,13 +105,16 @@ def _count_words(typed: Collection[str]) -> None:
     short ones)."""
     if len(_WORD_COUNTS) + len(typed) > _WORD_COUNTS_MAX:
         _WORD_COUNTS.clear()
-    counts = _COUNTS or _counts()
+    words, ascii_words = _COUNTS or _counts()
     for word in typed:
         form = word_form(word)
         if form.isalpha():  # (ASCII) one word, of a lexicon or not
-            _WORD_COUNTS[word] = counts[0].get(form, 0)
-        else:
-            _WORD_COUNTS[word] = sum(filter(None, map(counts[1].get, form.encode().translate(_LETTERS).split())))
+            _WORD_COUNTS[word] = words.get(form, 0)
+        else:  # (compiled, a loop: no `map`, `filter` and `sum` made for a word or two)
+            n = 0
+            for token in form.encode().translate(_LETTERS).split():
+                n += ascii_words.get(token, 0)
+            _WORD_COUNTS[word] = n
 
 
 def _counts() -> tuple[dict[str, int], dict[bytes, int]]:
