@@ -276,18 +276,27 @@ def _span(text: str, terms: Sequence[str]) -> tuple[int, int] | None:
 def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[int],
                codes: Sequence[int]) -> dict[int, float]:
     """Each named sender's highest window logit, the model read on that sender's messages alone."""
-    # Each sender's messages gathered in one pass (cheaper than a pass per sender, plain or compiled).
-    mine: dict[int, tuple[list[float], list[int]]] = {}
-    for code, weight, count in zip(codes, weights, words, strict=True):
+    # Each sender's messages gathered in one pass (cheaper than a pass per sender, plain or compiled), in
+    # lists by sender code (codes are positions: 0, 1, ...).
+    if len(codes) != len(weights) or len(codes) != len(words):
+        raise ValueError("as many sender codes, weights and word counts as messages are needed")
+    top = max(codes, default=-1)
+    by_weights: list[list[float]] = [[] for _ in range(top + 1)]
+    by_words: list[list[int]] = [[] for _ in range(top + 1)]
+    # Compiled, lists are read in place (a sequence by a boxed index).
+    weighed: list[float] = weights if isinstance(weights, list) else list(weights)
+    counted: list[int] = words if isinstance(words, list) else list(words)
+    coded: list[int] = codes if isinstance(codes, list) else list(codes)
+    for i in range(len(coded)):
+        code = coded[i]
         if code >= 0:
-            held = mine.get(code)
-            if held is None:
-                held = mine[code] = ([], [])
-            held[0].append(weight)
-            held[1].append(count)
+            by_weights[code].append(weighed[i])
+            by_words[code].append(counted[i])
     out: dict[int, float] = {}
-    for code in sorted(mine):
-        sub_weights, sub_words = mine[code]
+    for code in range(top + 1):
+        sub_weights, sub_words = by_weights[code], by_words[code]
+        if not sub_words:
+            continue
         starts, ends = spans(sub_words)
         if starts:
             out[code] = max(scorer.window_logits(sub_weights, sub_words, starts, ends))

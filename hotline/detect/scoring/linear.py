@@ -316,12 +316,16 @@ class LinearScorer:
         if len(starts) != len(ends):
             raise ValueError(f"{len(starts)} window starts but {len(ends)} ends")
         wcum, ncum = _bounds_sums(weights, words, starts, ends)
+        if self.alpha == 0.5:  # as numpy computes `x ** 0.5`: a square root (one loop: a float a window)
+            bias = self.bias
+            logits: list[float] = []
+            for s, e in zip(starts, ends, strict=True):
+                count = ncum[e] - ncum[s]
+                logits.append(bias + (wcum[e] - wcum[s]) / math.sqrt(count if count > 1 else 1))
+            return logits
         totals = map(sub, map(wcum.__getitem__, ends), map(wcum.__getitem__, starts))
         counts = map(max, map(sub, map(ncum.__getitem__, ends), map(ncum.__getitem__, starts)), repeat(1))
-        if self.alpha == 0.5:  # as numpy computes `x ** 0.5`: a square root
-            scales: Iterable[float] = map(math.sqrt, counts)
-        else:
-            scales = map(pow, map(float, counts), repeat(self.alpha))
+        scales = map(pow, map(float, counts), repeat(self.alpha))
         return list(map(add, repeat(self.bias), map(truediv, totals, scales)))
 
     def window_probability(self, logit: float) -> float:
