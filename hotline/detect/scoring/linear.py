@@ -290,21 +290,25 @@ class LinearScorer:
         the vocabulary, as `_Cache.pairs`; or when `follows` (compiled), by first word the pairs' own weights
         (`_Cache.follows`), each word read being given its sums when it is first read (`_follow`): a word
         never read costs nothing."""
-        names = [t for t in self.weights if " " in t]
-        parts = list(map(str.partition, names, repeat(" ")))
         cache = self._cache
         if not follows:
+            names = [t for t in self.weights if " " in t]
+            parts = list(map(str.partition, names, repeat(" ")))
             firsts = list(map(itemgetter(0), parts))
             sums = map(add, map(self._word_table().__getitem__, firsts), map(self.weights.__getitem__, names))
             cache.pairs = dict(zip(zip(firsts, map(itemgetter(2), parts), strict=True), sums, strict=True))
             return
         by_first: dict[str, dict[str, float]] = {}
         intern = sys.intern
-        for (first, _, second), weight in zip(parts, map(self.weights.__getitem__, names), strict=True):
+        for name, weight in self.weights.items():
+            cut = name.find(" ")
+            if cut < 0:
+                continue
+            first = name[:cut]
             pairs = by_first.get(first)
             if pairs is None:
                 pairs = by_first[first] = {}
-            pairs[intern(second)] = weight
+            pairs[intern(name[cut + 1:])] = weight
         cache.follows = by_first  # before the words kept so far are given theirs (see `_word`)
         for word, token in list(cache.canonical.items()):
             token.follow = _follow(token.weight, by_first.get(word))

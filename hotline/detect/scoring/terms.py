@@ -142,7 +142,7 @@ def raw_tokens(texts: Sequence[str]) -> list[str]:
     what a scorer reads token by token when compiled (`linear`)."""
     if texts and max(map(len, texts)) > MAX_CHARS:
         texts = [t[:MAX_CHARS] for t in texts]
-    big = MARK + MARK.join(texts) + MARK
+    big = MARK.join(["", *texts, ""]) if texts else MARK * 2  # one copy (a concatenation copies it again)
     if big.count(MARK) != len(texts) + 1:  # a mark inside a message would split it
         big = MARK + MARK.join(t.replace(MARK, " ") for t in texts) + MARK
     big = lower(big)
