@@ -21,6 +21,7 @@ from hotline.detect.signals.candidates import CandidateIndex, Literal, Needs, Ph
 from hotline.detect.signals.detector import MAX_MATCH_CHARS
 from hotline.detect.signals.rules import load_cover, load_discussion, load_phrase_set, load_refusal
 from hotline.detect.text.normalize import normalize
+from tests.detect.literal_fuzz import fuzz
 from tests.detect.test_compilation import _build, _installed, _loaded, _probe_package, needs_a_compiler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,19 +90,7 @@ _EDGES = ["", " ", "  ", "a", "z", "0", "9", "_", "-", ".", "'", "é", "\u00a0",
 
 
 def _fuzz(literals: Sequence[str], rng: random.Random, count: int) -> Iterator[str]:
-    """Strings made of literals, pieces of them and the characters around word edges: 1-, 2- and 4-byte."""
-    for _ in range(count):
-        parts = []
-        for _ in range(rng.randint(0, 8)):
-            word = rng.choice(literals)
-            r = rng.random()
-            if r < 0.3:  # a piece of a literal
-                a = rng.randrange(len(word))
-                word = word[a:rng.randint(a + 1, len(word))]
-            elif r < 0.4:  # a literal inside a longer word
-                word = rng.choice("abxz019") + word + rng.choice(("", "s", "1", "ing"))
-            parts += [word, rng.choice(_EDGES)]
-        yield "".join(parts)
+    return fuzz(literals, rng, count, _EDGES)
 
 
 @built

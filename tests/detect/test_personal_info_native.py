@@ -26,6 +26,7 @@ from hotline.detect.signals.personal_info import (
     _lexicons,
 )
 from hotline.detect.text.case import lower
+from tests.detect.literal_fuzz import fuzz
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "eval" / "chats"
@@ -108,21 +109,7 @@ _EDGES = ["", " ", "a", "z", "A", "0", "9", "_", "-", ".", "'", "é", "\u00a0", 
 
 
 def _fuzz(literals: Sequence[str], rng: random.Random, count: int) -> Iterator[str]:
-    """Strings made of literals, pieces of them and the characters around word edges: 1-, 2- and 4-byte."""
-    for _ in range(count):
-        parts = []
-        for _ in range(rng.randint(0, 8)):
-            word = rng.choice(literals)
-            r = rng.random()
-            if r < 0.3:  # a piece of a literal
-                a = rng.randrange(len(word))
-                word = word[a:rng.randint(a + 1, len(word))]
-            elif r < 0.4:  # a literal inside a longer word
-                word = rng.choice("abxz019") + word + rng.choice(("", "s", "1", "ing"))
-            elif r < 0.5:  # in capitals
-                word = rng.choice((word.upper(), word.title()))
-            parts += [word, rng.choice(_EDGES)]
-        yield "".join(parts)
+    return fuzz(literals, rng, count, _EDGES, capitals=True)
 
 
 @built

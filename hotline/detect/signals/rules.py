@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -369,8 +369,9 @@ def _first_word(seq: str, most: int = 1_000) -> str:
     return "".join(units)
 
 
-def _group_end(seq: str) -> int:
-    """Where the group that opens `seq` closes (-1: unbalanced)."""
+def _marks(seq: str) -> Iterator[tuple[int, str, int]]:
+    """The parentheses and bars of regex source (not escaped, not in a class), each with its place and the
+    depth of groups after it."""
     depth = 0
     i = 0
     in_class = False
@@ -383,42 +384,21 @@ def _group_end(seq: str) -> int:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        elif ch in "()|":
+            depth += 1 if ch == "(" else -1 if ch == ")" else 0
+            yield i, ch, depth
         i += 1
-    return -1
+
+
+def _group_end(seq: str) -> int:
+    """Where the group that opens `seq` closes (-1: unbalanced)."""
+    return next((i for i, ch, depth in _marks(seq) if ch == ")" and depth == 0), -1)
 
 
 def _alternatives(seq: str) -> list[str]:
     """`seq`'s top-level alternatives."""
-    out: list[str] = []
-    depth = 0
-    start = 0
-    i = 0
-    in_class = False
-    while i < len(seq):
-        ch = seq[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append(seq[start:i])
-            start = i + 1
-        i += 1
-    out.append(seq[start:])
-    return out
+    bars = [i for i, ch, depth in _marks(seq) if ch == "|" and depth == 0]
+    return [seq[a + 1:b] for a, b in zip([-1, *bars], [*bars, len(seq)], strict=True)]
 
 
 def trigger_regex(triggers: Iterable[str]) -> re.Pattern[str] | None:
