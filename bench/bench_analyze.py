@@ -195,6 +195,14 @@ def _child_cpu(command: list[str], env: dict[str, str] | None = None) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def loop_seconds() -> float:
+    """CPU seconds of a plain loop of 10 million additions in a fresh process (best of 3): how fast this shared
+    machine runs at the minute of a run (it moves by up to half from hour to hour), printed beside the figures
+    so that runs at other minutes compare."""
+    loop = [sys.executable, "-c", "x = 0\nfor i in range(10_000_000): x += i"]
+    return min(_child_cpu(loop) for _ in range(3))
+
+
 def _env(matcher: str, cache: str) -> dict[str, str]:
     """A user's environment: bytecode cached (as an installed package has it), the given compiled-form cache
     ("" = none: compile at every start)."""
@@ -226,7 +234,8 @@ def main() -> None:
     khmer = "real Khmer sentences" if KHMER_TEXT.is_file() else "Khmer small talk (khmer-text data absent)"
     print(f"harmless-heavy corpus: {source}; cue-dense: the rules' examples and counterexamples; "
           f"khmer-heavy: {khmer} and the Khmer rules' examples")
-    print(f"CPU cores: {os.cpu_count()}; Python {sys.version.split()[0]}")
+    print(f"CPU cores: {os.cpu_count()}; Python {sys.version.split()[0]}; "
+          f"a plain loop of 10 million additions: {loop_seconds():.2f} s of CPU")
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for kind in CORPORA:

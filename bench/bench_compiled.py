@@ -121,7 +121,8 @@ def main() -> None:
                           "module": str(analysis.__file__)}))
         return
     n, repeat = args.messages, args.repeat
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; load average before: {_load()}")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; load average before: {_load()}; "
+          f"a plain loop of 10 million additions: {bench_analyze.loop_seconds():.2f} s of CPU")
     with tempfile.TemporaryDirectory() as tmp:
         folders = {"compiled": copy_package(Path(tmp) / "compiled"), "pure Python": copy_package(Path(tmp) / "pure")}
         print(f"mypyc: {len(MODULES)} modules compiled, and the candidate stage's C extension built, in "
@@ -176,7 +177,7 @@ def main() -> None:
         shown = "; ".join(f"{form} {statistics.median(r[0] for r in runs[form]):.2f} s CPU, "
                           f"{statistics.median(r[1] for r in runs[form]):.2f} s wall" for form in FORMS)
         print(f"\n3. start-up: `hotline analyze eval/chats/en-001.txt --json` (20 messages, medians of 7): {shown}")
-    print(f"\nload average after: {_load()}")
+    print(f"\nload average after: {_load()}; the plain loop: {bench_analyze.loop_seconds():.2f} s of CPU")
 
 
 if __name__ == "__main__":
