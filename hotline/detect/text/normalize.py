@@ -238,19 +238,26 @@ def normalize(text: str) -> str:
     if len(text) > 2 * _WORD_FORM_CHARS and not text.isascii():  # so long a Khmer text has a phrase too long
         return _text_form(text)  # to keep: splitting it and looking its words up would be spent for nothing
     words = text.split(" ")
+    norm = _from_kept(text, words, _NO_WORDS)
+    return norm if norm is not None else _learned_form(text, words)
+
+
+def _from_kept(text: str, words: list[str], new: list[str]) -> str | None:
+    """`text`'s form put together from the kept forms of its `words` (`new`: those just worked out, for
+    `last_words`), or worked out whole when spaced letters may join them; None when a word is not kept."""
     forms: list[str] = []
     lone = 0
     for word in words:  # compiled, a loop of look-ups: cheaper than a list of `map` and a search for None
         form = _WORD_FORMS.get(word)
         if form is None:
-            return _learned_form(text, words)
+            return None
         forms.append(form)
         n = _LONE_LETTERS.get(word)
         if n is not None:
             lone += n
     if lone >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
         return _text_form(text)
-    return _LAST.keep(" ".join(forms), words, _NO_WORDS)
+    return _LAST.keep(" ".join(forms), words, new)
 
 
 def last_words(norm: str) -> tuple[list[str], list[str]] | None:
@@ -303,16 +310,8 @@ def _learned_form(text: str, words: list[str]) -> str:
             _WORD_FORMS[new[i]] = forms[i]
         if _LONE_LETTER.search(s) is not None:
             _count_lone_letters(new, s)
-        forms = []
-        lone = 0
-        for word in words:
-            forms.append(_WORD_FORMS[word])
-            n = _LONE_LETTERS.get(word)
-            if n is not None:
-                lone += n
-        if lone >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
-            return _text_form(text)
-        return _LAST.keep(" ".join(forms), words, new)
+        norm = _from_kept(text, words, new)  # every word is kept now
+        return norm if norm is not None else _text_form(text)
     if max(map(len, words)) > _WORD_FORM_CHARS:
         return _text_form(text)
     s, latin = _unicode_prepared(text)
