@@ -238,11 +238,9 @@ def _led(seq: str) -> str | None:
     alternatives = _alternatives(seq)
     if len(alternatives) == 1:
         if seq.startswith("(?:"):
-            end = _group_end(seq)
-            if end < 0 or seq[end + 1:end + 2] in _QUANTIFIERS:
-                return None
-            inner = _led(seq[3:end])
-            return None if inner is None else "(?:" + inner + ")" + seq[end + 1:]
+            group = _opening_group(seq)
+            inner = None if group is None else _led(group[0])
+            return None if group is None or inner is None else "(?:" + inner + ")" + group[1]
         if seq.startswith(r"\d+"):  # a number: led by its first digit
             return r"\d(?<![a-z0-9]\d)\d*" + seq[3:]
         word = _first_word(seq)
@@ -257,11 +255,12 @@ def _by_first(alternative: str) -> dict[str, str] | None:
     None when it can start otherwise. An opening group's tail is copied once per character, not per
     alternative of the group."""
     if alternative.startswith("(?:"):
-        end = _group_end(alternative)
-        if end < 0 or alternative[end + 1:end + 2] in _QUANTIFIERS:
+        group = _opening_group(alternative)
+        if group is None:
             return None
-        inner = _merged([_by_first(a) for a in _alternatives(alternative[3:end])])
-        return None if inner is None else {ch: rest + alternative[end + 1:] for ch, rest in inner.items()}
+        inside, after = group
+        inner = _merged([_by_first(a) for a in _alternatives(inside)])
+        return None if inner is None else {ch: rest + after for ch, rest in inner.items()}
     first = _first_word(alternative, 1)
     return {first[-1]: alternative[len(first):]} if first else None  # (`\-` and `-` are one character)
 
@@ -331,15 +330,16 @@ def _checked_ways(alternative: str, before: str) -> list[tuple[str, str, str]] |
         before = lookbehind.group(1) if lookbehind is not None else r"\w"
         alternative = alternative[lookbehind.end() if lookbehind is not None else 2:]
     if alternative.startswith("(?:"):
-        end = _group_end(alternative)
-        if end < 0 or alternative[end + 1:end + 2] in _QUANTIFIERS:
+        group = _opening_group(alternative)
+        if group is None:
             return None
+        inside, after = group
         out: list[tuple[str, str, str]] = []
-        for inner in _alternatives(alternative[3:end]):
+        for inner in _alternatives(inside):
             found = _checked_ways(inner, before)
             if found is None:
                 return None
-            out += [(ch, check, rest + alternative[end + 1:]) for ch, check, rest in found]
+            out += [(ch, check, rest + after) for ch, check, rest in found]
         return out
     first = _first_word(alternative, 1)
     if not first or (before == r"\w" and not _WORD_CHARACTER.match(first[-1])):
@@ -390,9 +390,13 @@ def _marks(seq: str) -> Iterator[tuple[int, str, int]]:
         i += 1
 
 
-def _group_end(seq: str) -> int:
-    """Where the group that opens `seq` closes (-1: unbalanced)."""
-    return next((i for i, ch, depth in _marks(seq) if ch == ")" and depth == 0), -1)
+def _opening_group(seq: str) -> tuple[str, str] | None:
+    """The inside of the non-capturing group that opens `seq`, and what follows it; None when the group is
+    unbalanced or repeated (a quantifier follows it)."""
+    end = next((i for i, ch, depth in _marks(seq) if ch == ")" and depth == 0), -1)
+    if end < 0 or seq[end + 1:end + 2] in _QUANTIFIERS:
+        return None
+    return seq[3:end], seq[end + 1:]
 
 
 def _alternatives(seq: str) -> list[str]:
