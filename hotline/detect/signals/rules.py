@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
@@ -34,7 +34,15 @@ from typing import Any, Generic, TypeVar
 from hotline.detect.errors import DataError
 from hotline.detect.model import LANGUAGES, RULE_TAGS, SEXTORTION_PARTS, STAGES
 from hotline.detect.signals import compiled
-from hotline.detect.signals.candidates import Needs, PhraseNeeds, PhraseSet, phrase_needs, ranked, regex_needs
+from hotline.detect.signals.candidates import (
+    Needs,
+    PhraseNeeds,
+    PhraseSet,
+    _native_module,
+    phrase_needs,
+    ranked,
+    regex_needs,
+)
 from hotline.detect.signals.compiled import compile_regex
 from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
@@ -83,6 +91,14 @@ class Rule:
     #: Per phrase, its place among the alternatives of `regex` (which wins a tie), when not its own
     #: position: Khmer alternatives run longest first.
     phrase_ranks: tuple[int, ...] = ()
+    #: Per alternative of `unless`, the groups of literals it needs (one of each group occurs in its every
+    #: match; `_unless_needs`); empty: no gate, `unless` is always searched.
+    unless_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    #: The gate made of `unless_needs` (`_literal_gate`): one C pass tells which groups occur, and `unless`
+    #: is searched only if every group of one alternative does. Its regexes run on nearly every match and
+    #: mostly fail, slowly: `x[^.\n]{0,40}y` runs to the end of the text and back from each `x`.
+    unless_scan: Callable[[str], tuple[int, Any]] | None = field(default=None, compare=False, repr=False)
+    unless_masks: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def khmer(self) -> bool:
@@ -112,9 +128,17 @@ class Rule:
                     return None
         if self.requires is not None and self.requires.search(norm) is None:
             return None
-        if self.unless is not None and self.unless.search(norm) is not None:
+        if self.unless is not None and self._may_be_unless(norm) and self.unless.search(norm) is not None:
             return None
         return m
+
+    def _may_be_unless(self, norm: str) -> bool:
+        """False when the gate shows that `unless` cannot match `norm` (no gate: True)."""
+        scan = self.unless_scan
+        if scan is None:
+            return True
+        found: int = scan(norm)[0]
+        return any(found & mask == mask for mask in self.unless_masks)
 
     def _first(self, norm: str, phrases: Sequence[int], pos: int = 0) -> re.Match[str] | None:
         """What `regex.search(norm, pos)` finds, when only `phrases` can match."""
@@ -292,6 +316,45 @@ def _boolean_regex(source: str) -> str:
     otherwise (a class, a repeat) come last as they are."""
     by_character, others = _by_character(source)
     return "|".join([by_character, *others]) if by_character else source
+
+
+def _unless_needs(source: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Per top-level alternative of an `unless` regex, the groups of literals every match of it holds
+    (`candidates.regex_needs`); () when some alternative names none (nothing can rule a text out) or the
+    groups are too many for one gate's bits."""
+    needs = tuple(tuple(tuple(sorted({text for text, _, _ in group})) for group in regex_needs(alternative, signs=True)
+                        if not any(text.isspace() for text, _, _ in group))  # (a space tells nothing)
+                  for alternative in _alternatives(source))
+    if not all(needs) or len({group for alternative in needs for group in alternative}) > _GATE_BITS:
+        return ()
+    return needs
+
+
+#: Groups one gate tells apart: the bits of the C scan's answer (an unsigned long).
+_GATE_BITS = 63
+
+
+def _literal_gate(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[Callable[[str], tuple[int, Any]] | None,
+                                                                          tuple[int, ...]]:
+    """The C scan of `needs`' literals (each tells the bits of the groups holding it) and, per alternative,
+    the bits of its groups; (None, ()) without needs or without the candidate stage's C extension."""
+    made = getattr(_native_module(), "Literals", None) if needs else None
+    if made is None:
+        return None, ()
+    bits: dict[tuple[str, ...], int] = {}
+    tells: dict[str, int] = {}
+    masks = []
+    for alternative in needs:
+        mask = 0
+        for group in alternative:
+            bit = bits.setdefault(group, 1 << len(bits))
+            mask |= bit
+            for text in group:
+                tells[text] = tells.get(text, 0) | bit
+        masks.append(mask)
+    scan: Callable[[str], tuple[int, Any]] = made([(text, False, False, tell) for text, tell in tells.items()], 0,
+                                                  "abcdefghijklmnopqrstuvwxyz0123456789").scan
+    return scan, tuple(masks)
 
 
 def _by_character(source: str) -> tuple[str, list[str]]:
@@ -654,6 +717,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     }
     # every match also needs its `requires`: its literals narrow the candidates of each phrase
     required = regex_needs(optional["requires"].pattern, signs=True) if optional["requires"] is not None else ()
+    unless_needs = _unless_needs(optional["unless"].pattern) if optional["unless"] is not None else ()
+    unless_scan, unless_masks = _literal_gate(unless_needs)
     for key in ("requires", "unless"):  # only asked whether they match
         given = optional[key]
         optional[key] = compile_regex(_boolean_regex(given.pattern)) if given is not None else None
@@ -675,7 +740,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         needs=tuple(ranked((*phrase, *required), _selective) for phrase in (
             *(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases),
             *((regex_needs(alternatives[-1]),) if "pattern" in raw else ()))),
-        phrase_regexes=phrase_regexes, phrase_ranks=phrase_ranks,
+        phrase_regexes=phrase_regexes, phrase_ranks=phrase_ranks, unless_needs=unless_needs,
+        unless_scan=unless_scan, unless_masks=unless_masks,
     )
 
 
@@ -726,7 +792,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
 
 
 #: The form of a rule's record (`_rule_record`): part of its cache key, so a record of another form is never read.
-_RECORD_FORM = 7
+_RECORD_FORM = 8
 
 
 def _rule_record(rule: Rule) -> dict[str, Any]:
@@ -741,6 +807,7 @@ def _rule_record(rule: Rule) -> dict[str, Any]:
         "examples": rule.examples, "counterexamples": rule.counterexamples, "note": rule.note,
         "triggers": rule.triggers, "needs_file_triggers": rule.needs_file_triggers, "needs": rule.needs,
         "phrases": [p.pattern for p in rule.phrase_regexes], "phrase_ranks": rule.phrase_ranks,
+        "unless_needs": rule.unless_needs,
     }
 
 
@@ -748,6 +815,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
     def regex(key: str) -> re.Pattern[str] | None:
         return compile_regex(r[key]) if r[key] is not None else None
 
+    unless_scan, unless_masks = _literal_gate(r["unless_needs"])
     return Rule(
         id=r["id"], signal=r["signal"], language=r["language"], regex=compile_regex(r["regex"]),
         weight=r["weight"], stage=r["stage"], part=r["part"], tags=tuple(r["tags"]), requires=regex("requires"), unless=regex("unless"),
@@ -756,6 +824,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
         needs_file_triggers=r["needs_file_triggers"],
         needs=r["needs"],  # tuples, as `_rule_record` stored them (the cache gives back what it was given)
         phrase_regexes=tuple(map(compile_regex, r["phrases"])), phrase_ranks=tuple(r["phrase_ranks"]),
+        unless_needs=r["unless_needs"], unless_scan=unless_scan, unless_masks=unless_masks,
     )
 
 
