@@ -40,6 +40,32 @@ typedef struct {
     int32_t item, rest_off, rest_cnt, ph_off, ph_cnt;
 } Filed;
 
+/* A feature's tables side by side (a message's few features each cost one cache line, not five). */
+typedef struct {
+    int32_t reach_row;         /* its row in `reach` (an anchor), -1 */
+    int32_t run_off, run_cnt;  /* its runs of entries in `runs` */
+    int32_t grp_off, grp_cnt;  /* the groups it is in (in `ints`) */
+} Feat;
+
+typedef struct {
+    int32_t ph_word;   /* its first word of phrase bits */
+    int32_t ph_words;  /* how many words */
+    uint8_t narrowed, by_phrase, has_free;
+} Item;
+
+typedef struct {
+    int32_t item, off, cnt; /* an item's entries under a feature (`filed[off:off + cnt]`): one test of the item */
+} Run;
+
+/* An answer's (item, phrases) pair, kept: the same few pairs recur message after message, and a kept one costs
+   a new reference where a new one cost a tuple (and a tuple and ints for its phrases). */
+typedef struct {
+    PyObject *pair;
+    int32_t item, n, pid[MAX_PHRASE_SEARCHES];
+} Kept;
+
+#define KEPT_SLOTS 2048 /* a power of two; at most half of them used, then new pairs are made afresh */
+
 typedef struct {
     PyObject_HEAD
     PyObject *items;       /* tuple */
@@ -65,22 +91,22 @@ typedef struct {
     uint64_t *stem_rows;   /* item words of the stems that stand for many items */
     Py_ssize_t n_ints;
     /* features */
-    int32_t *reach_row;    /* per feature: its row in `reach` (an anchor), -1 */
+    Feat *feat;
     uint64_t *reach;       /* rows of item words */
-    int32_t *filed_off, *filed_cnt; /* per feature: its entries in `filed` */
     Filed *filed;
-    int32_t *grp_off, *grp_cnt;     /* per feature: the groups it is in (in `ints`) */
+    Run *runs;
     uint64_t *always;      /* item words */
-    /* items */
-    uint8_t *narrowed, *by_phrase, *has_free;
-    int32_t *ph_word;      /* per item: its first word of phrase bits */
-    int32_t *ph_words;     /* per item: how many words */
+    Item *item;
     uint64_t *free_bits;   /* phrase bits with nothing to look for */
     Py_ssize_t wi, wf, wg, wp; /* words of items, features, groups, phrase bits */
     /* scratch, used when not busy (the GIL is held throughout a call) */
     uint64_t *scratch;
     int32_t *found_list;
     int busy;
+    /* answers' pairs: (item, None) per item, made at first use, and (item, phrases) in a table */
+    PyObject **pair_none;
+    Kept *kept;
+    Py_ssize_t n_kept;
 } Index;
 
 static void
@@ -91,10 +117,15 @@ index_dealloc(Index *self)
     PyMem_Free(self->delta); PyMem_Free(self->delta16); PyMem_Free(self->first_out); PyMem_Free(self->out_link);
     PyMem_Free(self->lit_at); PyMem_Free(self->has_stem); PyMem_Free(self->lits); PyMem_Free(self->ints);
     PyMem_Free(self->stem_rows);
-    PyMem_Free(self->reach_row); PyMem_Free(self->reach); PyMem_Free(self->filed_off);
-    PyMem_Free(self->filed_cnt); PyMem_Free(self->filed); PyMem_Free(self->grp_off); PyMem_Free(self->grp_cnt);
-    PyMem_Free(self->always); PyMem_Free(self->narrowed); PyMem_Free(self->by_phrase);
-    PyMem_Free(self->has_free); PyMem_Free(self->ph_word); PyMem_Free(self->ph_words);
+    if (self->pair_none != NULL)
+        for (Py_ssize_t i = 0; i < self->n_items; i++)
+            Py_XDECREF(self->pair_none[i]);
+    if (self->kept != NULL)
+        for (Py_ssize_t k = 0; k < KEPT_SLOTS; k++)
+            Py_XDECREF(self->kept[k].pair);
+    PyMem_Free(self->pair_none); PyMem_Free(self->kept);
+    PyMem_Free(self->feat); PyMem_Free(self->reach); PyMem_Free(self->filed); PyMem_Free(self->runs);
+    PyMem_Free(self->always); PyMem_Free(self->item);
     PyMem_Free(self->free_bits); PyMem_Free(self->scratch); PyMem_Free(self->found_list);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -419,26 +450,22 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             goto fail;
         }
     }
-    self->narrowed = zalloc(ni, 1);
-    self->by_phrase = zalloc(ni, 1);
-    self->has_free = zalloc(ni, 1);
-    self->ph_word = zalloc(ni, sizeof(int32_t));
-    self->ph_words = zalloc(ni, sizeof(int32_t));
-    if (!self->narrowed || !self->by_phrase || !self->has_free || !self->ph_word || !self->ph_words)
+    self->item = zalloc(ni, sizeof(Item));
+    if (self->item == NULL)
         goto fail;
     Py_ssize_t wp = 0;
     for (Py_ssize_t i = 0; i < ni; i++) {
-        self->narrowed[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
-        self->by_phrase[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
+        self->item[i].narrowed = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
+        self->item[i].by_phrase = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
         Py_ssize_t np = PyLong_AsSsize_t(PyList_GET_ITEM(n_phrases, i));
         if (np < 0 || np > INT32_MAX / 2) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_ValueError, "bad phrase count");
             goto fail;
         }
-        self->ph_word[i] = (int32_t)wp;
-        self->ph_words[i] = (int32_t)((np + 63) / 64);
-        wp += self->ph_words[i];
+        self->item[i].ph_word = (int32_t)wp;
+        self->item[i].ph_words = (int32_t)((np + 63) / 64);
+        wp += self->item[i].ph_words;
     }
     if (PyErr_Occurred())
         goto fail;
@@ -448,13 +475,13 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         goto fail;
     for (Py_ssize_t i = 0; i < ni; i++) {
         int32_t off, cnt;
-        long np = (long)self->ph_words[i] * 64;
+        long np = (long)self->item[i].ph_words * 64;
         if (pool_ids(self, &cap, PyList_GET_ITEM(free_, i), np, "phrase", &off, &cnt) < 0)
             goto fail;
         for (int32_t k = 0; k < cnt; k++) {
             int32_t pid = self->ints[off + k];
-            self->free_bits[self->ph_word[i] + pid / 64] |= (uint64_t)1 << (pid % 64);
-            self->has_free[i] = 1;
+            self->free_bits[self->item[i].ph_word + pid / 64] |= (uint64_t)1 << (pid % 64);
+            self->item[i].has_free = 1;
         }
         self->n_ints = off; /* not kept */
     }
@@ -531,15 +558,11 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
 
     /* features: groups they are in, entries filed under them, the items they reach */
-    self->grp_off = zalloc(n_features, sizeof(int32_t));
-    self->grp_cnt = zalloc(n_features, sizeof(int32_t));
-    self->filed_off = zalloc(n_features, sizeof(int32_t));
-    self->filed_cnt = zalloc(n_features, sizeof(int32_t));
-    self->reach_row = zalloc(n_features, sizeof(int32_t));
-    if (!self->grp_off || !self->grp_cnt || !self->filed_off || !self->filed_cnt || !self->reach_row)
+    self->feat = zalloc(n_features, sizeof(Feat));
+    if (self->feat == NULL)
         goto fail;
     for (Py_ssize_t f = 0; f < n_features; f++)
-        self->reach_row[f] = -1;
+        self->feat[f].reach_row = -1;
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(in_groups); k++) {
         PyObject *fid_o, *gids;
         if (!PyArg_ParseTuple(PyList_GET_ITEM(in_groups, k), "OO", &fid_o, &gids))
@@ -549,7 +572,7 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
             goto fail;
         }
-        if (pool_ids(self, &cap, gids, n_groups, "group", &self->grp_off[fid], &self->grp_cnt[fid]) < 0)
+        if (pool_ids(self, &cap, gids, n_groups, "group", &self->feat[fid].grp_off, &self->feat[fid].grp_cnt) < 0)
             goto fail;
     }
     Py_ssize_t nfiled = PyList_GET_SIZE(filed), n_entries = 0;
@@ -562,10 +585,11 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         n_entries += PyList_GET_SIZE(PyTuple_GET_ITEM(e, 1));
     }
     self->filed = zalloc(n_entries, sizeof(Filed));
+    self->runs = zalloc(n_entries, sizeof(Run));
     self->reach = zalloc(nfiled * self->wi, sizeof(uint64_t));
-    if (self->filed == NULL || self->reach == NULL)
+    if (self->filed == NULL || self->runs == NULL || self->reach == NULL)
         goto fail;
-    Py_ssize_t at = 0;
+    Py_ssize_t at = 0, n_runs = 0;
     for (Py_ssize_t k = 0; k < nfiled; k++) {
         PyObject *e = PyList_GET_ITEM(filed, k), *entries = PyTuple_GET_ITEM(e, 1);
         long fid = as_id(PyTuple_GET_ITEM(e, 0), n_features, "feature");
@@ -573,13 +597,12 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
             goto fail;
         }
-        if (self->reach_row[fid] >= 0) {
+        if (self->feat[fid].reach_row >= 0) {
             PyErr_SetString(PyExc_ValueError, "a feature is filed twice");
             goto fail;
         }
-        self->reach_row[fid] = (int32_t)k;
-        self->filed_off[fid] = (int32_t)at;
-        self->filed_cnt[fid] = (int32_t)PyList_GET_SIZE(entries);
+        self->feat[fid].reach_row = (int32_t)k;
+        self->feat[fid].run_off = (int32_t)n_runs;
         uint64_t *row = self->reach + k * self->wi;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(entries); j++) {
             PyObject *item_o, *rest, *phrases;
@@ -592,9 +615,19 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             }
             Filed *fe = &self->filed[at++];
             fe->item = (int32_t)item;
+            Run *run = &self->runs[n_runs - 1];
+            if (self->feat[fid].run_cnt > 0 && run->item == item && run->off + run->cnt == at - 1)
+                run->cnt++;
+            else {
+                run = &self->runs[n_runs++];
+                run->item = (int32_t)item;
+                run->off = (int32_t)(at - 1);
+                run->cnt = 1;
+                self->feat[fid].run_cnt++;
+            }
             row[item / 64] |= (uint64_t)1 << (item % 64);
             if (pool_ids(self, &cap, rest, n_groups, "group", &fe->rest_off, &fe->rest_cnt) < 0 ||
-                pool_ids(self, &cap, phrases, (long)self->ph_words[item] * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
+                pool_ids(self, &cap, phrases, (long)self->item[item].ph_words * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
                 goto fail;
             fe->sig = 0;
             for (int32_t g = 0; g < fe->rest_cnt; g++)
@@ -603,7 +636,9 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     self->scratch = zalloc(2 * self->wi + self->wf + self->wg + self->wp, sizeof(uint64_t));
     self->found_list = zalloc(n_features, sizeof(int32_t));
-    if (self->scratch == NULL || self->found_list == NULL)
+    self->pair_none = zalloc(ni, sizeof(PyObject *));
+    self->kept = zalloc(KEPT_SLOTS, sizeof(Kept));
+    if (self->scratch == NULL || self->found_list == NULL || self->pair_none == NULL || self->kept == NULL)
         goto fail;
     return (PyObject *)self;
 fail:
@@ -759,6 +794,90 @@ none_set(const uint64_t *w, Py_ssize_t n)
     return 1;
 }
 
+/* (item i, None), a new reference. */
+HOT_INLINE PyObject *
+none_pair(Index *self, int32_t i)
+{
+    PyObject *pair = self->pair_none[i];
+    if (pair == NULL) {
+        pair = PyTuple_Pack(2, PyTuple_GET_ITEM(self->items, i), Py_None);
+        if (pair == NULL)
+            return NULL;
+        self->pair_none[i] = pair;
+    }
+    Py_INCREF(pair);
+    return pair;
+}
+
+/* (item i, the phrase ids `pids`, ascending), a new reference: kept in `kept` (open addressing) while it has
+   room, else made afresh. */
+static PyObject *
+phrases_pair(Index *self, int32_t i, const int32_t *pids, int32_t n)
+{
+    uint32_t h = (uint32_t)i * 0x9E3779B1u;
+    for (int32_t k = 0; k < n; k++)
+        h = (h ^ (uint32_t)pids[k]) * 0x85EBCA77u;
+    h ^= h >> 15;
+    Kept *slot = NULL;
+    for (uint32_t at = h;; at++) {
+        Kept *e = &self->kept[at & (KEPT_SLOTS - 1)];
+        if (e->pair == NULL) {
+            slot = e;
+            break;
+        }
+        if (e->item == i && e->n == n && memcmp(e->pid, pids, (size_t)n * sizeof(int32_t)) == 0) {
+            Py_INCREF(e->pair);
+            return e->pair;
+        }
+    }
+    PyObject *phrases = PyTuple_New(n);
+    if (phrases == NULL)
+        return NULL;
+    for (int32_t k = 0; k < n; k++) {
+        PyObject *v = PyLong_FromLong(pids[k]);
+        if (v == NULL) {
+            Py_DECREF(phrases);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(phrases, k, v);
+    }
+    PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(self->items, i), phrases);
+    Py_DECREF(phrases);
+    if (pair == NULL)
+        return NULL;
+    if (self->n_kept < KEPT_SLOTS / 2) {
+        slot->pair = pair;
+        slot->item = i;
+        slot->n = n;
+        memcpy(slot->pid, pids, (size_t)n * sizeof(int32_t));
+        self->n_kept++;
+        Py_INCREF(pair);
+    }
+    return pair;
+}
+
+/* Room for one more object in `*got`; -1 (a Python error set) when memory runs out. */
+static int
+grow(PyObject ***got, PyObject **local, Py_ssize_t *cap)
+{
+    Py_ssize_t ncap = *cap * 2;
+    PyObject **p;
+    if (*got == local) {
+        p = PyMem_Malloc((size_t)ncap * sizeof(PyObject *));
+        if (p != NULL)
+            memcpy(p, local, (size_t)*cap * sizeof(PyObject *));
+    }
+    else
+        p = PyMem_Realloc(*got, (size_t)ncap * sizeof(PyObject *));
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *got = p;
+    *cap = ncap;
+    return 0;
+}
+
 /* The answer from the scan's results; NULL on a Python error. */
 static PyObject *
 answer(Index *self, Scratch *s)
@@ -768,7 +887,7 @@ answer(Index *self, Scratch *s)
         return PyList_New(0);
     memcpy(s->reach, self->always, (size_t)wi * sizeof(uint64_t));
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
-        int32_t row = self->reach_row[s->list[k]];
+        int32_t row = self->feat[s->list[k]].reach_row;
         if (row >= 0) {
             const uint64_t *r = self->reach + (Py_ssize_t)row * wi;
             for (Py_ssize_t w = 0; w < wi; w++)
@@ -783,8 +902,8 @@ answer(Index *self, Scratch *s)
     uint64_t sig = 0;
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
         int32_t fid = s->list[k];
-        for (int32_t j = 0; j < self->grp_cnt[fid]; j++) {
-            int32_t g = self->ints[self->grp_off[fid] + j];
+        for (int32_t j = 0; j < self->feat[fid].grp_cnt; j++) {
+            int32_t g = self->ints[self->feat[fid].grp_off + j];
             s->satisfied[g >> 6] |= (uint64_t)1 << (g & 63);
             sig |= (uint64_t)1 << (g & 63);
         }
@@ -793,81 +912,85 @@ answer(Index *self, Scratch *s)
     for (Py_ssize_t w = 0; w < wi; w++) {
         for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
             Py_ssize_t i = w * 64 + __builtin_ctzll(bits);
-            memcpy(s->chosen + self->ph_word[i], self->free_bits + self->ph_word[i],
-                   (size_t)self->ph_words[i] * sizeof(uint64_t));
+            const Item *it = &self->item[i];
+            for (int32_t j = 0; j < it->ph_words; j++)
+                s->chosen[it->ph_word + j] = self->free_bits[it->ph_word + j];
         }
     }
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
         int32_t fid = s->list[k];
-        if (self->reach_row[fid] < 0)
+        if (self->feat[fid].reach_row < 0)
             continue;
-        const Filed *fe = self->filed + self->filed_off[fid], *stop = fe + self->filed_cnt[fid];
-        for (; fe < stop; fe++) {
-            if ((fe->sig & ~sig) || !(s->ids[fe->item >> 6] & ((uint64_t)1 << (fe->item & 63))))
+        const Run *run = self->runs + self->feat[fid].run_off, *last = run + self->feat[fid].run_cnt;
+        for (; run < last; run++) {
+            if (!(s->ids[run->item >> 6] & ((uint64_t)1 << (run->item & 63))))
                 continue;
-            int ok = 1;
-            for (int32_t j = 0; j < fe->rest_cnt && ok; j++) {
-                int32_t g = self->ints[fe->rest_off + j];
-                ok = (s->satisfied[g >> 6] >> (g & 63)) & 1;
-            }
-            if (!ok)
-                continue;
-            uint64_t *words = s->chosen + self->ph_word[fe->item];
-            for (int32_t j = 0; j < fe->ph_cnt; j++) {
-                int32_t pid = self->ints[fe->ph_off + j];
-                words[pid >> 6] |= (uint64_t)1 << (pid & 63);
+            uint64_t *words = s->chosen + self->item[run->item].ph_word;
+            const Filed *fe = self->filed + run->off, *stop = fe + run->cnt;
+            for (; fe < stop; fe++) {
+                if (fe->sig & ~sig)
+                    continue;
+                int ok = 1;
+                for (int32_t j = 0; j < fe->rest_cnt && ok; j++) {
+                    int32_t g = self->ints[fe->rest_off + j];
+                    ok = (s->satisfied[g >> 6] >> (g & 63)) & 1;
+                }
+                if (!ok)
+                    continue;
+                for (int32_t j = 0; j < fe->ph_cnt; j++) {
+                    int32_t pid = self->ints[fe->ph_off + j];
+                    words[pid >> 6] |= (uint64_t)1 << (pid & 63);
+                }
             }
         }
     }
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    PyObject *local[64], **got = local, *out = NULL;
+    Py_ssize_t n_got = 0, cap = 64;
     for (Py_ssize_t w = 0; w < wi; w++) {
         for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
-            Py_ssize_t i = w * 64 + __builtin_ctzll(bits);
-            PyObject *phrases = Py_None;
-            if (self->narrowed[i] && !(self->has_free[i] && !self->by_phrase[i])) {
-                const uint64_t *words = s->chosen + self->ph_word[i];
-                Py_ssize_t count = 0;
-                for (int32_t j = 0; j < self->ph_words[i]; j++)
+            int32_t i = (int32_t)(w * 64 + __builtin_ctzll(bits));
+            PyObject *pair;
+            if (self->item[i].narrowed && !(self->item[i].has_free && !self->item[i].by_phrase)) {
+                const uint64_t *words = s->chosen + self->item[i].ph_word;
+                int32_t count = 0;
+                for (int32_t j = 0; j < self->item[i].ph_words; j++)
                     for (uint64_t b = words[j]; b; b &= b - 1)
                         count++;
                 if (count == 0)
                     continue;
-                if (self->by_phrase[i] && count <= MAX_PHRASE_SEARCHES) {
-                    phrases = PyTuple_New(count);
-                    if (phrases == NULL)
-                        goto error;
-                    Py_ssize_t at = 0;
-                    for (int32_t j = 0; j < self->ph_words[i]; j++) {
-                        for (uint64_t b = words[j]; b; b &= b - 1) {
-                            PyObject *v = PyLong_FromLong((long)j * 64 + __builtin_ctzll(b));
-                            if (v == NULL) {
-                                Py_DECREF(phrases);
-                                goto error;
-                            }
-                            PyTuple_SET_ITEM(phrases, at++, v);
-                        }
-                    }
+                if (self->item[i].by_phrase && count <= MAX_PHRASE_SEARCHES) {
+                    int32_t pids[MAX_PHRASE_SEARCHES], at = 0;
+                    for (int32_t j = 0; j < self->item[i].ph_words; j++)
+                        for (uint64_t b = words[j]; b; b &= b - 1)
+                            pids[at++] = j * 64 + __builtin_ctzll(b);
+                    pair = phrases_pair(self, i, pids, count);
                 }
                 else
-                    Py_INCREF(phrases);
+                    pair = none_pair(self, i);
             }
             else
-                Py_INCREF(phrases);
-            PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(self->items, i), phrases);
-            Py_DECREF(phrases);
-            if (pair == NULL || PyList_Append(out, pair) < 0) {
-                Py_XDECREF(pair);
-                goto error;
+                pair = none_pair(self, i);
+            if (pair == NULL)
+                goto done;
+            if (n_got == cap && grow(&got, local, &cap) < 0) {
+                Py_DECREF(pair);
+                goto done;
             }
-            Py_DECREF(pair);
+            got[n_got++] = pair;
         }
     }
+    out = PyList_New(n_got);
+    if (out != NULL) {
+        for (Py_ssize_t k = 0; k < n_got; k++)
+            PyList_SET_ITEM(out, k, got[k]);
+        n_got = 0;
+    }
+done:
+    for (Py_ssize_t k = 0; k < n_got; k++)
+        Py_DECREF(got[k]);
+    if (got != local)
+        PyMem_Free(got);
     return out;
-error:
-    Py_DECREF(out);
-    return NULL;
 }
 
 static PyObject *
