@@ -702,13 +702,25 @@ on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t siz
 
 #define BYTE_SYMBOL(self, cp) ((self)->sym_byte[(cp)])
 
+/* The walk notes where it reaches a state with an output without a branch (whether a character ends a
+   literal is as good as random: a branch on it would be mispredicted at every few characters), a chunk of
+   text at a time, and then handles what it noted. */
+#define SCAN_CHUNK 128
 #define SCAN_LOOP(TYPE, delta, SYMBOL)                                                           \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
-        for (Py_ssize_t k = 0; k < size; k++) {                                                  \
-            state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                        \
-            for (int32_t t = first_out[state]; t >= 0; t = out_link[t])                          \
-                on_hit(self, s, kind, data, size, k, &self->lits[self->lit_at[t]]);               \
+        for (Py_ssize_t from = 0; from < size; from += SCAN_CHUNK) {                             \
+            Py_ssize_t to = from + SCAN_CHUNK < size ? from + SCAN_CHUNK : size;                 \
+            int32_t at[SCAN_CHUNK], in[SCAN_CHUNK], n = 0;                                       \
+            for (Py_ssize_t k = from; k < to; k++) {                                             \
+                state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                    \
+                at[n] = (int32_t)k;                                                              \
+                in[n] = (int32_t)state;                                                          \
+                n += first_out[state] >= 0;                                                      \
+            }                                                                                    \
+            for (int32_t h = 0; h < n; h++)                                                      \
+                for (int32_t t = first_out[in[h]]; t >= 0; t = out_link[t])                      \
+                    on_hit(self, s, kind, data, size, at[h], &self->lits[self->lit_at[t]]);      \
         }                                                                                        \
     } while (0)
 
