@@ -21,7 +21,7 @@ Because held findings arrive late, the first alert is settled at the end by repl
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 from operator import attrgetter, itemgetter
@@ -71,7 +71,7 @@ def analyze_items(
     pii = PersonalInfoDetector() if personal_info else None
     previous: str | None = None  # the previous message's text: an answer ("15") is read against the question
     tracker = RiskTracker()
-    languages: Counter[str] = Counter()
+    languages: dict[str, int] = {}  # a plain dict: a Counter's `+= 1` goes through Python's slots, compiled
     findings: list[Finding] = []
     details: list[PersonalDetail] = []
     refusals: list[tuple[int, str | None, str]] = []  # (index, sender, "refusal" or "fear")
@@ -82,6 +82,7 @@ def analyze_items(
     described: list[tuple[Finding, int]] = []  # (an advisor's finding, messages still to see) awaiting advice
     count = 0
     scorer = ScoreStream() if model else None
+    contexts = scanner.contexts  # rule id → its benign context, for the rules that have one
     for item in items:
         if not isinstance(item, Message):
             continue
@@ -93,7 +94,7 @@ def analyze_items(
             scorer.message(message.index, message.sender, message.text)
         lang = detect_language(norm)
         if lang:
-            languages[lang] += 1
+            languages[lang] = languages.get(lang, 0) + 1
         if held:
             held = _review_held(held, norm, tracker, findings)
         found, talk, said = scanner.scan_talk(message, norm, lang, prefilter=prefilter)
@@ -112,8 +113,7 @@ def analyze_items(
         if found:
             ready: list[Finding] = []
             for f in found:
-                rule = scanner.rule(f.rule)
-                context = rule.unless_nearby if rule is not None else None
+                context = contexts.get(f.rule)
                 if context is None:
                     ready.append(f)
                 elif context.search(norm) is not None or any(context.search(r) for r in recent):

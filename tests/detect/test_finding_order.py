@@ -4,9 +4,10 @@ order, the key read by `attrgetter`) give what sorting by `_place` gives."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from hotline.detect.model import Finding
-from hotline.detect.signals import _by_place, _distinct, _place
+from hotline.detect.signals import _by_place, _distinct, _may_share_a_cue, _place
 
 
 def _findings(rng: random.Random) -> list[Finding]:
@@ -39,3 +40,15 @@ def test_distinct_keeps_the_heavier_of_one_cue_in_two_languages() -> None:
     km = Finding(0, "A", "secrecy", "km-Latn.secret", "x", 2.0, "isolation", 5, 12)
     other = Finding(0, "A", "grooming", "en.trust", "x", 1.0, "trust", 0, 2)
     assert _distinct([en, km, other]) == [other, km]
+
+
+def test_findings_compared_pair_by_pair_share_a_cue_as_their_set_tells() -> None:
+    """`_may_share_a_cue` (pairs compared, no set) answers as counting distinct (signal, stage, part) does."""
+    rng = random.Random(6)
+    shared = 0
+    for _ in range(5_000):
+        findings = [replace(f, part=rng.choice([None, "claim", "threat"])) for f in _findings(rng)]
+        expected = len({(f.signal, f.stage, f.part) for f in findings}) != len(findings)
+        assert _may_share_a_cue(findings) == expected
+        shared += expected
+    assert 1_000 < shared < 4_000

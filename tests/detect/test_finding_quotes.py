@@ -73,3 +73,32 @@ def test_spans_from_the_words_they_touch_are_those_of_the_whole_mapping() -> Non
         for start, end in [(rng.randrange(len(norm) + 1), rng.randrange(len(norm) + 1)) for _ in range(4)]:
             assert quoter.span(start, end) == original_span(text, offsets, start, min(end, len(offsets)))
     assert taken > 2_500
+
+
+def _excerpt_split_and_joined(text: str, start: int, end: int, context: int = 30) -> str:
+    """`excerpt` the plain way: every snippet split into words and joined with one space."""
+    a = max(0, start - context)
+    b = min(len(text), end + context)
+    if a > 0:
+        sp = text.find(" ", a, start)
+        a = sp + 1 if sp != -1 else a
+    if b < len(text):
+        sp = text.rfind(" ", end, b)
+        b = sp if sp != -1 else b
+    return ("…" if a > 0 else "") + " ".join(text[a:b].split()) + ("…" if b < len(text) else "")
+
+
+def test_excerpts_left_unsplit_are_the_split_and_joined_ones() -> None:
+    """A snippet with nothing to close up is kept as it is; with any space but a single " " between words
+    (several, at an edge, a line break, a tab, a no-break or Unicode space) it is split and joined."""
+    rng = random.Random(20261207)
+    pieces = ["send", "pic", "ok", "ផ្ញើរូប", "😀", " ", " ", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u2028",
+              "\u3000", "\u200b", "\x1c", ".", "?", "…"]
+    for _ in range(5_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for _ in range(3):
+            start = rng.randint(0, len(text))
+            end = rng.randint(start, len(text))
+            context = rng.choice([0, 3, 30])
+            assert excerpt(text, start, end, context) == _excerpt_split_and_joined(text, start, end, context), (
+                text, start, end, context)

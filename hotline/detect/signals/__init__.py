@@ -69,9 +69,16 @@ class MessageScanner:
         self.detectors = detectors
         self.matcher = matcher
         self._rules: dict[str, Rule] = {r.id: r for d in detectors for r in d.rules.rules}
+        #: Per rule with a benign context (`unless_nearby`), that context: what the analysis looks up for each
+        #: finding, in one lookup.
+        self.contexts: dict[str, re.Pattern[str]] = {
+            r.id: r.unless_nearby for r in self._rules.values() if r.unless_nearby is not None}
         #: The phrase sets read alongside the rules: what `talk` reads, and what `says` answers for.
         self._sets: dict[str, PhraseSet | None] = {
             COVER: load_cover(), DISCUSSION: load_discussion(), REFUSAL: load_refusal(), FEAR: load_phrase_set("fear")}
+        #: Whether a set has a phrase that names no word (searched in every message): when none has, a message
+        #: in which the candidate pass found no phrase of any set (most) says nothing, without a look per set.
+        self._always = any(phrases is not None and phrases.always for phrases in self._sets.values())
         self._index: CandidateIndex[_Item] | TriggerIndex[tuple[RuleDetector, Rule]]
         if matcher == "automaton":
             # One pass finds the rules that can match and the phrases of each set that can: (set name, phrase).
@@ -104,7 +111,11 @@ class MessageScanner:
     def says(self, name: str, norm: str, said: Said | None = None) -> bool:
         """Whether the normalised text holds a phrase of the set `name` (`REFUSAL`, `FEAR`); `said`: the
         phrases of each set that can occur, as `scan_talk` found them in its pass (None: look for yourself)."""
-        return self._said(name, norm, said if len(norm) <= MAX_MATCH_CHARS else None)
+        if len(norm) > MAX_MATCH_CHARS:
+            return self._said(name, norm, None)
+        if said is not None and not said and not self._always:
+            return False
+        return self._said(name, norm, said)
 
     def _said(self, name: str, norm: str, said: Said | None) -> bool:
         phrases = self._sets[name]
@@ -164,7 +175,7 @@ class MessageScanner:
                 m = rule.match(norm)
                 if m is not None:
                     hits.append((detector, rule, m))
-        talk = self._talk(norm, said)
+        talk = None if said is not None and not said and not self._always else self._talk(norm, said)
         if not hits:
             return [], talk, said
         quoter = Quoter(message.text, full)
@@ -204,7 +215,7 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     """One finding per cue: rules of two languages (English and romanised Khmer share Latin script) may
     fire on the same words; keep the heavier of overlapping findings of the same signal and stage (and, for
     sextortion, the same part). Rules of one language are distinct cues and all kept."""
-    if len({(f.signal, f.stage, f.part) for f in findings}) == len(findings):  # no two can be one cue
+    if not _may_share_a_cue(findings):
         return _by_place(findings)
     kept: list[Finding] = []
     for f in sorted(findings, key=lambda f: -f.weight):
@@ -214,6 +225,18 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     return _by_place(kept)
 
 
+def _may_share_a_cue(findings: list[Finding]) -> bool:
+    """Whether two of the findings have the same signal, stage and part (a message's few findings compared
+    pair by pair: no tuple a finding and no set to hash them in)."""
+    for i in range(1, len(findings)):
+        f = findings[i]
+        for j in range(i):
+            k = findings[j]
+            if k.signal == f.signal and k.stage == f.stage and k.part == f.part:
+                return True
+    return False
+
+
 def _place(f: Finding) -> tuple[int, str]:
     """Where a finding is reported among the message's: by its place in the text, then its rule."""
     return (f.start or 0, f.rule)
@@ -221,7 +244,8 @@ def _place(f: Finding) -> tuple[int, str]:
 
 def _by_place(findings: list[Finding]) -> list[Finding]:
     """`sorted(findings, key=_place)`: a rule's findings all have a start, so that the key can be read by
-    `attrgetter` (no call a finding), and no sort at all when they came in their order."""
+    `attrgetter` (no call a finding), and no sort at all when they came in their order; a message's few
+    findings are put in order by insertion (stable, as `sorted`), with no key tuple made for each."""
     ordered = True
     start, rule = -1, ""  # before any place (a sort is never wrong: a false "out of order" costs one)
     for f in findings:
@@ -230,7 +254,29 @@ def _by_place(findings: list[Finding]) -> list[Finding]:
         if ordered and (f.start < start or (f.start == start and f.rule < rule)):
             ordered = False
         start, rule = f.start, f.rule
-    return list(findings) if ordered else sorted(findings, key=_START_RULE)
+    if ordered:
+        return list(findings)
+    if len(findings) > _FEW:
+        return sorted(findings, key=_START_RULE)
+    out = list(findings)
+    for i in range(1, len(out)):
+        f = out[i]
+        j = i
+        while j > 0 and _before(f, out[j - 1]):
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = f
+    return out
+
+
+#: Findings that `_by_place` puts in order by insertion; more are sorted.
+_FEW = 8
+
+
+def _before(f: Finding, g: Finding) -> bool:
+    """`_place(f) < _place(g)` for findings with a start."""
+    a, b = f.start or 0, g.start or 0
+    return a < b or (a == b and f.rule < g.rule)
 
 
 _START_RULE = attrgetter("start", "rule")

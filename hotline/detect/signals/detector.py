@@ -119,29 +119,29 @@ def _words_making(text: str, norm: str) -> list[str] | None:
 
 def _span_by_words(text: str, norm: str, words: list[str], start: int, end: int) -> tuple[int, int]:
     """`original_span(text, _offsets_by_words(text, norm), start, end)` from the offsets it reads only (at
-    `start`, `end - 1` and `end`), each from the mapping of its own word (`words` from `_words_making`): the
-    rest of the message needs no mapping."""
+    `start`, `end - 1` and `end`), each from the mapping of its own word (`words` from `_words_making`), in
+    one walk over the words up to the last it needs: the rest of the message needs no mapping."""
     end = min(end, len(norm))
     if start >= end:
         return (0, 0)
-    if end < len(norm):
-        offs = [_offset(norm, words, start), _offset(norm, words, end - 1), _offset(norm, words, end)]
-    else:
-        offs = [_offset(norm, words, start), _offset(norm, words, end - 1)]
-    return original_span(text, offs, 0, 2)
-
-
-def _offset(norm: str, words: list[str], at: int) -> int:
-    """`_offsets_by_words(text, norm)[at]`: the place in the text of the word's character it came from, or of
-    the space after the word."""
-    k = norm.count(" ", 0, at)  # the word `at` falls in (or the space after it)
-    own = at - norm.rfind(" ", 0, at) - 1
-    word = words[k]
-    offs = _word_map(word)[1]
-    base = k  # the spaces before the word
-    for i in range(k):
-        base += len(words[i])
-    return base + (offs[own] if own < len(offs) else len(word))
+    a = last = b = -1
+    at = 0  # where the word starts in `norm`
+    base = 0  # where it starts in `text`
+    for word in words:
+        form, offs = _word_map(word)
+        after = at + len(form)  # the space after the word (or the end of `norm`)
+        if a < 0 and start <= after:
+            a = base + (offs[start - at] if start < after else len(word))
+        if last < 0 and end - 1 <= after:
+            last = base + (offs[end - 1 - at] if end - 1 < after else len(word))
+            if end == len(norm):
+                break
+        if last >= 0 and end <= after:
+            b = base + (offs[end - at] if end < after else len(word))
+            break
+        at = after + 1
+        base += len(word) + 1
+    return original_span(text, [a, last] if b < 0 else [a, last, b], 0, 2)
 
 
 class RuleDetector:

@@ -565,7 +565,13 @@ def excerpt(text: str, start: int, end: int, context: int = 30) -> str:
     if b < len(text):
         sp = text.rfind(" ", end, b)
         b = sp if sp != -1 else b
-    snippet = " ".join(text[a:b].split())
+    snippet = text[a:b]
+    if not snippet.isprintable() or "  " in snippet or snippet.startswith(" ") or snippet.endswith(" "):
+        # a line break, tab or other space than " " (none is printable), or spaces to close up: most chat
+        # lines have none, and are their own snippet without being split into words and joined again
+        snippet = " ".join(snippet.split())
+    if a == 0 and b == len(text):
+        return snippet
     return ("…" if a > 0 else "") + snippet + ("…" if b < len(text) else "")
 
 
