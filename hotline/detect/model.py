@@ -346,7 +346,8 @@ _OWN_KEYS = frozenset({"index", "sender", "excerpt", "start", "end"})
 
 def _pieces(f: Finding) -> tuple[str, str, str]:
     """`Finding.to_dict`'s JSON around the excerpt and the span: `, "signal": .., "rule": .., "excerpt": `,
-    `, "weight": ..[, "stage": ..]` and `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
+    `, "weight": ..[, "stage": ..][, "start": ]` (up to the start's value, for a finding with a span) and
+    `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
     d = f.to_dict()
     keys = list(d)
     cut = keys.index("excerpt")
@@ -354,7 +355,8 @@ def _pieces(f: Finding) -> tuple[str, str, str]:
     before = [k for k in keys[:cut] if k not in _OWN_KEYS]
     middle = [k for k in keys[cut + 1:span] if k not in _OWN_KEYS]
     tail = [k for k in keys[span:] if k not in _OWN_KEYS]
-    return (_more(d, before) + ', "excerpt": ', _more(d, middle), _more(d, tail) + "}")
+    spanned = ', "start": ' if f.start is not None else ""
+    return (_more(d, before) + ', "excerpt": ', _more(d, middle) + spanned, _more(d, tail) + "}")
 
 
 def _more(d: dict[str, Any], keys: list[str]) -> str:
@@ -369,7 +371,7 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
     #: Per rule, the last finding of it and its pieces: the next one is mostly of the same shape, which a few
     #: compares tell (hashing the whole shape costs more).
     last: dict[str, tuple[Finding, tuple[str, str, str]]] = {}
-    senders: dict[str | None, str] = {}
+    senders: dict[str | None, str] = {}  # `, "sender": ..` per sender
     out: list[str] = []
     add = out.append
     for f in findings:
@@ -393,12 +395,12 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
         name = f.sender
         sender = senders.get(name)
         if sender is None:
-            sender = senders[name] = "null" if name is None else string(name)
+            sender = senders[name] = ', "sender": ' + ("null" if name is None else string(name))
+        # the fewer the pieces, the less work to join them (`middle` ends in `, "start": ` for a span)
         if start is None:
-            add(f'{{"index": {index}, "sender": {sender}{before}{string(f.excerpt)}{middle}{tail}')
+            add(f'{{"index": {index}{sender}{before}{string(f.excerpt)}{middle}{tail}')
         else:
-            add(f'{{"index": {index}, "sender": {sender}{before}{string(f.excerpt)}{middle}'
-                f', "start": {start}, "end": {end}{tail}')
+            add(f'{{"index": {index}{sender}{before}{string(f.excerpt)}{middle}{start}, "end": {end}{tail}')
     return out
 
 

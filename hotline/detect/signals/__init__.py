@@ -140,7 +140,8 @@ class MessageScanner:
         full = norm
         norm = norm[:MAX_MATCH_CHARS]
         said: Said | None = None
-        hits: list[tuple[RuleDetector, Rule, re.Match[str]]] = []
+        out: list[Finding] = []  # each match made a finding at once: no list of (detector, rule, match) first
+        quoter: Quoter | None = None  # made at the first match (most messages have none)
         khmer: bool | None = None
         if prefilter and isinstance(self._index, CandidateIndex):
             said = {}
@@ -161,7 +162,9 @@ class MessageScanner:
                         continue
                 m = rule.match(norm, phrases)
                 if m is not None:
-                    hits.append((first, rule, m))
+                    if quoter is None:
+                        quoter = Quoter(message.text, full)
+                    out.append(first.finding(message, rule, m, quoter))
         else:
             # every rule (the naive way the benchmark compares against), or the per-rule candidate stage
             pairs = (cast(TriggerIndex[tuple[RuleDetector, Rule]], self._index).candidates(norm) if prefilter
@@ -174,12 +177,12 @@ class MessageScanner:
                         continue
                 m = rule.match(norm)
                 if m is not None:
-                    hits.append((detector, rule, m))
+                    if quoter is None:
+                        quoter = Quoter(message.text, full)
+                    out.append(detector.finding(message, rule, m, quoter))
         talk = None if said is not None and not said and not self._always else self._talk(norm, said)
-        if not hits:
-            return [], talk, said
-        quoter = Quoter(message.text, full)
-        out = [detector.finding(message, rule, m, quoter) for detector, rule, m in hits]
+        if not out:
+            return out, talk, said
         if talk == DISCUSSION:
             out = [f for f in out if not enacts(f)]
         return (_distinct(out) if len(out) > 1 else out), talk, said

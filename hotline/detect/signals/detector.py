@@ -174,7 +174,8 @@ class RuleDetector:
     def finding(self, message: Message, rule: Rule, m: re.Match[str], quoter: Quoter | None = None) -> Finding:
         """The Finding for a match of one of this detector's rules in `normalize(message.text)` (`quoter`:
         the message's, when the caller has one)."""
-        quoter = quoter or Quoter(message.text)
+        if quoter is None:
+            quoter = Quoter(message.text)
         start, end = m.span()
         a, b = quoter.span(start, end)  # not `span(*m.span())`: compiled, a call with `*` goes through Python
         return Finding(
