@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-from hotline.detect.text.segment import WINDOW, default_segmenter, starts_word, word_aligned
+from hotline.detect.text.segment import (
+    JOINT_PREFIX,
+    WINDOW,
+    default_segmenter,
+    joint,
+    match_aligned,
+    starts_word,
+    word_aligned,
+)
 
 _STRETCH = re.compile("[\u1780-\u17d3\u17dd](?:[\u1780-\u17d3\u17dd \t\u00a0\u200b]*[\u1780-\u17d3\u17dd])?")
 _DROP = str.maketrans(dict.fromkeys(" \t\u00a0\u200b"))
@@ -55,3 +63,34 @@ def test_equal_texts_that_are_different_strings_agree() -> None:
     copy = "".join(list(text))
     assert copy is not text
     assert [starts_word(text, p) for p in range(len(text))] == [starts_word(copy, p) for p in range(len(copy))]
+
+
+def _plain_aligned(m: re.Match[str]) -> bool:
+    """`match_aligned` the plain way: the match's start and end and every joint that took part, on edges."""
+    joints = [m.start(name) for name in m.re.groupindex if name.startswith(JOINT_PREFIX)]
+    return m.start() < m.end() and _edge(m.string, (m.start(), m.end(), *(p for p in joints if p >= 0)))
+
+
+#: Phrases as rules build them: words meeting at joints, alternatives whose joints take no part, a group that
+#: is not a joint (then only the joints are read), a gap, a match that may be empty.
+REGEXES = [
+    re.compile(f"ខ្លួន{joint()}\\s*(?:ឯង|អូន)"),
+    re.compile(f"(?:ម៉ាក់{joint()}\\s*ប៉ា|ម៉ាក់|ខ្លួន{joint()}\\s*ឯង)"),
+    re.compile(f"(ម៉ាក់|ប៉ា){joint()}\\s*(?:ណា|ប៉ា)"),
+    re.compile(f"(?:បង|អូន){joint()}.{{0,15}}?{joint()}(?:ផ្ញើ|ស្អាត)"),
+    re.compile("ខ្លួន|ឯង|ស្អាត|ក្រសួង|ទៅ"),
+    re.compile("[\u1780-\u17d3]*"),
+]
+
+
+def test_match_aligned_is_the_plain_check_on_every_match() -> None:
+    texts = [*TEXTS, "ម៉ាក់ប៉ាណា, ម៉ាក់ ប៉ា! ខ្លួនអូន ok ខ្លួន ឯង", "បងផ្ញើ។ អូនស្អាត 12 បង ស្អាត", "ok", ""]
+    answers = []
+    for regex in REGEXES:
+        for text in texts:
+            for pos in range(len(text) + 1):
+                m = regex.search(text, pos)
+                if m is not None:
+                    answers.append(match_aligned(m))
+                    assert answers[-1] is _plain_aligned(m), (regex.pattern, text, m.span())
+    assert answers.count(True) > 200 and answers.count(False) > 200

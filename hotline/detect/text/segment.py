@@ -22,7 +22,6 @@ from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from importlib import resources
-from operator import itemgetter
 from typing import Final
 
 from hotline.detect.errors import DataError
@@ -345,18 +344,17 @@ def match_aligned(m: re.Match[str]) -> bool:
     if start >= end:
         return False
     groups = _joint_groups(m.re)
-    regs = m.regs
-    # a joint that took no part is at -1, which no stretch of letters holds: `_on_edges` passes it
+    positions = [end]
     if groups is None:  # every group a joint: the starts of all spans (the match's own start among them)
-        positions = list(map(_first_of, regs))
+        for pos, _ in m.regs:
+            if pos >= 0:  # (a joint that took no part is at -1)
+                positions.append(pos)
     else:
-        positions = [regs[i][0] for i in groups]
+        regs = m.regs
+        for i in groups:
+            positions.append(regs[i][0])  # -1 for no part: no stretch of letters holds it, `_on_edges` passes it
         positions.append(start)
-    positions.append(end)
     return _on_edges(m.string, positions)
-
-
-_first_of: Final = itemgetter(0)
 
 
 def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
@@ -407,10 +405,12 @@ def _message(text: str) -> _Message:
         return last
     starts: list[int] = []
     ends: list[int] = []
-    for m in _STRETCH.finditer(text):
+    m = _STRETCH.search(text)
+    while m is not None:  # a search per stretch: cheaper than `finditer`'s iterator for the one or two of a message
         start, end = m.span()
         starts.append(start)
         ends.append(end)
+        m = _STRETCH.search(text, end)
     found: _Message = (text, starts, ends)
     _last_message[0] = found
     return found
@@ -456,14 +456,22 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
     mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
     one window for all the positions that fall in one stretch of Khmer."""
     _, starts, ends = _message(text)
-    if len(starts) == 1:  # one stretch of Khmer letters (most Khmer messages): no search for it
+    if len(starts) == 1:  # one stretch of Khmer letters (most Khmer messages): no search for it, no list
         first = starts[0]
         last = ends[0]
-        within: list[int] = []
+        low = last
+        high = first
         for pos in positions:
             if first < pos < last:
-                within.append(pos)
-        return not within or _window_edges(text, first, last, within)
+                if pos < low:
+                    low = pos
+                if pos > high:
+                    high = pos
+        if low > high:  # none inside: letters on both sides of none
+            return True
+        lo = max(first, low - WINDOW)
+        edges = _window(text[lo:min(last, high + WINDOW)])
+        return all(pos - lo in edges for pos in positions if first < pos < last)
     groups: dict[int, list[int]] = {}
     for pos in positions:
         k = bisect_right(starts, pos) - 1
@@ -486,11 +494,16 @@ def _window_edges(text: str, first: int, last: int, inside: list[int]) -> bool:
         elif pos > high:
             high = pos
     lo = max(first, low - WINDOW)
-    window = text[lo:min(last, high + WINDOW)]
+    edges = _window(text[lo:min(last, high + WINDOW)])
+    return all(pos - lo in edges for pos in inside)
+
+
+def _window(window: str) -> frozenset[int]:
+    """The word edges of a window of letters (spaces allowed), segmented once per distinct window."""
     edges = _WINDOW_EDGES.get(window)
     if edges is None:
         edges = _spaced_edges(window) if _has_space(window) else _edges(window)
         if len(_WINDOW_EDGES) >= CACHED:
             _WINDOW_EDGES.clear()
         _WINDOW_EDGES[window] = edges
-    return all(pos - lo in edges for pos in inside)
+    return edges
