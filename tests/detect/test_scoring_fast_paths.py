@@ -20,8 +20,6 @@ from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
     _LAUGH,
-    _NICK,
-    _URL,
     MARK,
     _canon,
     _without_emails,
@@ -40,7 +38,13 @@ from hotline.detect.text.language import detect_language, english_words, romanis
 _PIECES = ["http://", "https://", "HTTP://", "hTTps://", "www.", "WWW.", "wwww.", "http", "://", "s://", ":", ": ",
            ":\t", "\x01", "nick", "[x]", "a@b.com", "@", ".", "wanna", "gonna", "wru", "lol", "haha", "u", "r",
            "K", "\u212a", "\u0130", "\u017f", "\u0445\u0430", "\u1781\u17d2\u1798\u17c2\u179a", "é", "I'm",
-           "don\u2019t", "\n", "\t", "\xa0", "x1", "12345", "a_b", "-", "|", "{", "hello", "WORLD", " ", "  "]
+           "don\u2019t", "\n", "\t", "\xa0", "x1", "12345", "a_b", "-", "|", "{", "hello", "WORLD", " ", "  ",
+           "Www.", "HTTPS://", "A@B.COM", "Bob: ", "\u0130x", "a\u212a", "\ud800", "\u2003", "\u0131"]
+
+
+#: The URLs and nick prefixes the reading removes, as first written: matched in the lowered text.
+_URL = re.compile(r"https?://[^\s\x01]+|www\.[^\s\x01]+")
+_NICK = re.compile(r"\x01[\w\-\[\]|^{}]+:[ \t]")
 
 
 def _reference_canonical(texts: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from itertools import pairwise, repeat
+from itertools import pairwise
 
 from hotline.detect.text.case import lower
 
@@ -36,10 +36,17 @@ GRAM = 4
 #: Each message is read up to this many characters, so one pasted wall of text cannot cost without bound.
 MAX_CHARS = 4000
 
-_URL = re.compile(r"https?://[^\s\x01]+|www\.[^\s\x01]+")
+#: A URL, matched where one was seen to start (any case: the text is matched before it is lowered).
+_URL = re.compile(r"(?:[Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\.)[^\s\x01]+")
 _EMAIL_DOMAIN = re.compile(r"@[\w-]+\.[\w.]+")  # starts with a literal, so the search is fast
-#: An IRC-style "nick: " addressing prefix at the start of a message (each message follows a mark).
-_NICK = re.compile(r"\x01[\w\-\[\]|^{}]+:[ \t]")
+#: An IRC-style "nick: " addressing prefix, matched at the start of a message (after its mark and space);
+#: the space after the colon is the message's own, not the one before the next mark.
+_NICK = re.compile(r"[\w\-\[\]|^{}]+:(?:\t| (?!\x01))")
+#: What ends every message's words in the text read: a mark, set apart from the words by spaces.
+_SPACED_MARK = " " + MARK + " "
+#: The only characters whose lower case is or holds an ASCII letter ("İ" → "i̇", the Kelvin sign → "k"),
+#: and the only ones lowered into another class of character (word, space) or length: see `raw_tokens`.
+_LOWER_ASCII = ("\u0130", "\u212a")
 #: Bytes: letters and digits stay, the message mark stays, everything else becomes a space.
 _BYTES = bytes.maketrans(
     bytes(range(256)),
@@ -115,6 +122,16 @@ def _found(big: str, literal: str) -> list[int]:
     return out
 
 
+def _found_bytes(big: bytes, literal: bytes) -> list[int]:
+    """`_found` in bytes (typed apart: compiled, each call is then a direct one)."""
+    out: list[int] = []
+    at = big.find(literal)
+    while at >= 0:
+        out.append(at)
+        at = big.find(literal, at + 1)
+    return out
+
+
 def _replaced(big: str, pattern: re.Pattern[str], starts: Sequence[int], by: str) -> str:
     """`pattern.sub(by, big)` for a pattern that can only match at `starts` (sorted): the regex is tried
     there alone instead of at every character of the conversation."""
@@ -139,33 +156,47 @@ def canonical_text(texts: Sequence[str]) -> list[str]:
 def raw_tokens(texts: Sequence[str]) -> list[str]:
     """The conversation as one list of tokens as typed (lower case, ASCII letters and digits; URLs, e-mail
     addresses and nick prefixes gone), each message's followed by `MARK`: what `canonical_tokens` maps, and
-    what a scorer reads token by token when compiled (`linear`)."""
+    what a scorer reads token by token when compiled (`linear`).
+
+    The text is lowered once encoded as ASCII bytes (every other character is a space in the end): lowering
+    a whole non-ASCII text as `str` cost a fifth of the reading. It reads as lowering the `str` did because
+    no character but the two of `_LOWER_ASCII` lowers to an ASCII one or into another class (word, space)
+    or length, and when one of them is there the `str` is lowered first. URLs, e-mail addresses and nick
+    prefixes are found in the text as typed (their regexes ignore the case of ASCII letters)."""
     if texts and max(map(len, texts)) > MAX_CHARS:
         texts = [t[:MAX_CHARS] for t in texts]
-    big = MARK.join(["", *texts, ""]) if texts else MARK * 2  # one copy (a concatenation copies it again)
+    # Marks with a space either side: no copy to split them from the words (one copy: a concatenation
+    # copies it again).
+    big = _SPACED_MARK.join(["", *texts, ""]) if texts else _SPACED_MARK * 2
     if big.count(MARK) != len(texts) + 1:  # a mark inside a message would split it
-        big = MARK + MARK.join(t.replace(MARK, " ") for t in texts) + MARK
-    big = lower(big)
+        big = _SPACED_MARK + _SPACED_MARK.join(t.replace(MARK, " ") for t in texts) + _SPACED_MARK
+    if _LOWER_ASCII[0] in big or _LOWER_ASCII[1] in big:
+        big = lower(big)
     if "'" in big:
         big = big.replace("'", "")
     if "\u2019" in big:
         big = big.replace("\u2019", "")
-    # Where a URL or a nick prefix can start is found by searching for a character or a literal (the
-    # regexes are tried there only): a URL at "www." or at the "http" or "https" before a "://" (the
-    # leading mark keeps those slices from reaching back past the start).
-    urls = [c - 4 if big[c - 4:c] == "http" else c - 5 for c in _found(big, ":")
-            if c > 4 and big.startswith("//", c + 1) and (big[c - 4:c] == "http" or big[c - 5:c] == "https")]
-    urls += _found(big, "www.")
+    # Where a URL can start is found in the text as lowered ASCII bytes (a character a byte: the same
+    # places), at "www." or at the "http" or "https" before a "://" (the leading mark keeps those slices
+    # from reaching back past the start); the regex is tried there only.
+    low = big.encode("ascii", "replace").lower()
+    urls = [c - 4 if low[c - 4:c] == b"http" else c - 5 for c in _found_bytes(low, b":")
+            if c > 4 and low.startswith(b"//", c + 1) and (low[c - 4:c] == b"http" or low[c - 5:c] == b"https")]
+    urls += _found_bytes(low, b"www.")
+    read = big
     if urls:
-        big = _replaced(big, _URL, sorted(urls), " ")
-    if "@" in big:
-        big = _without_emails(big)
-    # A nick prefix starts at the mark before its colon.
-    nicks = [c for c in _found(big, ":") if big.startswith((" ", "\t"), c + 1)]
+        read = _replaced(read, _URL, sorted(urls), " ")
+    if "@" in read:
+        read = _without_emails(read)
+    # A nick prefix starts after the mark (and its space) before its colon.
+    nicks = [c for c in _found(read, ":") if read.startswith((" ", "\t"), c + 1)]
     if nicks:
-        big = _replaced(big, _NICK, sorted(set(map(big.rfind, repeat(MARK), repeat(0), nicks))), "\x01 ")
-    # The leading mark is left out (every message's words end with one).
-    return big[1:].encode("ascii", "replace").translate(_BYTES).decode("ascii").replace(MARK, " \x01 ").split()
+        read = _replaced(read, _NICK, sorted({read.rfind(MARK, 0, c) + 2 for c in nicks}), " ")
+    if read is not big:
+        low = read.encode("ascii", "replace").lower()
+    tokens = low.translate(_BYTES).decode("ascii").split()
+    del tokens[0]  # the leading mark (every message's words end with one)
+    return tokens
 
 
 def canonical_word(token: str) -> str:
