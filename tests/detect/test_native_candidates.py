@@ -16,13 +16,23 @@ import pytest
 
 from hotline.detect import compilation
 from hotline.detect.chats import load
-from hotline.detect.signals import default_scanner
-from hotline.detect.signals.candidates import CandidateIndex, Literal, Needs, PhraseSet, _native_module
+from hotline.detect.signals import compiled, default_scanner
+from hotline.detect.signals.candidates import (
+    _TABLES_FORM,
+    _TABLES_KEPT,
+    _TABLES_RECORD,
+    CandidateIndex,
+    Literal,
+    Needs,
+    PhraseSet,
+    _native_module,
+)
 from hotline.detect.signals.detector import MAX_MATCH_CHARS
 from hotline.detect.signals.rules import load_cover, load_discussion, load_phrase_set, load_refusal
 from hotline.detect.text.normalize import normalize
 from tests.detect.literal_fuzz import fuzz
 from tests.detect.test_compilation import _build, _installed, _loaded, _probe_package, needs_a_compiler
+from tests.detect.test_compiled_cache import _fresh_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "eval" / "chats"
@@ -166,6 +176,48 @@ def test_a_phrase_set_index_answers_the_same() -> None:
         native = CandidateIndex(phrases.items(0), native=True)
         assert _differences(python, native, texts) == []
 
+
+@built
+def test_the_tables_come_back_from_the_cache_and_a_damaged_entry_is_made_afresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    vocabulary = ["ab", "abc", "send", "pics", "me", "ផ្ញើ", "រូប"]
+    texts = [*_fuzz(vocabulary, random.Random(12), 2000), "", "send pics", "ផ្ញើរូប"]
+    items = _made_up_items(random.Random(11), vocabulary, 70)
+    python = CandidateIndex(items, native=False)
+    _fresh_cache(monkeypatch, tmp_path)
+    made = CandidateIndex(items, native=True)  # no tables kept yet: made, and kept
+    assert made._built and _differences(python, made, texts) == []
+    _fresh_cache(monkeypatch, tmp_path)
+    kept = compiled.record(_TABLES_RECORD)
+    assert list(kept.values()) == [{"form": _TABLES_FORM, **made._native_tables()}]
+    again = CandidateIndex(items, native=True)
+    assert not again._built  # answered from the kept tables
+    assert _differences(python, again, texts) == []
+    # other items, other tables; a damaged entry is made afresh; only the latest few indexes are kept
+    other = CandidateIndex(_made_up_items(random.Random(13), vocabulary, 70), native=True)
+    assert other._built and len(compiled.record(_TABLES_RECORD)) == 2
+    digest = next(iter(kept))
+    compiled.store(_TABLES_RECORD, {digest: {**kept[digest], "literals": [("ab", (), 0, 0, 0, 10**6)]}})
+    damaged = CandidateIndex(items, native=True)
+    assert damaged._built and _differences(python, damaged, texts) == []
+    for seed in range(20):
+        CandidateIndex(_made_up_items(random.Random(seed), vocabulary, 5), native=True)
+    assert len(compiled.record(_TABLES_RECORD)) == _TABLES_KEPT
+
+
+@built
+def test_same_answers_past_the_kept_pairs() -> None:
+    """More distinct (item, phrases) answers than the extension keeps made: the rest are made afresh."""
+    rng = random.Random(5)
+    vocabulary = [f"w{k}" for k in range(40)]
+    items: list[Item] = [((f"item{i}",), (f"w{i % 40}",),
+                          tuple(((( rng.choice(vocabulary), False, False),),) for _ in range(6)), True)
+                         for i in range(400)]
+    texts = [" ".join(rng.sample(vocabulary, rng.randint(1, 12))) for _ in range(6000)]
+    python, native = CandidateIndex(items, native=False), CandidateIndex(items, native=True)
+    assert _differences(python, native, texts) == []
+    pairs = {(item, phrases) for t in texts for item, phrases in native.candidates(t) if phrases is not None}
+    assert len(pairs) > 2048
 
 def test_the_extension_runs_only_while_built_from_this_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOTLINE_PURE_PYTHON", raising=False)

@@ -9,9 +9,11 @@ A rule is a candidate when both hold:
   puts it between spaces in Latin script — and of each `{MACRO}` of plain words one alternative does.
   A rule with a `pattern` is not narrowed (a regex names no words for certain).
 
-The automaton is built from the loaded rules in a few milliseconds, so it is not cached (pyahocorasick's
-own serialisation is a pickle). Chosen over `ahocorasick-rs`, Hyperscan and an RE2 set by measurement:
-`python bench/bench_matchers.py`.
+The automaton is built from the loaded rules in a few milliseconds (pyahocorasick's own serialisation is a
+pickle, so it is not kept). Chosen over `ahocorasick-rs`, Hyperscan and an RE2 set by measurement:
+`python bench/bench_matchers.py`. The C extension's tables (plain ids and strings) are kept in the
+compiled-lexicon cache (`compiled.record`), keyed by a digest of the items' triggers and needs: making them
+in Python was a fifth of a chat's start-up.
 
 The stage runs in C when its extension is built (`_automaton.c`, by `setup.py` at install; `compilation.
 native_current` says whether it may run): 11-17 µs a message in Python, even compiled with mypyc (the
@@ -23,7 +25,9 @@ the same answers; the Python code below stays as the reference and the fallback
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import marshal
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
@@ -32,6 +36,7 @@ from typing import Any, Generic, TypeVar, cast
 import ahocorasick
 
 from hotline.detect.compilation import native_current
+from hotline.detect.signals import compiled
 from hotline.detect.text.normalize import normalize
 
 __all__ = ["CandidateIndex", "Needs", "PhraseNeeds", "PhraseSet", "minimal_stems", "phrase_needs", "ranked", "regex_needs"]
@@ -194,6 +199,62 @@ class CandidateIndex(Generic[T]):
         self.items = [item for item, _, _, _ in items]
         exact = frozenset(exact)
         self._made_of = (tuple(items), exact)
+        self._built = False
+        self._narrowed: list[bool] = []
+        self._by_phrase: list[bool] = []
+        self._free: list[int] = []  # per item: phrases with nothing to look for
+        self._filed: dict[int, dict[int, tuple[tuple[int, int, int], ...]]] = {}
+        self._in_groups: dict[int, int] = {}
+        self._reach: dict[int, int] = {}
+        self._always = 0
+        self._whole: dict[str, int] = {}
+        self._literals: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        self._sizes = (0, 0)  # features, groups
+        self._native: Any = None
+        self._automaton: Any = None
+        self._confirm: Any = None
+        module = _native_module() if native is None or native else None
+        if native and module is None:
+            raise RuntimeError("the candidate stage's C extension is not built (or is stale, or HOTLINE_PURE_PYTHON=1)")
+        if module is not None:
+            self._native = self._native_index(module)
+            self._empty = False
+        else:
+            self._build()
+            keys, confirm = self._literals
+            self._automaton = _automaton(keys)
+            self._confirm = _automaton(confirm)
+            self._empty = not keys  # no stems: nothing is ever a candidate
+
+    def _native_index(self, module: Any) -> Any:
+        """The C extension's index, from the tables the compiled-lexicon cache keeps under a digest of the
+        items' triggers and needs; made (and kept for the next start) when it has none in this form, or ones
+        the extension refuses."""
+        items, exact = self._made_of
+        digest = _digest(items, exact)
+        kept = compiled.record(_TABLES_RECORD)
+        kept = kept if type(kept) is dict else {}
+        tables = kept.get(digest) if digest is not None else None
+        if type(tables) is dict and tables.get("form") == _TABLES_FORM:
+            try:
+                return module.Index(items=tuple(self.items), **{k: v for k, v in tables.items() if k != "form"})
+            except (TypeError, ValueError, OverflowError):
+                pass  # a damaged entry: made afresh below
+        tables = self._native_tables()
+        index = module.Index(items=tuple(self.items), **tables)
+        if digest is not None:
+            others = [(d, t) for d, t in kept.items() if d != digest][-(_TABLES_KEPT - 1):]
+            compiled.store(_TABLES_RECORD, {**dict(others), digest: {"form": _TABLES_FORM, **tables}})
+            compiled.flush()
+        return index
+
+    def _build(self) -> None:
+        """The Python tables (what the Python code answers with, and what the C extension's tables are made
+        from), once."""
+        if self._built:
+            return
+        self._built = True
+        items, exact = self._made_of
         stems = minimal_stems([t for i, (_, triggers, _, _) in enumerate(items) if i not in exact for t in triggers])
         stem_finder = ahocorasick.Automaton()
         for s in stems:
@@ -214,7 +275,7 @@ class CandidateIndex(Generic[T]):
         groups: dict[frozenset[int], int] = {}
         self._narrowed = [needs is not None for _, _, needs, _ in items]
         self._by_phrase = [needs is not None and by_phrase for _, _, needs, by_phrase in items]
-        self._free: list[int] = []  # per item: phrases with nothing to look for
+        self._free = []
         # per anchor feature: (item, the other groups a phrase needs, the phrases filed there) to check
         filed: dict[int, dict[tuple[int, int], int]] = {}
         ids_of: dict[tuple[Literal, ...], frozenset[int]] = {}  # a group's feature ids (a `requires` group recurs)
@@ -232,7 +293,7 @@ class CandidateIndex(Generic[T]):
                     by_rest[(i, rest)] = by_rest.get((i, rest), 0) | 1 << pid
             self._free.append(free)
         # per anchor feature and item: the (item, other groups, phrases) filed there
-        self._filed: dict[int, dict[int, tuple[tuple[int, int, int], ...]]] = {}
+        self._filed = {}
         for fid, by_rest in filed.items():
             per_item: dict[int, list[tuple[int, int]]] = {}
             for (i, rest), phrases in by_rest.items():
@@ -264,26 +325,20 @@ class CandidateIndex(Generic[T]):
         # A literal that only ever counts as a whole word of letters and digits is a token of the text: a
         # dictionary lookup per word finds it, where the automaton would stop at every place it occurs
         # inside words ("in" in "thing") and check the edges of each.
-        self._whole: dict[str, int] = {}
+        self._whole = {}
         for table in (keys, confirm):
             for text, (of_stem, _, any_, start_, end_, whole) in list(table.items()):
                 if of_stem == 0 and any_ < 0 and start_ < 0 and end_ < 0 and _WORD.fullmatch(text):
                     self._whole[text] = whole
                     del table[text]
-        #: The literal tables (text -> entry) of the two automata (`bench/bench_matchers.py` reads them).
-        self.literals = (keys, confirm)
-        self._native: Any = None
-        module = _native_module() if native is None or native else None
-        if native and module is None:
-            raise RuntimeError("the candidate stage's C extension is not built (or is stale, or HOTLINE_PURE_PYTHON=1)")
-        if module is not None:
-            self._native = module.Index(**self._native_tables(items, keys, confirm, len(features), len(groups)))
-            self._automaton: Any = None
-            self._confirm: Any = None
-        else:
-            self._automaton = _automaton(keys)
-            self._confirm = _automaton(confirm)
-        self._empty = not keys  # no stems: nothing is ever a candidate
+        self._literals = (keys, confirm)
+        self._sizes = (len(features), len(groups))
+
+    @property
+    def literals(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """The literal tables (text -> entry) of the two automata (`bench/bench_matchers.py` reads them)."""
+        self._build()
+        return self._literals
 
     @property
     def native(self) -> bool:
@@ -295,10 +350,14 @@ class CandidateIndex(Generic[T]):
         items, exact = self._made_of
         return CandidateIndex(items, exact=exact, native=native)
 
-    def _native_tables(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]], keys: dict[str, list[int]],
-                       confirm: dict[str, list[int]], n_features: int, n_groups: int) -> dict[str, Any]:
-        """The tables above as the C extension's `Index` takes them: masks as id lists, one list of
-        literals (a `_whole` literal is one found with both word edges: a maximal [a-z0-9]+ run)."""
+    def _native_tables(self) -> dict[str, Any]:
+        """The tables above as the C extension's `Index` takes them (but its items): plain data, masks as id
+        lists, one list of literals (a `_whole` literal is one found with both word edges: a maximal [a-z0-9]+
+        run)."""
+        self._build()
+        items = self._made_of[0]
+        keys, confirm = self._literals
+        n_features, n_groups = self._sizes
         known: dict[int, tuple[int, ...]] = {}  # (the same masks recur)
 
         def ids(mask: int) -> tuple[int, ...]:
@@ -310,7 +369,7 @@ class CandidateIndex(Generic[T]):
         literals = [(text, ids(entry[0]), *entry[2:]) for table in (keys, confirm) for text, entry in table.items()]
         literals += [(text, (), -1, -1, -1, fid) for text, fid in self._whole.items()]
         return {
-            "items": tuple(self.items), "literals": literals, "n_features": n_features, "n_groups": n_groups,
+            "literals": literals, "n_features": n_features, "n_groups": n_groups,
             "always": ids(self._always),
             "filed": [(fid, [(i, ids(rest), ids(phrases)) for i, entries in per_item.items()
                              for _, rest, phrases in entries]) for fid, per_item in self._filed.items()],
@@ -380,6 +439,25 @@ class CandidateIndex(Generic[T]):
             else:
                 out.append((self.items[i], _bits(phrases)))
         return out
+
+
+#: The C extension's tables in the compiled-lexicon cache: {digest of the items: tables}, the latest few.
+_TABLES_RECORD = "candidate-tables"
+#: Their form: a change to what `_native_tables` makes changes it (a table of another form is made afresh).
+_TABLES_FORM = 1
+#: How many indexes' tables are kept (the scanner's, a phrase set's; a test's made-up ones push out the oldest).
+_TABLES_KEPT = 6
+
+
+def _digest(items: Sequence[tuple[Any, tuple[str, ...], Needs, bool]], exact: Collection[int]) -> str | None:
+    """What names an index's tables: its items' triggers, needs and ways, and which are exact (marshal's
+    version 0 writes equal data as equal bytes whatever objects it shares); None: not plain data."""
+    try:
+        data = marshal.dumps(([(triggers, needs, by_phrase) for _, triggers, needs, by_phrase in items],
+                              sorted(exact)), 0)
+    except ValueError:
+        return None
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def _ids(mask: int) -> tuple[int, ...]:
