@@ -99,6 +99,8 @@ def test_led_phrases_match_as_the_plain_ones(sources: list[str], texts: list[str
     (r"(?<![a-z0-9])(?:(?:u|ur|you are) (?:a|b))", ["u a", "ur b", "you are a", "bur a", "yu a"]),
     (r"(?<![a-z0-9])(?:\-|-x|\$ ?\d+)", ["a -x", "-", "x$5", "$ 5"]),  # one character written two ways: one branch
     (r"(?<![a-z0-9])\d+?k", ["12k", "a12k", "5 k"]),
+    (r"(?<![a-z0-9])(?:(?:(?:my|the) )?(?:mom|dad) knows)", ["my mom knows", "the dad knows", "mom knows", "amy mom knows",
+                                                            "my  mom knows", "xmom knows", "the the mom knows"]),
 ])
 def test_hand_made_openings(source: str, texts: list[str]) -> None:
     led = rules._edge_led(source)
@@ -106,6 +108,61 @@ def test_hand_made_openings(source: str, texts: list[str]) -> None:
     for text in texts:
         a, b = re.search(source, text), re.search(led, text)
         assert (a and a.span()) == (b and b.span()), text
+
+
+@pytest.fixture(scope="module")
+def wholes() -> list[str]:
+    """Every Latin rule's whole regex as its phrases and pattern make it (`Rule.match` searches it when the
+    candidate stage names no phrases)."""
+    out: list[str] = []
+    for lang in rules.LANGUAGES:
+        if lang == "km":
+            continue
+        macros = rules.load_macros(lang)
+        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for raw in data.get("rules", []) if "signal" in data else []:
+                ways = [rules.compile_phrase(p, khmer=False, macros=macros) for p in raw.get("phrases", [])]
+                alternatives = [rules._LATIN_WORD_EDGE_L + "(?:" + "|".join(ways) + ")" + rules._LATIN_WORD_EDGE_R] if ways else []
+                if "pattern" in raw:
+                    alternatives.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
+                out.append("|".join(f"(?:{a})" for a in alternatives))
+    return out
+
+
+def test_whole_regexes_match_as_the_plain_ones(wholes: list[str], texts: list[str]) -> None:
+    """Led by their first characters (or, with a way led by a digit, by their one check of the character before)."""
+    led = [(re.compile(w), rules._phrase_regex(w)) for w in wholes if rules._phrase_regex(w).pattern != w]
+    assert len(wholes) > 100 and len(led) > 0.8 * len(wholes), (len(wholes), len(led))
+    assert sum(fast.pattern.startswith("(?<![a-z0-9])(?:") for _, fast in led) >= 3  # (the digits' form)
+    matched = 0
+    for plain, fast in led:
+        for text in texts[:2500]:
+            a, b = plain.search(text), fast.search(text)
+            assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (plain.pattern, text)
+            matched += a is not None
+    assert matched > 1_000
+
+
+@pytest.mark.parametrize(("source", "texts"), [
+    (r"(?:(?<![a-z0-9])(?:send\W+me|\d+\W+more|(?:your )?mom)(?![a-z0-9]))",
+     ["send me", "5 more", "a5 more", "your mom", "yourmom", "x your mom", "mom", "12 more pics", "resend me", "١٢ more"]),
+    (r"(?:(?<![a-z0-9])(?:pay|\d+k))|(?:(?<![a-z0-9])cash)", ["pay", "5k", "x5k", "5cash", "xcash", "repay 5k"]),
+])
+def test_hand_made_wholes(source: str, texts: list[str]) -> None:
+    led = rules._phrase_regex(source).pattern
+    assert led != source
+    for text in texts:
+        a, b = re.search(source, text), re.search(led, text)
+        assert (a and a.span()) == (b and b.span()), text
+
+
+@pytest.mark.parametrize("source", [
+    r"(?:(?<![a-z0-9])(?:1 more|\d+ les))",  # a digit and `\d`: both can match at the same place
+    r"(?:(?<![a-z0-9])(?:pay|\d+k))|(?:\bcash)",  # ways led by a digit, checks of two kinds: tried as they are
+])
+def test_wholes_left_as_they_are(source: str) -> None:
+    assert rules._phrase_regex(source).pattern == source
 
 
 @pytest.mark.parametrize("source", [

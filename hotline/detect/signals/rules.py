@@ -260,7 +260,7 @@ def _led(seq: str) -> str | None:
     """`seq` (a regex of one alternative or several) led by letters with the word-edge check behind them,
     or None when some way of it cannot be."""
     alternatives = _alternatives(seq)
-    if len(alternatives) == 1:
+    if len(alternatives) == 1 and _optional_opening(seq) is None:
         if seq.startswith("(?:"):
             group = _opening_group(seq)
             inner = None if group is None else _led(group[0])
@@ -271,13 +271,16 @@ def _led(seq: str) -> str | None:
         return None if not word else word + f"(?<![a-z0-9]{word})" + seq[len(word):]
     by_first = _merged([_by_first(alternative) for alternative in alternatives])
     return None if by_first is None else "|".join(
-        re.escape(ch) + f"(?<![a-z0-9]{re.escape(ch)})" + rest for ch, rest in by_first.items())
+        atom + f"(?<![a-z0-9]{atom})" + rest for atom, rest in by_first.items())
 
 
 def _by_first(alternative: str) -> dict[str, str] | None:
-    """Per character an alternative can start with (in its order), what follows the character as a regex;
-    None when it can start otherwise. An opening group's tail is copied once per character, not per
-    alternative of the group."""
+    """Per character an alternative can start with (in its order; as a regex: `_first_atom`), what follows
+    the character as a regex; None when it can start otherwise. An opening group's tail is copied once per
+    character, not per alternative of the group; an optional one is spelled out (`(?:x)?y` is `xy|y`)."""
+    optional = _optional_opening(alternative)
+    if optional is not None:
+        return _merged([_by_first("(?:" + optional[0] + ")" + optional[1]), _by_first(optional[1])])
     if alternative.startswith("(?:"):
         group = _opening_group(alternative)
         if group is None:
@@ -285,8 +288,8 @@ def _by_first(alternative: str) -> dict[str, str] | None:
         inside, after = group
         inner = _merged([_by_first(a) for a in _alternatives(inside)])
         return None if inner is None else {ch: rest + after for ch, rest in inner.items()}
-    first = _first_word(alternative, 1)
-    return {first[-1]: alternative[len(first):]} if first else None  # (`\-` and `-` are one character)
+    first = _first_atom(alternative, digits=False)  # (a way led by `\\d` would cost `re` its skipping)
+    return None if first is None else {first[0]: first[1]}
 
 
 def _merged(alternatives: list[dict[str, str] | None]) -> dict[str, str] | None:
@@ -298,6 +301,8 @@ def _merged(alternatives: list[dict[str, str] | None]) -> dict[str, str] | None:
             return None
         for ch, rest in by_first.items():
             rests.setdefault(ch, []).append(rest)
+    if _digits_twice(rests):
+        return None
     return {ch: found[0] if len(found) == 1 else "(?:" + "|".join(found) + ")" for ch, found in rests.items()}
 
 
@@ -362,7 +367,11 @@ def _by_character(source: str) -> tuple[str, list[str]]:
     checked behind it; an opening group spelled out), grouped behind their first character in their order
     (so the same matches: alternatives with different first characters never match at the same place), and
     the alternatives that open otherwise; ("", []) when that cannot be written (a group that may capture,
-    global flags) or would grow too long."""
+    global flags) or would grow too long.
+
+    A way led by a digit (`\\d`) leaves `re` no first characters to skip to: it tries every place. Then, when
+    every way checks the same class behind it, that check leads the ways once (`re` leaves most places
+    inside words after it), instead of following each first character."""
     if _CAPTURES.search(source) or _GLOBAL_FLAGS.search(source):
         return "", []
     by_first: dict[str, list[tuple[str, str]]] = {}
@@ -371,27 +380,37 @@ def _by_character(source: str) -> tuple[str, list[str]]:
         found = _checked_ways(alternative, "")
         if found is None:
             others.append(alternative)
-        for ch, check, rest in found or ():
-            by_first.setdefault(ch, []).append((check, rest))
+        for atom, before, rest in found or ():
+            by_first.setdefault(atom, []).append((before, rest))
+    befores = {before for ways in by_first.values() for before, _ in ways}
+    hoisted = befores.pop() if r"\d" in by_first and len(befores) == 1 and not _digits_twice(by_first) else ""
+    if r"\d" in by_first and not hoisted:  # tried at every place anyway: as they are, after the others
+        others += [r"\d" + (rf"(?<!{before}\d)" if before else "") + rest for before, rest in by_first.pop(r"\d")]
     led = []
-    for ch, ways in by_first.items():
-        checks = {check for check, _ in ways}
+    for atom, ways in by_first.items():
+        checks = {f"(?<!{before}{atom})" if before and not hoisted else "" for before, _ in ways}
         common = checks.pop() if len(checks) == 1 else ""  # checked once for them all
-        rests = [rest if common else check + rest for check, rest in ways]
-        led.append(re.escape(ch) + common + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
-    out = "|".join(led)
+        rests = [rest if common or hoisted or not before else f"(?<!{before}{atom})" + rest for before, rest in ways]
+        led.append(atom + common + (rests[0] if len(rests) == 1 else "(?:" + "|".join(rests) + ")"))
+    out = f"(?<!{hoisted})(?:" + "|".join(led) + ")" if hoisted else "|".join(led)
     return (out, others) if len(out) <= 8 * len(source) + 2000 else ("", [])
 
 
 def _checked_ways(alternative: str, before: str) -> list[tuple[str, str, str]] | None:
-    """The ways an alternative can start: (its first character, the check of the character before it, the
-    rest); `before`: the class that character must not be in, from an enclosing opening (\\w for `\\b`)."""
+    """The ways an alternative can start: (its first character as a regex, `_first_atom`; the class the
+    character before it must not be in, "" for none; the rest); `before`: that class, from an enclosing
+    opening (\\w for `\\b`). An optional opening group is spelled out (`(?:x)?y` is `xy|y`)."""
     if alternative.startswith(r"\b") or _OPENING_LOOKBEHIND.match(alternative):
         if before:
             return None
         lookbehind = _OPENING_LOOKBEHIND.match(alternative)
         before = lookbehind.group(1) if lookbehind is not None else r"\w"
         alternative = alternative[lookbehind.end() if lookbehind is not None else 2:]
+    optional = _optional_opening(alternative)
+    if optional is not None:
+        taken = _checked_ways("(?:" + optional[0] + ")" + optional[1], before)
+        skipped = _checked_ways(optional[1], before)
+        return None if taken is None or skipped is None else taken + skipped
     if alternative.startswith("(?:"):
         group = _opening_group(alternative)
         if group is None:
@@ -404,11 +423,40 @@ def _checked_ways(alternative: str, before: str) -> list[tuple[str, str, str]] |
                 return None
             out += [(ch, check, rest + after) for ch, check, rest in found]
         return out
-    first = _first_word(alternative, 1)
-    if not first or (before == r"\w" and not _WORD_CHARACTER.match(first[-1])):
+    first = _first_atom(alternative, digits=True)
+    if first is None or (before == r"\w" and first[0] != r"\d" and not _WORD_CHARACTER.match(first[0][-1])):
         return None  # (`\\b` before a character of no word means the opposite)
-    ch = first[-1]
-    return [(ch, f"(?<!{before}{re.escape(ch)})" if before else "", alternative[len(first):])]
+    atom, rest = first
+    return [(atom, before, rest)]
+
+
+def _first_atom(seq: str, *, digits: bool) -> tuple[str, str] | None:
+    """The character a way of `seq` opens with, as a regex (escaped, or with `digits` `\\d` for a digit), and
+    the regex of what follows it (`\\d+x`: `\\d`, `\\d*x`); None when it opens otherwise (a class, a group,
+    a repeated character)."""
+    if digits and seq.startswith(r"\d"):
+        if seq[2:3] == "+" and seq[3:4] not in ("?", "+"):
+            return r"\d", r"\d*" + seq[3:]
+        return None if seq[2:3] in _QUANTIFIERS else (r"\d", seq[2:])
+    first = _first_word(seq, 1)
+    return (re.escape(first[-1]), seq[len(first):]) if first else None  # (`\-` and `-` are one character)
+
+
+def _digits_twice(by_first: dict[str, Any]) -> bool:
+    """Whether ways led by `\\d` and ways led by a digit are both there: they can match at the same place, so
+    grouping them by their first character could change which way wins."""
+    return r"\d" in by_first and any(len(atom) == 1 and atom.isdigit() for atom in by_first)
+
+
+def _optional_opening(seq: str) -> tuple[str, str] | None:
+    """The inside of the non-capturing group that opens `seq` and what follows it, when a plain `?` makes
+    the group optional (not lazy, not possessive); else None."""
+    if not seq.startswith("(?:"):
+        return None
+    end = next((i for i, ch, depth in _marks(seq) if ch == ")" and depth == 0), -1)
+    if end < 0 or seq[end + 1:end + 2] != "?" or seq[end + 2:end + 3] in ("?", "+"):
+        return None
+    return seq[3:end], seq[end + 2:]
 
 
 def _first_word(seq: str, most: int = 1_000) -> str:
@@ -707,8 +755,9 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         phrase_ranks += (len(phrases),) if khmer else ()
     if not alternatives:
         raise DataError(f"{path}: {rid}: needs 'phrases' or 'pattern'")
-    try:
-        regex = compile_regex("|".join(f"(?:{a})" for a in alternatives))
+    try:  # Latin: led by first characters where every way can be (the same matches), as the phrases are
+        whole = "|".join(f"(?:{a})" for a in alternatives)
+        regex = compile_regex(whole) if khmer else _phrase_regex(whole)
     except re.error as exc:
         raise DataError(f"{path}: {rid}: does not compile: {exc}") from exc
     optional = {
