@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from hotline.detect.chats import load
-from hotline.detect.text import language
 from hotline.detect.text.language import detect_language
 from hotline.detect.text.normalize import last_words, normalize
 
@@ -71,14 +70,30 @@ def test_words_put_together_give_the_whole_text_steps(seed: int) -> None:
         assert detect_language(again) == detect_language(_apart(again)), text
 
 
+def _forms(norm: str) -> list[str] | None:
+    kept = last_words(norm)
+    return None if kept is None else [word.form for word in kept]
+
+
 def test_the_words_of_the_last_text_only() -> None:
     normalize("Hello you")
     norm = normalize("Hello Zyxwvut9 you")
-    assert last_words(norm) == (["Hello", "Zyxwvut9", "you"], ["Zyxwvut9"])  # the words, those first seen
+    assert _forms(norm) == ["helo", "zyxwvut9", "you"]  # what is kept of each word, in order
     assert last_words(_apart(norm)) is None
-    assert last_words(normalize("Hello Zyxwvut9 you")) == (["Hello", "Zyxwvut9", "you"], [])
+    assert _forms(normalize("Hello Zyxwvut9 you")) == ["helo", "zyxwvut9", "you"]
     normalize("something else")
     assert last_words(norm) is None
+
+
+def test_a_text_of_words_that_are_their_own_forms_is_its_own_form() -> None:
+    """Nothing joined: the text itself (or its one word's form) is the form, and its words are known."""
+    for text in ("where are you", "ok", "", " ", "send  me", "ទៅណា", "ok ទៅណា"):
+        normalize(text)
+        norm = normalize(text)
+        assert norm == _plain(text) == text
+        assert _forms(norm) == text.split(" ")
+    norm = normalize("Hello")
+    assert norm == "helo" and _forms(norm) == ["helo"]
 
 
 def test_forms_stay_right_when_the_table_of_words_is_emptied() -> None:
@@ -89,13 +104,13 @@ def test_forms_stay_right_when_the_table_of_words_is_emptied() -> None:
     texts = [" ".join(words[i:i + 7]) + " s e x " + words[i] for i in range(0, len(words), 7)]
     emptied = False
     for text in texts:
-        before = len(normalize_module._WORD_FORMS)
+        before = len(normalize_module._WORDS)
         norm = normalize(text)
-        emptied = emptied or len(normalize_module._WORD_FORMS) < before
+        emptied = emptied or len(normalize_module._WORDS) < before
         assert norm == _plain(text), text
         assert detect_language(norm) == detect_language(_apart(norm)), text
     assert emptied
-    assert len(normalize_module._WORD_FORMS) <= normalize_module._WORD_FORMS_MAX + 8
+    assert len(normalize_module._WORDS) <= normalize_module._WORDS_MAX + 8
 
 
 @pytest.mark.skipif(not EVAL.is_dir(), reason="eval/chats is not in this checkout")
@@ -116,4 +131,4 @@ def test_the_lexicon_count_of_a_word_is_its_form_s() -> None:
         norm = normalize(text)
         assert last_words(norm) is not None
         assert detect_language(norm) == "km-Latn"
-    assert language._WORD_COUNTS["KNHOM"] == language._WORD_COUNTS["knhom"] == 1
+    assert normalize_module._WORDS["KNHOM"].tally == normalize_module._WORDS["knhom"].tally == 1

@@ -6,7 +6,8 @@ from English by counting the words of two small lexicons: the romanised Khmer wo
 and common English words (`lexicons/en/words.json`). A message with neither is left undecided. Cheap enough to run on every message: one
 tokenisation of the already-normalised text (C-level `bytes` calls for an ASCII one) and one lookup per word
 in a table that counts both lexicons at once; or, for the text `normalize` has just put together from its
-words, one lookup per word of how its lexicon words count, worked out once per distinct word.
+words, the count of its lexicon words kept with each word (worked out once per distinct word), read
+without a look-up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import Final
@@ -22,7 +23,7 @@ from typing import Final
 from hotline.detect.errors import DataError
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import KHMER_RE
-from hotline.detect.text.normalize import fold_word, last_words, word_form
+from hotline.detect.text.normalize import fold_word, last_words
 
 __all__ = ["conversation_languages", "detect_language", "romanised_khmer_words"]
 
@@ -58,21 +59,16 @@ def _words(lang: str) -> frozenset[str]:
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
     if norm.isascii():  # most messages: its words split out at C speed, or already split by `normalize`
-        last = last_words(norm)
-        if last is None:
+        kept = last_words(norm)
+        if kept is None:
             words = (_COUNTS or _counts())[1]
             both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
         else:
-            typed, new = last
-            if new:
-                _count_words(new)
             both = 0
-            for word in typed:  # compiled, a loop of look-ups and additions: cheaper than `sum` of a `map`
-                n = _WORD_COUNTS.get(word)
-                if n is None:  # counts emptied since the words were first seen
-                    _count_words(set(typed).difference(_WORD_COUNTS))
-                    both = sum(map(_WORD_COUNTS.__getitem__, typed))
-                    break
+            for word in kept:  # compiled, a loop of reads and additions: cheaper than `sum` of a `map`
+                n = word.tally
+                if n < 0:  # first seen
+                    n = word.tally = _tally(word.form)
                 both += n
     elif KHMER_RE.search(norm):
         return "km"
@@ -94,27 +90,16 @@ _EN: Final = 1 << 32
 _COUNTS: tuple[dict[str, int], dict[bytes, int]] | None = None
 
 
-#: Each word of a text `normalize` put together from its words (`last_words`) → the count (see `_EN`) of the
-#: lexicon words in its form. Bounded (and the words are short: `normalize` keeps no long word).
-_WORD_COUNTS: Final[dict[str, int]] = {}
-_WORD_COUNTS_MAX: Final = 50_000
-
-
-def _count_words(typed: Collection[str]) -> None:
-    """Keep the count (see `_EN`) of the lexicon words in the form of each of `typed` (words `normalize` keeps:
-    short ones)."""
-    if len(_WORD_COUNTS) + len(typed) > _WORD_COUNTS_MAX:
-        _WORD_COUNTS.clear()
+def _tally(form: str) -> int:
+    """The count (see `_EN`) of the lexicon words in the ASCII form of a word `normalize` keeps (a short one),
+    kept with the word (`normalize.Word.tally`)."""
     words, ascii_words = _COUNTS or _counts()
-    for word in typed:
-        form = word_form(word)
-        if form.isalpha():  # (ASCII) one word, of a lexicon or not
-            _WORD_COUNTS[word] = words.get(form, 0)
-        else:  # (compiled, a loop: no `map`, `filter` and `sum` made for a word or two)
-            n = 0
-            for token in form.encode().translate(_LETTERS).split():
-                n += ascii_words.get(token, 0)
-            _WORD_COUNTS[word] = n
+    if form.isalpha():  # one word, of a lexicon or not
+        return words.get(form, 0)
+    n = 0  # (compiled, a loop: no `map`, `filter` and `sum` made for a word or two)
+    for token in form.encode().translate(_LETTERS).split():
+        n += ascii_words.get(token, 0)
+    return n
 
 
 def _counts() -> tuple[dict[str, int], dict[bytes, int]]:

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain
 from typing import Final
 
 from hotline.detect.text.case import lower
@@ -198,17 +198,28 @@ _PLAIN_KHMER: Final = (
               if not c.isalpha() and _TABLE_OR_LATIN_CHARS.search(c) is None))
 _NOT_PLAIN_KHMER: Final = re.compile(f"[^{_PLAIN_KHMER}]")
 
-#: The form of each word of a text as typed (split at spaces: Khmer phrases too) after every step but spaced
-#: letters, which is the only one that crosses a space: a text is normalised a word at a time, each distinct
-#: word worked out once. Bounded; long words are not kept.
-_WORD_FORMS: Final[dict[str, str]] = {}
-_WORD_FORMS_MAX: Final = 50_000
+class Word:
+    """What is kept of one word as typed (split at spaces: Khmer phrases too): its form after every step but
+    spaced letters (the only one that crosses a space), how many letters stand alone in it ("i", "x!", "s.e":
+    each letter of spaced letters is one; only a text with three is looked at whole for them, which are
+    rare), and `tally`, a number a reader of the words keeps for it (`detect_language`: the lexicon words of
+    its form; -1 until it does). One object per word: a text's words cost one look-up each, for all three."""
+
+    __slots__ = ("form", "lone", "same", "tally")
+
+    def __init__(self, word: str, form: str) -> None:
+        self.form = form
+        self.lone = 0
+        #: The form is the word as typed: a text of such words is its own form.
+        self.same = form == word
+        self.tally = -1
+
+
+#: Each word seen (see `Word`): a text is normalised a word at a time, each distinct word worked out once.
+#: Bounded; long words are not kept.
+_WORDS: Final[dict[str, Word]] = {}
+_WORDS_MAX: Final = 50_000
 _WORD_FORM_CHARS: Final = 32
-#: The kept words with a letter standing alone ("i", "x!", "s.e": each letter of spaced letters is one) → how
-#: many: only a text with three of these is looked at whole for spaced letters, which are rare.
-_LONE_LETTERS: Final[dict[str, int]] = {}
-_NOUGHTS: Final = repeat(0)
-_NO_WORDS: Final[list[str]] = []
 
 
 class _Last:
@@ -217,18 +228,24 @@ class _Last:
 
     def __init__(self) -> None:
         self.norm = ""
-        #: Its words, and those of them first seen then.
-        self.words: list[str] = [""]
-        self.new: list[str] = _NO_WORDS
+        #: Its words' kept facts, in the text's order.
+        self.words: list[Word] = []
 
-    def keep(self, norm: str, words: list[str], new: list[str]) -> str:
+    def keep(self, norm: str, words: list[Word]) -> str:
         self.norm = norm
         self.words = words
-        self.new = new
         return norm
 
 
 _LAST: Final = _Last()
+
+
+def _keep(word: str, form: str) -> Word:
+    """Keep `word` with its `form` (once: a word twice in a text is worked out twice, to the same form)."""
+    kept = _WORDS.get(word)
+    if kept is None:
+        kept = _WORDS[word] = Word(word, form)
+    return kept
 
 
 def normalize(text: str) -> str:
@@ -238,53 +255,39 @@ def normalize(text: str) -> str:
     if len(text) > 2 * _WORD_FORM_CHARS and not text.isascii():  # so long a Khmer text has a phrase too long
         return _text_form(text)  # to keep: splitting it and looking its words up would be spent for nothing
     words = text.split(" ")
-    norm = _from_kept(text, words, _NO_WORDS)
+    norm = _from_kept(text, words)
     return norm if norm is not None else _learned_form(text, words)
 
 
-def _from_kept(text: str, words: list[str], new: list[str]) -> str | None:
-    """`text`'s form put together from the kept forms of its `words` (`new`: those just worked out, for
-    `last_words`), or worked out whole when spaced letters may join them; None when a word is not kept."""
-    forms: list[str] = []
+def _from_kept(text: str, words: list[str]) -> str | None:
+    """`text`'s form put together from the kept forms of its `words` (`text` itself when each is its own
+    form, one word's form when it is one word: nothing joined), or worked out whole when spaced letters may
+    join them; None when a word is not kept."""
+    kept: list[Word] = []
     lone = 0
+    same = True
     for word in words:  # compiled, a loop of look-ups: cheaper than a list of `map` and a search for None
-        form = _WORD_FORMS.get(word)
-        if form is None:
+        w = _WORDS.get(word)
+        if w is None:
             return None
-        forms.append(form)
-        n = _LONE_LETTERS.get(word)
-        if n is not None:
-            lone += n
+        kept.append(w)
+        lone += w.lone
+        same = same and w.same
     if lone >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
         return _text_form(text)
-    return _LAST.keep(" ".join(forms), words, new)
+    if same:
+        return _LAST.keep(text, kept)
+    if len(kept) == 1:
+        return _LAST.keep(kept[0].form, kept)
+    return _LAST.keep(" ".join([w.form for w in kept]), kept)
 
 
-def last_words(norm: str) -> tuple[list[str], list[str]] | None:
-    """If `normalize` put `norm` together last from the forms of its text's words (see `word_form`): those
-    words (`text.split(" ")`), and those of them whose forms it worked out then (first seen, or seen again
-    after the table of words was emptied); else None. A reader of the message's words (`detect_language`)
-    then needs no second split and can work per distinct word too."""
+def last_words(norm: str) -> list[Word] | None:
+    """If `normalize` put `norm` together last from the kept forms of its text's words: what is kept of
+    each of those words (`text.split(" ")`), in order; else None. A reader of the message's words
+    (`detect_language`) then needs no second split and no look-up, and can keep its own number per word."""
     last = _LAST
-    return (last.words, last.new) if last.norm is norm else None
-
-
-def word_form(word: str) -> str:
-    """The form of one of the words `last_words` gives (all but the spaced letters' step, which did not
-    change their text)."""
-    form = _WORD_FORMS.get(word)
-    if form is None:
-        form = _word_form(word)
-        if form is None:  # pragma: no cover - such a word sends its text the whole way (no `last_words`)
-            raise ValueError("the form of this word depends on the words around it")
-    return form
-
-
-def _joins_spaced(text: str, words: list[str]) -> bool:
-    """Whether spaced letters join words of `text`, all of whose `words` are kept (three letters standing
-    alone needed first)."""
-    return (sum(map(_LONE_LETTERS.get, words, _NOUGHTS)) >= 3
-            and _SPACED_HINT.search(_prepared(text)) is not None)
+    return last.words if last.norm is norm else None
 
 
 def _learned_form(text: str, words: list[str]) -> str:
@@ -294,23 +297,22 @@ def _learned_form(text: str, words: list[str]) -> str:
     kept (ASCII), or over the whole text (Khmer, which seldom repeats a text's words without the others),
     made ready in one go, and each word's form is read off the result (none of those steps runs across a
     space, or adds or drops one)."""
-    if len(_WORD_FORMS) + len(words) > _WORD_FORMS_MAX:  # not while learning: a word's count would go
-        _WORD_FORMS.clear()
-        _LONE_LETTERS.clear()
+    if len(_WORDS) + len(words) > _WORDS_MAX:  # not while learning: a word's count would go
+        _WORDS.clear()
     if text.isascii():  # compiled, plain loops: cheaper than sets, `map`s and `zip`s made for a few words
         new: list[str] = []
         for word in words:
-            if word not in _WORD_FORMS:  # (a word twice in the text is worked out twice: the same form)
+            if word not in _WORDS:  # (a word twice in the text is worked out twice: the same form)
                 if len(word) > _WORD_FORM_CHARS:  # the kept words are all short
                     return _text_form(text)
                 new.append(word)
         s = _prepared(" ".join(new))
         forms = _ascii_word_form(s).split(" ")
         for i in range(len(new)):
-            _WORD_FORMS[new[i]] = forms[i]
+            _keep(new[i], forms[i])
         if _LONE_LETTER.search(s) is not None:
             _count_lone_letters(new, s)
-        norm = _from_kept(text, words, new)  # every word is kept now
+        norm = _from_kept(text, words)  # every word is kept now
         return norm if norm is not None else _text_form(text)
     if max(map(len, words)) > _WORD_FORM_CHARS:
         return _text_form(text)
@@ -320,16 +322,15 @@ def _learned_form(text: str, words: list[str]) -> str:
     norm = _ascii_word_form(s) if s.isascii() else _unicode_form(s, _IN_WORD_STEPS if latin else ())
     forms = norm.split(" ")
     if len(forms) != len(words):  # the table made a space (a no-break space): each word on its own
-        for word in set(words).difference(_WORD_FORMS):
+        for word in set(words).difference(_WORDS):
             _word_form(word)
         return normalize(text)
-    for i in range(len(words)):
-        _WORD_FORMS[words[i]] = forms[i]
+    kept = [_keep(words[i], forms[i]) for i in range(len(words))]
     if latin and _LONE_LETTER.search(s) is not None:
         _count_lone_letters(words, s)
-        if _joins_spaced(text, words):
-            return _text_form(text)
-    return _LAST.keep(norm, words, words)
+        if sum([w.lone for w in kept]) >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
+            return _text_form(text)  # spaced letters join words
+    return _LAST.keep(norm, kept)
 
 
 def _count_lone_letters(words: list[str], s: str) -> None:
@@ -337,9 +338,7 @@ def _count_lone_letters(words: list[str], s: str) -> None:
     spaces)."""
     for word, piece in zip(words, s.split(" "), strict=True):
         if len(piece) < 2 or not (piece.isascii() and piece.isalnum()):
-            n = len(_LONE_LETTER.findall(piece))
-            if n:
-                _LONE_LETTERS[word] = n
+            _WORDS[word].lone = len(_LONE_LETTER.findall(piece))
 
 
 def _word_form(word: str) -> str | None:
@@ -358,12 +357,11 @@ def _word_form(word: str) -> str | None:
         else:
             form = _unicode_form(s, _IN_WORD_STEPS if latin else ())
         if not latin:
-            _WORD_FORMS[word] = form
+            _keep(word, form)
             return form
-    _WORD_FORMS[word] = form
-    lone = len(_LONE_LETTER.findall(s)) if len(s) < 2 or not (s.isascii() and s.isalnum()) else 0
-    if lone:
-        _LONE_LETTERS[word] = lone
+    kept = _keep(word, form)
+    if len(s) < 2 or not (s.isascii() and s.isalnum()):
+        kept.lone = len(_LONE_LETTER.findall(s))
     return form
 
 
@@ -411,7 +409,11 @@ def _ascii_form(s: str) -> str:
     the rest word by word (a space never takes part in them, so each word's form stands alone)."""
     if _SPACED_HINT.search(s) is not None:
         s = _SPACED.sub(_join_spaced, s)
-    return " ".join([_WORD_FORMS.get(word) or _ascii_word_form(word) for word in s.split(" ")])
+    forms: list[str] = []
+    for word in s.split(" "):
+        kept = _WORDS.get(word)
+        forms.append(kept.form if kept is not None else _ascii_word_form(word))
+    return " ".join(forms)
 
 
 def _text_form(text: str) -> str:
