@@ -8,11 +8,13 @@ import re
 from hotline.detect.text.segment import (
     JOINT_PREFIX,
     WINDOW,
+    aligned_match,
     default_segmenter,
     joint,
     match_aligned,
     starts_word,
     word_aligned,
+    word_ends,
 )
 
 _STRETCH = re.compile("[\u1780-\u17d3\u17dd](?:[\u1780-\u17d3\u17dd \t\u00a0\u200b]*[\u1780-\u17d3\u17dd])?")
@@ -94,3 +96,37 @@ def test_match_aligned_is_the_plain_check_on_every_match() -> None:
                     answers.append(match_aligned(m))
                     assert answers[-1] is _plain_aligned(m), (regex.pattern, text, m.span())
     assert answers.count(True) > 200 and answers.count(False) > 200
+
+
+def _plain_aligned_match(alternatives: list[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
+    """`aligned_match` the plain way: every word end from `start`, longest first, the first alternative that
+    spans it deciding."""
+    if not starts_word(text, start):
+        return None
+    for end in reversed(word_ends(text, start)):
+        for alternative in alternatives:
+            m = alternative.fullmatch(text, start, end)
+            if m is not None:
+                if match_aligned(m):
+                    return m
+                break
+    return None
+
+
+def test_aligned_match_is_the_plain_walk_for_fixed_and_varied_widths() -> None:
+    fixed = [re.compile("ម៉ាក់"), re.compile("ខ្លួន|អូន"), re.compile("ប៉ា|ណា"), re.compile("ម៉ាក់ប៉ា"),
+             re.compile(f"ម៉ាក់{joint()}ប៉ា"), re.compile("[\u1780-\u17d3]{3}"), re.compile("មក|មុខ")]
+    varied = [re.compile("ម៉ាក់(?:ប៉ា)?"), re.compile("ខ្លួន(?=ឯង)"), re.compile("ម៉ាក់|ម៉ាក់ប៉ា"), *REGEXES]
+    sets = [[r] for r in fixed + varied] + [[fixed[1], fixed[2]], [fixed[0], fixed[3]], [fixed[1], varied[0]]]
+    # the last two: a word the window around it finds (រូប|មក|បាច់) that segmenting from its start does not (មកបាច់)
+    texts = [*TEXTS, "ម៉ាក់ប៉ាណា, ម៉ាក់ ប៉ា! ខ្លួនអូន ok ខ្លួន ឯង ម៉ាក់", "អូនខ្លួនឯងម៉ាក់ប៉ា", "រូបមកបាច់",
+             "មកមុខបាច់មករូបខ្លួនឯង"]
+    found = 0
+    for alternatives in sets:
+        for text in texts:
+            for start in range(len(text)):
+                got = aligned_match(alternatives[0] if len(alternatives) == 1 else alternatives, text, start)
+                want = _plain_aligned_match(alternatives, text, start)
+                assert (got and (got.re, got.span())) == (want and (want.re, want.span())), (text, start)
+                found += got is not None
+    assert found > 50

@@ -50,8 +50,8 @@ INVISIBLE: str = "\u17b4\u17b5"
 
 
 def has_khmer(text: str) -> bool:
-    """True when the text contains any Khmer character."""
-    return KHMER_RE.search(text) is not None
+    """True when the text contains any Khmer character (ASCII text, most of it, answered without a search)."""
+    return not text.isascii() and KHMER_RE.search(text) is not None
 
 
 def fold_spelling(text: str) -> str:

@@ -16,13 +16,14 @@ function words into compounds (នៅ|មុខ → នៅមុខ "in front of
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.normalize import normalize
@@ -368,6 +369,18 @@ def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
     if not _on_edges(text, (start,)):
         return None
     alternatives = (regex,) if isinstance(regex, re.Pattern) else regex
+    width = _width(alternatives[0])
+    if width >= 0 and all(_width(alternative) == width for alternative in alternatives):
+        # every alternative spans `width` characters: only that end can match, and the segmenting from `start`
+        # (a run of up to REACH letters through the CRF) is needed only when what matches there is aligned
+        end = start + width
+        if end > len(text):
+            return None
+        for alternative in alternatives:
+            m = alternative.fullmatch(text, start, end)
+            if m is not None:
+                return m if match_aligned(m) and end in word_ends(text, start) else None
+        return None
     for end in reversed(word_ends(text, start)):
         for alternative in alternatives:
             m = alternative.fullmatch(text, start, end)
@@ -376,6 +389,56 @@ def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
                     return m
                 break
     return None
+
+
+try:  # the regex engine's parser, for a regex's width; absent on other Pythons: no regex is taken as fixed
+    _parser: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - CPython < 3.11 or another implementation
+    _parser = None
+#: What consumes characters and asserts nothing (no lookaround, anchor, word edge or back reference).
+_PLAIN_OPS: Final = frozenset({"LITERAL", "NOT_LITERAL", "ANY", "IN", "SUBPATTERN", "BRANCH", "MAX_REPEAT",
+                               "MIN_REPEAT", "POSSESSIVE_REPEAT", "ATOMIC_GROUP"})
+#: Per regex (by identity, the regex kept alive with it): `_width`'s answer.
+_WIDTHS: Final[dict[int, tuple[re.Pattern[str], int]]] = {}
+
+
+def _width(regex: re.Pattern[str]) -> int:
+    """How many characters every match of `regex` spans, when that is fixed and nothing in it asserts (then a
+    match from a place can end at one place only, however the string goes on); -1 otherwise."""
+    known = _WIDTHS.get(id(regex))
+    if known is not None and known[0] is regex:
+        return known[1]
+    width = -1
+    if _parser is not None:
+        parsed = _parser.parse(regex.pattern, regex.flags)
+        low, high = parsed.getwidth()
+        if low == high and _plain(parsed):
+            width = int(low)
+    if len(_WIDTHS) >= 1024:
+        _WIDTHS.clear()
+    _WIDTHS[id(regex)] = (regex, width)
+    return width
+
+
+def _plain(items: Any) -> bool:
+    """Whether a parsed regex only consumes characters (`_PLAIN_OPS` all the way down)."""
+    for op, av in items:
+        name = str(op)
+        if name not in _PLAIN_OPS:
+            return False
+        if name == "SUBPATTERN":
+            inside = [av[3]]
+        elif name == "BRANCH":
+            inside = list(av[1])
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            inside = [av[2]]
+        elif name == "ATOMIC_GROUP":
+            inside = [av]
+        else:  # a character or a set of them
+            continue
+        if not all(_plain(part) for part in inside):
+            return False
+    return True
 
 
 #: Spaces that separate Khmer phrases but not necessarily words (a zero-width space is removed by `normalize`;
