@@ -295,12 +295,17 @@ _SPECIAL_STARTS = "|".join(map(re.escape, sorted((s for s in _STARTS if not any(
                                                  key=lambda s: (-len(s), s))))
 #: The common sender: 1 to 80 characters without a colon or double quote, then ": " and a plain body. When
 #: it does not fit (a colon in the name, a line ending in ":", a body above), group s stays empty and the
-#: line goes the exact way, `_split_sender` then `_finish`: a miss only costs that.
-_SENDER = r'(?:(?P<s>[^:"\n]{1,80}+): (?!' + _SPECIAL_STARTS + "))?"
+#: line goes the exact way, `_split_sender` then `_finish`: a miss only costs that. In the block patterns an
+#: optional group is written as a branch with an empty way, `(?:x|)` for `(?:x)?`: the same matches, but
+#: `re` runs `?` of a group through its repeat machinery (a context made and dropped per stamp), a branch not.
+_SENDER = r'(?:(?P<s>[^:"\n]{1,80}+): (?!' + _SPECIAL_STARTS + ")|)"
 _UNNAMED = re.compile(r"\(\?P<\w+>")
 #: `_DATE` without its groups: the separator's backreference written out, so that `split` gives one column
-#: less (the same dates).
-_PLAIN_DATE = r"\d{1,4}(?:/\d{1,2}/|\.\d{1,2}\.|-\d{1,2}-)\d{2,4}"
+#: less (the same dates). Digits are taken possessively: what follows them is never a digit, so giving one
+#: back could never help (the same matches, no places kept to go back to).
+_PLAIN_DATE = r"\d{1,4}+(?:/\d{1,2}+/|\.\d{1,2}+\.|-\d{1,2}+-)\d{2,4}+"
+#: `_TIME` the same way: without its groups, the hour's digits possessive, optional parts as branches.
+_PLAIN_CLOCK = r"\d{1,2}+[:.]\d{2}(?:[:.]\d{2}|)(?:[ \u202f\u00a0]?" + _UNNAMED.sub("(?:", _AMPM) + "|)"
 _DATE_TEXT = re.compile(_DATE)
 _TIME_TEXT = re.compile(_TIME)
 _CR_AT_LINE_END = re.compile(r"\r+(?=\n|\Z)")
@@ -312,7 +317,7 @@ def _block_patterns(fmt: HeaderFormat) -> tuple[re.Pattern[str], re.Pattern[str]
 
     A stamp never runs over a line end: `\\s` in the table's patterns becomes `[^\\S\\n]`."""
     date = "(?P<d>" + _PLAIN_DATE + ")"
-    clock = "(?P<t>" + _UNNAMED.sub("(?:", _TIME) + ")"
+    clock = "(?P<t>" + _PLAIN_CLOCK + ")"
     stamp = fmt.pattern.replace("{date}", date).replace("{time}", clock).replace("\\s", "[^\\S\\n]")
     return re.compile("\n" + stamp + _SENDER), re.compile(stamp + _SENDER)
 

@@ -8,6 +8,8 @@ Windows line ends, impossible dates) and compare every message, event and error.
 from __future__ import annotations
 
 import io
+import random
+import re
 from collections.abc import Iterable
 
 import pytest
@@ -176,3 +178,36 @@ def test_times_out_of_order_are_sorted_as_before() -> None:
     assert outcome(whatsapp.parse, text) == outcome(by_lines, text)
     assert [m.text for m in conv.messages] == ["earlier", "later"]
     assert [(e.kind, e.after) for e in conv.events] == [("membership", 1)]
+
+
+#: Pieces of stamps and what may stand around them: digits (Khmer too), separators, clocks of every kind.
+STAMP_PIECES = ["1", "12", "03", "2025", "25", "123", "20251", "/", ".", "-", ",", ", ", " ", ":", "21", "9",
+                "05", "\u202f", "\u00a0", "PM", "pm", "AM", "p.m.", "a. m.", "P M", "p", "ព្រឹក", "ល្ងាច", "យប់",
+                "រសៀល", "ថ្ងៃត្រង់", "១២", "០៣", " - ", " – ", "[", "] ", "\u200e", "x", "\n", "Dara: ", "a:b: ",
+                "<Media omitted>", "hi"]
+
+
+def _plain_block_pattern(fmt: whatsapp.HeaderFormat) -> re.Pattern[str]:
+    """The block pattern the plain way: the table's clock without its groups, `?` for the optional parts."""
+    date = r"(?P<d>\d{1,4}(?:/\d{1,2}/|\.\d{1,2}\.|-\d{1,2}-)\d{2,4})"
+    clock = "(?P<t>" + whatsapp._UNNAMED.sub("(?:", whatsapp._TIME) + ")"
+    stamp = fmt.pattern.replace("{date}", date).replace("{time}", clock).replace("\\s", "[^\\S\\n]")
+    sender = r'(?:(?P<s>[^:"\n]{1,80}+): (?!' + whatsapp._SPECIAL_STARTS + "))?"
+    return re.compile("\n" + stamp + sender)
+
+
+def test_the_block_patterns_cut_as_the_plain_ones() -> None:
+    """Possessive digits and branches for optional parts: the same cuts on stamps of every kind."""
+    rnd = random.Random(11)
+    for fmt in whatsapp.HEADER_FORMATS:
+        fast, plain = whatsapp._block_patterns(fmt)[0], _plain_block_pattern(fmt)
+        for _ in range(3000):
+            text = "\n" + "".join(rnd.choice(STAMP_PIECES) for _ in range(rnd.randint(1, 14)))
+            assert fast.split(text) == plain.split(text), text
+        example = "\n" + fmt.example
+        assert len(fast.split(example)) > 1 and fast.split(example) == plain.split(example)
+    clocks = re.compile(whatsapp._PLAIN_CLOCK)
+    for _ in range(20000):
+        text = "".join(rnd.choice(STAMP_PIECES[:32]) for _ in range(rnd.randint(1, 6)))
+        m, ref = clocks.match(text), whatsapp._TIME_TEXT.match(text)
+        assert (m and m.end()) == (ref and ref.end()), text
