@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import pytest
 
-from hotline.detect.scoring.conversation import _by_sender
+from hotline.detect.scoring.conversation import _by_sender, _highest
 from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
@@ -272,3 +272,12 @@ def test_window_logits_read_any_sequence_as_the_cumulative_sums_do() -> None:
         assert spans(tuple(words)) == spans(words)
     with pytest.raises(IndexError):
         scorer.window_logits([1.0], [1], [0], [2])
+
+
+def test_the_highest_values_are_those_a_stable_sort_puts_first() -> None:
+    rng = random.Random(11)
+    for _ in range(2000):
+        values = [rng.choice([-1.5, -0.0, 0.0, 0.25, 2.0, rng.uniform(-3, 3)]) for _ in range(rng.randrange(12))]
+        for count in range(5):
+            expected = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:count]
+            assert _highest(values, count) == expected, (values, count)

@@ -15,8 +15,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import add, lt
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from hotline.detect.model import Conversation
@@ -172,15 +172,20 @@ class ScoreStream:
         self._weights += weights
         self._words += words
         self._indexes += indexes
-        names = self._names
-        known: dict[str | None, int] = {None: -1}
-        for sender in dict.fromkeys(senders):  # codes in order of first message
-            if sender is not None:
-                known[sender] = names.setdefault(sender, len(names))
-        self._codes += map(known.__getitem__, senders)
+        names, codes = self._names, self._codes
+        for sender in senders:  # codes in order of first message
+            if sender is None:
+                codes.append(-1)
+                continue
+            code = names.get(sender)
+            if code is None:
+                code = names[sender] = len(names)
+            codes.append(code)
         kept = self._kept
         floor = kept[0][0] if len(kept) >= self.KEEP else 0.0
-        for i in compress(range(len(weights)), map(lt, repeat(floor), weights)):
+        for i in range(len(weights)):
+            if not weights[i] > floor:
+                continue
             item = (weights[i], base + i, texts[i])
             if len(kept) < self.KEEP:
                 heapq.heappush(kept, item)
@@ -205,12 +210,10 @@ class ScoreStream:
         self._starts.extend(map(add, starts, repeat(g)))
         self._ends.extend(map(add, ends, repeat(g)))
         self._logits.extend(logits)
-        # Highest first; among equal logits the earlier window (a stable sort).
-        for w in sorted(range(len(logits)), key=logits.__getitem__, reverse=True)[:TOP_WINDOWS]:
+        for w in _highest(logits, TOP_WINDOWS):
             s, e = starts[w], ends[w]
             share = weights[s:e]
-            order = sorted(range(len(share)), key=lambda k: -share[k])[:TOP_MESSAGES]
-            heavy = tuple(g + s + k for k in order if share[k] > 0)
+            heavy = tuple(g + s + k for k in _highest(share, TOP_MESSAGES) if share[k] > 0)
             for pos in heavy:
                 self._all_indexes[pos] = (self._indexes[pos - g], codes[pos - g])
             self._top.append((logits[w], g + s, g + e, heavy))
@@ -258,6 +261,25 @@ class ScoreStream:
         )
 
 
+def _highest(values: list[float], count: int) -> list[int]:
+    """The positions of the `count` highest values, highest first, and among equal values the earlier: what
+    a stable sort of the positions by value, highest first, begins with, without sorting them all."""
+    top: list[int] = []
+    if count <= 0:
+        return top
+    for i in range(len(values)):
+        value = values[i]
+        at = len(top)
+        if at >= count and not value > values[top[at - 1]]:
+            continue
+        while at > 0 and value > values[top[at - 1]]:
+            at -= 1
+        top.insert(at, i)
+        if len(top) > count:
+            top.pop()
+    return top
+
+
 def conversation_logit(logits: Sequence[float]) -> float:
     """A whole conversation's logit from its window logits (see `LENGTH_PENALTY`)."""
     return max(logits) - LENGTH_PENALTY * math.log(len(logits))
@@ -280,9 +302,8 @@ def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[i
     # lists by sender code (codes are positions: 0, 1, ...).
     if len(codes) != len(weights) or len(codes) != len(words):
         raise ValueError("as many sender codes, weights and word counts as messages are needed")
-    top = max(codes, default=-1)
-    by_weights: list[list[float]] = [[] for _ in range(top + 1)]
-    by_words: list[list[int]] = [[] for _ in range(top + 1)]
+    by_weights: list[list[float]] = []
+    by_words: list[list[int]] = []
     # Compiled, lists are read in place (a sequence by a boxed index).
     weighed: list[float] = weights if isinstance(weights, list) else list(weights)
     counted: list[int] = words if isinstance(words, list) else list(words)
@@ -290,10 +311,13 @@ def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[i
     for i in range(len(coded)):
         code = coded[i]
         if code >= 0:
+            while code >= len(by_weights):
+                by_weights.append([])
+                by_words.append([])
             by_weights[code].append(weighed[i])
             by_words[code].append(counted[i])
     out: dict[int, float] = {}
-    for code in range(top + 1):
+    for code in range(len(by_weights)):
         sub_weights, sub_words = by_weights[code], by_words[code]
         if not sub_words:
             continue
