@@ -285,9 +285,18 @@ class RiskResult:
 
 def _alike(a: Finding, b: Finding) -> bool:
     """Whether two findings of one rule have the same shape (`SenderEvidence._shapes`), compared as the
-    shapes' tuples would be."""
-    return (a.signal == b.signal and a.weight == b.weight and a.stage == b.stage and a.part == b.part
-            and a.tags == b.tags)
+    shapes' tuples would be (findings of one rule mostly share its strings and tags: identity first)."""
+    return ((a.signal is b.signal or a.signal == b.signal) and a.weight == b.weight
+            and (a.stage is b.stage or a.stage == b.stage) and (a.part is b.part or a.part == b.part)
+            and (a.tags is b.tags or a.tags == b.tags))
+
+
+def _touch(touched: list[SenderEvidence], party: SenderEvidence) -> None:
+    """Add a party to those a message's findings changed, once (by identity: evidence compares by value)."""
+    for seen in touched:
+        if seen is party:
+            return
+    touched.append(party)
 
 
 class RiskTracker:
@@ -358,18 +367,24 @@ class RiskTracker:
         """Findings of one message (or late-committed ones); re-evaluates the level once."""
         if not findings:
             return
-        touched: dict[int, SenderEvidence] = {}
+        touched: list[SenderEvidence] = []  # a party or two: a list, searched by identity
         first_minor = False
         senders = self.senders
         for f in findings:
-            if f.adjusted == DISCUSSION_NEARBY:  # described in safety advice, not done: counts for nothing
-                continue
+            adjusted = f.adjusted
+            if adjusted is not None and adjusted == DISCUSSION_NEARBY:  # described in safety advice, not
+                continue  # done: counts for nothing
             sender, index, signal = f.sender, f.index, f.signal
             known = senders.get(sender) if sender is not None else None
-            for ev in (known,) if known is not None else self._parties(sender, index):
-                if ev.add(f):  # else nothing its level reads changed: its level is counted already
-                    touched[id(ev)] = ev
-                    self._asked = self._asked or ev.sexting_index is not None
+            if known is not None:  # the common case, without a list of one
+                if known.add(f):  # else nothing its level reads changed: its level is counted already
+                    _touch(touched, known)
+                    self._asked = self._asked or known.sexting_index is not None
+            else:
+                for ev in self._parties(sender, index):
+                    if ev.add(f):
+                        _touch(touched, ev)
+                        self._asked = self._asked or ev.sexting_index is not None
             if index > self._max_index:
                 self._max_index = index
             if signal == "secrecy":
@@ -383,7 +398,7 @@ class RiskTracker:
         if first_minor:
             self._evaluate(self._all(), self._max_index)
         elif touched:
-            self._evaluate(list(touched.values()), self._max_index)
+            self._evaluate(touched, self._max_index)
 
     def _evaluate(self, parties: list[SenderEvidence], index: int) -> None:
         if not parties:
