@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from itertools import chain, compress, groupby, islice, repeat
-from operator import contains, is_, le
+from itertools import chain, groupby, islice, repeat
+from operator import le
 
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
@@ -354,6 +354,13 @@ def _clock(text: str) -> tuple[int, str, str | None]:
     return _hour(hh, p), mm, sec
 
 
+def _offset(text: str) -> timedelta | None:
+    """A stamp's clock as the time after midnight; None for a minute or second past 59."""
+    hour, mm, sec = _clock(text)
+    minute, second = int(mm), int(sec) if sec else 0
+    return timedelta(hours=hour % 24, minutes=minute, seconds=second) if minute <= 59 and second <= 59 else None
+
+
 def _hour(hh: str, p: str | None) -> int:
     """The hour of a clock's hour text and its AM/PM mark, if any (12 AM is 0, 12 PM is 12)."""
     hour = int(hh)
@@ -411,7 +418,7 @@ class _Block:
 class _BlockReader:
     """Items from blocks of one export, keeping its per-text caches and message count between blocks."""
 
-    __slots__ = ("days", "n_msg", "names", "offsets", "order", "patterns", "renamed", "tz")
+    __slots__ = ("days", "n_msg", "names", "offsets", "order", "patterns", "tz")
 
     def __init__(self, fmt: HeaderFormat, tz: tzinfo, order: str) -> None:
         self.patterns = _blocks(fmt)
@@ -419,8 +426,8 @@ class _BlockReader:
         self.order = order
         self.days: dict[str, datetime | None] = {}
         self.offsets: dict[str, timedelta | None] = {}
-        self.names: dict[str | None, str | None] = {}
-        self.renamed = False
+        #: Senders that are not ASCII → as shown (direction marks taken out).
+        self.names: dict[str, str] = {}
         self.n_msg = 0
 
     def block(self, text: str, *, ends_in_newline: bool = False) -> _Block:
@@ -434,18 +441,16 @@ class _BlockReader:
             days.clear()
         if len(offsets) > 4096:
             offsets.clear()
-        for d in set(b.dates).difference(days):
-            days[d] = self._day(d)
-        for t in set(b.times).difference(offsets):
-            hour, mm, sec = _clock(t)
-            minute, second = int(mm), int(sec) if sec else 0
-            offsets[t] = timedelta(hours=hour % 24, minutes=minute, seconds=second) \
-                if minute <= 59 and second <= 59 else None
         dates, clocks = b.dates, b.times
         times: list[datetime] = []
-        for j in range(len(dates)):  # compiled, one loop of look-ups: cheaper than `map`s over bound methods
-            day = days[dates[j]]
-            offset = offsets[clocks[j]]
+        for j in range(len(dates)):  # compiled, one loop of look-ups (a distinct text worked out when first
+            date, clock = dates[j], clocks[j]  # met): cheaper than sets of the texts and `map`s over them
+            day = days.get(date)
+            if day is None and date not in days:
+                day = days[date] = self._day(date)
+            offset = offsets.get(clock)
+            if offset is None and clock not in offsets:
+                offset = offsets[clock] = _offset(clock)
             if day is None or offset is None:
                 return times, self._error(b, j, before)
             times.append(day + offset)
@@ -484,37 +489,30 @@ class _BlockReader:
         names = self.names
         if len(names) > 4096:
             names.clear()
-        for s in set(senders).difference(names):
-            clean = s if s is None or s.isascii() else s.translate(_BIDI_TABLE).strip()
-            names[s] = clean
-            self.renamed = self.renamed or clean != s
-        shown = list(map(names.__getitem__, senders)) if self.renamed else senders
-        every = range(end)
-        special = set(compress(every, map(is_, senders, repeat(None))))
-        if _LRM in b.text:
-            special.update(compress(every, map(contains, bodies, repeat(_LRM))))
-        if _ATTACHED_MARK in b.text:
-            special.update(compress(every, map(contains, bodies, repeat(_ATTACHED_MARK))))
+        marked = _LRM in b.text  # a body with one of these (seldom) must be read by `_finish`
+        attached = _ATTACHED_MARK in b.text
         messages: list[Message] = []
         events: list[Event] = []
         n = self.n_msg
-        pos = 0
-        for k in (*sorted(special), end):
-            for i in range(pos, k):  # compiled, Message built natively: cheaper than `map`, which calls the type
-                messages.append(Message(n, shown[i], bodies[i], times[i]))
+        for i in range(end):  # compiled, a plain loop: Message built natively (`map` calls the type), no sets
+            sender, text = senders[i], bodies[i]
+            if sender is not None and not (marked and _LRM in text) and not (attached and _ATTACHED_MARK in text):
+                if not sender.isascii():
+                    shown = names.get(sender)
+                    if shown is None:
+                        shown = names[sender] = sender.translate(_BIDI_TABLE).strip()
+                    sender = shown
+                messages.append(Message(n, sender, text, times[i]))
                 n += 1
-            if k == end:
-                break
-            sender, text = senders[k], bodies[k]
+                continue
             if sender is None:
                 sender, text = _split_sender(text)
-            item = _finish(times[k], sender, [text], n)
+            item = _finish(times[i], sender, [text], n)
             if isinstance(item, Message):
                 messages.append(item)
                 n += 1
             else:
                 events.append(item)
-            pos = k + 1
         self.n_msg = n
         return messages, events
 
