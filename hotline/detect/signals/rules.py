@@ -343,7 +343,7 @@ def _literal_gate(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[Calla
                                                                           tuple[int, ...]]:
     """The C scan of `needs`' literals (each tells the bits of the groups holding it) and, per alternative,
     the bits of its groups; (None, ()) without needs or without the candidate stage's C extension."""
-    made = getattr(_native_module(), "Literals", None) if needs else None
+    made = _literals_type() if needs else None
     if made is None:
         return None, ()
     bits: dict[tuple[str, ...], int] = {}
@@ -360,6 +360,13 @@ def _literal_gate(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[Calla
     scan: Callable[[str], tuple[int, Any]] = made([(text, False, False, tell) for text, tell in tells.items()], 0,
                                                   "abcdefghijklmnopqrstuvwxyz0123456789").scan
     return scan, tuple(masks)
+
+
+@lru_cache(maxsize=1)
+def _literals_type() -> Any:
+    """The C extension's `Literals`, or None (looked up once: finding whether the extension is current reads
+    its source's digest)."""
+    return getattr(_native_module(), "Literals", None)
 
 
 def _by_character(source: str) -> tuple[str, list[str]]:
@@ -421,13 +428,29 @@ def _checked_ways(alternative: str, before: str) -> list[tuple[str, str, str]] |
             found = _checked_ways(inner, before)
             if found is None:
                 return None
-            out += [(ch, check, rest + after) for ch, check, rest in found]
-        return out
+            out += found
+        return [(atom, check, rest + after) for atom, check, rest in _joined(out)]
     first = _first_atom(alternative, digits=True)
     if first is None or (before == r"\w" and first[0] != r"\d" and not _WORD_CHARACTER.match(first[0][-1])):
         return None  # (`\\b` before a character of no word means the opposite)
     atom, rest = first
     return [(atom, before, rest)]
+
+
+def _joined(ways: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """`_checked_ways`' ways with one first character as one way (their rests as alternatives, in their order),
+    so that an opening group's tail is copied once per character, not once per way; as they are when ways of
+    one character check different classes behind it (their order would change)."""
+    befores: dict[str, set[str]] = {}
+    for atom, before, _ in ways:
+        befores.setdefault(atom, set()).add(before)
+    if any(len(found) > 1 for found in befores.values()):
+        return ways
+    rests: dict[tuple[str, str], list[str]] = {}
+    for atom, before, rest in ways:
+        rests.setdefault((atom, before), []).append(rest)
+    return [(atom, before, found[0] if len(found) == 1 else "(?:" + "|".join(found) + ")")
+            for (atom, before), found in rests.items()]
 
 
 def _first_atom(seq: str, *, digits: bool) -> tuple[str, str] | None:
