@@ -443,11 +443,15 @@ class _BlockReader:
             offsets.clear()
         dates, clocks = b.dates, b.times
         times: list[datetime] = []
+        last_date = ""
+        day: datetime | None = None
         for j in range(len(dates)):  # compiled, one loop of look-ups (a distinct text worked out when first
             date, clock = dates[j], clocks[j]  # met): cheaper than sets of the texts and `map`s over them
-            day = days.get(date)
-            if day is None and date not in days:
-                day = days[date] = self._day(date)
+            if date != last_date:  # most stamps have the date of the one before: no hash, no look-up
+                last_date = date
+                day = days.get(date)
+                if day is None and date not in days:
+                    day = days[date] = self._day(date)
             offset = offsets.get(clock)
             if offset is None and clock not in offsets:
                 offset = offsets[clock] = _offset(clock)
