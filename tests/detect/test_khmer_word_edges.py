@@ -8,6 +8,7 @@ import re
 from hotline.detect.text.segment import (
     JOINT_PREFIX,
     WINDOW,
+    _width,
     aligned_match,
     default_segmenter,
     joint,
@@ -114,10 +115,13 @@ def _plain_aligned_match(alternatives: list[re.Pattern[str]], text: str, start: 
 
 
 def test_aligned_match_is_the_plain_walk_for_fixed_and_varied_widths() -> None:
-    fixed = [re.compile("ម៉ាក់"), re.compile("ខ្លួន|អូន"), re.compile("ប៉ា|ណា"), re.compile("ម៉ាក់ប៉ា"),
-             re.compile(f"ម៉ាក់{joint()}ប៉ា"), re.compile("[\u1780-\u17d3]{3}"), re.compile("មក|មុខ")]
-    varied = [re.compile("ម៉ាក់(?:ប៉ា)?"), re.compile("ខ្លួន(?=ឯង)"), re.compile("ម៉ាក់|ម៉ាក់ប៉ា"), *REGEXES]
-    sets = [[r] for r in fixed + varied] + [[fixed[1], fixed[2]], [fixed[0], fixed[3]], [fixed[1], varied[0]]]
+    fixed = [re.compile("ម៉ាក់"), re.compile("ខ្លួន|ម៉ាក់"), re.compile("ប៉ា|អូន"), re.compile("ម៉ាក់ប៉ា"),
+             re.compile(f"ម៉ាក់{joint()}ប៉ា"), re.compile("[\u1780-\u17d3]{3}"), re.compile("មក"), re.compile("មុខ")]
+    varied = [re.compile("ម៉ាក់(?:ប៉ា)?"), re.compile("ខ្លួន(?=ឯង)"), re.compile("ម៉ាក់|ម៉ាក់ប៉ា"), re.compile("មក|មុខ"),
+              *REGEXES]
+    assert all(_width(r) > 0 for r in fixed) and all(_width(r) < 0 for r in varied)
+    sets = [[r] for r in fixed + varied] + [[fixed[1], fixed[0]], [fixed[2], fixed[5]], [fixed[6], fixed[7]],
+                                            [fixed[0], varied[0]]]
     # the last two: a word the window around it finds (រូប|មក|បាច់) that segmenting from its start does not (មកបាច់)
     texts = [*TEXTS, "ម៉ាក់ប៉ាណា, ម៉ាក់ ប៉ា! ខ្លួនអូន ok ខ្លួន ឯង ម៉ាក់", "អូនខ្លួនឯងម៉ាក់ប៉ា", "រូបមកបាច់",
              "មកមុខបាច់មករូបខ្លួនឯង"]
@@ -130,3 +134,12 @@ def test_aligned_match_is_the_plain_walk_for_fixed_and_varied_widths() -> None:
                 assert (got and (got.re, got.span())) == (want and (want.re, want.span())), (text, start)
                 found += got is not None
     assert found > 50
+
+
+def test_width_is_fixed_only_for_regexes_that_consume_and_assert_nothing() -> None:
+    fixed = {"ម៉ាក់": 5, f"ម៉ាក់{joint()}ប៉ា": 8, "ខ្លួន|ម៉ាក់": 5, "a(?:b|c)[de]": 3, "(?>ab)x{2}": 4}
+    for source, width in fixed.items():
+        assert _width(re.compile(source)) == width, source
+    for source in ["ម៉ាក់(?:ប៉ា)?", f"ខ្លួន{joint()}\\s*ឯង", "ខ្លួន|ឯងក", "ab\\b", "a(?=b)", "(?<!x)ab", "^ab", "ab$",
+                   "(a)\\1", ".{0,15}?"]:
+        assert _width(re.compile(source)) == -1, source
