@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, Final
 
 from hotline.detect.model import (
     BENIGN_CONTEXT_NEARBY,
@@ -48,9 +48,9 @@ from hotline.detect.text.normalize import normalize
 __all__ = ["NEARBY", "analyze", "analyze_items"]
 
 #: How many messages before and after a finding its `unless_nearby` context is looked for.
-NEARBY = 3
+NEARBY: Final = 3
 #: Weight of a finding whose benign context was found nearby.
-BENIGN_WEIGHT = 0.1
+BENIGN_WEIGHT: Final = 0.1
 
 
 def analyze(conversation: Conversation, *, scanner: MessageScanner | None = None, model: bool = True) -> Analysis:
@@ -168,7 +168,7 @@ def analyze_items(
     )
 
 
-_INDEX = attrgetter("index")
+_INDEX: Final = attrgetter("index")
 
 
 def _first_alert(

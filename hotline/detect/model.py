@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal, cast
 
 #: The writings the engine reads: English, Khmer script, romanised Khmer (each has a lexicon folder).
 LANGUAGES: tuple[str, ...] = ("en", "km", "km-Latn")
@@ -52,8 +52,8 @@ SEXTORTION_PARTS: tuple[str, ...] = ("claim", "threat", "demand", "deadline")
 #: `Finding.adjusted` codes: a cue beside its rule's benign context (a surprise party beside "don't tell mom"),
 #: and a cue written by someone who talks about the risks within a few messages (a nurse quoting what
 #: offenders say: described, not done; it counts for no signal and cannot raise the risk).
-BENIGN_CONTEXT_NEARBY = "benign_context_nearby"
-DISCUSSION_NEARBY = "discussion_nearby"
+BENIGN_CONTEXT_NEARBY: Final = "benign_context_nearby"
+DISCUSSION_NEARBY: Final = "discussion_nearby"
 
 
 def _rebuilt(obj: Any) -> tuple[Any, ...]:
@@ -288,16 +288,27 @@ class Analysis:
         return ", ".join(chunks)
 
     def json_parts(self, head: Mapping[str, Any] | None = None) -> Iterator[str]:
-        """`to_json(head)` in parts of `JSON_BATCH` findings, to be written one after the other: a long chat's
-        output is never built whole (the text of 100,000 findings copied into one string, then encoded at
-        once, took twice as long as writing it in parts that stay in the processor's cache)."""
+        """`to_json(head)` in parts of up to `JSON_BATCH` findings, to be written one after the other: a long
+        chat's output is never built whole (the text of 100,000 findings copied into one string, then encoded
+        at once, took twice as long as writing it in parts that stay in the processor's cache). A part holds
+        findings written in ASCII only or findings that are not: one Khmer excerpt in a part of English ones
+        would widen all its text to two bytes a character, and every character would then be encoded, where
+        an ASCII part is written as it is."""
         start, end = self._json_ends(head)
         chunks = _findings_json(self.findings)
         yield start
-        for at in range(0, len(chunks), JSON_BATCH):
+        n = len(chunks)
+        at = 0
+        while at < n:
+            ascii = chunks[at].isascii()
+            stop = min(n, at + JSON_BATCH)
+            upto = at + 1
+            while upto < stop and chunks[upto].isascii() == ascii:
+                upto += 1
             if at:
                 yield ", "
-            yield ", ".join(chunks[at:at + JSON_BATCH])
+            yield ", ".join(chunks[at:upto])
+            at = upto
         yield end
 
     def _json_ends(self, head: Mapping[str, Any] | None) -> tuple[str, str]:
@@ -330,7 +341,7 @@ class Analysis:
 
 
 #: Findings per part of `Analysis.json_parts`.
-JSON_BATCH = 256
+JSON_BATCH: Final = 256
 
 
 def _inner(d: Mapping[str, Any]) -> str:
@@ -341,13 +352,13 @@ def _inner(d: Mapping[str, Any]) -> str:
 #: What a finding's JSON pieces depend on besides its index, sender, excerpt and span.
 _Shape = tuple[str, str, float, str | None, str | None, tuple[str, ...], str | None, bool]
 #: The keys a finding's JSON spells out per finding; the rest come from the pieces.
-_OWN_KEYS = frozenset({"index", "sender", "excerpt", "start", "end"})
+_OWN_KEYS: Final = frozenset({"index", "sender", "excerpt", "start", "end"})
 
 
 def _pieces(f: Finding) -> tuple[str, str, str]:
-    """`Finding.to_dict`'s JSON around the excerpt and the span: `, "signal": .., "rule": .., "excerpt": `,
-    `, "weight": ..[, "stage": ..][, "start": ]` (up to the start's value, for a finding with a span) and
-    `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
+    """`Finding.to_dict`'s JSON around the excerpt's text (its quotes in the pieces) and the span:
+    `, "signal": .., "rule": .., "excerpt": "`, `", "weight": ..[, "stage": ..][, "start": ]` (up to the
+    start's value, for a finding with a span) and `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
     d = f.to_dict()
     keys = list(d)
     cut = keys.index("excerpt")
@@ -356,12 +367,22 @@ def _pieces(f: Finding) -> tuple[str, str, str]:
     middle = [k for k in keys[cut + 1:span] if k not in _OWN_KEYS]
     tail = [k for k in keys[span:] if k not in _OWN_KEYS]
     spanned = ', "start": ' if f.start is not None else ""
-    return (_more(d, before) + ', "excerpt": ', _more(d, middle) + spanned, _more(d, tail) + "}")
+    return (_more(d, before) + ', "excerpt": "', '"' + _more(d, middle) + spanned, _more(d, tail) + "}")
 
 
 def _more(d: dict[str, Any], keys: list[str]) -> str:
     """`, "k": v, ...` for `keys` of `d` ("" for none)."""
     return ", " + _inner({k: d[k] for k in keys}) if keys else ""
+
+
+#: The decimal text of the numbers a span's ends mostly are (a message's first characters): read, not
+#: worked out for each finding.
+_NUMBERS: Final = tuple(map(str, range(1024)))
+
+
+def _number(n: int) -> str:
+    """`str(n)` for a span's end."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
 
 
 def _findings_json(findings: Sequence[Finding]) -> list[str]:
@@ -372,14 +393,13 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
     #: compares tell (hashing the whole shape costs more).
     last: dict[str, tuple[Finding, tuple[str, str, str]]] = {}
     senders: dict[str | None, str] = {}  # `, "sender": ..` per sender
-    out: list[str] = []
-    add = out.append
+    out: list[str] = []  # `out.append`, not a bound `add`: compiled, a list's append is a direct call
     for f in findings:
         index, start, end, weight = f.index, f.start, f.end, f.weight
         if (type(index) is not int or type(weight) is not float or not weight
                 or (start is not None and (type(start) is not int or type(end) is not int))):
             # not what the hints say, or a weight whose equals are written differently (1 and 1.0, 0.0 and -0.0)
-            add(json.dumps(f.to_dict(), ensure_ascii=False))
+            out.append(json.dumps(f.to_dict(), ensure_ascii=False))
             continue
         known = last.get(f.rule)
         if known is not None and _same_shape(known[0], f):
@@ -396,11 +416,17 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
         sender = senders.get(name)
         if sender is None:
             sender = senders[name] = ', "sender": ' + ("null" if name is None else string(name))
+        quote = f.excerpt
+        if not quote.isprintable() or '"' in quote or "\\" in quote:
+            # what JSON escapes (a quote, a backslash, a control character: none is printable); most excerpts
+            # have none and are written as they are, without a string escaped and copied for each
+            quote = string(quote)[1:-1]
         # the fewer the pieces, the less work to join them (`middle` ends in `, "start": ` for a span)
         if start is None:
-            add(f'{{"index": {index}{sender}{before}{string(f.excerpt)}{middle}{tail}')
+            out.append(f'{{"index": {index}{sender}{before}{quote}{middle}{tail}')
         else:
-            add(f'{{"index": {index}{sender}{before}{string(f.excerpt)}{middle}{start}, "end": {end}{tail}')
+            out.append(f'{{"index": {index}{sender}{before}{quote}{middle}{_number(start)}, "end": '
+                       f'{_number(cast(int, end))}{tail}')
     return out
 
 

@@ -45,6 +45,9 @@ SHAPES = [
     finding(index=7, weight=-0.0, start=1, end=2),
     finding(index=8, weight=float("nan"), part="demand", tags=("child_question",)),
     finding(index=9, signal="sextortion", rule="model.grooming", weight=0.987, tags=(), adjusted=""),
+    finding(index=10, start=1023, end=1024),  # a span's ends past the numbers written out once, and below 0
+    finding(index=11, start=19_999, end=20_000),
+    finding(index=12, start=-3, end=-1),
 ]
 
 
@@ -60,7 +63,13 @@ def test_json_parts_join_to_the_json(count: int, head: dict[str, Any] | None) ->
     a = analysis([SHAPES[i % len(SHAPES)] for i in range(count)])
     parts = list(a.json_parts(head))
     assert "".join(parts) == a.to_json(head) == json.dumps({**(head or {}), **a.to_dict()}, ensure_ascii=False)
-    assert len(parts) == 2 + max(0, 2 * -(-count // JSON_BATCH) - 1)  # the ends, and batches with ", " between
+    runs = [json.loads(f"[{run}]") for run in parts[1:-1:2]]  # the ends, and runs of findings with ", " between
+    assert parts[2:-1:2] == [", "] * (len(runs) - 1)
+    assert sum(map(len, runs)) == count and all(0 < len(run) <= JSON_BATCH for run in runs)
+    for run in runs:  # a run's findings are all written in ASCII, or none is
+        assert len({json.dumps(f, ensure_ascii=False).isascii() for f in run}) == 1
+    ascii_only = analysis([f for f in SHAPES if json.dumps(f.to_dict(), ensure_ascii=False).isascii()] * count)
+    assert len(list(ascii_only.json_parts(head))) == 2 + max(0, 2 * -(-len(ascii_only.findings) // JSON_BATCH) - 1)
 
 
 def test_every_finding_is_written_with_its_own_values() -> None:
@@ -98,3 +107,14 @@ def test_real_chats() -> None:
         a = analyze(load(path, unnamed_text=True))
         head = {"file": str(path)}
         assert a.to_json(head) == json.dumps({**head, **a.to_dict()}, ensure_ascii=False), path
+
+
+def test_excerpts_written_as_they_are_or_escaped_are_json_dumps() -> None:
+    """An excerpt with nothing JSON escapes is written as it is; every other one as `json.dumps` writes it."""
+    rng = random.Random(8)
+    pool = ["a", " ", "ក", "😘", "\"", "\\", "/", "\n", "\t", "\x00", "\x1f", "\x7f", "\x85", "\xa0", "\u2028",
+            "\ud800", "\u200b", "'", "…"]
+    findings = [finding(index=i, excerpt="".join(rng.choice(pool) for _ in range(rng.randint(0, 6))), start=i, end=i)
+                for i in range(3000)]
+    a = analysis(findings)
+    assert a.to_json() == json.dumps(a.to_dict(), ensure_ascii=False)

@@ -15,7 +15,7 @@ import os
 import re
 from functools import lru_cache
 from operator import attrgetter
-from typing import cast
+from typing import Final, cast
 
 from hotline.detect.model import Finding, Message
 from hotline.detect.signals.candidates import CandidateIndex, Needs, PhraseSet
@@ -52,7 +52,8 @@ MATCHERS: tuple[str, ...] = ("automaton", "trigger-regex")
 
 
 #: An item of the scanner's candidate index: a rule of a detector, or a phrase of a phrase set (name, position).
-_Item = tuple[RuleDetector, Rule] | tuple[str, int]
+#: One tuple type, not a union of two: compiled, its parts are then read straight from the tuple.
+_Item = tuple[RuleDetector | str, Rule | int]
 #: Per phrase set, the phrases its pass found can occur in a message (`MessageScanner.scan_talk`).
 Said = dict[str, list[int]]
 
@@ -168,7 +169,7 @@ class MessageScanner:
         else:
             # every rule (the naive way the benchmark compares against), or the per-rule candidate stage
             pairs = (cast(TriggerIndex[tuple[RuleDetector, Rule]], self._index).candidates(norm) if prefilter
-                     else [item for item in self._index.items if not isinstance(item[0], str)])
+                     else [(d, cast(Rule, r)) for d, r in self._index.items if not isinstance(d, str)])
             for detector, rule in pairs:
                 if rule.language == "km":
                     if khmer is None:
@@ -196,16 +197,16 @@ class MessageScanner:
 
 
 #: In a message that talks about the risks (a safety talk), findings of these kinds describe, not enact.
-_DESCRIBED_SIGNALS = frozenset({"sextortion", "sexting", "secrecy"})
-_DESCRIBED_STAGES = frozenset({"desensitising", "image_request"})
+_DESCRIBED_SIGNALS: Final = frozenset({"sextortion", "sexting", "secrecy"})
+_DESCRIBED_STAGES: Final = frozenset({"desensitising", "image_request"})
 
 
 #: What `MessageScanner.talk` says of a message: it talks about the risks, or uses their words as cover.
-DISCUSSION = "discussion"
-COVER = "cover"
+DISCUSSION: Final = "discussion"
+COVER: Final = "cover"
 #: The phrase sets `MessageScanner.says` answers for: a refusal or fear ("no", "I'm scared").
-REFUSAL = "refusal"
-FEAR = "fear"
+REFUSAL: Final = "refusal"
+FEAR: Final = "fear"
 
 
 def enacts(f: Finding) -> bool:
@@ -273,7 +274,7 @@ def _by_place(findings: list[Finding]) -> list[Finding]:
 
 
 #: Findings that `_by_place` puts in order by insertion; more are sorted.
-_FEW = 8
+_FEW: Final = 8
 
 
 def _before(f: Finding, g: Finding) -> bool:
@@ -282,7 +283,7 @@ def _before(f: Finding, g: Finding) -> bool:
     return a < b or (a == b and f.rule < g.rule)
 
 
-_START_RULE = attrgetter("start", "rule")
+_START_RULE: Final = attrgetter("start", "rule")
 
 
 def _language(f: Finding) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from operator import itemgetter
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from hotline.detect.model import Finding, Message
 from hotline.detect.signals.rules import LANGUAGES, Rule, RuleSet, load_ruleset
@@ -18,9 +18,9 @@ from hotline.detect.text.normalize import excerpt, maps_in_place, normalize, nor
 __all__ = ["Quoter", "RuleDetector"]
 
 #: Texts longer than this are matched on their first part only, so one pasted book cannot stall a worker.
-MAX_MATCH_CHARS = 20_000
+MAX_MATCH_CHARS: Final = 20_000
 #: Characters of context either side of a finding's words in its excerpt.
-_CONTEXT = 30
+_CONTEXT: Final = 30
 
 
 class Quoter:
@@ -66,9 +66,9 @@ class Quoter:
 
 #: Per ASCII word as typed (no space in it): `normalize_mapped` of it, worked out once per distinct word.
 #: Bounded; long words are not kept.
-_WORD_MAPS: dict[str, tuple[str, list[int]]] = {}
-_WORD_MAPS_MAX = 20_000
-_WORD_MAP_CHARS = 32
+_WORD_MAPS: Final[dict[str, tuple[str, list[int]]]] = {}
+_WORD_MAPS_MAX: Final = 20_000
+_WORD_MAP_CHARS: Final = 32
 
 
 def _word_map(word: str) -> tuple[str, list[int]]:
