@@ -20,6 +20,7 @@ from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
     _LAUGH,
+    _LOWER_ASCII,
     MARK,
     _canon,
     _without_emails,
@@ -281,3 +282,19 @@ def test_the_highest_values_are_those_a_stable_sort_puts_first() -> None:
         for count in range(5):
             expected = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:count]
             assert _highest(values, count) == expected, (values, count)
+
+
+def test_no_character_but_those_named_lowers_to_ascii_or_into_another_class() -> None:
+    """The reading lowers the text as ASCII bytes and finds URLs, e-mail addresses and nick prefixes in it as
+    typed, which reads as lowering the `str` first only while this holds (Unicode's data could change it)."""
+    classes = [re.compile(r"[\w\-\[\]|^{}]"), re.compile(r"\s"), re.compile(r"[\w-]")]
+    found = []
+    for code in range(128, 0x110000):
+        ch = chr(code)
+        low = ch.lower()
+        if low == ch:
+            continue
+        if (len(low) != 1 or low.isascii() or ch.isalnum() != low.isalnum()
+                or any(bool(c.match(ch)) != bool(c.match(low)) for c in classes)):
+            found.append(ch)
+    assert found == sorted(_LOWER_ASCII)
