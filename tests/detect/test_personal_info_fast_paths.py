@@ -4,6 +4,7 @@ Khmer numerals made ASCII by replace."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -191,3 +192,123 @@ def test_a_rule_is_skipped_only_where_its_regex_cannot_match() -> None:
     assert matched > 2000
     assert _lowered("VITYEALAI") == "vityealai" and _lowered("ſchool") is None
     assert not _holds("12.5 104", ((".",), (",",))) and _holds("12.5, 104", ((".",), (",", ";")))
+
+
+def _eval_texts() -> list[str]:
+    from pathlib import Path
+
+    from hotline.detect.chats import load
+
+    chats = Path(__file__).resolve().parents[2] / "eval" / "chats"
+    return [m.text for path in sorted(chats.glob("*.txt")) for m in load(path).messages]
+
+
+def test_the_matches_after_a_first_search_are_those_finditer_gives() -> None:
+    """A rule's regex is searched once and `_every` goes on from its first match: the same matches as
+    `finditer`, for every rule on the evaluation chats and on strings made of its anchors, and for regexes
+    that match the empty string (where going on from the match's end would find it again)."""
+    from hotline.detect.signals.personal_info import _ascii_digits, _every
+
+    lex = _lexicons()
+    every = (*lex.all_rules, *lex.answers, *lex.support_khmer, *lex.support_latin)
+    regexes = [r.regex for r in every] + [re.compile(s) for s in (r"(?:ab)*c?", r"\b", r"x*", r"^a|b", r"(?<=a)b*")]
+    pieces = [*sorted({a for r in every for a in r.anchors}),
+              "1", "012 345 678", "11.5, 104.9", " ", "ab", "b", "x", "@sok_99", "ក", "៣", "\u200b", "I", "\n"]
+    rng = random.Random(13)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(1500)]
+    texts += [_ascii_digits(t) for t in _eval_texts()[:1500]]
+    found = 0
+    for regex in regexes:
+        for text in texts:
+            want = [(m.span(), m.groups()) for m in regex.finditer(text)]
+            first = regex.search(text)
+            got = [] if first is None else [(m.span(), m.groups()) for m in _every(regex, text, first)]
+            assert got == want, (regex.pattern, text)
+            found += len(got) > 1
+    assert found > 500  # texts with more than one match: going on from the first matters
+
+
+def _khmer_word_lists() -> tuple[list[str], list[str]]:
+    from hotline.detect.signals.personal_info import _KHMER
+
+    lex = _lexicons()
+    stops = sorted(w for w in lex.lists["name_stops"].words if _KHMER.search(w))
+    cuts = sorted(set(stops) | {w for w in lex.lists["places"].words if _KHMER.search(w)})
+    return stops, cuts
+
+
+def test_khmer_stop_words_are_found_where_their_alternation_finds_them() -> None:
+    """A name's stop words and place names, read through a trie: a name starts with one, and one starts
+    after its first character, exactly where the plain alternation of the words (the long way) says."""
+    from hotline.detect.signals.personal_info import _khmer_words
+
+    stops, cuts = _khmer_word_lists()
+    lex = _lexicons()
+    pieces = [*cuts, *(w[:-1] for w in cuts), *(w[1:] for w in cuts), "\u17d2", "ក", "ា", " ", "\u200b", "x"]
+    rng = random.Random(14)
+    names = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(10_000)]
+    hits = 0
+    for words, fast in ((stops, lex.khmer_stops), (cuts, lex.khmer_cuts)):
+        assert fast.pattern == _khmer_words(words).pattern
+        plain = re.compile(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")")
+        for name in names:
+            assert (fast.match(name) is None) == (plain.match(name) is None), name
+            want, got = plain.search(name, 1), fast.search(name, 1)
+            assert (got and got.start()) == (want and want.start()), name
+            hits += want is not None
+    assert hits > 5000
+
+
+def test_cues_and_provinces_alone_never_make_an_address() -> None:
+    """Why `_address_parts` looks for cues, provinces and districts only once a house, street or unit is
+    there: every arrangement of cue and support parts, asked or not, gives no address."""
+    from hotline.detect.signals.personal_info import SUPPORT_PARTS, _addresses, _Part
+
+    lex = _lexicons()
+    kinds = ["cue", *sorted(SUPPORT_PARTS)]
+    text = "x" * 40
+    made = 0
+    for count in range(1, 4):
+        for chosen in itertools.product(kinds, repeat=count):
+            for rule in ("km.address.x", "en.address.x"):
+                parts = [_Part(i * 6, i * 6 + 5, kind, rule) for i, kind in enumerate(chosen)]
+                for asked in (False, True):
+                    assert _addresses(lex, text, list(parts), asked) == []
+                    made += 1
+    assert made > 100
+
+
+def test_lowered_leaves_out_exactly_the_texts_with_a_folding_character() -> None:
+    from hotline.detect.signals.personal_info import _lowered
+
+    folding = re.compile("[\u017f\u0131\u212a\u0130]")
+    pieces = ["a", "A", "School", "ſ", "ı", "\u212a", "İ", "é", "ក", "😀", " "]
+    rng = random.Random(15)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+        assert _lowered(text) == (None if folding.search(text) else text.lower()), text
+
+
+def test_the_detector_remembers_the_last_message_of_each_thread() -> None:
+    """The thread that made the detector and any other keep their own last message: a bare "13" after "how
+    old are you?" in order in a worker thread, while the maker's thread saw another question."""
+    import threading
+
+    from hotline.detect.model import Message
+    from hotline.detect.signals.personal_info import PersonalInfoDetector
+
+    detector = PersonalInfoDetector()
+    got: list[list[str]] = []
+
+    def worker() -> None:
+        got.append([d.value for m in (Message(0, "A", "how old are you?"), Message(1, "B", "13"))
+                    for d in detector.details(m)])
+        got.append([d.value for d in detector.details(Message(6, "B", "13"))])  # index after the maker's
+
+    assert detector.details(Message(5, "A", "nice weather")) == []
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert got == [["13"], []]
+    assert [d.value for d in detector.details(Message(6, "B", "13"))] == []  # after "nice weather": no age
+    assert [d.value for d in detector.details(Message(1, "B", "13"), previous="how old are you?")] == ["13"]

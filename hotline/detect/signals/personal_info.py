@@ -37,6 +37,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
@@ -154,6 +155,10 @@ class Rule:
     requires_lower: tuple[tuple[str, ...], ...] = ()
 
 
+#: The rules a message's anchors open: its details' rules, its address parts' rules.
+Plan = tuple[tuple[Rule, ...], tuple[Rule, ...]]
+
+
 @dataclass(frozen=True)
 class Lexicons:
     """All three languages merged: rules in file order, one anchor scan, word lists joined by name.
@@ -181,8 +186,9 @@ class Lexicons:
     khmer_stops: re.Pattern[str]
     khmer_cuts: re.Pattern[str]
     contexts: dict[str, str] = field(default_factory=dict)  # rule id -> its context list
-    plans: dict[tuple[frozenset[str], bool], tuple[tuple[Rule, ...], tuple[Rule, ...]]] = field(
-        default_factory=dict, compare=False, repr=False)
+    #: `_plan`'s table: by the anchors found, for a message without a digit and for one with.
+    plans: tuple[dict[frozenset[str], Plan], dict[frozenset[str], Plan]] = field(
+        default_factory=lambda: ({}, {}), compare=False, repr=False)
     #: Answer rules that need no digit: a message the gate drops is read only if one matches at its start.
     plain_answer_rules: tuple[Rule, ...] = ()
 
@@ -410,12 +416,18 @@ def _requires(regex: re.Pattern[str], lowered: bool) -> tuple[tuple[str, ...], .
 
 #: Characters a case-insensitive regex reads as ASCII letters that lowercasing keeps apart ("ſ" is "s"):
 #: in a text holding one, a rule's `requires_lower` is not looked for.
-_FOLDS_TO_ASCII: Final = re.compile("[\u017f\u0131\u212a\u0130]")
+_FOLDS_TO_ASCII: Final = "\u017f\u0131\u212a\u0130"
 
 
 def _lowered(text: str) -> str | None:
-    """`text` lowercased, where a case-insensitive regex's match holds its strings lowercased; else None."""
-    return None if _FOLDS_TO_ASCII.search(text) else lower(text)
+    """`text` lowercased, where a case-insensitive regex's match holds its strings lowercased; else None.
+    Four `in` tests, not a regex's search: none of the four fits in a Latin-1 text's bytes, where `in`
+    answers at once (a regex's search cost five times the lowercasing)."""
+    if not text.isascii():
+        for ch in _FOLDS_TO_ASCII:
+            if ch in text:
+                return None
+    return lower(text)
 
 
 def _holds(text: str, requires: tuple[tuple[str, ...], ...]) -> bool:
@@ -592,6 +604,14 @@ def _starts(words: Iterable[str]) -> str:
     return "(?=[" + "".join(re.escape(ch) for ch in sorted({w[0] for w in words})) + "])"
 
 
+def _khmer_words(words: Sequence[str]) -> re.Pattern[str]:
+    """Where one of the Khmer `words` starts (not after a coeng): a trie led by their first characters. Only
+    whether and where one starts is read (a name's stop words and place names), which the alternation of
+    the words gave too, at four times the cost: `re` tried each of the hundred words at every position."""
+    body = r"(?<!\u17D2)(?:" + _trie_regex(words) + ")"
+    return compile_regex(_starts(words) + body if words else body)
+
+
 def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
     """Read and validate `<lang>/personal_info.json` for every language; bad data raises DataError."""
     rules: list[Rule] = []
@@ -665,8 +685,8 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         support_khmer=tuple(every[i] for i in sorted(secondary) if every[i].id.startswith("km.")),
         support_latin=tuple(every[i] for i in sorted(secondary) if not every[i].id.startswith("km.")),
         lists={name: WordSet(values) for name, values in lists.items()},
-        khmer_stops=compile_regex(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in stops) + ")"),
-        khmer_cuts=compile_regex(r"(?<!\u17D2)(?:" + "|".join(re.escape(w) for w in cuts) + ")"),
+        khmer_stops=_khmer_words(stops),
+        khmer_cuts=_khmer_words(cuts),
         contexts={r.id: r.context for r in every + answers if r.context},
         plain_answer_rules=tuple(r for r in answers if r.after and not r.needs_digit),
     )
@@ -1150,21 +1170,19 @@ def _address_parts(lex: Lexicons, text: str, selected: Sequence[Rule]) -> list[_
     """Parts that can stand in an address; provinces and district names are only read once a street,
     an administrative unit or an "I live in" cue is there, since alone they never make an address."""
     primary: list[_Part] = []
-    cues: list[_Part] = []
     low = _lowered(text) if any(rule.requires_lower for rule in selected) else None
+    for rule in selected:
+        if rule.part != "cue" and rule.part not in SUPPORT_PARTS:
+            primary.extend(_part_matches(lex, rule, text, low))
+    if not primary:  # cues and support parts alone never make an address (`_is_address`): not looked for
+        return []
+    cues: list[_Part] = []
+    support: list[_Part] = []
     for rule in selected:
         if rule.part == "cue":
             cues.extend(_part_matches(lex, rule, text, low))
-        elif rule.part not in SUPPORT_PARTS:
-            primary.extend(_part_matches(lex, rule, text, low))
-    if not primary and not cues:
-        return []
-    support: list[_Part] = []
-    for rule in selected:
-        if rule.part in SUPPORT_PARTS:
+        elif rule.part in SUPPORT_PARTS:
             support.extend(_part_matches(lex, rule, text, low))
-    if not primary and not support:
-        return []
     return primary + cues + support
 
 
@@ -1175,7 +1193,10 @@ def _part_matches(lex: Lexicons, rule: Rule, text: str, low: str | None = None) 
     if (rule.requires and not _holds(text, rule.requires)) or (
             low is not None and rule.requires_lower and not _holds(low, rule.requires_lower)):
         return found
-    for m in rule.regex.finditer(text):
+    first = rule.regex.search(text)
+    if first is None:
+        return found
+    for m in _every(rule.regex, text, first):
         if rule.check:
             d = CHECKS[rule.check](lex, rule, m, text)
             if d is not None:
@@ -1187,6 +1208,14 @@ def _part_matches(lex: Lexicons, rule: Rule, text: str, low: str | None = None) 
         if e > s:
             found.append(_Part(s, e, rule.part, rule.id))
     return found
+
+
+def _every(regex: re.Pattern[str], text: str, first: re.Match[str]) -> Iterable[re.Match[str]]:
+    """`regex.finditer(text)` given its first match (`regex.search(text)`): the search goes on where it ended
+    (with `pos`, `^` and lookbehinds still see the text before), or from the start after an empty match."""
+    if first.end() == first.start():
+        return regex.finditer(text)
+    return chain((first,), regex.finditer(text, first.end()))
 
 
 def _gap_ok(text: str, a: int, b: int) -> bool:
@@ -1221,14 +1250,18 @@ def _in_context(lex: Lexicons, d: PersonalDetail, text: str) -> bool:
     around = text[max(0, d.start - CONTEXT_BEFORE):d.start] + " " + text[d.end:d.end + CONTEXT_AFTER]
     # Segmenting costs a CRF pass; a segmented word is a piece of `around`, so without one of the list's
     # words anywhere in it (lowercased piecewise: no "Σ", whose lowercase depends on what follows) none is.
-    if "Σ" not in around and not any(w in lower(around) for w in words.words):
-        return False
-    if _KHMER.match(text, d.start) and not starts_word(text, d.start):
-        return False
+    if "Σ" not in around:
+        low = lower(around)
+        if not any(w in low for w in words.words):
+            return False
     # `segment` splits each run of Khmer letters by itself: a run without one of the words is left out.
     pieces = _KHMER_RUN.split(around)  # odd places: the runs
-    return any(lower(w) in words for i, piece in enumerate(pieces)
-               if piece and (not i % 2 or any(x in piece for x in words.words)) for w in segment(piece))
+    if not any(lower(w) in words for i, piece in enumerate(pieces)
+               if piece and (not i % 2 or any(x in piece for x in words.words)) for w in segment(piece)):
+        return False
+    # Last: whether the detail starts a word segments the whole stretch of Khmer around it, and the words
+    # around are missing three times in four.
+    return not _KHMER.match(text, d.start) or starts_word(text, d.start)
 
 
 def _addresses(lex: Lexicons, text: str, parts: list[_Part], asked: bool = False) -> list[PersonalDetail]:
@@ -1300,11 +1333,12 @@ def _resolve(details: list[PersonalDetail]) -> list[PersonalDetail]:
 _PLAN_CACHE_SIZE: Final = 4096
 
 
-def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> Plan:
     """The rules to run (details, then address parts) for the anchors found; the same few anchor sets
-    recur in every chat, so the plan is kept (a bounded table, cleared when full)."""
-    key = (found, has_digit)
-    plan = lex.plans.get(key)
+    recur in every chat, so the plan is kept (a bounded table, cleared when full; keyed by the set alone,
+    not a pair made a message)."""
+    plans = lex.plans[1] if has_digit else lex.plans[0]
+    plan = plans.get(found)
     if plan is not None:
         return plan
     chosen: set[int] = set(lex.digit_rules) if has_digit else set()
@@ -1313,9 +1347,9 @@ def _plan(lex: Lexicons, found: frozenset[str], has_digit: bool) -> tuple[tuple[
     every = lex.all_rules
     ordered = [every[i] for i in sorted(chosen) if has_digit or not every[i].needs_digit]
     plan = (tuple(r for r in ordered if r.part is None), tuple(r for r in ordered if r.part is not None))
-    if len(lex.plans) >= _PLAN_CACHE_SIZE:
-        lex.plans.clear()
-    lex.plans[key] = plan
+    if len(plans) >= _PLAN_CACHE_SIZE:
+        plans.clear()
+    plans[found] = plan
     return plan
 
 
@@ -1360,10 +1394,10 @@ def _ascii_digits(text: str) -> str:
     return text
 
 
-#: The last text scanned and whether a question list's word may be in it (`_scan`), read and replaced as
-#: one tuple: when the next message's `previous` is that very string, it is not searched again. One
-#: message only, recognised by identity, never by content.
-_last_scan: Final[list[tuple[str | None, bool]]] = [(None, True)]
+#: The last text scanned if no question list's word can be in it (`_scan`), else None: when the next
+#: message's `previous` is that very string, it is not searched again. One message only, recognised by
+#: identity, never by content; one reference, replaced at once (no pair made a message).
+_last_quiet: Final[list[str | None]] = [None]
 
 
 def find_personal_info(text: str, previous: str | None = None) -> list[PersonalDetail]:
@@ -1378,10 +1412,9 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     lengthens = LENGTHENS in text  # (rare) lowercasing it shifts offsets: its anchors are read from `low` below
     tells, chosen = lex.gate_automaton.scan(lower(text)) if lengthens else lex.gate_automaton.scan_lower(text)
     hit, asks = bool(tells & _OPENS), bool(tells & _ASKS)
-    last, last_asks = _last_scan[0]
-    _last_scan[0] = (text, asks)
-    if previous is last and not last_asks:
+    if previous is not None and previous is _last_quiet[0]:
         previous = None  # the previous message, just scanned, holds no question word: as good as none
+    _last_quiet[0] = None if asks else text
     if not hit:  # most messages: no digit, no anchor; only a short bare answer can be here
         if not previous or len(text) > _MAX_PLAIN_ANSWER:
             return []
@@ -1413,8 +1446,11 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
                 norm_low, lowered = _lowered(norm), True
             if norm_low is not None and not _holds(norm_low, rule.requires_lower):
                 continue
+        first = rule.regex.search(norm)
+        if first is None:  # most rules run find nothing: one search, no iterator
+            continue
         check = CHECKS[rule.check] if rule.check else None
-        for m in rule.regex.finditer(norm):
+        for m in _every(rule.regex, norm, first):
             if check is None:
                 s, e = _span(m)
                 d = _detail(rule, norm, s, e)
@@ -1451,19 +1487,31 @@ class PersonalInfoDetector:
     `details(message)` remembers the last message it was given (per thread, one message only), so that a
     bare "14" right after "how old are you?" is read as an age when messages come in order, as they do in
     `analyze`. A caller that knows the previous message can pass it (`previous=`).
+
+    The thread that made the detector keeps that message in an attribute (setting a `threading.local`'s
+    cost a tenth of the pass, at every message), any other thread in a `threading.local`. Should the
+    maker's thread end and a new one get its identity, that one is told no earlier message.
     """
 
     name = "personal_info"
 
     def __init__(self) -> None:
-        self._last = threading.local()
+        self._maker = threading.current_thread()
+        self._maker_id = self._maker.ident
+        self._message: Message | None = None  # the last message given in the maker's thread
+        self._last = threading.local()  # ... in any other thread
 
     def details(self, message: Message, previous: str | None = None) -> list[PersonalDetail]:
+        mine = threading.get_ident() == self._maker_id
         if previous is None:
-            last: Message | None = getattr(self._last, "message", None)
+            last: Message | None = (self._message if self._maker.is_alive() else None) if mine else getattr(
+                self._last, "message", None)
             if last is not None and last.index == message.index - 1:
                 previous = last.text
-        self._last.message = message
+        if mine:
+            self._message = message
+        else:
+            self._last.message = message
         found = find_personal_info(message.text, previous)
         if not found:
             return found
