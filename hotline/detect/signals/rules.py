@@ -48,7 +48,7 @@ from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
 from hotline.detect.text.segment import aligned_match, joint, match_aligned, misnamed_words
 
-__all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "compile_phrase", "load_cover", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
+__all__ = ["LANGUAGES", "Rule", "RuleSet", "TriggerIndex", "WholeRegex", "compile_phrase", "load_cover", "load_discussion", "load_macros", "load_phrase_set", "load_refusal", "load_ruleset", "trigger_regex"]
 
 #: Khmer-script rules run on Khmer text, the others (`LANGUAGES`' lexicon folders) on Latin text.
 T = TypeVar("T")
@@ -63,6 +63,28 @@ _RULE_KEYS = frozenset({
 })
 
 
+class WholeRegex:
+    """A rule's whole regex, compiled when first searched: the candidate stage mostly names the phrases to
+    search one by one, so many rules never need it, and the whole regexes are the longest of all (led by
+    first characters: half a million characters, a tenth of a start's loading as programs)."""
+
+    def __init__(self, source: str, pattern: re.Pattern[str] | None = None) -> None:
+        self.source = source
+        self._pattern = pattern
+
+    def pattern(self) -> re.Pattern[str]:
+        found = self._pattern
+        if found is None:
+            found = self._pattern = compile_regex(self.source)
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WholeRegex) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One compiled rule; `regex` runs on normalised text."""
@@ -70,7 +92,7 @@ class Rule:
     id: str
     signal: str
     language: str
-    regex: re.Pattern[str]
+    whole: WholeRegex
     weight: float
     stage: str | None = None
     part: str | None = None
@@ -103,6 +125,11 @@ class Rule:
     @property
     def khmer(self) -> bool:
         return self.language == "km"
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The whole rule (all phrases, then the pattern) as one regex."""
+        return self.whole.pattern()
 
     def match(self, norm: str, phrases: Sequence[int] | None = None) -> re.Match[str] | None:
         """The rule's match in normalised text, honouring `requires` and `unless`.
@@ -804,7 +831,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         raise DataError(f"{path}: {rid}: unknown tags {sorted(set(tags) - set(RULE_TAGS))} "
                         f"(one of {', '.join(RULE_TAGS)})")
     return Rule(
-        id=rid, signal=signal, language=lang, regex=regex, weight=float(weight), stage=stage, part=part, tags=tags,
+        id=rid, signal=signal, language=lang, whole=WholeRegex(regex.pattern, regex), weight=float(weight), stage=stage,
+        part=part, tags=tags,
         requires=optional["requires"], unless=optional["unless"], unless_nearby=optional["unless_nearby"],
         examples=_strings(raw.get("examples"), path, rid, "examples"),
         counterexamples=_strings(raw.get("counterexamples"), path, rid, "counterexamples"),
@@ -873,7 +901,7 @@ def _rule_record(rule: Rule) -> dict[str, Any]:
         return p.pattern if p is not None else None
 
     return {
-        "id": rule.id, "signal": rule.signal, "language": rule.language, "regex": rule.regex.pattern,
+        "id": rule.id, "signal": rule.signal, "language": rule.language, "regex": rule.whole.source,
         "weight": rule.weight, "stage": rule.stage, "part": rule.part, "tags": rule.tags, "requires": source(rule.requires),
         "unless": source(rule.unless), "unless_nearby": source(rule.unless_nearby),
         "examples": rule.examples, "counterexamples": rule.counterexamples, "note": rule.note,
@@ -889,7 +917,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
 
     unless_scan, unless_masks = _literal_gate(r["unless_needs"])
     return Rule(
-        id=r["id"], signal=r["signal"], language=r["language"], regex=compile_regex(r["regex"]),
+        id=r["id"], signal=r["signal"], language=r["language"], whole=WholeRegex(r["regex"]),
         weight=r["weight"], stage=r["stage"], part=r["part"], tags=tuple(r["tags"]), requires=regex("requires"), unless=regex("unless"),
         unless_nearby=regex("unless_nearby"), examples=tuple(r["examples"]),
         counterexamples=tuple(r["counterexamples"]), note=r["note"], triggers=tuple(r["triggers"]),
