@@ -40,23 +40,6 @@ typedef struct {
     int32_t item, rest_off, rest_cnt, ph_off, ph_cnt;
 } Filed;
 
-/* A feature's tables side by side (a message's few features each cost one cache line, not five). */
-typedef struct {
-    int32_t reach_row;         /* its row in `reach` (an anchor), -1 */
-    int32_t run_off, run_cnt;  /* its runs of entries in `runs` */
-    int32_t grp_off, grp_cnt;  /* the groups it is in (in `ints`) */
-} Feat;
-
-typedef struct {
-    int32_t ph_word;   /* its first word of phrase bits */
-    int32_t ph_words;  /* how many words */
-    uint8_t narrowed, by_phrase, has_free;
-} Item;
-
-typedef struct {
-    int32_t item, off, cnt; /* an item's entries under a feature (`filed[off:off + cnt]`): one test of the item */
-} Run;
-
 /* An answer's (item, phrases) pair, kept: the same few pairs recur message after message, and a kept one costs
    a new reference where a new one cost a tuple (and a tuple and ints for its phrases). */
 typedef struct {
@@ -91,12 +74,16 @@ typedef struct {
     uint64_t *stem_rows;   /* item words of the stems that stand for many items */
     Py_ssize_t n_ints;
     /* features */
-    Feat *feat;
+    int32_t *reach_row;    /* per feature: its row in `reach` (an anchor), -1 */
     uint64_t *reach;       /* rows of item words */
+    int32_t *filed_off, *filed_cnt; /* per feature: its entries in `filed` */
     Filed *filed;
-    Run *runs;
+    int32_t *grp_off, *grp_cnt;     /* per feature: the groups it is in (in `ints`) */
     uint64_t *always;      /* item words */
-    Item *item;
+    /* items */
+    uint8_t *narrowed, *by_phrase, *has_free;
+    int32_t *ph_word;      /* per item: its first word of phrase bits */
+    int32_t *ph_words;     /* per item: how many words */
     uint64_t *free_bits;   /* phrase bits with nothing to look for */
     Py_ssize_t wi, wf, wg, wp; /* words of items, features, groups, phrase bits */
     /* scratch, used when not busy (the GIL is held throughout a call) */
@@ -124,8 +111,10 @@ index_dealloc(Index *self)
         for (Py_ssize_t k = 0; k < KEPT_SLOTS; k++)
             Py_XDECREF(self->kept[k].pair);
     PyMem_Free(self->pair_none); PyMem_Free(self->kept);
-    PyMem_Free(self->feat); PyMem_Free(self->reach); PyMem_Free(self->filed); PyMem_Free(self->runs);
-    PyMem_Free(self->always); PyMem_Free(self->item);
+    PyMem_Free(self->reach_row); PyMem_Free(self->reach); PyMem_Free(self->filed_off);
+    PyMem_Free(self->filed_cnt); PyMem_Free(self->filed); PyMem_Free(self->grp_off); PyMem_Free(self->grp_cnt);
+    PyMem_Free(self->always); PyMem_Free(self->narrowed); PyMem_Free(self->by_phrase);
+    PyMem_Free(self->has_free); PyMem_Free(self->ph_word); PyMem_Free(self->ph_words);
     PyMem_Free(self->free_bits); PyMem_Free(self->scratch); PyMem_Free(self->found_list);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -450,22 +439,26 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             goto fail;
         }
     }
-    self->item = zalloc(ni, sizeof(Item));
-    if (self->item == NULL)
+    self->narrowed = zalloc(ni, 1);
+    self->by_phrase = zalloc(ni, 1);
+    self->has_free = zalloc(ni, 1);
+    self->ph_word = zalloc(ni, sizeof(int32_t));
+    self->ph_words = zalloc(ni, sizeof(int32_t));
+    if (!self->narrowed || !self->by_phrase || !self->has_free || !self->ph_word || !self->ph_words)
         goto fail;
     Py_ssize_t wp = 0;
     for (Py_ssize_t i = 0; i < ni; i++) {
-        self->item[i].narrowed = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
-        self->item[i].by_phrase = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
+        self->narrowed[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
+        self->by_phrase[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
         Py_ssize_t np = PyLong_AsSsize_t(PyList_GET_ITEM(n_phrases, i));
         if (np < 0 || np > INT32_MAX / 2) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_ValueError, "bad phrase count");
             goto fail;
         }
-        self->item[i].ph_word = (int32_t)wp;
-        self->item[i].ph_words = (int32_t)((np + 63) / 64);
-        wp += self->item[i].ph_words;
+        self->ph_word[i] = (int32_t)wp;
+        self->ph_words[i] = (int32_t)((np + 63) / 64);
+        wp += self->ph_words[i];
     }
     if (PyErr_Occurred())
         goto fail;
@@ -475,13 +468,13 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         goto fail;
     for (Py_ssize_t i = 0; i < ni; i++) {
         int32_t off, cnt;
-        long np = (long)self->item[i].ph_words * 64;
+        long np = (long)self->ph_words[i] * 64;
         if (pool_ids(self, &cap, PyList_GET_ITEM(free_, i), np, "phrase", &off, &cnt) < 0)
             goto fail;
         for (int32_t k = 0; k < cnt; k++) {
             int32_t pid = self->ints[off + k];
-            self->free_bits[self->item[i].ph_word + pid / 64] |= (uint64_t)1 << (pid % 64);
-            self->item[i].has_free = 1;
+            self->free_bits[self->ph_word[i] + pid / 64] |= (uint64_t)1 << (pid % 64);
+            self->has_free[i] = 1;
         }
         self->n_ints = off; /* not kept */
     }
@@ -558,11 +551,15 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
 
     /* features: groups they are in, entries filed under them, the items they reach */
-    self->feat = zalloc(n_features, sizeof(Feat));
-    if (self->feat == NULL)
+    self->grp_off = zalloc(n_features, sizeof(int32_t));
+    self->grp_cnt = zalloc(n_features, sizeof(int32_t));
+    self->filed_off = zalloc(n_features, sizeof(int32_t));
+    self->filed_cnt = zalloc(n_features, sizeof(int32_t));
+    self->reach_row = zalloc(n_features, sizeof(int32_t));
+    if (!self->grp_off || !self->grp_cnt || !self->filed_off || !self->filed_cnt || !self->reach_row)
         goto fail;
     for (Py_ssize_t f = 0; f < n_features; f++)
-        self->feat[f].reach_row = -1;
+        self->reach_row[f] = -1;
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(in_groups); k++) {
         PyObject *fid_o, *gids;
         if (!PyArg_ParseTuple(PyList_GET_ITEM(in_groups, k), "OO", &fid_o, &gids))
@@ -572,7 +569,7 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
             goto fail;
         }
-        if (pool_ids(self, &cap, gids, n_groups, "group", &self->feat[fid].grp_off, &self->feat[fid].grp_cnt) < 0)
+        if (pool_ids(self, &cap, gids, n_groups, "group", &self->grp_off[fid], &self->grp_cnt[fid]) < 0)
             goto fail;
     }
     Py_ssize_t nfiled = PyList_GET_SIZE(filed), n_entries = 0;
@@ -585,11 +582,10 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         n_entries += PyList_GET_SIZE(PyTuple_GET_ITEM(e, 1));
     }
     self->filed = zalloc(n_entries, sizeof(Filed));
-    self->runs = zalloc(n_entries, sizeof(Run));
     self->reach = zalloc(nfiled * self->wi, sizeof(uint64_t));
-    if (self->filed == NULL || self->runs == NULL || self->reach == NULL)
+    if (self->filed == NULL || self->reach == NULL)
         goto fail;
-    Py_ssize_t at = 0, n_runs = 0;
+    Py_ssize_t at = 0;
     for (Py_ssize_t k = 0; k < nfiled; k++) {
         PyObject *e = PyList_GET_ITEM(filed, k), *entries = PyTuple_GET_ITEM(e, 1);
         long fid = as_id(PyTuple_GET_ITEM(e, 0), n_features, "feature");
@@ -597,12 +593,13 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
             goto fail;
         }
-        if (self->feat[fid].reach_row >= 0) {
+        if (self->reach_row[fid] >= 0) {
             PyErr_SetString(PyExc_ValueError, "a feature is filed twice");
             goto fail;
         }
-        self->feat[fid].reach_row = (int32_t)k;
-        self->feat[fid].run_off = (int32_t)n_runs;
+        self->reach_row[fid] = (int32_t)k;
+        self->filed_off[fid] = (int32_t)at;
+        self->filed_cnt[fid] = (int32_t)PyList_GET_SIZE(entries);
         uint64_t *row = self->reach + k * self->wi;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(entries); j++) {
             PyObject *item_o, *rest, *phrases;
@@ -615,19 +612,9 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             }
             Filed *fe = &self->filed[at++];
             fe->item = (int32_t)item;
-            Run *run = &self->runs[n_runs - 1];
-            if (self->feat[fid].run_cnt > 0 && run->item == item && run->off + run->cnt == at - 1)
-                run->cnt++;
-            else {
-                run = &self->runs[n_runs++];
-                run->item = (int32_t)item;
-                run->off = (int32_t)(at - 1);
-                run->cnt = 1;
-                self->feat[fid].run_cnt++;
-            }
             row[item / 64] |= (uint64_t)1 << (item % 64);
             if (pool_ids(self, &cap, rest, n_groups, "group", &fe->rest_off, &fe->rest_cnt) < 0 ||
-                pool_ids(self, &cap, phrases, (long)self->item[item].ph_words * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
+                pool_ids(self, &cap, phrases, (long)self->ph_words[item] * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
                 goto fail;
             fe->sig = 0;
             for (int32_t g = 0; g < fe->rest_cnt; g++)
@@ -702,25 +689,13 @@ on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t siz
 
 #define BYTE_SYMBOL(self, cp) ((self)->sym_byte[(cp)])
 
-/* The walk notes where it reaches a state with an output without a branch (whether a character ends a
-   literal is as good as random: a branch on it would be mispredicted at every few characters), a chunk of
-   text at a time, and then handles what it noted. */
-#define SCAN_CHUNK 128
 #define SCAN_LOOP(TYPE, delta, SYMBOL)                                                           \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
-        for (Py_ssize_t from = 0; from < size; from += SCAN_CHUNK) {                             \
-            Py_ssize_t to = from + SCAN_CHUNK < size ? from + SCAN_CHUNK : size;                 \
-            int32_t at[SCAN_CHUNK], in[SCAN_CHUNK], n = 0;                                       \
-            for (Py_ssize_t k = from; k < to; k++) {                                             \
-                state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                    \
-                at[n] = (int32_t)k;                                                              \
-                in[n] = (int32_t)state;                                                          \
-                n += first_out[state] >= 0;                                                      \
-            }                                                                                    \
-            for (int32_t h = 0; h < n; h++)                                                      \
-                for (int32_t t = first_out[in[h]]; t >= 0; t = out_link[t])                      \
-                    on_hit(self, s, kind, data, size, at[h], &self->lits[self->lit_at[t]]);      \
+        for (Py_ssize_t k = 0; k < size; k++) {                                                  \
+            state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                        \
+            for (int32_t t = first_out[state]; t >= 0; t = out_link[t])                          \
+                on_hit(self, s, kind, data, size, k, &self->lits[self->lit_at[t]]);               \
         }                                                                                        \
     } while (0)
 
@@ -899,7 +874,7 @@ answer(Index *self, Scratch *s)
         return PyList_New(0);
     memcpy(s->reach, self->always, (size_t)wi * sizeof(uint64_t));
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
-        int32_t row = self->feat[s->list[k]].reach_row;
+        int32_t row = self->reach_row[s->list[k]];
         if (row >= 0) {
             const uint64_t *r = self->reach + (Py_ssize_t)row * wi;
             for (Py_ssize_t w = 0; w < wi; w++)
@@ -914,8 +889,8 @@ answer(Index *self, Scratch *s)
     uint64_t sig = 0;
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
         int32_t fid = s->list[k];
-        for (int32_t j = 0; j < self->feat[fid].grp_cnt; j++) {
-            int32_t g = self->ints[self->feat[fid].grp_off + j];
+        for (int32_t j = 0; j < self->grp_cnt[fid]; j++) {
+            int32_t g = self->ints[self->grp_off[fid] + j];
             s->satisfied[g >> 6] |= (uint64_t)1 << (g & 63);
             sig |= (uint64_t)1 << (g & 63);
         }
@@ -924,35 +899,29 @@ answer(Index *self, Scratch *s)
     for (Py_ssize_t w = 0; w < wi; w++) {
         for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
             Py_ssize_t i = w * 64 + __builtin_ctzll(bits);
-            const Item *it = &self->item[i];
-            for (int32_t j = 0; j < it->ph_words; j++)
-                s->chosen[it->ph_word + j] = self->free_bits[it->ph_word + j];
+            memcpy(s->chosen + self->ph_word[i], self->free_bits + self->ph_word[i],
+                   (size_t)self->ph_words[i] * sizeof(uint64_t));
         }
     }
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
         int32_t fid = s->list[k];
-        if (self->feat[fid].reach_row < 0)
+        if (self->reach_row[fid] < 0)
             continue;
-        const Run *run = self->runs + self->feat[fid].run_off, *last = run + self->feat[fid].run_cnt;
-        for (; run < last; run++) {
-            if (!(s->ids[run->item >> 6] & ((uint64_t)1 << (run->item & 63))))
+        const Filed *fe = self->filed + self->filed_off[fid], *stop = fe + self->filed_cnt[fid];
+        for (; fe < stop; fe++) {
+            if ((fe->sig & ~sig) || !(s->ids[fe->item >> 6] & ((uint64_t)1 << (fe->item & 63))))
                 continue;
-            uint64_t *words = s->chosen + self->item[run->item].ph_word;
-            const Filed *fe = self->filed + run->off, *stop = fe + run->cnt;
-            for (; fe < stop; fe++) {
-                if (fe->sig & ~sig)
-                    continue;
-                int ok = 1;
-                for (int32_t j = 0; j < fe->rest_cnt && ok; j++) {
-                    int32_t g = self->ints[fe->rest_off + j];
-                    ok = (s->satisfied[g >> 6] >> (g & 63)) & 1;
-                }
-                if (!ok)
-                    continue;
-                for (int32_t j = 0; j < fe->ph_cnt; j++) {
-                    int32_t pid = self->ints[fe->ph_off + j];
-                    words[pid >> 6] |= (uint64_t)1 << (pid & 63);
-                }
+            int ok = 1;
+            for (int32_t j = 0; j < fe->rest_cnt && ok; j++) {
+                int32_t g = self->ints[fe->rest_off + j];
+                ok = (s->satisfied[g >> 6] >> (g & 63)) & 1;
+            }
+            if (!ok)
+                continue;
+            uint64_t *words = s->chosen + self->ph_word[fe->item];
+            for (int32_t j = 0; j < fe->ph_cnt; j++) {
+                int32_t pid = self->ints[fe->ph_off + j];
+                words[pid >> 6] |= (uint64_t)1 << (pid & 63);
             }
         }
     }
@@ -962,17 +931,17 @@ answer(Index *self, Scratch *s)
         for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
             int32_t i = (int32_t)(w * 64 + __builtin_ctzll(bits));
             PyObject *pair;
-            if (self->item[i].narrowed && !(self->item[i].has_free && !self->item[i].by_phrase)) {
-                const uint64_t *words = s->chosen + self->item[i].ph_word;
+            if (self->narrowed[i] && !(self->has_free[i] && !self->by_phrase[i])) {
+                const uint64_t *words = s->chosen + self->ph_word[i];
                 int32_t count = 0;
-                for (int32_t j = 0; j < self->item[i].ph_words; j++)
+                for (int32_t j = 0; j < self->ph_words[i]; j++)
                     for (uint64_t b = words[j]; b; b &= b - 1)
                         count++;
                 if (count == 0)
                     continue;
-                if (self->item[i].by_phrase && count <= MAX_PHRASE_SEARCHES) {
+                if (self->by_phrase[i] && count <= MAX_PHRASE_SEARCHES) {
                     int32_t pids[MAX_PHRASE_SEARCHES], at = 0;
-                    for (int32_t j = 0; j < self->item[i].ph_words; j++)
+                    for (int32_t j = 0; j < self->ph_words[i]; j++)
                         for (uint64_t b = words[j]; b; b &= b - 1)
                             pids[at++] = j * 64 + __builtin_ctzll(b);
                     pair = phrases_pair(self, i, pids, count);
