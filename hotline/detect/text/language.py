@@ -58,18 +58,20 @@ def _words(lang: str) -> frozenset[str]:
 
 def detect_language(norm: str) -> str | None:
     """The language of one normalised message, or None when it cannot tell (emoji, numbers, names only)."""
-    if norm.isascii():  # most messages: its words split out at C speed, or already split by `normalize`
-        kept = last_words(norm)
-        if kept is None:
-            words = (_COUNTS or _counts())[1]
-            both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
-        else:
-            both = 0
-            for word in kept:  # compiled, a loop of reads and additions: cheaper than `sum` of a `map`
-                n = word.tally
-                if n < 0:  # first seen
+    kept = last_words(norm)
+    if kept is not None:  # most messages: the counts kept with the words `normalize` put the text together from
+        both = 0
+        for word in kept:  # compiled, a loop of reads and additions: cheaper than `sum` of a `map`
+            n = word.tally
+            if n < 0:
+                if n == _UNCOUNTED:  # first seen
                     n = word.tally = _tally(word.form)
-                both += n
+                if n == _KHMER:
+                    return "km"
+            both += n
+    elif norm.isascii():  # its words split out at C speed
+        words = (_COUNTS or _counts())[1]
+        both = sum(filter(None, map(words.get, norm.encode().translate(_LETTERS).split())))
     elif KHMER_RE.search(norm):
         return "km"
     else:
@@ -90,10 +92,20 @@ _EN: Final = 1 << 32
 _COUNTS: tuple[dict[str, int], dict[bytes, int]] | None = None
 
 
+#: `normalize.Word.tally` before the count is kept, and for a word with Khmer script (the text is Khmer).
+_UNCOUNTED: Final = -1
+_KHMER: Final = -2
+
+
 def _tally(form: str) -> int:
-    """The count (see `_EN`) of the lexicon words in the ASCII form of a word `normalize` keeps (a short one),
-    kept with the word (`normalize.Word.tally`)."""
+    """The count (see `_EN`) of the lexicon words in the form of a word `normalize` keeps (a short one), or
+    `_KHMER`: kept with the word (`normalize.Word.tally`). A token never runs over a space, so the counts of a
+    text's words add up to the text's."""
     words, ascii_words = _COUNTS or _counts()
+    if not form.isascii():
+        if KHMER_RE.search(form):
+            return _KHMER
+        return sum(filter(None, map(words.get, _TOKEN.findall(form))))
     if form.isalpha():  # one word, of a lexicon or not
         return words.get(form, 0)
     n = 0  # (compiled, a loop: no `map`, `filter` and `sum` made for a word or two)
