@@ -832,7 +832,8 @@ phrases_pair(Index *self, int32_t i, const int32_t *pids, int32_t n)
     Py_DECREF(phrases);
     if (pair == NULL)
         return NULL;
-    if (self->n_kept < KEPT_SLOTS / 2) {
+    if (self->n_kept < KEPT_SLOTS / 2 && slot->pair == NULL) { /* (a call made while this one made objects
+                                                                  may have taken the slot) */
         slot->pair = pair;
         slot->item = i;
         slot->n = n;
