@@ -213,8 +213,8 @@ def _report_file(path: Path, *, fmt: str | None, as_json: bool, color: bool) -> 
 
 @contextmanager
 def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for `jobs` > 1 (None: work here). The rules, personal-detail lexicons and model are
-    loaded first, so that forked workers share them instead of each loading its own."""
+    """Worker processes for `jobs` > 1 (None: work here). The rules, personal-detail lexicons, model and Khmer
+    segmenter are loaded first, so that forked workers share them instead of each loading its own."""
     if jobs <= 1:
         yield None
         return
@@ -224,10 +224,12 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     from hotline.detect.scoring.linear import load_model
     from hotline.detect.signals import default_scanner
     from hotline.detect.signals.personal_info import preload
+    from hotline.detect.text import segment
 
     default_scanner()
     preload()
     load_model()
+    segment.preload()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:

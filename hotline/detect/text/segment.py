@@ -30,7 +30,7 @@ from hotline.detect.text.normalize import normalize
 
 __all__ = [
     "WINDOW", "Segmenter", "aligned_match", "default_segmenter", "joint", "load_words", "match_aligned",
-    "misnamed_words", "segment", "starts_word", "word_aligned",
+    "misnamed_words", "preload", "segment", "starts_word", "word_aligned",
 ]
 
 #: How far (characters) the window reaches either side of a position; a space or punctuation closer than
@@ -253,6 +253,15 @@ def default_segmenter() -> Segmenter:
     """The segmenter over the packaged word list, loaded once."""
     words, splits = load_words()
     return Segmenter(words, splits)
+
+
+def preload() -> None:
+    """Load now what segmenting loads at its first Khmer word (the word list, the CRF model: 11 ms), e.g.
+    before forking workers that should share them instead of each loading its own."""
+    import khmercut
+
+    default_segmenter()
+    khmercut.load()
 
 
 def segment(text: str) -> list[str]:
