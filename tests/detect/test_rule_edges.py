@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -22,24 +23,30 @@ _compiler: Any = __import__("re._compiler", fromlist=["_compiler"])
 _parser: Any = __import__("re._parser", fromlist=["_parser"])
 
 
+def lexicon_files(*, latin_only: bool) -> Iterator[tuple[str, dict[str, str], Path, dict[str, Any]]]:
+    """Each lexicon file as the loader reads it: (language, its macros, path, contents); no Khmer ones when
+    `latin_only`."""
+    for lang in rules.LANGUAGES:
+        if latin_only and lang == "km":
+            continue
+        macros = rules.load_macros(lang)
+        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
+            yield lang, macros, path, json.loads(path.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def sources() -> list[str]:
     """Every Latin phrase of every lexicon with its word edges (as the rules and phrase sets search them
     one by one), and every Latin pattern."""
     out: list[str] = []
-    for lang in rules.LANGUAGES:
-        if lang == "km":
-            continue
-        macros = rules.load_macros(lang)
-        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            for raw in data.get("rules", []) if "signal" in data else []:  # (not personal_info's own format)
-                out += [rules._LATIN_WORD_EDGE_L + "(?:" + rules.compile_phrase(p, khmer=False, macros=macros) + ")"
-                        + rules._LATIN_WORD_EDGE_R for p in raw.get("phrases", [])]
-                if "pattern" in raw:
-                    out.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
-            out += [rules._LATIN_WORD_EDGE_L + rules.compile_phrase(p, khmer=False, macros=macros)
-                    + rules._LATIN_WORD_EDGE_R for p in data.get("phrases", []) if "signal" not in data]
+    for _, macros, path, data in lexicon_files(latin_only=True):
+        for raw in data.get("rules", []) if "signal" in data else []:  # (not personal_info's own format)
+            out += [rules._LATIN_WORD_EDGE_L + "(?:" + rules.compile_phrase(p, khmer=False, macros=macros) + ")"
+                    + rules._LATIN_WORD_EDGE_R for p in raw.get("phrases", [])]
+            if "pattern" in raw:
+                out.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
+        out += [rules._LATIN_WORD_EDGE_L + rules.compile_phrase(p, khmer=False, macros=macros)
+                + rules._LATIN_WORD_EDGE_R for p in data.get("phrases", []) if "signal" not in data]
     return list(dict.fromkeys(out))
 
 
@@ -47,13 +54,10 @@ def sources() -> list[str]:
 def conditions() -> list[str]:
     """Every rule's `requires` and `unless` as its lexicon writes it (Khmer too)."""
     out: list[str] = []
-    for lang in rules.LANGUAGES:
-        macros = rules.load_macros(lang)
-        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            out += [rules._regex(raw[key], path, raw["id"], key, macros, lang == "km").pattern
-                    for raw in (data.get("rules", []) if "signal" in data else []) for key in ("requires", "unless")
-                    if key in raw]
+    for lang, macros, path, data in lexicon_files(latin_only=False):
+        out += [rules._regex(raw[key], path, raw["id"], key, macros, lang == "km").pattern
+                for raw in (data.get("rules", []) if "signal" in data else []) for key in ("requires", "unless")
+                if key in raw]
     return list(dict.fromkeys(out))
 
 
@@ -115,18 +119,13 @@ def wholes() -> list[str]:
     """Every Latin rule's whole regex as its phrases and pattern make it (`Rule.match` searches it when the
     candidate stage names no phrases)."""
     out: list[str] = []
-    for lang in rules.LANGUAGES:
-        if lang == "km":
-            continue
-        macros = rules.load_macros(lang)
-        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            for raw in data.get("rules", []) if "signal" in data else []:
-                ways = [rules.compile_phrase(p, khmer=False, macros=macros) for p in raw.get("phrases", [])]
-                alternatives = [rules._LATIN_WORD_EDGE_L + "(?:" + "|".join(ways) + ")" + rules._LATIN_WORD_EDGE_R] if ways else []
-                if "pattern" in raw:
-                    alternatives.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
-                out.append("|".join(f"(?:{a})" for a in alternatives))
+    for _, macros, path, data in lexicon_files(latin_only=True):
+        for raw in data.get("rules", []) if "signal" in data else []:
+            ways = [rules.compile_phrase(p, khmer=False, macros=macros) for p in raw.get("phrases", [])]
+            alternatives = [rules._LATIN_WORD_EDGE_L + "(?:" + "|".join(ways) + ")" + rules._LATIN_WORD_EDGE_R] if ways else []
+            if "pattern" in raw:
+                alternatives.append(rules._regex(raw["pattern"], path, raw["id"], "pattern", macros, False).pattern)
+            out.append("|".join(f"(?:{a})" for a in alternatives))
     return out
 
 

@@ -3,7 +3,6 @@ the search where the regex cannot match, so every rule matches as it does with n
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import replace
 from itertools import pairwise
@@ -17,6 +16,7 @@ from hotline.detect.signals import DETECTORS, compiled, rules
 from hotline.detect.signals.candidates import _native_module
 from hotline.detect.text.normalize import normalize
 from tests.detect.literal_fuzz import fuzz
+from tests.detect.test_rule_edges import lexicon_files
 
 EVAL = Path(__file__).resolve().parents[2] / "eval" / "chats"
 
@@ -29,12 +29,9 @@ built = pytest.mark.skipif(
 def _unless_sources() -> list[str]:
     """Every rule's `unless` as its lexicon writes it (Khmer too), macros expanded."""
     out: list[str] = []
-    for lang in rules.LANGUAGES:
-        macros = rules.load_macros(lang)
-        for path in sorted(Path(str(rules._lexicon_dir(lang))).glob("*.json")):
-            data = json.loads(path.read_text(encoding="utf-8"))
-            out += [rules._regex(raw["unless"], path, raw["id"], "unless", macros, lang == "km").pattern
-                    for raw in (data.get("rules", []) if "signal" in data else []) if "unless" in raw]
+    for lang, macros, path, data in lexicon_files(latin_only=False):
+        out += [rules._regex(raw["unless"], path, raw["id"], "unless", macros, lang == "km").pattern
+                for raw in (data.get("rules", []) if "signal" in data else []) if "unless" in raw]
     return list(dict.fromkeys(out))
 
 
