@@ -103,6 +103,8 @@ class MessageScanner:
         return self._talk(norm[:MAX_MATCH_CHARS], None)
 
     def _talk(self, norm: str, said: Said | None) -> str | None:
+        if said is not None and not said and not self._always:  # the pass found no phrase of any set
+            return None
         if self._said(COVER, norm, said):
             return COVER
         if self._said(DISCUSSION, norm, said):
@@ -181,7 +183,7 @@ class MessageScanner:
                     if quoter is None:
                         quoter = Quoter(message.text, full)
                     out.append(detector.finding(message, rule, m, quoter))
-        talk = None if said is not None and not said and not self._always else self._talk(norm, said)
+        talk = self._talk(norm, said)
         if not out:
             return out, talk, said
         if talk == DISCUSSION:
