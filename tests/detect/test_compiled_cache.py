@@ -75,11 +75,38 @@ def test_a_damaged_regex_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: p
     compiled.flush()
     path = compiled.cache_path()
     assert path is not None
-    form, engine, records, regexes = marshal.loads(path.read_bytes())
-    regexes[(source, 0)] = (0, 1, b"\x01\x02", {}, ())  # a program the engine refuses
-    path.write_bytes(marshal.dumps((form, engine, records, regexes)))
+    path.write_bytes(compiled._file_bytes({}, {(source, 0): (0, 1, b"\x01\x02", {}, ())}))  # a program refused
     _fresh_cache(monkeypatch, tmp_path)
     assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-3])  # the programs cut short
+    _fresh_cache(monkeypatch, tmp_path)
+    assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
+
+
+def test_lazy_regexes_compile_when_first_searched_and_their_programs_stay(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = [rf"(?<![a-z])w{i}(?:ord|ay)s?(?![a-z])" for i in range(300)]
+    _fresh_cache(monkeypatch, tmp_path)
+    for source in sources:
+        compiled.compile_regex(source)
+    compiled.store("phrases", sources)
+    compiled.flush()
+    _fresh_cache(monkeypatch, tmp_path)
+    lazy = [compiled.LazyRegex(source) for source in compiled.record("phrases")]
+    assert lazy == [compiled.LazyRegex(source, re.compile(source)) for source in sources]
+    assert all(r._pattern is None for r in lazy)
+    spans = [(m.span() if (m := lazy[i].search(text, pos)) else None, m.span() if (m := re.compile(sources[i]).search(
+        text, pos)) else None) for i, text in [(7, "the w7ords"), (8, "a w8ay"), (9, "w9ordsmith")] for pos in (0, 2, 5)]
+    assert all(got == want for got, want in spans) and {got for got, _ in spans} == {(4, 10), (2, 6), None}
+    assert lazy[7].pattern() is lazy[7].pattern() and lazy[0]._pattern is None
+    compiled.compile_regex("(new)")  # a flush after a run that compiled few of them keeps every program
+    compiled.store("more", 1)
+    compiled.flush()
+    _fresh_cache(monkeypatch, tmp_path)
+    cache = compiled._the_cache()
+    assert all((source, 0) in cache.stored for source in sources) and ("(new)", 0) in cache.stored
+    assert compiled.compile_regex(sources[299]).search("w299ays") is not None
 
 
 def test_the_key_follows_every_lexicon_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

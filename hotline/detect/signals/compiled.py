@@ -10,10 +10,12 @@ seconds at every start. Two things are kept instead:
 
 One file, `lexicons-<key>.bin`, keyed by the content of every lexicon file, `ENGINE_VERSION`, the file's
 form and the Python build: an edited lexicon or another Python never reads a stale entry. It is one `marshal`
-of plain data (strings, numbers, tuples, lists, dicts and the programs as bytes; never code), the format of
-Python's own bytecode cache, trusted as that is (the user's own cache folder), and read about five times as fast
-as the JSON it replaced: equal strings and tuples are written once (`_shared`), and the records come back as
-the loaders stored them (tuples stay tuples), with nothing to convert. It is written atomically
+of plain data (strings, numbers, tuples, lists, dicts; never code), the format of Python's own bytecode cache,
+trusted as that is (the user's own cache folder), read about five times as fast as the JSON it replaced: equal
+strings and tuples are written once (`_shared`), and the records come back as the loaders stored them (tuples
+stay tuples), with nothing to convert. The programs follow it, each read when its regex is first compiled (the
+file is mapped, not read: a chat needs a sixth of its 9 MB of programs, the rules' phrases being compiled when
+first searched, `LazyRegex`). It is written atomically
 (`os.replace`); any problem reading or writing it only means compiling as before. Where: `$HOTLINE_CACHE_DIR`,
 else `$XDG_CACHE_HOME/hotline`, else `~/.cache/hotline`; `HOTLINE_CACHE_DIR=""` turns the cache off.
 """
@@ -24,22 +26,22 @@ import contextlib
 import hashlib
 import importlib
 import marshal
+import mmap
 import os
 import re
 import sys
-import tempfile
 from array import array
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENGINE_VERSION", "cache_path", "compile_regex", "flush", "record", "store"]
+__all__ = ["ENGINE_VERSION", "LazyRegex", "cache_path", "compile_regex", "flush", "record", "store"]
 
 #: Bump when the way lexicons turn into rules changes without a lexicon file changing.
 ENGINE_VERSION = "11"
 _LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 _PREFIX = "lexicons-"
 #: The file's form (part of its key): a file of another form is never read.
-_FORM = "marshal-1"
+_FORM = "marshal-2"
 
 try:  # the regex engine's own compiler, whose output is stored; absent on other Pythons: no cache
     _sre: Any = importlib.import_module("_sre")
@@ -53,6 +55,10 @@ _TYPECODE = next((t for t in "IL" if array(t).itemsize == getattr(_sre, "CODESIZ
 
 #: A regex's compiled program: its flags, group count, code (the engine's words as bytes), group names.
 _Entry = tuple[int, int, bytes, dict[str, int], tuple[str | None, ...]]
+#: The same in the file: the code as its start and end among the programs that follow the marshalled part.
+_Stored = tuple[int, int, int, int, dict[str, int], tuple[str | None, ...]]
+#: The file: the marshalled part's length (8 bytes, little-endian), the marshalled part, the programs.
+_LENGTH = 8
 
 
 class _Cache:
@@ -60,18 +66,53 @@ class _Cache:
 
     def __init__(self) -> None:
         self.path = cache_path()
-        self.regexes: dict[tuple[str, int], _Entry] = {}
+        self.regexes: dict[tuple[str, int], _Entry] = {}  # compiled by this run (or read, before a flush)
+        self.stored: dict[tuple[str, int], _Stored] = {}  # in the file, their code not read yet
         self.records: dict[str, Any] = {}
         self.used: set[tuple[str, int]] = set()
         self.dirty = False
+        self._programs: mmap.mmap | None = None
+        self._base = 0
         if self.path is None:
             return
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, IndexError, MemoryError):
-            data = marshal.loads(self.path.read_bytes())
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, IndexError, MemoryError, BufferError):
+            with open(self.path, "rb") as fh:
+                programs = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            base = _LENGTH + int.from_bytes(programs[:_LENGTH], "little")
+            view = memoryview(programs)
+            try:
+                data = marshal.loads(view[_LENGTH:base])
+            finally:
+                view.release()
             if type(data) is tuple and len(data) == 4 and data[0] == _FORM and data[1] == ENGINE_VERSION:
-                records, regexes = data[2], data[3]
-                if type(records) is dict and type(regexes) is dict:
-                    self.records, self.regexes = records, regexes
+                records, stored = data[2], data[3]
+                if type(records) is dict and type(stored) is dict:
+                    self.records, self.stored, self._programs, self._base = records, stored, programs, base
+                    return
+            programs.close()
+
+    def entry(self, key: tuple[str, int]) -> _Entry | None:
+        """The program of `key`, compiled by this run or read from the file (None: neither, or unreadable)."""
+        found = self.regexes.get(key)
+        if found is not None or key not in self.stored or self._programs is None:
+            return found
+        all_flags, groups, start, end, groupindex, indexgroup = self.stored[key]
+        code = self._programs[self._base + start:self._base + end]
+        return (all_flags, groups, code, groupindex, indexgroup) if len(code) == end - start else None
+
+    def forget(self, key: tuple[str, int]) -> None:
+        self.regexes.pop(key, None)
+        self.stored.pop(key, None)
+
+    def every_entry(self) -> dict[tuple[str, int], _Entry]:
+        """Every program, all read from the file, which is then let go (it is about to be replaced)."""
+        entries = {key: entry for key in self.stored if (entry := self.entry(key)) is not None}
+        entries.update(self.regexes)
+        self.regexes, self.stored = entries, {}
+        if self._programs is not None:
+            self._programs.close()
+            self._programs = None
+        return entries
 
 
 _cache: _Cache | None = None
@@ -137,14 +178,16 @@ def compile_regex(source: str, flags: int = 0) -> re.Pattern[str]:
         return re.compile(source, flags)
     key = (source, int(flags))  # a plain int: marshal writes no `re.RegexFlag`
     cache.used.add(key)
-    if key in cache.regexes:
+    entry = cache.entry(key)
+    if entry is not None:
         try:
-            all_flags, groups, code, groupindex, indexgroup = cache.regexes[key]
+            all_flags, groups, code, groupindex, indexgroup = entry
             pattern: re.Pattern[str] = _sre.compile(source, all_flags, array(_TYPECODE or "I", code).tolist(), groups,
                                                     groupindex, indexgroup)
             return pattern
         except (TypeError, ValueError, RuntimeError, IndexError):
-            del cache.regexes[key]  # unreadable entry: compile afresh below
+            pass
+    cache.forget(key)  # unknown or unreadable: compiled afresh
     parsed = _parser.parse(source, flags)
     code_list = _compiler._code(parsed, flags)
     groupindex = dict(parsed.state.groupdict)
@@ -157,6 +200,36 @@ def compile_regex(source: str, flags: int = 0) -> re.Pattern[str]:
                           tuple(names))
     cache.dirty = True
     return pattern
+
+
+class LazyRegex:
+    """A regex compiled when first searched. A start reads ~3,500 regexes' programs for the rules (each
+    phrase alone, each rule whole); a chat searches a few dozen of them, and turning a program back into a
+    pattern (its integers listed, the engine's checks) was a tenth of a small chat's run.
+    Equal when their sources are (a rule read back from the cache equals the one it was recorded from)."""
+
+    def __init__(self, source: str, pattern: re.Pattern[str] | None = None) -> None:
+        self.source = source
+        self._pattern = pattern
+
+    def pattern(self) -> re.Pattern[str]:
+        found = self._pattern
+        if found is None:
+            found = self._pattern = compile_regex(self.source)
+        return found
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """`pattern().search(text, pos)`."""
+        found = self._pattern
+        if found is None:
+            found = self._pattern = compile_regex(self.source)
+        return found.search(text, pos)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyRegex) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
 
 
 def _shared(value: Any, strings: dict[str, str], tuples: dict[tuple[int, ...], Any]) -> Any:
@@ -176,15 +249,45 @@ def _shared(value: Any, strings: dict[str, str], tuples: dict[tuple[int, ...], A
     return value
 
 
+def _strings_in(value: Any, found: set[str]) -> None:
+    if isinstance(value, str):
+        found.add(value)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _strings_in(v, found)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _strings_in(k, found)
+            _strings_in(v, found)
+
+
+def _file_bytes(records: dict[str, Any], entries: dict[tuple[str, int], _Entry]) -> bytes:
+    """The cache file holding `records` and the programs `entries`."""
+    stored: dict[tuple[str, int], _Stored] = {}
+    codes: list[bytes] = []
+    end = 0
+    for key, (all_flags, groups, code, groupindex, indexgroup) in entries.items():
+        stored[key] = (all_flags, groups, end, end + len(code), groupindex, indexgroup)
+        codes.append(code)
+        end += len(code)
+    head = marshal.dumps(_shared((_FORM, ENGINE_VERSION, records, stored), {}, {}))
+    return b"".join([len(head).to_bytes(_LENGTH, "little"), head, *codes])
+
+
 def flush() -> None:
     """Write the cache file atomically if anything was added, and drop files of other lexicon versions."""
     cache = _the_cache()
     if not cache.dirty or cache.path is None:
         return
     cache.dirty = False
-    if len(cache.regexes) > 2 * len(cache.used) + 100:  # mostly regexes no loader asks for any more
-        cache.regexes = {key: entry for key, entry in cache.regexes.items() if key in cache.used}
-    data = marshal.dumps(_shared((_FORM, ENGINE_VERSION, cache.records, cache.regexes), {}, {}))
+    entries = cache.every_entry()
+    if len(entries) > 2 * len(cache.used) + 100:  # mostly regexes no loader asks for any more?
+        named: set[str] = set()  # ...or compiled when first searched (`LazyRegex`): their sources are in records
+        _strings_in(cache.records, named)
+        entries = cache.regexes = {key: entry for key, entry in entries.items() if key in cache.used or key[0] in named}
+    data = _file_bytes(cache.records, entries)
+    import tempfile  # only here: a start that writes nothing does not load it
+
     try:
         cache.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache.path.parent, prefix=".tmp-", suffix=".bin")

@@ -43,7 +43,7 @@ from hotline.detect.signals.candidates import (
     ranked,
     regex_needs,
 )
-from hotline.detect.signals.compiled import compile_regex
+from hotline.detect.signals.compiled import LazyRegex, compile_regex
 from hotline.detect.text.khmer import has_khmer
 from hotline.detect.text.normalize import fold_pattern, normalize
 from hotline.detect.text.segment import aligned_match, joint, match_aligned, misnamed_words
@@ -63,26 +63,10 @@ _RULE_KEYS = frozenset({
 })
 
 
-class WholeRegex:
-    """A rule's whole regex, compiled when first searched: the candidate stage mostly names the phrases to
-    search one by one, so many rules never need it, and the whole regexes are the longest of all (led by
-    first characters: half a million characters, a tenth of a start's loading as programs)."""
-
-    def __init__(self, source: str, pattern: re.Pattern[str] | None = None) -> None:
-        self.source = source
-        self._pattern = pattern
-
-    def pattern(self) -> re.Pattern[str]:
-        found = self._pattern
-        if found is None:
-            found = self._pattern = compile_regex(self.source)
-        return found
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, WholeRegex) and other.source == self.source
-
-    def __hash__(self) -> int:
-        return hash(self.source)
+#: A rule's whole regex, compiled when first searched: the candidate stage mostly names the phrases to
+#: search one by one, so many rules never need it, and the whole regexes are the longest of all (led by
+#: first characters: half a million characters, a tenth of a start's loading as programs).
+WholeRegex = LazyRegex
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +92,8 @@ class Rule:
     #: What the candidate stage's automaton looks for, per phrase (`candidates.phrase_needs`), then the pattern.
     needs: Needs = None
     #: The phrases one by one (Latin ones with their word edges), then the pattern, in the order of `needs`,
-    #: for `match(norm, phrases)`.
-    phrase_regexes: tuple[re.Pattern[str], ...] = ()
+    #: for `match(norm, phrases)`; each compiled when first searched (a chat searches few of them).
+    phrase_regexes: tuple[LazyRegex, ...] = ()
     #: Per phrase, its place among the alternatives of `regex` (which wins a tie), when not its own
     #: position: Khmer alternatives run longest first.
     phrase_ranks: tuple[int, ...] = ()
@@ -186,7 +170,7 @@ class Rule:
         """The regexes of `phrases` in the order they stand in `regex`."""
         ranks = self.phrase_ranks
         ordered = sorted(phrases, key=ranks.__getitem__) if ranks else phrases
-        return [self.phrase_regexes[i] for i in ordered]
+        return [self.phrase_regexes[i].pattern() for i in ordered]
 
 
 class TriggerIndex(Generic[T]):
@@ -840,7 +824,8 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
         needs=tuple(ranked((*phrase, *required), _selective) for phrase in (
             *(phrase_needs(phrase, khmer=khmer, macros=macros, selective=_selective) for phrase in phrases),
             *((regex_needs(alternatives[-1]),) if "pattern" in raw else ()))),
-        phrase_regexes=phrase_regexes, phrase_ranks=phrase_ranks, unless_needs=unless_needs,
+        phrase_regexes=tuple(LazyRegex(p.pattern, p) for p in phrase_regexes), phrase_ranks=phrase_ranks,
+        unless_needs=unless_needs,
         unless_scan=unless_scan, unless_masks=unless_masks,
     )
 
@@ -906,7 +891,7 @@ def _rule_record(rule: Rule) -> dict[str, Any]:
         "unless": source(rule.unless), "unless_nearby": source(rule.unless_nearby),
         "examples": rule.examples, "counterexamples": rule.counterexamples, "note": rule.note,
         "triggers": rule.triggers, "needs_file_triggers": rule.needs_file_triggers, "needs": rule.needs,
-        "phrases": [p.pattern for p in rule.phrase_regexes], "phrase_ranks": rule.phrase_ranks,
+        "phrases": [p.source for p in rule.phrase_regexes], "phrase_ranks": rule.phrase_ranks,
         "unless_needs": rule.unless_needs,
     }
 
@@ -923,7 +908,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
         counterexamples=tuple(r["counterexamples"]), note=r["note"], triggers=tuple(r["triggers"]),
         needs_file_triggers=r["needs_file_triggers"],
         needs=r["needs"],  # tuples, as `_rule_record` stored them (the cache gives back what it was given)
-        phrase_regexes=tuple(map(compile_regex, r["phrases"])), phrase_ranks=tuple(r["phrase_ranks"]),
+        phrase_regexes=tuple(map(LazyRegex, r["phrases"])), phrase_ranks=tuple(r["phrase_ranks"]),
         unless_needs=r["unless_needs"], unless_scan=unless_scan, unless_masks=unless_masks,
     )
 
