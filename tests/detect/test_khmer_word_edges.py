@@ -61,6 +61,23 @@ def test_edges_are_the_windowed_segmentation_in_any_order() -> None:
             assert word_aligned(text, start, end) is _edge(text, (start, end)), (text, start, end)
 
 
+def test_a_position_inside_a_letter_cluster_is_no_edge_without_segmenting() -> None:
+    from hotline.detect.text import segment
+
+    # after a coeng (ក្|រ), before a vowel sign (ស|ា), before a sign (ប|៉), next to spaces and at the ends
+    texts = ["ក្រសួងអប់រំ", "បងស្អាតណាស់ ម៉ាក់ប៉ា", "ខ្លួន ឯង ញ៉ាំ", "ស្រ្តី ក្មេង"]
+    skipped = 0
+    for text in texts:
+        for pos in range(len(text) + 1):
+            segment._WINDOW_EDGES.clear()
+            segment._RUN_EDGES.clear()
+            assert starts_word(text, pos) is _edge(text, (pos,)), (text, pos)
+            if not segment._RUN_EDGES:  # decided without segmenting: inside a cluster, or at a stretch's end
+                skipped += 0 < pos < len(text) and text[pos] != " " and text[pos - 1] != " "
+                assert not starts_word(text, pos) or pos in (0, len(text)) or " " in text[pos - 1:pos + 1]
+    assert skipped > 15
+
+
 def test_equal_texts_that_are_different_strings_agree() -> None:
     text = TEXTS[0]
     copy = "".join(list(text))

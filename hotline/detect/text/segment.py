@@ -243,6 +243,9 @@ def load_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
             raise DataError(f"{path}:{number}: expected Khmer words")
         if len(parts) == 1:
             words.add(parts[0])
+        elif any(not _starts_cluster(before, part) for before, part in itertools.pairwise(parts)):
+            # the CRF tags whole clusters: `_splits_cluster` counts on no word edge inside one
+            raise DataError(f"{path}:{number}: a word must start where a letter cluster starts")
         else:
             splits["".join(parts)] = parts
     return frozenset(words), splits
@@ -478,11 +481,13 @@ def _message(text: str) -> _Message:
     starts: list[int] = []
     ends: list[int] = []
     m = _STRETCH.search(text)
+    n = len(text) - 1
     while m is not None:  # a search per stretch: cheaper than `finditer`'s iterator for the one or two of a message
         start, end = m.span()
         starts.append(start)
         ends.append(end)
-        m = _STRETCH.search(text, end)
+        # text[end] is no letter (a stretch runs to its last letter): no further search when it ends the text
+        m = _STRETCH.search(text, end + 1) if end < n else None
     found: _Message = (text, starts, ends)
     _last_message[0] = found
     return found
@@ -542,8 +547,8 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
         if low > high:  # none inside: letters on both sides of none
             return True
         lo = max(first, low - WINDOW)
-        edges = _window(text[lo:min(last, high + WINDOW)])
-        return all(pos - lo in edges for pos in positions if first < pos < last)
+        edges = _window(text[lo:min(last, high + WINDOW)], text, positions, first, last)
+        return edges is not None and all(pos - lo in edges for pos in positions if first < pos < last)
     groups: dict[int, list[int]] = {}
     for pos in positions:
         k = bisect_right(starts, pos) - 1
@@ -556,6 +561,23 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
     return all(_window_edges(text, starts[k], ends[k], inside) for k, inside in groups.items())
 
 
+def _starts_cluster(before: str, word: str) -> bool:
+    """Whether a letter cluster starts at `word` after `before` (`_KCC`)."""
+    return "\u1780" <= word[0] <= "\u17b3" and not before.endswith("\u17d2")
+
+
+def _splits_cluster(text: str, pos: int) -> bool:
+    """Whether `pos`, between two letters of a stretch, falls inside a letter cluster: never a word edge, as
+    the CRF tags whole clusters and the word list's merges and splits keep them whole (a cluster starts at a
+    consonant or independent vowel not written below a coeng, `_KCC`). Decided without segmenting; next to
+    a space, left to the window (the letters on the far side of the space may lie outside it)."""
+    ch = text[pos]
+    prev = text[pos - 1]
+    if ch in _SPACES or prev in _SPACES:
+        return False
+    return not "\u1780" <= ch <= "\u17b3" or prev == "\u17d2"
+
+
 def _window_edges(text: str, first: int, last: int, inside: list[int]) -> bool:
     """Whether the positions `inside` the stretch `text[first:last]` are word edges of the window of letters
     around them (segmented once per distinct window)."""
@@ -566,14 +588,19 @@ def _window_edges(text: str, first: int, last: int, inside: list[int]) -> bool:
         elif pos > high:
             high = pos
     lo = max(first, low - WINDOW)
-    edges = _window(text[lo:min(last, high + WINDOW)])
-    return all(pos - lo in edges for pos in inside)
+    edges = _window(text[lo:min(last, high + WINDOW)], text, inside, first, last)
+    return edges is not None and all(pos - lo in edges for pos in inside)
 
 
-def _window(window: str) -> frozenset[int]:
-    """The word edges of a window of letters (spaces allowed), segmented once per distinct window."""
+def _window(window: str, text: str, positions: Collection[int], first: int, last: int) -> frozenset[int] | None:
+    """The word edges of a window of letters (spaces allowed), segmented once per distinct window; None, not
+    segmented, when one of the `positions` inside the stretch `text[first:last]` splits a letter cluster
+    (then it is no word edge, whatever the window: `_splits_cluster`)."""
     edges = _WINDOW_EDGES.get(window)
     if edges is None:
+        for pos in positions:
+            if first < pos < last and _splits_cluster(text, pos):
+                return None
         edges = _spaced_edges(window) if _has_space(window) else _edges(window)
         if len(_WINDOW_EDGES) >= CACHED:
             _WINDOW_EDGES.clear()
