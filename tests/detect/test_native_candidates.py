@@ -164,6 +164,27 @@ def test_same_answers_for_made_up_indexes() -> None:
 
 
 @built
+def test_same_answers_with_an_automaton_past_16384_states() -> None:
+    """Past 16,384 states the extension's table has cells of 32 bits, not 16 (the state and its flags: a literal
+    or a stem ends there); literals that end inside others (chains of outputs at one place), Latin and Khmer."""
+    rng = random.Random(16385)
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+    vocabulary = sorted({"".join(rng.choices(letters, k=rng.randint(6, 14))) for _ in range(3500)}
+                        | {"ផ្ញើរូបភាព", "រូបភាព", "ភាព", "pictures", "ctures", "tures", "res", "es"})
+    items = _made_up_items(rng, vocabulary, 300)
+    items += [((f"stem{k}",), (word,), None, False) for k, word in enumerate(vocabulary)]
+    python, native = CandidateIndex(items, native=False), CandidateIndex(items, native=True)
+    keys, confirm = python.literals
+    literals = {*keys, *confirm, *python._whole}
+    assert len({text[:end] for text in literals for end in range(1, len(text) + 1)}) > 16384  # the trie's states
+    texts = [*_fuzz(vocabulary, random.Random(9), 3000), "", "pictures", "ផ្ញើរូបភាព", " ".join(vocabulary)]
+    texts += ["ក" + " ".join(rng.choices(vocabulary, k=3000)) + "😀"]
+    assert _differences(python, native, texts) == []
+    assert sum(1 for t in texts if native.candidates(t)) > 1000
+    assert all(native.any(w) for w in vocabulary)
+
+
+@built
 def test_a_phrase_set_index_answers_the_same() -> None:
     texts = []
     for path in sorted(EVAL.glob("*.txt"))[:80]:

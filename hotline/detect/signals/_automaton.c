@@ -27,13 +27,17 @@
 #define HOT_INLINE static inline
 #endif
 
+/* A literal: 32 bytes, one cache line (a scan reads one for each literal it finds). */
 typedef struct {
     int32_t length;
-    int32_t stem_off, stem_cnt; /* items its stem stands for (in `ints`) */
-    int32_t stem_row;           /* the same as a row of `stem_rows` when they are many, -1 */
-    int32_t fid[4];             /* features when found: anywhere, starting a word, ending one, whole word */
-    uint8_t edges;              /* whether any of fid[1..3] is set */
+    int32_t next;               /* the next literal ending where it ends (its longest proper suffix that is one), -1 */
+    int32_t stem_off, stem_cnt; /* items its stem stands for: `stem_cnt` ids in `ints` from `stem_off`, or (when they
+                                   are many, `stem_cnt` -1) the row `stem_off` of `stem_rows` */
+    int32_t fid[4];             /* features when found: anywhere, starting a word, ending one, whole word (-1: none) */
 } Lit;
+
+/* Whether a literal counts only with word edges (one of fid[1..3] set: all of them -1 has the sign bit). */
+#define LIT_EDGES(lit) (((lit)->fid[1] & (lit)->fid[2] & (lit)->fid[3]) >= 0)
 
 typedef struct {
     uint64_t sig;  /* bit g % 64 of each of its groups g: one test rules out most entries */
@@ -62,13 +66,14 @@ typedef struct {
     Py_UCS4 *high_cp;      /* sorted code points >= n_low with their symbols */
     uint16_t *high_sym;
     Py_ssize_t n_high;
-    int32_t *delta;        /* nstates * nsym, when there are more than 65536 states */
+    int32_t *delta;        /* (the trie and DFA while `build_automaton` makes them) */
+    uint32_t *delta32;     /* nstates * nsym: the next state and its flags, when there are more than 16384 states */
     uint16_t *delta16;     /* the same, when there are fewer (half the memory: the hot rows stay in cache) */
-    int32_t *first_out;    /* per state: the first state of its output chain holding a literal, -1 */
-    int32_t *out_link;     /* per state: the next proper suffix state holding a literal, -1 */
-    int32_t *lit_at;       /* per state: the literal ending there, -1 */
-    uint8_t *has_stem;     /* per state: a stem ends there or at a suffix state */
-    Lit *lits;
+    int32_t *first_lit;    /* per state: the longest literal ending there (the others follow by `Lit.next`), -1 */
+    int32_t *first_out, *out_link, *lit_at; /* (output chains by state while building) */
+    uint8_t *has_stem;     /* per state: a stem ends there or at a suffix state (while building) */
+    Lit *lits;             /* aligned to 64 bytes in `lits_mem` */
+    void *lits_mem;
     Py_ssize_t n_lits;
     int32_t *ints;         /* shared pool of id lists */
     uint64_t *stem_rows;   /* item words of the stems that stand for many items */
@@ -101,8 +106,9 @@ index_dealloc(Index *self)
 {
     Py_XDECREF(self->items);
     PyMem_Free(self->sym_low); PyMem_Free(self->high_cp); PyMem_Free(self->high_sym);
-    PyMem_Free(self->delta); PyMem_Free(self->delta16); PyMem_Free(self->first_out); PyMem_Free(self->out_link);
-    PyMem_Free(self->lit_at); PyMem_Free(self->has_stem); PyMem_Free(self->lits); PyMem_Free(self->ints);
+    PyMem_Free(self->delta); PyMem_Free(self->delta32); PyMem_Free(self->delta16); PyMem_Free(self->first_out); PyMem_Free(self->out_link);
+    PyMem_Free(self->lit_at); PyMem_Free(self->has_stem); PyMem_Free(self->lits_mem); PyMem_Free(self->ints);
+    PyMem_Free(self->first_lit);
     PyMem_Free(self->stem_rows);
     if (self->pair_none != NULL)
         for (Py_ssize_t i = 0; i < self->n_items; i++)
@@ -132,6 +138,23 @@ zalloc(Py_ssize_t count, size_t size)
     if (p == NULL)
         PyErr_NoMemory();
     return p;
+}
+
+/* `n` literals, zeroed, 64-byte aligned (their memory in `self->lits_mem`); -1 when memory runs out. */
+static int
+alloc_lits(Index *self, Py_ssize_t n)
+{
+    if (n < 0 || (size_t)n > (SIZE_MAX - 64) / sizeof(Lit)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->lits_mem = PyMem_Calloc((size_t)n * sizeof(Lit) + 64, 1);
+    if (self->lits_mem == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->lits = (Lit *)(((uintptr_t)self->lits_mem + 63) & ~(uintptr_t)63);
+    return 0;
 }
 
 /* ---- reading the tables ---- */
@@ -209,6 +232,15 @@ cmp_ucs4(const void *a, const void *b)
 }
 
 #define LOW_LIMIT 0x10000
+
+/* A DFA cell holds the next state and two flags of it: a literal ends there or at a suffix state (HIT; then
+   `first_lit` is read: a step that finds nothing reads no other table than the row) and a stem does (STEM). */
+#define D16_STATE 0x3FFFu
+#define D16_HIT 0x4000u
+#define D16_STEM 0x8000u
+#define D32_STATE 0x3FFFFFFFu
+#define D32_HIT 0x40000000u
+#define D32_STEM 0x80000000u
 
 /* The automaton over `texts` (a list of str, none empty, no two alike): symbols, trie, DFA, outputs. */
 static int
@@ -335,7 +367,7 @@ build_automaton(Index *self, PyObject *texts)
         int32_t f = fail[s];
         self->out_link[s] = lit_at[f] >= 0 ? f : self->out_link[f];
         self->first_out[s] = lit_at[s] >= 0 ? s : self->out_link[s];
-        self->has_stem[s] = (uint8_t)((lit_at[s] >= 0 && self->lits[lit_at[s]].stem_cnt > 0) || self->has_stem[f]);
+        self->has_stem[s] = (uint8_t)((lit_at[s] >= 0 && self->lits[lit_at[s]].stem_cnt != 0) || self->has_stem[f]);
         int32_t *row = delta + (Py_ssize_t)s * nsym, *frow = delta + (Py_ssize_t)f * nsym;
         for (Py_ssize_t c = 0; c < nsym; c++) {
             int32_t t = row[c];
@@ -351,18 +383,23 @@ build_automaton(Index *self, PyObject *texts)
     /* States renumbered breadth first: the shallow states, where a scan spends most of its steps, in the
        first rows of the table. */
     int32_t *newid = zalloc(nstates, sizeof(int32_t));
-    int32_t *lit2 = zalloc(nstates, sizeof(int32_t)), *out2 = zalloc(nstates, sizeof(int32_t));
     int32_t *first2 = zalloc(nstates, sizeof(int32_t));
     uint8_t *stem2 = zalloc(nstates, sizeof(uint8_t));
-    int32_t *d32 = NULL;
+    uint32_t *d32 = NULL, *flags = NULL;
     uint16_t *d16 = NULL;
-    if (nstates <= 65536)
+    if (nstates > (int32_t)D32_STATE) {
+        PyMem_Free(queue); PyMem_Free(newid); PyMem_Free(first2); PyMem_Free(stem2);
+        PyErr_SetString(PyExc_ValueError, "too many literals");
+        return -1;
+    }
+    if (nstates <= (int32_t)D16_STATE + 1)
         d16 = zalloc((Py_ssize_t)nstates * nsym, sizeof(uint16_t));
     else
-        d32 = zalloc((Py_ssize_t)nstates * nsym, sizeof(int32_t));
-    if (!newid || !lit2 || !out2 || !first2 || !stem2 || (!d16 && !d32)) {
-        PyMem_Free(queue); PyMem_Free(newid); PyMem_Free(lit2); PyMem_Free(out2); PyMem_Free(first2);
-        PyMem_Free(stem2); PyMem_Free(d16); PyMem_Free(d32);
+        d32 = zalloc((Py_ssize_t)nstates * nsym, sizeof(uint32_t));
+    flags = zalloc(nstates, sizeof(uint32_t));
+    if (!newid || !first2 || !stem2 || (!d16 && !d32) || !flags) {
+        PyMem_Free(queue); PyMem_Free(newid); PyMem_Free(first2);
+        PyMem_Free(stem2); PyMem_Free(d16); PyMem_Free(d32); PyMem_Free(flags);
         return -1;
     }
     for (Py_ssize_t k = 0; k < tail; k++)
@@ -370,31 +407,35 @@ build_automaton(Index *self, PyObject *texts)
     PyMem_Free(queue);
     for (int32_t old = 0; old < nstates; old++) {
         int32_t n = newid[old];
-        lit2[n] = lit_at[old];
-        out2[n] = self->out_link[old] >= 0 ? newid[self->out_link[old]] : -1;
-        first2[n] = self->first_out[old] >= 0 ? newid[self->first_out[old]] : -1;
+        first2[n] = self->first_out[old] >= 0 ? lit_at[self->first_out[old]] : -1;
+        if (lit_at[old] >= 0)
+            self->lits[lit_at[old]].next = self->out_link[old] >= 0 ? lit_at[self->out_link[old]] : -1;
         stem2[n] = self->has_stem[old];
+        flags[old] = (self->first_out[old] >= 0 ? D32_HIT : 0) | (self->has_stem[old] ? D32_STEM : 0);
+    }
+    for (int32_t old = 0; old < nstates; old++) {
+        Py_ssize_t n = newid[old];
         const int32_t *row = delta + (Py_ssize_t)old * nsym;
         if (d16 != NULL) {
-            uint16_t *to = d16 + (Py_ssize_t)n * nsym;
-            for (Py_ssize_t c = 0; c < nsym; c++)
-                to[c] = (uint16_t)newid[row[c]];
+            uint16_t *to = d16 + n * nsym;
+            for (Py_ssize_t c = 0; c < nsym; c++)  /* (the flags moved from bits 30-31 to 14-15) */
+                to[c] = (uint16_t)((uint32_t)newid[row[c]] | flags[row[c]] >> 16);
         }
         else {
-            int32_t *to = d32 + (Py_ssize_t)n * nsym;
+            uint32_t *to = d32 + n * nsym;
             for (Py_ssize_t c = 0; c < nsym; c++)
-                to[c] = newid[row[c]];
+                to[c] = (uint32_t)newid[row[c]] | flags[row[c]];
         }
     }
-    PyMem_Free(newid);
+    PyMem_Free(newid); PyMem_Free(flags);
     PyMem_Free(delta); PyMem_Free(lit_at); PyMem_Free(self->out_link); PyMem_Free(self->first_out);
-    PyMem_Free(self->has_stem);
-    self->delta = d32;
+    PyMem_Free(self->has_stem); PyMem_Free(stem2);
+    self->delta = NULL;
+    self->has_stem = NULL;
+    self->lit_at = self->out_link = self->first_out = NULL;
+    self->delta32 = d32;
     self->delta16 = d16;
-    self->lit_at = lit2;
-    self->out_link = out2;
-    self->first_out = first2;
-    self->has_stem = stem2;
+    self->first_lit = first2;
     return 0;
 }
 
@@ -482,9 +523,8 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     /* literals */
     Py_ssize_t nl = PyList_GET_SIZE(literals);
     self->n_lits = nl;
-    self->lits = zalloc(nl, sizeof(Lit));
     texts = PyList_New(nl);
-    if (self->lits == NULL || texts == NULL)
+    if (texts == NULL || alloc_lits(self, nl) < 0)
         goto fail;
     for (Py_ssize_t k = 0; k < nl; k++) {
         PyObject *entry = PyList_GET_ITEM(literals, k);
@@ -504,7 +544,6 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             }
             lit->fid[j] = (int32_t)fs[j];
         }
-        lit->edges = (uint8_t)(fs[1] >= 0 || fs[2] >= 0 || fs[3] >= 0);
         lit->length = (int32_t)PyUnicode_GET_LENGTH(text);
         if (pool_ids(self, &cap, stems, ni, "item", &lit->stem_off, &lit->stem_cnt) < 0)
             goto fail;
@@ -515,22 +554,22 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     {   /* a stem standing for more items than a row has words: one row to OR instead of a list */
         Py_ssize_t rows = 0;
         for (Py_ssize_t k = 0; k < nl; k++)
-            rows += self->lits[k].stem_cnt > self->wi;
+            rows += self->lits[k].stem_cnt > self->wi; /* (only lists so far) */
         self->stem_rows = zalloc(rows * self->wi, sizeof(uint64_t));
         if (self->stem_rows == NULL)
             goto fail;
         rows = 0;
         for (Py_ssize_t k = 0; k < nl; k++) {
             Lit *lit = &self->lits[k];
-            lit->stem_row = -1;
             if (lit->stem_cnt <= self->wi)
                 continue;
-            lit->stem_row = (int32_t)rows;
-            uint64_t *row = self->stem_rows + rows++ * self->wi;
+            uint64_t *row = self->stem_rows + rows * self->wi;
             for (int32_t j = 0; j < lit->stem_cnt; j++) {
                 int32_t i = self->ints[lit->stem_off + j];
                 row[i >> 6] |= (uint64_t)1 << (i & 63);
             }
+            lit->stem_off = (int32_t)rows++;
+            lit->stem_cnt = -1;
         }
     }
     if (build_automaton(self, texts) < 0)
@@ -661,8 +700,8 @@ add_found(Scratch *s, int32_t fid)
 HOT_INLINE void
 on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t size, Py_ssize_t end, const Lit *lit)
 {
-    if (lit->stem_row >= 0) {
-        const uint64_t *row = self->stem_rows + (Py_ssize_t)lit->stem_row * self->wi;
+    if (lit->stem_cnt < 0) {
+        const uint64_t *row = self->stem_rows + (Py_ssize_t)lit->stem_off * self->wi;
         for (Py_ssize_t w = 0; w < self->wi; w++)
             s->ids[w] |= row[w];
     }
@@ -674,7 +713,7 @@ on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t siz
     }
     if (lit->fid[0] >= 0)
         add_found(s, lit->fid[0]);
-    if (lit->edges) {
+    if (LIT_EDGES(lit)) {
         Py_ssize_t a = end - lit->length + 1;
         int starts = a == 0 || !word_char(PyUnicode_READ(kind, data, a - 1));
         int ends = end + 1 == size || !word_char(PyUnicode_READ(kind, data, end + 1));
@@ -689,13 +728,15 @@ on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t siz
 
 #define BYTE_SYMBOL(self, cp) ((self)->sym_byte[(cp)])
 
-#define SCAN_LOOP(TYPE, delta, SYMBOL)                                                           \
+#define SCAN_LOOP(TYPE, delta, SYMBOL, D)                                                        \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size; k++) {                                                  \
-            state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                        \
-            for (int32_t t = first_out[state]; t >= 0; t = out_link[t])                          \
-                on_hit(self, s, kind, data, size, k, &self->lits[self->lit_at[t]]);               \
+            uint32_t cell = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                \
+            state = (int32_t)(cell & D##_STATE);                                                 \
+            if (cell & D##_HIT)                                                                  \
+                for (int32_t t = first_lit[state]; t >= 0; t = self->lits[t].next)               \
+                    on_hit(self, s, kind, data, size, k, &self->lits[t]);                        \
         }                                                                                        \
     } while (0)
 
@@ -705,36 +746,37 @@ scan(const Index *self, Scratch *s, PyObject *text)
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
-    const int32_t *first_out = self->first_out, *out_link = self->out_link;
+    const int32_t *first_lit = self->first_lit;
     const uint16_t *d16 = self->delta16;
-    const int32_t *d32 = self->delta;
+    const uint32_t *d32 = self->delta32;
     Py_ssize_t nsym = self->nsym;
     int32_t state = 0;
     if (d16 != NULL) {
         if (kind == PyUnicode_1BYTE_KIND)
-            SCAN_LOOP(Py_UCS1, d16, BYTE_SYMBOL);
+            SCAN_LOOP(Py_UCS1, d16, BYTE_SYMBOL, D16);
         else if (kind == PyUnicode_2BYTE_KIND)
-            SCAN_LOOP(Py_UCS2, d16, symbol_of);
+            SCAN_LOOP(Py_UCS2, d16, symbol_of, D16);
         else
-            SCAN_LOOP(Py_UCS4, d16, symbol_of);
+            SCAN_LOOP(Py_UCS4, d16, symbol_of, D16);
     }
     else {
         if (kind == PyUnicode_1BYTE_KIND)
-            SCAN_LOOP(Py_UCS1, d32, BYTE_SYMBOL);
+            SCAN_LOOP(Py_UCS1, d32, BYTE_SYMBOL, D32);
         else if (kind == PyUnicode_2BYTE_KIND)
-            SCAN_LOOP(Py_UCS2, d32, symbol_of);
+            SCAN_LOOP(Py_UCS2, d32, symbol_of, D32);
         else
-            SCAN_LOOP(Py_UCS4, d32, symbol_of);
+            SCAN_LOOP(Py_UCS4, d32, symbol_of, D32);
     }
 }
 
-#define ANY_LOOP(TYPE, delta, SYMBOL)                                                            \
+#define ANY_LOOP(TYPE, delta, SYMBOL, D)                                                         \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size; k++) {                                                  \
-            state = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                        \
-            if (self->has_stem[state])                                                           \
+            uint32_t cell = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                \
+            if (cell & D##_STEM)                                                                 \
                 Py_RETURN_TRUE;                                                                  \
+            state = (int32_t)(cell & D##_STATE);                                                 \
         }                                                                                        \
     } while (0)
 
@@ -752,22 +794,22 @@ index_any(Index *self, PyObject *text)
     Py_ssize_t size = PyUnicode_GET_LENGTH(text), nsym = self->nsym;
     int32_t state = 0;
     const uint16_t *d16 = self->delta16;
-    const int32_t *d32 = self->delta;
+    const uint32_t *d32 = self->delta32;
     if (d16 != NULL) {
         if (kind == PyUnicode_1BYTE_KIND)
-            ANY_LOOP(Py_UCS1, d16, BYTE_SYMBOL);
+            ANY_LOOP(Py_UCS1, d16, BYTE_SYMBOL, D16);
         else if (kind == PyUnicode_2BYTE_KIND)
-            ANY_LOOP(Py_UCS2, d16, symbol_of);
+            ANY_LOOP(Py_UCS2, d16, symbol_of, D16);
         else
-            ANY_LOOP(Py_UCS4, d16, symbol_of);
+            ANY_LOOP(Py_UCS4, d16, symbol_of, D16);
     }
     else {
         if (kind == PyUnicode_1BYTE_KIND)
-            ANY_LOOP(Py_UCS1, d32, BYTE_SYMBOL);
+            ANY_LOOP(Py_UCS1, d32, BYTE_SYMBOL, D32);
         else if (kind == PyUnicode_2BYTE_KIND)
-            ANY_LOOP(Py_UCS2, d32, symbol_of);
+            ANY_LOOP(Py_UCS2, d32, symbol_of, D32);
         else
-            ANY_LOOP(Py_UCS4, d32, symbol_of);
+            ANY_LOOP(Py_UCS4, d32, symbol_of, D32);
     }
     Py_RETURN_FALSE;
 }
@@ -1059,9 +1101,10 @@ static PyTypeObject IndexType = {
  */
 
 typedef struct {
-    int32_t length;
-    uint8_t edges;   /* 1: must start a word, 2: must end a word */
     unsigned long tag;
+    int32_t length;
+    int32_t next;    /* the next literal ending where it ends (`Lit.next`) */
+    uint8_t edges;   /* 1: must start a word, 2: must end a word */
 } Term;
 
 typedef struct {
@@ -1087,8 +1130,8 @@ core_free(Index *core)
     if (core == NULL)
         return;
     PyMem_Free(core->sym_low); PyMem_Free(core->high_cp); PyMem_Free(core->high_sym);
-    PyMem_Free(core->delta); PyMem_Free(core->delta16); PyMem_Free(core->first_out); PyMem_Free(core->out_link);
-    PyMem_Free(core->lit_at); PyMem_Free(core->has_stem); PyMem_Free(core->lits);
+    PyMem_Free(core->delta); PyMem_Free(core->delta32); PyMem_Free(core->delta16); PyMem_Free(core->first_out); PyMem_Free(core->out_link);
+    PyMem_Free(core->lit_at); PyMem_Free(core->has_stem); PyMem_Free(core->lits_mem); PyMem_Free(core->first_lit);
     PyMem_Free(core);
 }
 
@@ -1130,8 +1173,7 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->core = zalloc(1, sizeof(Index));
     if (self->terms == NULL || self->texts == NULL || self->core == NULL)
         goto fail;
-    self->core->lits = zalloc(n, sizeof(Lit)); /* no stems: `build_automaton` reads only their counts */
-    if (self->core->lits == NULL)
+    if (alloc_lits(self->core, n) < 0) /* no stems: `build_automaton` reads only their counts */
         goto fail;
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *entry = PyList_GET_ITEM(literals, k), *text;
@@ -1154,6 +1196,8 @@ literals_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     if (build_automaton(self->core, self->texts) < 0)
         goto fail;
+    for (Py_ssize_t k = 0; k < n; k++)
+        self->terms[k].next = self->core->lits[k].next;
     self->fold_low = zalloc((Py_ssize_t)self->core->n_low, sizeof(uint16_t));
     if (self->fold_low == NULL)
         goto fail;
@@ -1211,13 +1255,15 @@ continues_word(const Literals *self, Py_UCS4 c, int fold)
 #define FOLD_BYTE(core, cp) (self->fold_byte[(cp)])
 #define FOLD_SYMBOL(core, cp) ((cp) < (core)->n_low ? self->fold_low[(cp)] : symbol_of((core), Py_UNICODE_TOLOWER(cp)))
 
-#define LITERALS_LOOP(TYPE, delta, SYMBOL, FOLD)                                                 \
+#define LITERALS_LOOP(TYPE, delta, SYMBOL, FOLD, D)                                              \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size && !failed; k++) {                                       \
-            state = delta[(Py_ssize_t)state * nsym + SYMBOL(core, p[k])];                        \
-            for (int32_t t = core->first_out[state]; t >= 0; t = core->out_link[t]) {           \
-                int32_t at = core->lit_at[t];                                                    \
+            uint32_t cell = delta[(Py_ssize_t)state * nsym + SYMBOL(core, p[k])];                \
+            state = (int32_t)(cell & D##_STATE);                                                 \
+            if (!(cell & D##_HIT))                                                               \
+                continue;                                                                        \
+            for (int32_t at = core->first_lit[state]; at >= 0; at = self->terms[at].next) {      \
                 const Term *term = &self->terms[at];                                             \
                 Py_ssize_t a = k - term->length + 1;                                             \
                 if (term->edges) {                                                               \
@@ -1258,40 +1304,40 @@ literals_run(Literals *self, PyObject *text, int fold)
     int failed = 0;
     if (self->n_terms > 0) {
         const uint16_t *d16 = core->delta16;
-        const int32_t *d32 = core->delta;
+        const uint32_t *d32 = core->delta32;
         if (fold) {
             if (d16 != NULL) {
                 if (kind == PyUnicode_1BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS1, d16, FOLD_BYTE, 1);
+                    LITERALS_LOOP(Py_UCS1, d16, FOLD_BYTE, 1, D16);
                 else if (kind == PyUnicode_2BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS2, d16, FOLD_SYMBOL, 1);
+                    LITERALS_LOOP(Py_UCS2, d16, FOLD_SYMBOL, 1, D16);
                 else
-                    LITERALS_LOOP(Py_UCS4, d16, FOLD_SYMBOL, 1);
+                    LITERALS_LOOP(Py_UCS4, d16, FOLD_SYMBOL, 1, D16);
             }
             else {
                 if (kind == PyUnicode_1BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS1, d32, FOLD_BYTE, 1);
+                    LITERALS_LOOP(Py_UCS1, d32, FOLD_BYTE, 1, D32);
                 else if (kind == PyUnicode_2BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS2, d32, FOLD_SYMBOL, 1);
+                    LITERALS_LOOP(Py_UCS2, d32, FOLD_SYMBOL, 1, D32);
                 else
-                    LITERALS_LOOP(Py_UCS4, d32, FOLD_SYMBOL, 1);
+                    LITERALS_LOOP(Py_UCS4, d32, FOLD_SYMBOL, 1, D32);
             }
         }
         else if (d16 != NULL) {
             if (kind == PyUnicode_1BYTE_KIND)
-                LITERALS_LOOP(Py_UCS1, d16, BYTE_SYMBOL, 0);
+                LITERALS_LOOP(Py_UCS1, d16, BYTE_SYMBOL, 0, D16);
             else if (kind == PyUnicode_2BYTE_KIND)
-                LITERALS_LOOP(Py_UCS2, d16, symbol_of, 0);
+                LITERALS_LOOP(Py_UCS2, d16, symbol_of, 0, D16);
             else
-                LITERALS_LOOP(Py_UCS4, d16, symbol_of, 0);
+                LITERALS_LOOP(Py_UCS4, d16, symbol_of, 0, D16);
         }
         else {
             if (kind == PyUnicode_1BYTE_KIND)
-                LITERALS_LOOP(Py_UCS1, d32, BYTE_SYMBOL, 0);
+                LITERALS_LOOP(Py_UCS1, d32, BYTE_SYMBOL, 0, D32);
             else if (kind == PyUnicode_2BYTE_KIND)
-                LITERALS_LOOP(Py_UCS2, d32, symbol_of, 0);
+                LITERALS_LOOP(Py_UCS2, d32, symbol_of, 0, D32);
             else
-                LITERALS_LOOP(Py_UCS4, d32, symbol_of, 0);
+                LITERALS_LOOP(Py_UCS4, d32, symbol_of, 0, D32);
         }
     }
     PyObject *chosen = NULL, *out = NULL;
