@@ -465,30 +465,48 @@ def _letter(ch: str) -> bool:
     return "\u1780" <= ch <= "\u17d3" or ch == "\u17dd"
 
 
-#: One message's stretches of Khmer letters (starts, ends): the rules tried on one message ask about it in
-#: turn, and search for them once.
-_Message = tuple[str | None, list[int], list[int]]
-#: The message being matched, as one tuple (read and replaced whole, so threads agree); kept for that
+class _Stretches:
+    """One message's stretches of Khmer letters: the rules tried on one message ask about it in turn, and
+    search for them once. Most Khmer messages hold one (`first`, `last`; no lists); `starts` and `ends` when
+    there are none or more."""
+
+    def __init__(self, text: str | None, first: int, last: int, starts: list[int] | None, ends: list[int]) -> None:
+        self.text = text
+        self.first = first
+        self.last = last
+        self.starts = starts
+        self.ends = ends
+
+
+#: The message being matched, as one object (read and replaced whole, so threads agree); kept for that
 #: message only, not by text across messages.
-_last_message: Final[list[_Message]] = [(None, [], [])]
+_last_message: Final[list[_Stretches]] = [_Stretches(None, 0, 0, [], [])]
 
 
-def _message(text: str) -> _Message:
+def _message(text: str) -> _Stretches:
     """The stretches of Khmer letters in `text`, found once per message."""
     last = _last_message[0]
-    if last[0] is text:
+    if last.text is text:
         return last
-    starts: list[int] = []
-    ends: list[int] = []
     m = _STRETCH.search(text)
-    n = len(text) - 1
-    while m is not None:  # a search per stretch: cheaper than `finditer`'s iterator for the one or two of a message
-        start, end = m.span()
-        starts.append(start)
-        ends.append(end)
+    if m is None:
+        found = _Stretches(text, 0, 0, [], [])
+    else:
+        first, end = m.span()
+        n = len(text) - 1
         # text[end] is no letter (a stretch runs to its last letter): no further search when it ends the text
         m = _STRETCH.search(text, end + 1) if end < n else None
-    found: _Message = (text, starts, ends)
+        if m is None:
+            found = _Stretches(text, first, end, None, [])
+        else:
+            starts = [first]
+            ends = [end]
+            while m is not None:  # a search per stretch: cheaper than `finditer`'s iterator
+                start, end = m.span()
+                starts.append(start)
+                ends.append(end)
+                m = _STRETCH.search(text, end + 1) if end < n else None
+            found = _Stretches(text, first, ends[0], starts, ends)
     _last_message[0] = found
     return found
 
@@ -532,10 +550,11 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
     """Whether every position is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces
     mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
     one window for all the positions that fall in one stretch of Khmer."""
-    _, starts, ends = _message(text)
-    if len(starts) == 1:  # one stretch of Khmer letters (most Khmer messages): no search for it, no list
-        first = starts[0]
-        last = ends[0]
+    stretches = _message(text)
+    starts = stretches.starts
+    if starts is None:  # one stretch of Khmer letters (most Khmer messages): no search for it, no list
+        first = stretches.first
+        last = stretches.last
         low = last
         high = first
         for pos in positions:
@@ -546,9 +565,11 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
                     high = pos
         if low > high:  # none inside: letters on both sides of none
             return True
-        lo = max(first, low - WINDOW)
-        edges = _window(text[lo:min(last, high + WINDOW)], text, positions, first, last)
+        lo = low - WINDOW if low - WINDOW > first else first
+        hi = high + WINDOW if high + WINDOW < last else last
+        edges = _window(text[lo:hi], text, positions, first, last)
         return edges is not None and all(pos - lo in edges for pos in positions if first < pos < last)
+    ends = stretches.ends
     groups: dict[int, list[int]] = {}
     for pos in positions:
         k = bisect_right(starts, pos) - 1
