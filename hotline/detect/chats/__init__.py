@@ -20,12 +20,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-# The text formats are sniffed in every file; the JSON and HTML parsers (selectolax, logging) are imported when
-# a file needs them, so that reading a WhatsApp export does not load them at start-up.
-from hotline.detect.chats import line, plain, tabular, whatsapp
-from hotline.detect.chats.archive import ZipLimits, is_zip, read_chat_members
+# The formats sniffed first in every file; the others (CSV and JSON Lines, JSON, HTML with selectolax) and
+# the zip reader are imported when a file needs them, so that reading a WhatsApp export does not load them.
+from hotline.detect.chats import line, plain, whatsapp
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
 from hotline.detect.errors import (
@@ -35,6 +34,9 @@ from hotline.detect.errors import (
     UnsupportedFormat,
 )
 from hotline.detect.model import Conversation
+
+if TYPE_CHECKING:
+    from hotline.detect.chats.archive import ZipLimits
 
 __all__ = [
     "DEFAULT_TZ", "FORMATS", "FORMAT_NAMES", "ArchiveRejected", "ChatFormat", "InputError", "MalformedExport",
@@ -52,6 +54,26 @@ class ChatFormat:
     name: str
     label: str
     parse: Parser
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ZipLimits":  # exported, imported with the zip reader when first asked for
+        from hotline.detect.chats.archive import ZipLimits
+
+        return ZipLimits
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _csv(parts: Sequence[str], tz: tzinfo) -> Conversation:
+    from hotline.detect.chats import tabular
+
+    return tabular.parse_csv(parts[0], tz=tz)
+
+
+def _jsonl(parts: Sequence[str], tz: tzinfo) -> Conversation:
+    from hotline.detect.chats import tabular
+
+    return tabular.parse_jsonl(parts[0], tz=tz)
 
 
 def _messenger(parts: Sequence[str], tz: tzinfo, platform: str) -> Conversation:
@@ -90,9 +112,8 @@ FORMATS: tuple[ChatFormat, ...] = (
     # Named on purpose (--format plain), text without "Name:" lines is read as unattributed messages.
     ChatFormat("plain", "plain text, \"Name: message\" per line or no names at all",
                lambda parts, tz: plain.parse(parts[0], tz=tz, lenient=True)),
-    ChatFormat("csv", "CSV with sender, time, text columns", lambda parts, tz: tabular.parse_csv(parts[0], tz=tz)),
-    ChatFormat("jsonl", "JSON Lines with sender, time, text keys",
-               lambda parts, tz: tabular.parse_jsonl(parts[0], tz=tz)),
+    ChatFormat("csv", "CSV with sender, time, text columns", _csv),
+    ChatFormat("jsonl", "JSON Lines with sender, time, text keys", _jsonl),
     ChatFormat("telegram_html", "Telegram Desktop HTML (messages.html, messages2.html, ...)",
                _telegram_html),
     ChatFormat("messenger_html", "Facebook Messenger HTML (message_1.html)",
@@ -139,6 +160,8 @@ def _sniff(text: str, filename: str | None) -> str:
         return "line"
     if whatsapp.looks_like(head_lines):
         return "whatsapp"
+    from hotline.detect.chats import tabular
+
     if body[0] in "{[":
         if _MESSENGER_KEYS.search(head):
             if _INSTAGRAM_HINT.search(hint) or "your_instagram_activity/" in body:
@@ -175,9 +198,12 @@ def _texts(data: bytes, filename: str | None, limits: ZipLimits | None) -> tuple
     """Decoded text part(s) and the name to use as a hint: a zip's chat member(s), or the data itself."""
     if not data or data.isspace():  # `not data.strip()` without copying the file
         raise MalformedExport("the file is empty")
-    if is_zip(data):
-        members = read_chat_members(data, limits)
-        return [decode(m.data) for m in members], members[0].name
+    if data[:2] == b"PK":  # how every zip starts (`archive.is_zip` tells): the zip reader is imported only then
+        from hotline.detect.chats.archive import is_zip, read_chat_members
+
+        if is_zip(data):
+            members = read_chat_members(data, limits)
+            return [decode(m.data) for m in members], members[0].name
     return [decode(data)], filename
 
 
