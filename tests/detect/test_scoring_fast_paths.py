@@ -16,7 +16,7 @@ from itertools import pairwise
 import pytest
 
 from hotline.detect.scoring.conversation import _by_sender, _highest
-from hotline.detect.scoring.linear import PAIRS_AFTER, LinearScorer, load_model
+from hotline.detect.scoring.linear import PAIRS_AFTER, PAIRS_KEPT, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
     _LAUGH,
@@ -95,7 +95,8 @@ def _chat(rng: random.Random, n: int) -> list[str]:
 def test_message_weights_with_and_without_the_pair_table_match_their_definition() -> None:
     rng = random.Random(11)
     fresh, warmed = load_model(), _fresh_copy()
-    # Reading this much builds the warmed scorer's table of pairs; a fresh one still joins each pair.
+    # Reading this much builds the warmed scorer's table of pairs (plain) or keeps its pairs (compiled); a
+    # fresh one still joins each pair.
     warmed.message_weights(_chat(rng, PAIRS_AFTER // 4))
     assert _paired(warmed)
     cold = _fresh_copy()
@@ -104,13 +105,13 @@ def test_message_weights_with_and_without_the_pair_table_match_their_definition(
         expected = _reference_weights(fresh, texts)
         assert warmed.message_weights(texts) == expected
         assert cold.message_weights(texts) == expected
-        assert not _paired(cold)
+        assert not cold._cache.pairs
         assert repr(warmed.message_weights(texts)) == repr(expected)  # the same floats, signs of zero included
 
 
 def _paired(scorer: LinearScorer) -> bool:
-    """Whether the scorer built its table of pairs (by pair in plain Python, by first word compiled)."""
-    return scorer._cache.pairs is not None or scorer._cache.follows is not None
+    """Whether the scorer built its table of pairs (plain Python) or keeps pairs as read (compiled)."""
+    return scorer._cache.pairs is not None or scorer._cache.pairs_kept > 0
 
 
 def _fresh_copy() -> LinearScorer:
@@ -198,13 +199,13 @@ def test_language_counts_every_word_as_the_lexicons_do() -> None:
 
 def test_reading_token_by_token_gives_the_maps_floats() -> None:
     """Compiled, a scorer reads token by token (`_read`); in plain Python in C-level maps (`_mapped`): both
-    give the same floats, before and after the table of pairs is built, on chats and on adversarial pieces."""
+    give the same floats, before and after the table of pairs is built and pairs are kept as read, on chats
+    and on adversarial pieces."""
     rng = random.Random(14)
     cold, warmed = _fresh_copy(), _fresh_copy()
-    warmed._pair_tables(follows=True)
-    warmed._pair_tables(follows=False)
-    assert warmed._cache.follows and warmed._cache.pairs and cold._cache.follows is None
-    for scorer in (cold, warmed, cold):  # cold again: tokens kept from the first round, pairs still joined
+    warmed._pair_tables()
+    assert warmed._cache.pairs and not cold._cache.pairs
+    for scorer in (cold, warmed, cold):  # cold again: tokens and pairs kept from the first round
         for n in (0, 1, 2, 7, 60, 512):
             for texts in (_chat(rng, n), _random_texts(rng)[:n]):
                 raw = raw_tokens(texts)
@@ -212,6 +213,11 @@ def test_reading_token_by_token_gives_the_maps_floats() -> None:
                 assert repr(scorer._read(raw)) == repr(expected), texts
     texts = _chat(rng, 300)
     assert warmed._read(raw_tokens(texts)) == _reference_weights(warmed, texts)
+    full = _fresh_copy()  # as many pairs kept as allowed: the others are looked up by name each time
+    full._cache.pairs_kept = PAIRS_KEPT
+    for _ in range(2):
+        assert repr(full._read(raw_tokens(texts))) == repr(_reference_weights(full, texts))
+    assert full._cache.pairs_kept == PAIRS_KEPT and not any(t.follow for t in full._cache.canonical.values())
 
 
 def test_each_senders_windows_are_read_from_their_messages_alone() -> None:

@@ -7,9 +7,10 @@ the share of a message is also what makes it cited. The probability is the logit
 calibration fitted on held-back conversations (Platt scaling: `1 / (1 + exp(-(a*z+b)))`).
 
 A content word also counts for its character 4-grams (`terms.char_grams`): a word's weight, its own and its
-grams' summed, is worked out once per distinct word and kept (`_WordWeights`), and once a scorer has read
-enough words, a word's weight plus the weight of the pair it starts is one lookup of the two words in a
-table of the vocabulary's pairs (`_pair_tables`): a message costs C-level lookups, no string per pair.
+grams' summed, is worked out once per distinct word and kept (`_WordWeights`), and a word's weight plus
+the weight of the pair it starts is one lookup: compiled, among the pairs the word was read starting
+(`_Token.follow`, each kept when first read); in plain Python, once a scorer has read enough words, of the
+two words in a table of the vocabulary's pairs (`_pair_tables`): a message costs C-level lookups.
 
 Scoring is dict lookups and float additions in plain Python, so `hotline analyze` on a small chat starts
 without importing numpy (a tenth of a second). Training and `hotline eval-real` use the vectorised forms
@@ -35,7 +36,7 @@ from importlib import resources
 from itertools import accumulate, chain, pairwise, repeat
 from operator import add, itemgetter, mul, neg, sub, truediv
 from types import FunctionType
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias
 
 from hotline.detect.errors import DataError
 from hotline.detect.scoring.terms import (
@@ -56,15 +57,18 @@ if TYPE_CHECKING:
 FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 IntArray: TypeAlias = "npt.NDArray[np.int64]"
 
-__all__ = ["COMPILED", "KEPT", "PAIRS_AFTER", "LinearScorer", "MessageScores", "load_model", "read_model"]
+__all__ = ["COMPILED", "KEPT", "PAIRS_AFTER", "PAIRS_KEPT", "LinearScorer", "MessageScores", "load_model", "read_model"]
 
 
 #: Distinct words (and tokens) whose weights a scorer keeps; beyond that, an unseen one is worked out each time
 #: it is read. Module constants, not class ones: compiled with mypyc, a class constant reads as an attribute.
-KEPT = 200_000
-#: Words a scorer reads word pair by word pair before it builds its table of pairs (`_Cache.pairs`): building
-#: costs about as much as reading this many words the slower way, so a short chat never pays.
-PAIRS_AFTER = 100_000
+KEPT: Final = 200_000
+#: Words a scorer reads word pair by word pair before it builds its table of pairs (`_Cache.pairs`, plain
+#: Python): building costs about as much as reading this many words the slower way, so a short chat never pays.
+PAIRS_AFTER: Final = 100_000
+#: Distinct word pairs whose sums a compiled scorer keeps (`_Token.follow`); beyond that, an unseen pair is
+#: looked up by name each time it is read.
+PAIRS_KEPT: Final = 500_000
 
 
 class _WordWeights(dict[str, float]):
@@ -96,13 +100,15 @@ class _WordWeights(dict[str, float]):
 
 class _Token:
     """A token as a compiled scorer reads it: the canonical words it stands for (`parts`: none if it is
-    dropped, itself for most), and as a word its weight (`_WordWeights`), and once the table of pairs is
-    built, the pairs it starts (next word → its weight plus the pair's, as in `_Cache.pairs`)."""
+    dropped, itself for most), and as a word its weight (`_WordWeights`) and the pairs it was read starting
+    (next word → its weight plus the pair's, as in `_Cache.pairs`), each kept when first read
+    (`LinearScorer._pair`): a pair costs one lookup by name, the first time, and no table is built."""
 
     def __init__(self, word: str, weight: float) -> None:
         self.word = word
         self.weight = weight
-        self.follow: dict[str, float] | None = None
+        self.follow: dict[str, float] = {}
+        self.spaced = word + " "  # the start of the name of a pair it starts
         self.parts: tuple[_Token, ...] = (self,)
         self.end = word == MARK
 
@@ -114,19 +120,10 @@ class _Cache:
         self.words: _WordWeights | None = None
         self.pairs: dict[tuple[str, str], float] | None = None
         self.read = 0  # words read before `pairs` was built
-        # Compiled reading: tokens as typed → what they stand for; canonical words → theirs; pairs by word.
+        # Compiled reading: tokens as typed → what they stand for; canonical words → theirs; pairs kept.
         self.tokens: dict[str, _Token] = {}
         self.canonical: dict[str, _Token] = {}
-        self.follows: dict[str, dict[str, float]] | None = None
-        self.paired = False  # `follows` built and given to every word kept
-
-
-def _follow(weight: float, pairs: dict[str, float] | None) -> dict[str, float] | None:
-    """The pairs a word starts (next word → the pair's weight) as a compiled scorer reads them: next word →
-    the word's weight plus the pair's (the sum `_Cache.pairs` holds, taken in the same order)."""
-    if pairs is None:
-        return None
-    return {second: weight + pair for second, pair in pairs.items()}
+        self.pairs_kept = 0
 
 
 #: Before the first word: never read (a message's first word pairs with nothing before it).
@@ -178,13 +175,13 @@ class LinearScorer:
         of pairs built, a word's weight plus its pair's is one lookup of the two words (the same sum, taken
         once per pair in the vocabulary; a pair outside it adds 0.0, which the table's words already did)."""
         raw = raw_tokens(texts)
-        cache = self._cache
-        if cache.pairs is None and cache.follows is None:
-            cache.read += len(raw)
-            if cache.read >= PAIRS_AFTER:
-                self._pair_tables(follows=COMPILED)
         if COMPILED:
             return self._read(raw)
+        cache = self._cache
+        if cache.pairs is None:
+            cache.read += len(raw)
+            if cache.read >= PAIRS_AFTER:
+                self._pair_tables()
         return self._mapped(raw, len(texts))
 
     def _mapped(self, raw: list[str], count: int) -> tuple[list[float], list[int]]:
@@ -213,13 +210,10 @@ class LinearScorer:
 
     def _read(self, raw: list[str]) -> tuple[list[float], list[int]]:
         """`message_weights` token by token (the fastest way compiled): one lookup a token as typed, one more
-        for the pair it ends once the table of pairs is built. The same running sum, in the same order: a
-        word's weight plus its pair's is added when the next word is read (a message's last word, and the
-        mark, pair with nothing: they add 0.0, which changes no sum)."""
-        cache = self._cache
-        tokens = cache.tokens
-        paired = cache.paired  # every word kept has been given its pairs: one without them starts none
-        get = self.weights.get
+        for the pair it ends (among the pairs its first word was read starting). The same running sum, in
+        the same order: a word's weight plus its pair's is added when the next word is read (a message's
+        last word, and the mark, pair with nothing: they add 0.0, which changes no sum)."""
+        tokens = self._cache.tokens
         weights: list[float] = []
         words: list[int] = []
         running = end = 0.0
@@ -239,14 +233,8 @@ class LinearScorer:
                 continue
             for part in token.parts:
                 if n:
-                    follow = prev.follow
-                    if follow is not None:
-                        pair = follow.get(part.word)
-                        running += prev.weight if pair is None else pair
-                    elif paired:
-                        running += prev.weight
-                    else:
-                        running += prev.weight + get(prev.word + " " + part.word, 0.0)
+                    pair = prev.follow.get(part.word)
+                    running += self._pair(prev, part) if pair is None else pair
                 prev = part
                 n += 1
         return weights, words
@@ -271,44 +259,31 @@ class LinearScorer:
         cache = self._cache
         token = cache.canonical.get(word)
         if token is None:
-            # The same string as the table of pairs holds (`_pair_tables`): a pair is found by identity.
+            # One string a word: the pairs a word starts are then found by the next word's identity.
             token = _Token(sys.intern(word), self._word_table()[word])
             if len(cache.canonical) < KEPT:
                 cache.canonical[word] = token
-            # Read after the word is kept: a table of pairs built meanwhile either saw it or is seen here.
-            follows = cache.follows
-            if follows is not None:
-                token.follow = _follow(token.weight, follows.get(word))
         return token
 
-    def _pair_tables(self, follows: bool) -> None:
-        """Build the table of pairs: (word, next word) → the word's weight plus the pair's, for every pair in
-        the vocabulary, as `_Cache.pairs`; or when `follows` (compiled), by first word the pairs' own weights
-        (`_Cache.follows`), each word read being given its sums when it is first read (`_follow`): a word
-        never read costs nothing."""
+    def _pair(self, first: _Token, second: _Token) -> float:
+        """The first word's weight plus the pair's (0.0 outside the vocabulary: a word's weight is never
+        -0.0, so the sum is the word's weight, as adding nothing for the pair gave), kept in the first
+        word's pairs (up to `PAIRS_KEPT` pairs in all)."""
+        total = first.weight + self.weights.get(first.spaced + second.word, 0.0)
         cache = self._cache
-        if not follows:
-            names = [t for t in self.weights if " " in t]
-            parts = list(map(str.partition, names, repeat(" ")))
-            firsts = list(map(itemgetter(0), parts))
-            sums = map(add, map(self._word_table().__getitem__, firsts), map(self.weights.__getitem__, names))
-            cache.pairs = dict(zip(zip(firsts, map(itemgetter(2), parts), strict=True), sums, strict=True))
-            return
-        by_first: dict[str, dict[str, float]] = {}
-        intern = sys.intern
-        for name, weight in self.weights.items():
-            cut = name.find(" ")
-            if cut < 0:
-                continue
-            first = name[:cut]
-            pairs = by_first.get(first)
-            if pairs is None:
-                pairs = by_first[first] = {}
-            pairs[intern(name[cut + 1:])] = weight
-        cache.follows = by_first  # before the words kept so far are given theirs (see `_word`)
-        for word, token in list(cache.canonical.items()):
-            token.follow = _follow(token.weight, by_first.get(word))
-        cache.paired = True
+        if cache.pairs_kept < PAIRS_KEPT:
+            cache.pairs_kept += 1
+            first.follow[second.word] = total
+        return total
+
+    def _pair_tables(self) -> None:
+        """Build the table of pairs (plain Python): (word, next word) → the word's weight plus the pair's,
+        for every pair in the vocabulary, as `_Cache.pairs`."""
+        names = [t for t in self.weights if " " in t]
+        parts = list(map(str.partition, names, repeat(" ")))
+        firsts = list(map(itemgetter(0), parts))
+        sums = map(add, map(self._word_table().__getitem__, firsts), map(self.weights.__getitem__, names))
+        self._cache.pairs = dict(zip(zip(firsts, map(itemgetter(2), parts), strict=True), sums, strict=True))
 
     def window_logits(self, weights: Sequence[float], words: Sequence[int],
                       starts: Sequence[int], ends: Sequence[int]) -> list[float]:
