@@ -38,6 +38,13 @@ def test_the_texts_try_the_word_aligned_retry(rules: list[Rule], texts: list[str
     assert retried > 100
 
 
+def _named(rule: Rule, norm: str, phrases: tuple[int, ...]) -> tuple[int, ...]:
+    """`phrases` as the candidate stage could name them: a literal of each group of a phrase's needs occurs."""
+    needs = rule.needs
+    return tuple(i for i in phrases
+                 if needs is None or all(any(t in norm for t, _, _ in group) for group in needs[i]))
+
+
 def _span(rule: Rule, norm: str, phrases: tuple[int, ...] | None) -> tuple[int, int] | None:
     m = rule.match(norm, phrases)
     return m.span() if m is not None else None
@@ -62,12 +69,46 @@ def test_phrases_one_by_one_match_as_the_whole_regex(rules: list[Rule], texts: l
             if rule.khmer and not any("\u1780" <= c <= "\u17ff" for c in norm):
                 continue
             whole = _span(rule, norm, None)
-            assert _span(rule, norm, every) == whole, (rule.id, norm)
+            named = _named(rule, norm, every)
+            assert _span(rule, norm, named) == whole, (rule.id, norm)
             compared += 1
             matched += whole is not None
             if whole is None or n < 2:
                 continue
             # only the phrases that match (what the candidate stage would leave)
-            hits = tuple(i for i in every if rule.phrase_regexes[i].search(norm) is not None)
+            hits = tuple(i for i in named if rule.phrase_regexes[i].search(norm) is not None)
             assert _span(rule, norm, hits) == whole, (rule.id, norm, hits)
     assert compared > 10_000 and matched > 300
+
+
+def test_requires_is_skipped_only_where_the_named_phrases_assure_it(rules: list[Rule], texts: list[str]) -> None:
+    """`match` leaves `requires` unsearched when a named phrase's needs assure it: then it does match. The
+    texts include matches of a phrase without `requires` (which the rule must not report)."""
+    assured = refused = 0
+    for rule in rules:
+        if rule.requires is None or rule.needs is None:
+            continue
+        every = tuple(range(len(rule.phrase_regexes)))
+        # its examples' matches alone, and the examples with what `requires` matches blotted out
+        own = [normalize(t) for t in rule.examples]
+        own += [m.group() for t in own if (m := rule.regex.search(t)) is not None]
+        own += [rule.requires.sub("x", t) for t in own] + [rule.requires.sub(" ", t) for t in own]
+        for norm in [*own, *texts]:
+            named = _named(rule, norm, every)
+            if named and rule._assured(named):
+                assert rule.requires.search(norm) is not None, (rule.id, norm, named)
+                assured += 1
+            elif any(rule.phrase_regexes[i].search(norm) for i in named) and rule.requires.search(norm) is None:
+                assert rule.match(norm, named) is None, (rule.id, norm)
+                refused += 1
+    assert assured > 500 and refused > 0
+
+
+def test_a_context_free_regex_is_read_so() -> None:
+    from hotline.detect.signals.rules import _context_free
+
+    for free in (r"pic|pix|p(?:hoto|ic)", r"\$|usd|[0-9]+ ?k", r"a\\b", r"send (?:me )?(?:one|more)", r"\(\^\$\)"):
+        assert _context_free(free), free
+    for bound in (r"\bpic", r"pic\b", r"i(?<!\wi) have", r"^hi", r"bye$", r"x(?=y)", r"x(?!y)", r"(a)\1", r"\\\bx",
+                  r"(?P<a>x)(?P=a)", r"\Ax", r"x\Z", r"[^a]"):
+        assert not _context_free(bound), bound

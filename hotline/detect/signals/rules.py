@@ -105,6 +105,8 @@ class Rule:
     #: mostly fail, slowly: `x[^.\n]{0,40}y` runs to the end of the text and back from each `x`.
     unless_scan: Callable[[str], tuple[int, Any]] | None = field(default=None, compare=False, repr=False)
     unless_masks: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    #: Per phrase asked about, whether its needs alone make `requires` match (`_assures`), found when first asked.
+    assured: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def khmer(self) -> bool:
@@ -119,7 +121,9 @@ class Rule:
         """The rule's match in normalised text, honouring `requires` and `unless`.
 
         `phrases`: the only phrases that can match (ascending; the candidate stage knows), each searched
-        alone: the leftmost match, the earlier alternative on a tie, as the rule's regex finds it."""
+        alone: the leftmost match, the earlier alternative on a tie, as the rule's regex finds it. A literal
+        of every group of each one's `needs` occurs in `norm` (the candidate stage names no other): a phrase
+        with a group of literals that each hold a match of `requires` makes searching `requires` needless."""
         if phrases is None:
             m = self.regex.search(norm)
         elif len(phrases) == 1:
@@ -137,11 +141,23 @@ class Rule:
                          or self._first(norm, phrases, m.start() + 1))
                 if m is None:
                     return None
-        if self.requires is not None and self.requires.search(norm) is None:
+        requires = self.requires
+        if requires is not None and not (phrases is not None and self._assured(phrases)) and requires.search(norm) is None:
             return None
         if self.unless is not None and self._may_be_unless(norm) and self.unless.search(norm) is not None:
             return None
         return m
+
+    def _assured(self, phrases: Sequence[int]) -> bool:
+        """Whether the needs of one of `phrases` (each found in the text) make `requires` match."""
+        known = self.assured
+        for i in phrases:
+            found = known.get(i)
+            if found is None:
+                found = known[i] = _assures(self.requires, self.needs[i] if self.needs is not None else ())
+            if found:
+                return True
+        return False
 
     def _may_be_unless(self, norm: str) -> bool:
         """False when the gate shows that `unless` cannot match `norm` (no gate: True)."""
@@ -332,6 +348,29 @@ def _boolean_regex(source: str) -> str:
     otherwise (a class, a repeat) come last as they are."""
     by_character, others = _by_character(source)
     return "|".join([by_character, *others]) if by_character else source
+
+
+def _assures(requires: re.Pattern[str] | None, needs: PhraseNeeds) -> bool:
+    """Whether a text holding a literal of every group of `needs` must hold a match of `requires`: some group
+    has a match of it inside each of its literals, and `requires` looks at nothing around what it matches
+    (no anchor, word edge, lookaround or backreference), so a match inside a literal is one in any text."""
+    if requires is None or not _context_free(requires.pattern):
+        return False
+    return any(all(requires.search(text) is not None for text, _, _ in group) for group in needs)
+
+
+def _context_free(source: str) -> bool:
+    """Whether a regex's matches depend only on the characters matched (a conservative reading of its
+    source: escaped characters aside, no `^`, `$`, lookaround or named backreference; no `\\b`, `\\B`, `\\A`,
+    `\\Z` or numbered backreference)."""
+    if _CONTEXT_ESCAPE.search(source):
+        return False
+    bare = _ESCAPED.sub("", source)
+    return not any(mark in bare for mark in ("^", "$", "(?=", "(?!", "(?<", "(?P="))
+
+
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+_CONTEXT_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[bBAZ0-9g]")
 
 
 def _unless_needs(source: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
