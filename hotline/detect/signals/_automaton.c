@@ -44,6 +44,23 @@ typedef struct {
     int32_t item, rest_off, rest_cnt, ph_off, ph_cnt;
 } Filed;
 
+#define FEAT_GROUPS 4
+
+/* A feature's tables side by side, 32 bytes (one cache line, where separate arrays cost a line each): a message
+   finds ~8 features, each read once for the items it reaches, its groups and its entries. */
+typedef struct {
+    int32_t reach_row;          /* its row in `reach` (an anchor), -1 */
+    int32_t filed_off, filed_cnt; /* its entries in `filed` */
+    int32_t grp_cnt;            /* the groups it is in: up to FEAT_GROUPS in `grp`, else from `ints[grp[0]]` */
+    int32_t grp[FEAT_GROUPS];
+} Feat;
+
+typedef struct {
+    int32_t ph_word;   /* its first word of phrase bits */
+    int32_t ph_words;  /* how many words */
+    uint8_t narrowed, by_phrase, has_free;
+} Item;
+
 /* An answer's (item, phrases) pair, kept: the same few pairs recur message after message, and a kept one costs
    a new reference where a new one cost a tuple (and a tuple and ints for its phrases). */
 typedef struct {
@@ -79,16 +96,12 @@ typedef struct {
     uint64_t *stem_rows;   /* item words of the stems that stand for many items */
     Py_ssize_t n_ints;
     /* features */
-    int32_t *reach_row;    /* per feature: its row in `reach` (an anchor), -1 */
+    Feat *feat;            /* aligned to 64 bytes in `feat_mem` */
+    void *feat_mem;
     uint64_t *reach;       /* rows of item words */
-    int32_t *filed_off, *filed_cnt; /* per feature: its entries in `filed` */
     Filed *filed;
-    int32_t *grp_off, *grp_cnt;     /* per feature: the groups it is in (in `ints`) */
     uint64_t *always;      /* item words */
-    /* items */
-    uint8_t *narrowed, *by_phrase, *has_free;
-    int32_t *ph_word;      /* per item: its first word of phrase bits */
-    int32_t *ph_words;     /* per item: how many words */
+    Item *item;
     uint64_t *free_bits;   /* phrase bits with nothing to look for */
     Py_ssize_t wi, wf, wg, wp; /* words of items, features, groups, phrase bits */
     /* scratch, used when not busy (the GIL is held throughout a call) */
@@ -117,10 +130,8 @@ index_dealloc(Index *self)
         for (Py_ssize_t k = 0; k < KEPT_SLOTS; k++)
             Py_XDECREF(self->kept[k].pair);
     PyMem_Free(self->pair_none); PyMem_Free(self->kept);
-    PyMem_Free(self->reach_row); PyMem_Free(self->reach); PyMem_Free(self->filed_off);
-    PyMem_Free(self->filed_cnt); PyMem_Free(self->filed); PyMem_Free(self->grp_off); PyMem_Free(self->grp_cnt);
-    PyMem_Free(self->always); PyMem_Free(self->narrowed); PyMem_Free(self->by_phrase);
-    PyMem_Free(self->has_free); PyMem_Free(self->ph_word); PyMem_Free(self->ph_words);
+    PyMem_Free(self->feat_mem); PyMem_Free(self->reach); PyMem_Free(self->filed);
+    PyMem_Free(self->always); PyMem_Free(self->item);
     PyMem_Free(self->free_bits); PyMem_Free(self->scratch); PyMem_Free(self->found_list);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -140,21 +151,30 @@ zalloc(Py_ssize_t count, size_t size)
     return p;
 }
 
-/* `n` literals, zeroed, 64-byte aligned (their memory in `self->lits_mem`); -1 when memory runs out. */
+/* `count` zeroed records of `size` bytes, 64-byte aligned (a record of 32 never straddles two cache lines); the
+   memory to free in `*mem`. NULL when memory runs out. */
+static void *
+zalloc64(Py_ssize_t count, size_t size, void **mem)
+{
+    if (count <= 0)
+        count = 1;
+    if ((size_t)count > (SIZE_MAX - 64) / size) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    *mem = PyMem_Calloc((size_t)count * size + 64, 1);
+    if (*mem == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    return (void *)(((uintptr_t)*mem + 63) & ~(uintptr_t)63);
+}
+
 static int
 alloc_lits(Index *self, Py_ssize_t n)
 {
-    if (n < 0 || (size_t)n > (SIZE_MAX - 64) / sizeof(Lit)) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    self->lits_mem = PyMem_Calloc((size_t)n * sizeof(Lit) + 64, 1);
-    if (self->lits_mem == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    self->lits = (Lit *)(((uintptr_t)self->lits_mem + 63) & ~(uintptr_t)63);
-    return 0;
+    self->lits = zalloc64(n, sizeof(Lit), &self->lits_mem);
+    return self->lits == NULL ? -1 : 0;
 }
 
 /* ---- reading the tables ---- */
@@ -480,26 +500,22 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             goto fail;
         }
     }
-    self->narrowed = zalloc(ni, 1);
-    self->by_phrase = zalloc(ni, 1);
-    self->has_free = zalloc(ni, 1);
-    self->ph_word = zalloc(ni, sizeof(int32_t));
-    self->ph_words = zalloc(ni, sizeof(int32_t));
-    if (!self->narrowed || !self->by_phrase || !self->has_free || !self->ph_word || !self->ph_words)
+    self->item = zalloc(ni, sizeof(Item));
+    if (self->item == NULL)
         goto fail;
     Py_ssize_t wp = 0;
     for (Py_ssize_t i = 0; i < ni; i++) {
-        self->narrowed[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
-        self->by_phrase[i] = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
+        self->item[i].narrowed = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
+        self->item[i].by_phrase = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
         Py_ssize_t np = PyLong_AsSsize_t(PyList_GET_ITEM(n_phrases, i));
         if (np < 0 || np > INT32_MAX / 2) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_ValueError, "bad phrase count");
             goto fail;
         }
-        self->ph_word[i] = (int32_t)wp;
-        self->ph_words[i] = (int32_t)((np + 63) / 64);
-        wp += self->ph_words[i];
+        self->item[i].ph_word = (int32_t)wp;
+        self->item[i].ph_words = (int32_t)((np + 63) / 64);
+        wp += self->item[i].ph_words;
     }
     if (PyErr_Occurred())
         goto fail;
@@ -509,13 +525,13 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         goto fail;
     for (Py_ssize_t i = 0; i < ni; i++) {
         int32_t off, cnt;
-        long np = (long)self->ph_words[i] * 64;
+        long np = (long)self->item[i].ph_words * 64;
         if (pool_ids(self, &cap, PyList_GET_ITEM(free_, i), np, "phrase", &off, &cnt) < 0)
             goto fail;
         for (int32_t k = 0; k < cnt; k++) {
             int32_t pid = self->ints[off + k];
-            self->free_bits[self->ph_word[i] + pid / 64] |= (uint64_t)1 << (pid % 64);
-            self->has_free[i] = 1;
+            self->free_bits[self->item[i].ph_word + pid / 64] |= (uint64_t)1 << (pid % 64);
+            self->item[i].has_free = 1;
         }
         self->n_ints = off; /* not kept */
     }
@@ -590,15 +606,11 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
 
     /* features: groups they are in, entries filed under them, the items they reach */
-    self->grp_off = zalloc(n_features, sizeof(int32_t));
-    self->grp_cnt = zalloc(n_features, sizeof(int32_t));
-    self->filed_off = zalloc(n_features, sizeof(int32_t));
-    self->filed_cnt = zalloc(n_features, sizeof(int32_t));
-    self->reach_row = zalloc(n_features, sizeof(int32_t));
-    if (!self->grp_off || !self->grp_cnt || !self->filed_off || !self->filed_cnt || !self->reach_row)
+    self->feat = zalloc64(n_features, sizeof(Feat), &self->feat_mem);
+    if (self->feat == NULL)
         goto fail;
     for (Py_ssize_t f = 0; f < n_features; f++)
-        self->reach_row[f] = -1;
+        self->feat[f].reach_row = -1;
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(in_groups); k++) {
         PyObject *fid_o, *gids;
         if (!PyArg_ParseTuple(PyList_GET_ITEM(in_groups, k), "OO", &fid_o, &gids))
@@ -608,8 +620,16 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
             goto fail;
         }
-        if (pool_ids(self, &cap, gids, n_groups, "group", &self->grp_off[fid], &self->grp_cnt[fid]) < 0)
+        Feat *ft = &self->feat[fid];
+        int32_t off;
+        if (pool_ids(self, &cap, gids, n_groups, "group", &off, &ft->grp_cnt) < 0)
             goto fail;
+        if (ft->grp_cnt <= FEAT_GROUPS) {
+            memcpy(ft->grp, self->ints + off, (size_t)ft->grp_cnt * sizeof(int32_t));
+            self->n_ints = off; /* not kept */
+        }
+        else
+            ft->grp[0] = off;
     }
     Py_ssize_t nfiled = PyList_GET_SIZE(filed), n_entries = 0;
     for (Py_ssize_t k = 0; k < nfiled; k++) {
@@ -632,13 +652,13 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (fid == -1) PyErr_SetString(PyExc_ValueError, "feature id out of range");
             goto fail;
         }
-        if (self->reach_row[fid] >= 0) {
+        if (self->feat[fid].reach_row >= 0) {
             PyErr_SetString(PyExc_ValueError, "a feature is filed twice");
             goto fail;
         }
-        self->reach_row[fid] = (int32_t)k;
-        self->filed_off[fid] = (int32_t)at;
-        self->filed_cnt[fid] = (int32_t)PyList_GET_SIZE(entries);
+        self->feat[fid].reach_row = (int32_t)k;
+        self->feat[fid].filed_off = (int32_t)at;
+        self->feat[fid].filed_cnt = (int32_t)PyList_GET_SIZE(entries);
         uint64_t *row = self->reach + k * self->wi;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(entries); j++) {
             PyObject *item_o, *rest, *phrases;
@@ -653,7 +673,7 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             fe->item = (int32_t)item;
             row[item / 64] |= (uint64_t)1 << (item % 64);
             if (pool_ids(self, &cap, rest, n_groups, "group", &fe->rest_off, &fe->rest_cnt) < 0 ||
-                pool_ids(self, &cap, phrases, (long)self->ph_words[item] * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
+                pool_ids(self, &cap, phrases, (long)self->item[item].ph_words * 64, "phrase", &fe->ph_off, &fe->ph_cnt) < 0)
                 goto fail;
             fe->sig = 0;
             for (int32_t g = 0; g < fe->rest_cnt; g++)
@@ -917,7 +937,7 @@ answer(Index *self, Scratch *s)
         return PyList_New(0);
     memcpy(s->reach, self->always, (size_t)wi * sizeof(uint64_t));
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
-        int32_t row = self->reach_row[s->list[k]];
+        int32_t row = self->feat[s->list[k]].reach_row;
         if (row >= 0) {
             const uint64_t *r = self->reach + (Py_ssize_t)row * wi;
             for (Py_ssize_t w = 0; w < wi; w++)
@@ -931,9 +951,10 @@ answer(Index *self, Scratch *s)
     memset(s->satisfied, 0, (size_t)self->wg * sizeof(uint64_t));
     uint64_t sig = 0;
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
-        int32_t fid = s->list[k];
-        for (int32_t j = 0; j < self->grp_cnt[fid]; j++) {
-            int32_t g = self->ints[self->grp_off[fid] + j];
+        const Feat *ft = &self->feat[s->list[k]];
+        const int32_t *grp = ft->grp_cnt <= FEAT_GROUPS ? ft->grp : self->ints + ft->grp[0];
+        for (int32_t j = 0; j < ft->grp_cnt; j++) {
+            int32_t g = grp[j];
             s->satisfied[g >> 6] |= (uint64_t)1 << (g & 63);
             sig |= (uint64_t)1 << (g & 63);
         }
@@ -942,15 +963,15 @@ answer(Index *self, Scratch *s)
     for (Py_ssize_t w = 0; w < wi; w++) {
         for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
             Py_ssize_t i = w * 64 + __builtin_ctzll(bits);
-            memcpy(s->chosen + self->ph_word[i], self->free_bits + self->ph_word[i],
-                   (size_t)self->ph_words[i] * sizeof(uint64_t));
+            const Item *it = &self->item[i];
+            memcpy(s->chosen + it->ph_word, self->free_bits + it->ph_word, (size_t)it->ph_words * sizeof(uint64_t));
         }
     }
     for (Py_ssize_t k = 0; k < s->n_found; k++) {
-        int32_t fid = s->list[k];
-        if (self->reach_row[fid] < 0)
+        const Feat *ft = &self->feat[s->list[k]];
+        if (ft->reach_row < 0)
             continue;
-        const Filed *fe = self->filed + self->filed_off[fid], *stop = fe + self->filed_cnt[fid];
+        const Filed *fe = self->filed + ft->filed_off, *stop = fe + ft->filed_cnt;
         for (; fe < stop; fe++) {
             if ((fe->sig & ~sig) || !(s->ids[fe->item >> 6] & ((uint64_t)1 << (fe->item & 63))))
                 continue;
@@ -961,7 +982,7 @@ answer(Index *self, Scratch *s)
             }
             if (!ok)
                 continue;
-            uint64_t *words = s->chosen + self->ph_word[fe->item];
+            uint64_t *words = s->chosen + self->item[fe->item].ph_word;
             for (int32_t j = 0; j < fe->ph_cnt; j++) {
                 int32_t pid = self->ints[fe->ph_off + j];
                 words[pid >> 6] |= (uint64_t)1 << (pid & 63);
@@ -974,17 +995,18 @@ answer(Index *self, Scratch *s)
         for (uint64_t bits = s->ids[w]; bits; bits &= bits - 1) {
             int32_t i = (int32_t)(w * 64 + __builtin_ctzll(bits));
             PyObject *pair;
-            if (self->narrowed[i] && !(self->has_free[i] && !self->by_phrase[i])) {
-                const uint64_t *words = s->chosen + self->ph_word[i];
+            const Item *it = &self->item[i];
+            if (it->narrowed && !(it->has_free && !it->by_phrase)) {
+                const uint64_t *words = s->chosen + it->ph_word;
                 int32_t count = 0;
-                for (int32_t j = 0; j < self->ph_words[i]; j++)
+                for (int32_t j = 0; j < it->ph_words; j++)
                     for (uint64_t b = words[j]; b; b &= b - 1)
                         count++;
                 if (count == 0)
                     continue;
-                if (self->by_phrase[i] && count <= MAX_PHRASE_SEARCHES) {
+                if (it->by_phrase && count <= MAX_PHRASE_SEARCHES) {
                     int32_t pids[MAX_PHRASE_SEARCHES], at = 0;
-                    for (int32_t j = 0; j < self->ph_words[i]; j++)
+                    for (int32_t j = 0; j < it->ph_words; j++)
                         for (uint64_t b = words[j]; b; b &= b - 1)
                             pids[at++] = j * 64 + __builtin_ctzll(b);
                     pair = phrases_pair(self, i, pids, count);
