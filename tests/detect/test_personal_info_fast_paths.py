@@ -312,3 +312,72 @@ def test_the_detector_remembers_the_last_message_of_each_thread() -> None:
     assert got == [["13"], []]
     assert [d.value for d in detector.details(Message(6, "B", "13"))] == []  # after "nice weather": no age
     assert [d.value for d in detector.details(Message(1, "B", "13"), previous="how old are you?")] == ["13"]
+
+
+def _digit_texts(count: int, seed: int) -> list[str]:
+    """Phone-like and other strings with digits: ASCII, Khmer numerals (០-៩ and ៰-៹), other scripts' digits
+    (Arabic-Indic, fullwidth, Thai, mathematical bold), superscripts, separators, letters, mixed scripts."""
+    pieces = ["0", "1", "8", "5", "12", "012", "855", "+855", "00", "+", "(", ")", " ", "-", ".", ",", "\u200b",
+              "\t", "០", "១២", "៣៤៥", "៰", "៹", "٣", "٠١٢", "３", "๕", "\U0001d7ce", "²", "x", "tel", "call ",
+              "ID ", "ក", "លេខ", "😀", "’", "@", "#", "/"]
+    rng = random.Random(seed)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+    runs = ["".join(rng.choice(["1", "0", "៥", "٣", " ", "-", ".", "(", ")", " ", "+"]) for _ in range(rng.randint(7, 16)))
+            for _ in range(count // 2)]
+    texts += runs + [f"tel {run} ok" for run in runs[: count // 4]]
+    texts += ["call 012 345 678", "+855 (0)12-345-678", "0០12 ៣៤៥ 678", "០១២ ៣៤៥ ៦៧៨", "(+855) 12 345 678",
+              "0012 3456 7890", "id 0101 2345 6", "١٢٣٤٥٦٧٨٩", "０１２３４５６７８", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖", "5pm", "7 ៛"]
+    return texts
+
+
+def test_the_numerals_the_scan_tells_are_those_translate_makes_ascii() -> None:
+    """Each Khmer numeral's bit among what the gate's scan tells: the numerals made ASCII from those bits are
+    what `translate(KHMER_DIGITS)` makes of a message with a ០-៩ numeral, both ways of scanning."""
+    from hotline.detect.signals.personal_info import (
+        _KHMER_DIGIT,
+        _KHMER_DIGIT_BITS,
+        _OPENS,
+        _told_ascii,
+    )
+
+    lex = _lexicons()
+    gates = [lex.gate_automaton.twin(native=False)] + ([lex.gate_automaton] if lex.gate_automaton.native else [])
+    told = 0
+    for text in _digit_texts(6000, 16):
+        for gate in gates:
+            tells, _ = gate.scan_lower(text)
+            assert bool(tells & _KHMER_DIGIT_BITS) == (_KHMER_DIGIT.search(text) is not None), text
+            if tells & _KHMER_DIGIT_BITS:
+                assert tells & _OPENS
+                assert _told_ascii(text, tells) == _ascii_digits(text) == text.translate(KHMER_DIGITS), text
+                told += 1
+    assert told > 2000
+
+
+def test_a_text_with_too_few_digits_holds_no_phone_or_id_number() -> None:
+    """`_most_digits` counts exactly in an ASCII text and never fewer than there are elsewhere, and a rule is
+    skipped for too few digits only where its regex's matches give no detail (phone and ID formats, Khmer
+    numerals, other scripts' digits, mixed scripts)."""
+    from hotline.detect.signals.personal_info import CHECKS, _most_digits
+
+    lex = _lexicons()
+    rules = [r for r in lex.all_rules if r.digits]
+    assert {"en.phone", "en.id_number.card", "km.id_number.card"} <= {r.id for r in rules}
+    texts = [_ascii_digits(t) for t in _digit_texts(6000, 17)]
+    texts += [_ascii_digits(t) for t in _eval_texts()]
+    skipped = kept = 0
+    for text in texts:
+        most = _most_digits(text)
+        digits = sum(ch.isdigit() for ch in text)
+        assert most == digits if text.isascii() else most >= digits, text
+        for rule in rules:
+            if most >= rule.digits:
+                continue
+            skipped += 1
+            for m in rule.regex.finditer(text):
+                found = CHECKS[rule.check or ""](lex, rule, m, text)
+                assert not found, (rule.id, text)
+                kept += 1
+    assert skipped > 5000 and kept > 100  # skipped texts where the regex matched, and gave nothing
+    phones = [d for t in texts for d in find_personal_info(t) if d.type == "phone"]
+    assert len(phones) > 40  # (found, as before, in ASCII and other digits)

@@ -153,6 +153,9 @@ class Rule:
     #: strings (`requires_lower`) are looked for in the lowercased text (`_lowered`).
     requires: tuple[tuple[str, ...], ...] = ()
     requires_lower: tuple[tuple[str, ...], ...] = ()
+    #: The fewest digits a detail its check keeps holds (`_FEWEST_DIGITS`): a text with fewer is not searched
+    #: (a phone number has eight; most messages with a digit hold a time or a price).
+    digits: int = 0
 
 
 #: The rules a message's anchors open: its details' rules, its address parts' rules.
@@ -382,12 +385,14 @@ def _rule(raw: object, path: Path, lang: str, fragments: dict[str, str], *, is_p
         if part not in PARTS:
             raise _fail(path, f"rule {rule_id}: 'part' must be one of {sorted(PARTS)}")
         return Rule(rule_id, regex, tuple(anchors), bool(needs), part=part, check=check, context=context,
-                    requires=_requires(regex, False), requires_lower=_requires(regex, True))
+                    requires=_requires(regex, False), requires_lower=_requires(regex, True),
+                    digits=_FEWEST_DIGITS.get(check or "", 0))
     kind = raw.get("type")
     if kind not in PERSONAL_INFO_TYPES:
         raise _fail(path, f"rule {rule_id}: 'type' must be one of {PERSONAL_INFO_TYPES}")
     return Rule(rule_id, regex, tuple(anchors), bool(needs), type=kind, check=check, after=after, context=context,
-                requires=_requires(regex, False), requires_lower=_requires(regex, True))
+                requires=_requires(regex, False), requires_lower=_requires(regex, True),
+                digits=_FEWEST_DIGITS.get(check or "", 0))
 
 
 #: A group of more strings than this is left out of a rule's `requires`: looking for each costs more than
@@ -430,6 +435,20 @@ def _lowered(text: str) -> str | None:
     return lower(text)
 
 
+#: The fewest digits (`str.isdigit`) of the text a detail kept by these checks holds, whatever the rule's
+#: regex: `_phone_digits` counts eight or more in the span it keeps, `_check_id_number` nine.
+_FEWEST_DIGITS: Final[dict[str, int]] = {"phone": 8, "id_number": 9}
+_ASCII_DIGITS: Final = b"0123456789"
+
+
+def _most_digits(text: str) -> int:
+    """At least as many as the digits (`str.isdigit`) in `text`: their count in an ASCII text, where only 0-9
+    are (one C pass over its bytes, a third of a phone regex's search), else its length."""
+    if text.isascii():
+        return len(text) - len(text.encode().translate(None, _ASCII_DIGITS))
+    return len(text)
+
+
 def _holds(text: str, requires: tuple[tuple[str, ...], ...]) -> bool:
     """Whether `text` holds one string of each group of a rule's `requires`."""
     for group in requires:
@@ -469,6 +488,11 @@ _OPENS: Final = 1
 _ANCHOR: Final = 2
 _DIGITS: Final = 4
 _ASKS: Final = 8
+#: Each Khmer numeral's own bit (`KHMER_DIGITS`: ០-៩, and ៰-៹, which tell nothing else): the scan says which
+#: numerals a message holds, so they are made ASCII without looking for each of twenty in its text.
+_NUMERAL_BITS: Final = tuple((16 << i, chr(code), digit) for i, (code, digit) in enumerate(KHMER_DIGITS.items()))
+#: The bits of ០-៩ (`_KHMER_DIGIT`): the numerals that make a message's digits be read as ASCII ones.
+_KHMER_DIGIT_BITS: Final = sum(bit for bit, numeral, _ in _NUMERAL_BITS if _KHMER_DIGIT.match(numeral))
 
 
 def _automaton(keys: dict[str, tuple[int, bool, bool, int]]) -> Any:
@@ -570,8 +594,10 @@ def _gate_automaton(anchors: Iterable[str], questions: Iterable[str]) -> Literal
     keys: dict[str, tuple[int, bool, bool, int]] = {}
     for anchor in anchors:
         keys[anchor] = _anchor_key(anchor)
-    for digit in [*"0123456789", *(chr(0x17E0 + i) for i in range(10))]:  # `_DIGIT`
+    for digit in "0123456789":  # `_DIGIT`, with the Khmer numerals below
         keys[digit] = (1, False, False, _OPENS | _DIGITS)
+    for bit, numeral, _ in _NUMERAL_BITS:
+        keys[numeral] = (1, False, False, _OPENS | _DIGITS | bit if _KHMER_DIGIT.match(numeral) else bit)
     for question in questions:
         keys.setdefault(question, (len(question), False, False, _ASKS))
     return Literals(keys)
@@ -1400,6 +1426,14 @@ def _ascii_digits(text: str) -> str:
     return text
 
 
+def _told_ascii(text: str, tells: int) -> str:
+    """`_ascii_digits(text)` where the gate's scan of `text` told `tells`: only the numerals it saw."""
+    for bit, numeral, digit in _NUMERAL_BITS:
+        if tells & bit:
+            text = text.replace(numeral, digit)
+    return text
+
+
 #: The last text scanned if no question list's word can be in it (`_scan`), else None: when the next
 #: message's `previous` is that very string, it is not searched again. One message only, recognised by
 #: identity, never by content; one reference, replaced at once (no pair made a message).
@@ -1440,11 +1474,17 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     if part_rules:  # an address part may be there: cues and place names matter, in the scripts present
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (
             lex.support_latin if _LATIN.search(text) else ())
-    norm = _ascii_digits(text) if has_digit and _KHMER_DIGIT.search(text) else text
+    norm = _told_ascii(text, tells) if has_digit and tells & _KHMER_DIGIT_BITS else text
     details: list[PersonalDetail] = []
     norm_low: str | None = None  # `_lowered(norm)`, once a rule asks
     lowered = False
+    digits = -1  # `_most_digits(norm)`, once a rule asks
     for rule in rules:
+        if rule.digits:
+            if digits < 0:
+                digits = _most_digits(norm)
+            if digits < rule.digits:
+                continue
         if rule.requires and not _holds(norm, rule.requires):
             continue
         if rule.requires_lower:
@@ -1487,6 +1527,11 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     return [PersonalDetail(d.type, text[d.start:d.end], d.start, d.end, d.normalized, d.rule) for d in resolved]
 
 
+#: `threading.get_ident` held in a Final name: a compiled call reads it without looking it up in the
+#: `threading` module at every message (that lookup cost more than the call).
+_thread_ident: Final = threading.get_ident
+
+
 class PersonalInfoDetector:
     """The personal-details signal: which messages disclose what, citing each message.
 
@@ -1503,12 +1548,12 @@ class PersonalInfoDetector:
 
     def __init__(self) -> None:
         self._maker = threading.current_thread()
-        self._maker_id = self._maker.ident
+        self._maker_id: int = _thread_ident()
         self._message: Message | None = None  # the last message given in the maker's thread
         self._last = threading.local()  # ... in any other thread
 
     def details(self, message: Message, previous: str | None = None) -> list[PersonalDetail]:
-        mine = threading.get_ident() == self._maker_id
+        mine = _thread_ident() == self._maker_id
         if previous is None:
             last: Message | None = (self._message if self._maker.is_alive() else None) if mine else getattr(
                 self._last, "message", None)
