@@ -170,16 +170,21 @@ class Rule:
     def _first(self, norm: str, phrases: Sequence[int], pos: int = 0) -> re.Match[str] | None:
         """What `regex.search(norm, pos)` finds, when only `phrases` can match."""
         best: re.Match[str] | None = None
-        best_rank = 0
+        best_start = best_rank = 0
         ranks = self.phrase_ranks
+        regexes = self.phrase_regexes
         for i in phrases:
-            m = self.phrase_regexes[i].search(norm, pos)
+            m = regexes[i].search(norm, pos)
             if m is None:
                 continue
+            start = m.start()
             rank = ranks[i] if ranks else i
-            if best is None or m.start() < best.start() or (m.start() == best.start() and rank < best_rank):
+            if best is None or start < best_start or (start == best_start and rank < best_rank):
                 best = m
+                best_start = start
                 best_rank = rank
+                if start == pos and not ranks:  # (no later phrase, of a later rank, can start before it)
+                    break
         return best
 
     def _in_order(self, phrases: Sequence[int]) -> list[re.Pattern[str]]:
