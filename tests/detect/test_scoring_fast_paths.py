@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import pytest
 
-from hotline.detect.scoring.conversation import _by_sender, _highest
+from hotline.detect.scoring.conversation import ScoreStream, _by_sender, _highest
 from hotline.detect.scoring.linear import PAIRS_AFTER, PAIRS_KEPT, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
@@ -234,6 +234,22 @@ def test_each_senders_windows_are_read_from_their_messages_alone() -> None:
             expected[code] = max(scorer.window_logits(sub_weights, sub_words, *spans(sub_words)))
         got = _by_sender(scorer, weights, words, codes)
         assert list(got.items()) == list(expected.items())
+
+
+def test_senders_are_coded_in_order_of_their_first_message() -> None:
+    """The first few senders are found by comparing names, the others by lookup: codes as one table gives."""
+    rng = random.Random(18)
+    names = [None, "a", "b", "ab", "Bob", "bob", "", "c", "d", "\u1780", "e f"]
+    for kinds in (1, 2, 4, 5, len(names)):
+        senders = [rng.choice(names[:kinds]) for _ in range(1000)]
+        stream = ScoreStream(load_model())
+        for i, sender in enumerate(senders):  # each sender a new string, as a parser gives them
+            stream.message(i, None if sender is None else "".join(list(sender)), "hi there")
+        stream._flush()
+        table: dict[str, int] = {}
+        expected = [-1 if x is None else table.setdefault(x, len(table)) for x in senders]
+        assert stream._codes == expected
+        assert list(stream._names.items()) == list(table.items())
 
 
 def test_a_words_grams_are_read_as_the_plain_definition_reads_them() -> None:

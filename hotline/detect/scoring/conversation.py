@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add
-from typing import Any
+from typing import Any, Final
 
 from hotline.detect.model import Conversation
 from hotline.detect.scoring.linear import LinearScorer, load_model
@@ -44,6 +44,8 @@ CONVERSATION_THRESHOLD = 0.7
 #: Windows explained, and messages cited per explained window.
 TOP_WINDOWS = 3
 TOP_MESSAGES = 3
+#: Senders whose names are compared before a message's sender is looked up by hash.
+FEW_SENDERS: Final = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ class ScoreStream:
         self._indexes: list[int] = []
         self._codes: list[int] = []  # sender code: -1 none, else position in self._names
         self._names: dict[str, int] = {}
+        self._first_names: list[str] = []  # the first `FEW_SENDERS` names, in code order
         self._weights: list[float] = []  # held messages already read
         self._words: list[int] = []
         self._kept: list[tuple[float, int, str]] = []  # min-heap of (weight, position, text)
@@ -172,14 +175,26 @@ class ScoreStream:
         self._weights += weights
         self._words += words
         self._indexes += indexes
-        names, codes = self._names, self._codes
+        names, codes, few = self._names, self._codes, self._first_names
         for sender in senders:  # codes in order of first message
             if sender is None:
                 codes.append(-1)
                 continue
-            code = names.get(sender)
-            if code is None:
-                code = names[sender] = len(names)
+            # A chat's few senders are found by comparing (each message's sender is a new string: a lookup
+            # would hash it first).
+            code = -1
+            for k in range(len(few)):
+                if few[k] == sender:
+                    code = k
+                    break
+            if code < 0:
+                found = names.get(sender)
+                if found is None:
+                    code = names[sender] = len(names)
+                    if code < FEW_SENDERS:
+                        few.append(sender)
+                else:
+                    code = found
             codes.append(code)
         kept = self._kept
         floor = kept[0][0] if len(kept) >= self.KEEP else 0.0

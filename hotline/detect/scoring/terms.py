@@ -99,17 +99,43 @@ _RUN = re.compile(r"([a-z])\1{2}")
 
 def _without_emails(big: str) -> str:
     """`big` with e-mail addresses (local part, @, domain) replaced by a space."""
-    out: list[str] = []
+    return _cut(big, _email_cuts(big))
+
+
+def _email_cuts(big: str) -> list[int]:
+    """Where e-mail addresses (local part, @, domain) are in `big`: start, end, start, end... (`_cut`)."""
+    cuts: list[int] = []
     pos = 0
     for m in _EMAIL_DOMAIN.finditer(big):
         at = j = m.start()
         while j > pos and (big[j - 1].isalnum() or big[j - 1] in "._+-"):
             j -= 1
         if j < at:
-            out += [big[pos:j], " "]
+            cuts += [j, m.end()]
             pos = m.end()
+    return cuts
+
+
+def _cut(big: str, cuts: list[int]) -> str:
+    """`big` with each span of `cuts` (start, end, start, end..., in order) replaced by a space."""
+    out: list[str] = []
+    pos = 0
+    for k in range(0, len(cuts), 2):
+        out += [big[pos:cuts[k]], " "]
+        pos = cuts[k + 1]
     out.append(big[pos:])
     return "".join(out)
+
+
+def _cut_bytes(big: bytes, cuts: list[int]) -> bytes:
+    """`_cut` in bytes (typed apart: compiled, each call is then a direct one)."""
+    out: list[bytes] = []
+    pos = 0
+    for k in range(0, len(cuts), 2):
+        out += [big[pos:cuts[k]], b" "]
+        pos = cuts[k + 1]
+    out.append(big[pos:])
+    return b"".join(out)
 
 
 def _found(big: str, literal: str) -> list[int]:
@@ -132,20 +158,19 @@ def _found_bytes(big: bytes, literal: bytes) -> list[int]:
     return out
 
 
-def _replaced(big: str, pattern: re.Pattern[str], starts: Sequence[int], by: str) -> str:
-    """`pattern.sub(by, big)` for a pattern that can only match at `starts` (sorted): the regex is tried
-    there alone instead of at every character of the conversation."""
-    out: list[str] = []
+def _matches(big: str, pattern: re.Pattern[str], starts: Sequence[int]) -> list[int]:
+    """Where `pattern.sub` would replace in `big` (start, end, start, end...: `_cut`) for a pattern that can
+    only match at `starts` (sorted): the regex is tried there alone instead of at every character."""
+    cuts: list[int] = []
     pos = 0
     for at in starts:
         if at < pos:  # inside the last match
             continue
         m = pattern.match(big, at)
         if m is not None:
-            out += [big[pos:at], by]
             pos = m.end()
-    out.append(big[pos:])
-    return "".join(out)
+            cuts += [at, pos]
+    return cuts
 
 
 def canonical_text(texts: Sequence[str]) -> list[str]:
@@ -183,17 +208,23 @@ def raw_tokens(texts: Sequence[str]) -> list[str]:
     urls = [c - 4 if low[c - 4:c] == b"http" else c - 5 for c in _found_bytes(low, b":")
             if c > 4 and low.startswith(b"//", c + 1) and (low[c - 4:c] == b"http" or low[c - 5:c] == b"https")]
     urls += _found_bytes(low, b"www.")
+    # What is removed is cut from the text and from its bytes alike (a character a byte: the same places;
+    # no second encoding), the text kept only while a later search reads it.
     read = big
     if urls:
-        read = _replaced(read, _URL, sorted(urls), " ")
+        cuts = _matches(read, _URL, sorted(urls))
+        if cuts:
+            read, low = _cut(read, cuts), _cut_bytes(low, cuts)
     if "@" in read:
-        read = _without_emails(read)
+        cuts = _email_cuts(read)
+        if cuts:
+            read, low = _cut(read, cuts), _cut_bytes(low, cuts)
     # A nick prefix starts after the mark (and its space) before its colon.
     nicks = [c for c in _found(read, ":") if read.startswith((" ", "\t"), c + 1)]
     if nicks:
-        read = _replaced(read, _NICK, sorted({read.rfind(MARK, 0, c) + 2 for c in nicks}), " ")
-    if read is not big:
-        low = read.encode("ascii", "replace").lower()
+        cuts = _matches(read, _NICK, sorted({read.rfind(MARK, 0, c) + 2 for c in nicks}))
+        if cuts:
+            low = _cut_bytes(low, cuts)
     tokens = low.translate(_BYTES).decode("ascii").split()
     del tokens[0]  # the leading mark (every message's words end with one)
     return tokens
