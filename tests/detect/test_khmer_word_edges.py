@@ -153,6 +153,29 @@ def test_aligned_match_is_the_plain_walk_for_fixed_and_varied_widths() -> None:
     assert found > 50
 
 
+def test_aligned_match_of_a_new_stretch_is_the_plain_walk() -> None:
+    """From a start whose letters were never segmented, ends within the alternatives' widths are tried first
+    and the letters from the start segmented only for an aligned match: the same answers as the walk."""
+    from hotline.detect.text import segment
+
+    sets = [[re.compile("ម៉ាក់(?:ប៉ា)?")], [re.compile("ម៉ាក់|ម៉ាក់ប៉ា")], [re.compile("មក|មុខ")], [REGEXES[0]],
+            [REGEXES[1]], [REGEXES[2]], [REGEXES[3]], [REGEXES[4]], [re.compile("ខ្លួន"), re.compile("ខ្លួន\\s*ឯង")]]
+    texts = [*TEXTS, "ម៉ាក់ប៉ាណា, ម៉ាក់ ប៉ា! ខ្លួនអូន ok ខ្លួន ឯង ម៉ាក់", "អូនខ្លួនឯងម៉ាក់ប៉ា", "មកមុខបាច់មករូបខ្លួនឯង"]
+    fresh = found = 0
+    for alternatives in sets:
+        for text in texts:
+            for start in range(len(text)):
+                segment._RUN_EDGES.clear()
+                segment._WINDOW_EDGES.clear()
+                new = segment._word_ends(text, start, segment.REACH, False) is None  # letters from `start`
+                got = aligned_match(alternatives[0] if len(alternatives) == 1 else alternatives, text, start)
+                want = _plain_aligned_match(alternatives, text, start)
+                assert (got and (got.re, got.span())) == (want and (want.re, want.span())), (text, start)
+                fresh += new
+                found += new and got is not None
+    assert found > 30 and fresh > 300
+
+
 def test_width_is_fixed_only_for_regexes_that_consume_and_assert_nothing() -> None:
     fixed = {"ម៉ាក់": 5, f"ម៉ាក់{joint()}ប៉ា": 8, "ខ្លួន|ម៉ាក់": 5, "a(?:b|c)[de]": 3, "(?>ab)x{2}": 4}
     for source, width in fixed.items():

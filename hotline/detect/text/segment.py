@@ -301,6 +301,11 @@ REACH: Final = 80
 
 def word_ends(text: str, start: int, reach: int = REACH) -> list[int]:
     """Word edges after `start` (a word edge) within `reach` characters, segmenting from `start` on."""
+    return _word_ends(text, start, reach, True) or []
+
+
+def _word_ends(text: str, start: int, reach: int, segmenting: bool) -> list[int] | None:
+    """`word_ends`; not segmenting, None unless every run of letters was segmented before."""
     stop = min(len(text), start + reach)
     ends: set[int] = set()
     pos = start
@@ -314,7 +319,13 @@ def word_ends(text: str, start: int, reach: int = REACH) -> list[int]:
             continue
         end = run.end()
         cut = end == stop and end < len(text) and _letter(text[end])  # the last word may be cut short
-        edges = _edges(run.group())
+        if segmenting:
+            edges = _edges(run.group())
+        else:
+            known = _RUN_EDGES.get(run.group())
+            if known is None:
+                return None
+            edges = known
         for e in edges:
             if not cut or e < end - pos:
                 ends.add(pos + e)
@@ -393,13 +404,40 @@ def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
             if m is not None:
                 return m if match_aligned(m) and end in word_ends(text, start) else None
         return None
-    for end in reversed(word_ends(text, start)):
+    low = REACH
+    high = 0
+    for alternative in alternatives:
+        least, most = _widths(alternative)
+        low = least if least < low else low
+        high = most if most > high else high
+    ends = _word_ends(text, start, REACH, False)
+    if ends is not None or high > REACH:  # segmented before, or no bound known: every word edge from `start`
+        for end in reversed(ends if ends is not None else word_ends(text, start)):
+            for alternative in alternatives:
+                m = alternative.fullmatch(text, start, end)
+                if m is not None:
+                    if match_aligned(m):
+                        return m
+                    break
+        return None
+    # The same walk, the segmenting from `start` (a run of up to REACH letters through the CRF) left until an
+    # end within the alternatives' widths has an aligned match: an end that is no word edge is passed over.
+    n = len(text)
+    end = min(n, start + high)
+    while end > start and end >= start + low:
+        if end < n and _in_cluster(text[end - 1], text[end]):  # inside a cluster: no word edge, no match tried
+            end -= 1
+            continue
         for alternative in alternatives:
             m = alternative.fullmatch(text, start, end)
             if m is not None:
                 if match_aligned(m):
-                    return m
+                    if ends is None:
+                        ends = word_ends(text, start)
+                    if end in ends:
+                        return m
                 break
+        end -= 1
     return None
 
 
@@ -410,26 +448,41 @@ except ImportError:  # pragma: no cover - CPython < 3.11 or another implementati
 #: What consumes characters and asserts nothing (no lookaround, anchor, word edge or back reference).
 _PLAIN_OPS: Final = frozenset({"LITERAL", "NOT_LITERAL", "ANY", "IN", "SUBPATTERN", "BRANCH", "MAX_REPEAT",
                                "MIN_REPEAT", "POSSESSIVE_REPEAT", "ATOMIC_GROUP"})
-#: Per regex (by identity, the regex kept alive with it): `_width`'s answer.
-_WIDTHS: Final[dict[int, tuple[re.Pattern[str], int]]] = {}
+#: Per regex (by identity, the regex kept alive with it): `_width`'s answer, and `_widths`'.
+_WIDTHS: Final[dict[int, tuple[re.Pattern[str], int, int, int]]] = {}
 
 
 def _width(regex: re.Pattern[str]) -> int:
     """How many characters every match of `regex` spans, when that is fixed and nothing in it asserts (then a
     match from a place can end at one place only, however the string goes on); -1 otherwise."""
+    return _measured(regex)[1]
+
+
+def _widths(regex: re.Pattern[str]) -> tuple[int, int]:
+    """The fewest and most characters a match of `regex` can span, as the regex engine's parser bounds them
+    (at most REACH, the word edges' reach; REACH + 1 when not known)."""
+    known = _measured(regex)
+    return known[2], known[3]
+
+
+def _measured(regex: re.Pattern[str]) -> tuple[re.Pattern[str], int, int, int]:
     known = _WIDTHS.get(id(regex))
     if known is not None and known[0] is regex:
-        return known[1]
+        return known
     width = -1
+    least = 0
+    most = REACH + 1
     if _parser is not None:
         parsed = _parser.parse(regex.pattern, regex.flags)
         low, high = parsed.getwidth()
         if low == high and _plain(parsed):
             width = int(low)
+        least = int(low)
+        most = int(high) if high <= REACH else REACH  # no word edge from a start lies further
     if len(_WIDTHS) >= 1024:
         _WIDTHS.clear()
-    _WIDTHS[id(regex)] = (regex, width)
-    return width
+    found = _WIDTHS[id(regex)] = (regex, width, least, most)
+    return found
 
 
 def _plain(items: Any) -> bool:
@@ -585,6 +638,13 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
 def _starts_cluster(before: str, word: str) -> bool:
     """Whether a letter cluster starts at `word` after `before` (`_KCC`)."""
     return "\u1780" <= word[0] <= "\u17b3" and not before.endswith("\u17d2")
+
+
+def _in_cluster(prev: str, ch: str) -> bool:
+    """Whether a letter cluster runs on from letter `prev` to letter `ch` (`_KCC`); False if either is none."""
+    if not (_letter(prev) and _letter(ch)):
+        return False
+    return not "\u1780" <= ch <= "\u17b3" or prev == "\u17d2"
 
 
 def _splits_cluster(text: str, pos: int) -> bool:
