@@ -389,8 +389,13 @@ def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
     alternatives, in order (those that can match at all): the first that spans an end decides it, as the
     whole regex's would.
     """
-    if not _on_edges(text, (start,)):
-        return None
+    m = _aligned_from(regex, text, start)
+    # whether `start` is a word edge (its own window) is asked last: only of an answer, most often none
+    return m if m is not None and _on_edges(text, (start,)) else None
+
+
+def _aligned_from(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
+    """`aligned_match` but for whether `start` is a word edge."""
     alternatives = (regex,) if isinstance(regex, re.Pattern) else regex
     width = _width(alternatives[0])
     if width >= 0 and all(_width(alternative) == width for alternative in alternatives):
