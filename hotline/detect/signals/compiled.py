@@ -94,10 +94,15 @@ class _Cache:
     def entry(self, key: tuple[str, int]) -> _Entry | None:
         """The program of `key`, compiled by this run or read from the file (None: neither, or unreadable)."""
         found = self.regexes.get(key)
-        if found is not None or key not in self.stored or self._programs is None:
+        stored = self.stored.get(key) if found is None else None
+        programs = self._programs
+        if stored is None or programs is None:
             return found
-        all_flags, groups, start, end, groupindex, indexgroup = self.stored[key]
-        code = self._programs[self._base + start:self._base + end]
+        all_flags, groups, start, end, groupindex, indexgroup = stored
+        try:
+            code = programs[self._base + start:self._base + end]
+        except ValueError:  # closed meanwhile by a flush in another thread, which read every program first
+            return self.regexes.get(key)
         return (all_flags, groups, code, groupindex, indexgroup) if len(code) == end - start else None
 
     def forget(self, key: tuple[str, int]) -> None:
@@ -106,12 +111,12 @@ class _Cache:
 
     def every_entry(self) -> dict[tuple[str, int], _Entry]:
         """Every program, all read from the file, which is then let go (it is about to be replaced)."""
-        entries = {key: entry for key in self.stored if (entry := self.entry(key)) is not None}
+        entries = {key: entry for key in list(self.stored) if (entry := self.entry(key)) is not None}
         entries.update(self.regexes)
         self.regexes, self.stored = entries, {}
-        if self._programs is not None:
-            self._programs.close()
-            self._programs = None
+        programs, self._programs = self._programs, None
+        if programs is not None:
+            programs.close()
         return entries
 
 
