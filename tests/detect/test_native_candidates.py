@@ -185,6 +185,20 @@ def test_same_answers_with_an_automaton_past_16384_states() -> None:
 
 
 @built
+def test_same_answers_for_latin1_literals_in_1_byte_and_wider_texts() -> None:
+    """A 1-byte text walks a table of the symbols below U+0100 only (its other columns are never read): literals
+    with Latin-1 letters, found in a 1-byte text and in the same text made 2- or 4-byte by one character more."""
+    vocabulary = ["café", "ñandú", "ÿ2", "\u00a0x", "é", "ab", "abc", "naïve", "ផ្ញើ", "€5", "😀x"]
+    items = _made_up_items(random.Random(256), vocabulary, 90)
+    python, native = CandidateIndex(items, native=False), CandidateIndex(items, native=True)
+    latin1 = [t for t in _fuzz(vocabulary, random.Random(257), 3000) if t.isascii() or max(map(ord, t)) < 256]
+    texts = latin1 + [t + "ក" for t in latin1] + [t + "😀" for t in latin1] + ["", "CAFÉ café", "ÿ" * 300]
+    assert sum(1 for t in latin1 if not t.isascii()) > 300
+    assert _differences(python, native, texts) == []
+    assert sum(1 for t in texts if native.candidates(t)) > 1000
+
+
+@built
 def test_a_phrase_set_index_answers_the_same() -> None:
     texts = []
     for path in sorted(EVAL.glob("*.txt"))[:80]:

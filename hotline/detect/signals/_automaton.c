@@ -86,6 +86,10 @@ typedef struct {
     int32_t *delta;        /* (the trie and DFA while `build_automaton` makes them) */
     uint32_t *delta32;     /* nstates * nsym: the next state and its flags, when there are more than 16384 states */
     uint16_t *delta16;     /* the same, when there are fewer (half the memory: the hot rows stay in cache) */
+    int32_t nsym_byte;     /* the symbols of code points below 256 (and of their lowercase): 0 .. nsym_byte - 1 */
+    uint32_t *byte32;      /* nstates * nsym_byte: the first columns of `delta32`, the table a 1-byte text walks: */
+    uint16_t *byte16;      /* (or of `delta16`) 76 bytes a state, not 200, so a Latin text's states share cache
+                              lines instead of each bringing its Khmer columns along */
     int32_t *first_lit;    /* per state: the longest literal ending there (the others follow by `Lit.next`), -1 */
     int32_t *first_out, *out_link, *lit_at; /* (output chains by state while building) */
     uint8_t *has_stem;     /* per state: a stem ends there or at a suffix state (while building) */
@@ -119,7 +123,8 @@ index_dealloc(Index *self)
 {
     Py_XDECREF(self->items);
     PyMem_Free(self->sym_low); PyMem_Free(self->high_cp); PyMem_Free(self->high_sym);
-    PyMem_Free(self->delta); PyMem_Free(self->delta32); PyMem_Free(self->delta16); PyMem_Free(self->first_out); PyMem_Free(self->out_link);
+    PyMem_Free(self->delta); PyMem_Free(self->delta32); PyMem_Free(self->delta16);
+    PyMem_Free(self->byte32); PyMem_Free(self->byte16); PyMem_Free(self->first_out); PyMem_Free(self->out_link);
     PyMem_Free(self->lit_at); PyMem_Free(self->has_stem); PyMem_Free(self->lits_mem); PyMem_Free(self->ints);
     PyMem_Free(self->first_lit);
     PyMem_Free(self->stem_rows);
@@ -322,8 +327,15 @@ build_automaton(Index *self, PyObject *texts)
         }
     }
     PyMem_Free(cps);
-    for (Py_UCS4 cp = 0; cp < 256; cp++)
+    self->nsym_byte = 1;
+    for (Py_UCS4 cp = 0; cp < 256; cp++) {
         self->sym_byte[cp] = symbol_of(self, cp);
+        uint16_t folded = symbol_of(self, Py_UNICODE_TOLOWER(cp));
+        if (self->sym_byte[cp] >= self->nsym_byte)
+            self->nsym_byte = self->sym_byte[cp] + 1;
+        if (folded >= self->nsym_byte)
+            self->nsym_byte = folded + 1;
+    }
 
     /* the trie, in the DFA's table (0: no child yet; no trie edge leads to the root) */
     Py_ssize_t cap = total + 1, nsym = self->nsym;
@@ -448,6 +460,21 @@ build_automaton(Index *self, PyObject *texts)
         }
     }
     PyMem_Free(newid); PyMem_Free(flags);
+    Py_ssize_t nb = self->nsym_byte;
+    if (d16 != NULL)
+        self->byte16 = zalloc((Py_ssize_t)nstates * nb, sizeof(uint16_t));
+    else
+        self->byte32 = zalloc((Py_ssize_t)nstates * nb, sizeof(uint32_t));
+    if (self->byte16 == NULL && self->byte32 == NULL) {
+        PyMem_Free(d16); PyMem_Free(d32); PyMem_Free(first2);
+        return -1;
+    }
+    for (Py_ssize_t n = 0; n < nstates; n++) {
+        if (d16 != NULL)
+            memcpy(self->byte16 + n * nb, d16 + n * nsym, (size_t)nb * sizeof(uint16_t));
+        else
+            memcpy(self->byte32 + n * nb, d32 + n * nsym, (size_t)nb * sizeof(uint32_t));
+    }
     PyMem_Free(delta); PyMem_Free(lit_at); PyMem_Free(self->out_link); PyMem_Free(self->first_out);
     PyMem_Free(self->has_stem); PyMem_Free(stem2);
     self->delta = NULL;
@@ -748,11 +775,11 @@ on_hit(const Index *self, Scratch *s, int kind, const void *data, Py_ssize_t siz
 
 #define BYTE_SYMBOL(self, cp) ((self)->sym_byte[(cp)])
 
-#define SCAN_LOOP(TYPE, delta, SYMBOL, D)                                                        \
+#define SCAN_LOOP(TYPE, delta, width, SYMBOL, D)                                                 \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size; k++) {                                                  \
-            uint32_t cell = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                \
+            uint32_t cell = delta[(Py_ssize_t)state * (width) + SYMBOL(self, p[k])];             \
             state = (int32_t)(cell & D##_STATE);                                                 \
             if (cell & D##_HIT)                                                                  \
                 for (int32_t t = first_lit[state]; t >= 0; t = self->lits[t].next)               \
@@ -769,31 +796,33 @@ scan(const Index *self, Scratch *s, PyObject *text)
     const int32_t *first_lit = self->first_lit;
     const uint16_t *d16 = self->delta16;
     const uint32_t *d32 = self->delta32;
-    Py_ssize_t nsym = self->nsym;
+    const uint16_t *b16 = self->byte16;
+    const uint32_t *b32 = self->byte32;
+    Py_ssize_t nsym = self->nsym, nb = self->nsym_byte;
     int32_t state = 0;
     if (d16 != NULL) {
         if (kind == PyUnicode_1BYTE_KIND)
-            SCAN_LOOP(Py_UCS1, d16, BYTE_SYMBOL, D16);
+            SCAN_LOOP(Py_UCS1, b16, nb, BYTE_SYMBOL, D16);
         else if (kind == PyUnicode_2BYTE_KIND)
-            SCAN_LOOP(Py_UCS2, d16, symbol_of, D16);
+            SCAN_LOOP(Py_UCS2, d16, nsym, symbol_of, D16);
         else
-            SCAN_LOOP(Py_UCS4, d16, symbol_of, D16);
+            SCAN_LOOP(Py_UCS4, d16, nsym, symbol_of, D16);
     }
     else {
         if (kind == PyUnicode_1BYTE_KIND)
-            SCAN_LOOP(Py_UCS1, d32, BYTE_SYMBOL, D32);
+            SCAN_LOOP(Py_UCS1, b32, nb, BYTE_SYMBOL, D32);
         else if (kind == PyUnicode_2BYTE_KIND)
-            SCAN_LOOP(Py_UCS2, d32, symbol_of, D32);
+            SCAN_LOOP(Py_UCS2, d32, nsym, symbol_of, D32);
         else
-            SCAN_LOOP(Py_UCS4, d32, symbol_of, D32);
+            SCAN_LOOP(Py_UCS4, d32, nsym, symbol_of, D32);
     }
 }
 
-#define ANY_LOOP(TYPE, delta, SYMBOL, D)                                                         \
+#define ANY_LOOP(TYPE, delta, width, SYMBOL, D)                                                  \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size; k++) {                                                  \
-            uint32_t cell = delta[(Py_ssize_t)state * nsym + SYMBOL(self, p[k])];                \
+            uint32_t cell = delta[(Py_ssize_t)state * (width) + SYMBOL(self, p[k])];             \
             if (cell & D##_STEM)                                                                 \
                 Py_RETURN_TRUE;                                                                  \
             state = (int32_t)(cell & D##_STATE);                                                 \
@@ -811,25 +840,25 @@ index_any(Index *self, PyObject *text)
         Py_RETURN_FALSE;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t size = PyUnicode_GET_LENGTH(text), nsym = self->nsym;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), nsym = self->nsym, nb = self->nsym_byte;
     int32_t state = 0;
-    const uint16_t *d16 = self->delta16;
-    const uint32_t *d32 = self->delta32;
+    const uint16_t *d16 = self->delta16, *b16 = self->byte16;
+    const uint32_t *d32 = self->delta32, *b32 = self->byte32;
     if (d16 != NULL) {
         if (kind == PyUnicode_1BYTE_KIND)
-            ANY_LOOP(Py_UCS1, d16, BYTE_SYMBOL, D16);
+            ANY_LOOP(Py_UCS1, b16, nb, BYTE_SYMBOL, D16);
         else if (kind == PyUnicode_2BYTE_KIND)
-            ANY_LOOP(Py_UCS2, d16, symbol_of, D16);
+            ANY_LOOP(Py_UCS2, d16, nsym, symbol_of, D16);
         else
-            ANY_LOOP(Py_UCS4, d16, symbol_of, D16);
+            ANY_LOOP(Py_UCS4, d16, nsym, symbol_of, D16);
     }
     else {
         if (kind == PyUnicode_1BYTE_KIND)
-            ANY_LOOP(Py_UCS1, d32, BYTE_SYMBOL, D32);
+            ANY_LOOP(Py_UCS1, b32, nb, BYTE_SYMBOL, D32);
         else if (kind == PyUnicode_2BYTE_KIND)
-            ANY_LOOP(Py_UCS2, d32, symbol_of, D32);
+            ANY_LOOP(Py_UCS2, d32, nsym, symbol_of, D32);
         else
-            ANY_LOOP(Py_UCS4, d32, symbol_of, D32);
+            ANY_LOOP(Py_UCS4, d32, nsym, symbol_of, D32);
     }
     Py_RETURN_FALSE;
 }
@@ -1152,7 +1181,8 @@ core_free(Index *core)
     if (core == NULL)
         return;
     PyMem_Free(core->sym_low); PyMem_Free(core->high_cp); PyMem_Free(core->high_sym);
-    PyMem_Free(core->delta); PyMem_Free(core->delta32); PyMem_Free(core->delta16); PyMem_Free(core->first_out); PyMem_Free(core->out_link);
+    PyMem_Free(core->delta); PyMem_Free(core->delta32); PyMem_Free(core->delta16);
+    PyMem_Free(core->byte32); PyMem_Free(core->byte16); PyMem_Free(core->first_out); PyMem_Free(core->out_link);
     PyMem_Free(core->lit_at); PyMem_Free(core->has_stem); PyMem_Free(core->lits_mem); PyMem_Free(core->first_lit);
     PyMem_Free(core);
 }
@@ -1277,11 +1307,11 @@ continues_word(const Literals *self, Py_UCS4 c, int fold)
 #define FOLD_BYTE(core, cp) (self->fold_byte[(cp)])
 #define FOLD_SYMBOL(core, cp) ((cp) < (core)->n_low ? self->fold_low[(cp)] : symbol_of((core), Py_UNICODE_TOLOWER(cp)))
 
-#define LITERALS_LOOP(TYPE, delta, SYMBOL, FOLD, D)                                              \
+#define LITERALS_LOOP(TYPE, delta, width, SYMBOL, FOLD, D)                                       \
     do {                                                                                         \
         const TYPE *p = (const TYPE *)data;                                                      \
         for (Py_ssize_t k = 0; k < size && !failed; k++) {                                       \
-            uint32_t cell = delta[(Py_ssize_t)state * nsym + SYMBOL(core, p[k])];                \
+            uint32_t cell = delta[(Py_ssize_t)state * (width) + SYMBOL(core, p[k])];             \
             state = (int32_t)(cell & D##_STATE);                                                 \
             if (!(cell & D##_HIT))                                                               \
                 continue;                                                                        \
@@ -1319,47 +1349,47 @@ literals_run(Literals *self, PyObject *text, int fold)
     const Index *core = self->core;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t size = PyUnicode_GET_LENGTH(text), nsym = core->nsym, n = 0, cap = 32;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), nsym = core->nsym, nb = core->nsym_byte, n = 0, cap = 32;
     Place local[32], *places = local;
     unsigned long tags = 0;
     int32_t state = 0;
     int failed = 0;
     if (self->n_terms > 0) {
-        const uint16_t *d16 = core->delta16;
-        const uint32_t *d32 = core->delta32;
+        const uint16_t *d16 = core->delta16, *b16 = core->byte16;
+        const uint32_t *d32 = core->delta32, *b32 = core->byte32;
         if (fold) {
             if (d16 != NULL) {
                 if (kind == PyUnicode_1BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS1, d16, FOLD_BYTE, 1, D16);
+                    LITERALS_LOOP(Py_UCS1, b16, nb, FOLD_BYTE, 1, D16);
                 else if (kind == PyUnicode_2BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS2, d16, FOLD_SYMBOL, 1, D16);
+                    LITERALS_LOOP(Py_UCS2, d16, nsym, FOLD_SYMBOL, 1, D16);
                 else
-                    LITERALS_LOOP(Py_UCS4, d16, FOLD_SYMBOL, 1, D16);
+                    LITERALS_LOOP(Py_UCS4, d16, nsym, FOLD_SYMBOL, 1, D16);
             }
             else {
                 if (kind == PyUnicode_1BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS1, d32, FOLD_BYTE, 1, D32);
+                    LITERALS_LOOP(Py_UCS1, b32, nb, FOLD_BYTE, 1, D32);
                 else if (kind == PyUnicode_2BYTE_KIND)
-                    LITERALS_LOOP(Py_UCS2, d32, FOLD_SYMBOL, 1, D32);
+                    LITERALS_LOOP(Py_UCS2, d32, nsym, FOLD_SYMBOL, 1, D32);
                 else
-                    LITERALS_LOOP(Py_UCS4, d32, FOLD_SYMBOL, 1, D32);
+                    LITERALS_LOOP(Py_UCS4, d32, nsym, FOLD_SYMBOL, 1, D32);
             }
         }
         else if (d16 != NULL) {
             if (kind == PyUnicode_1BYTE_KIND)
-                LITERALS_LOOP(Py_UCS1, d16, BYTE_SYMBOL, 0, D16);
+                LITERALS_LOOP(Py_UCS1, b16, nb, BYTE_SYMBOL, 0, D16);
             else if (kind == PyUnicode_2BYTE_KIND)
-                LITERALS_LOOP(Py_UCS2, d16, symbol_of, 0, D16);
+                LITERALS_LOOP(Py_UCS2, d16, nsym, symbol_of, 0, D16);
             else
-                LITERALS_LOOP(Py_UCS4, d16, symbol_of, 0, D16);
+                LITERALS_LOOP(Py_UCS4, d16, nsym, symbol_of, 0, D16);
         }
         else {
             if (kind == PyUnicode_1BYTE_KIND)
-                LITERALS_LOOP(Py_UCS1, d32, BYTE_SYMBOL, 0, D32);
+                LITERALS_LOOP(Py_UCS1, b32, nb, BYTE_SYMBOL, 0, D32);
             else if (kind == PyUnicode_2BYTE_KIND)
-                LITERALS_LOOP(Py_UCS2, d32, symbol_of, 0, D32);
+                LITERALS_LOOP(Py_UCS2, d32, nsym, symbol_of, 0, D32);
             else
-                LITERALS_LOOP(Py_UCS4, d32, symbol_of, 0, D32);
+                LITERALS_LOOP(Py_UCS4, d32, nsym, symbol_of, 0, D32);
         }
     }
     PyObject *chosen = NULL, *out = NULL;
