@@ -124,3 +124,18 @@ def test_the_key_follows_every_lexicon_file(tmp_path: Path, monkeypatch: pytest.
     (tmp_path / "en" / "new.json").rename(tmp_path / "en" / "other.json")  # the same content, another name
     keys.add(compiled._lexicon_digest())
     assert len(keys) == 4
+
+
+def test_a_program_read_after_its_mapping_closed_is_compiled_afresh(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    source = r"(?P<a>x+)y"
+    _fresh_cache(monkeypatch, tmp_path)
+    compiled.compile_regex(source)
+    compiled.store("test", 1)
+    compiled.flush()
+    _fresh_cache(monkeypatch, tmp_path)
+    cache = compiled._the_cache()
+    assert (source, 0) in cache.stored and cache._programs is not None
+    cache._programs.close()  # as another thread's flush does, between the lookup and the read
+    assert cache.entry((source, 0)) is None
+    assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
