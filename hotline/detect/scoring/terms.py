@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
+from typing import Final
 
 from hotline.detect.text.case import lower
 
@@ -26,33 +27,33 @@ __all__ = ["GRAM", "MARK", "MAX_CHARS", "canonical_text", "canonical_tokens", "c
            "feature_term", "features", "function_words", "gram_word", "message_words", "plain_word", "raw_tokens", "terms"]
 
 #: Ends every message in the canonical token list; never a word.
-MARK = "\x01"
+MARK: Final = "\x01"
 #: Joins words where a search needs them as one string; never in a word.
-_SEP = "\x02"
+_SEP: Final = "\x02"
 #: Content words (at least `GRAM` letters, not function words) are also read as their character `GRAM`-grams,
 #: written "#pict", so that spellings the vocabulary never saw ("pictur", "pitcures", "sexxy") share
 #: features with the ones it did; `GRAM` 0 reads words and word pairs only.
-GRAM = 4
+GRAM: Final = 4
 #: Each message is read up to this many characters, so one pasted wall of text cannot cost without bound.
-MAX_CHARS = 4000
+MAX_CHARS: Final = 4000
 
 #: A URL, matched where one was seen to start (any case: the text is matched before it is lowered).
-_URL = re.compile(r"(?:[Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\.)[^\s\x01]+")
-_EMAIL_DOMAIN = re.compile(r"@[\w-]+\.[\w.]+")  # starts with a literal, so the search is fast
+_URL: Final = re.compile(r"(?:[Hh][Tt][Tt][Pp][Ss]?://|[Ww][Ww][Ww]\.)[^\s\x01]+")
+_EMAIL_DOMAIN: Final = re.compile(r"@[\w-]+\.[\w.]+")  # starts with a literal, so the search is fast
 #: An IRC-style "nick: " addressing prefix, matched at the start of a message (after its mark and space);
 #: the space after the colon is the message's own, not the one before the next mark.
-_NICK = re.compile(r"[\w\-\[\]|^{}]+:(?:\t| (?!\x01))")
+_NICK: Final = re.compile(r"[\w\-\[\]|^{}]+:(?:\t| (?!\x01))")
 #: What ends every message's words in the text read: a mark, set apart from the words by spaces.
-_SPACED_MARK = " " + MARK + " "
+_SPACED_MARK: Final = " " + MARK + " "
 #: The only characters whose lower case is or holds an ASCII letter ("İ" → "i̇", the Kelvin sign → "k"),
 #: and the only ones lowered into another class of character (word, space) or length: see `raw_tokens`.
-_LOWER_ASCII = ("\u0130", "\u212a")
+_LOWER_ASCII: Final = ("\u0130", "\u212a")
 #: Bytes: letters and digits stay, the message mark stays, everything else becomes a space.
-_BYTES = bytes.maketrans(
+_BYTES: Final = bytes.maketrans(
     bytes(range(256)),
     bytes(c if (97 <= c <= 122 or 48 <= c <= 57 or c == 1) else 32 for c in range(256)),
 )
-_LAUGH = re.compile(r"(?:ha|he|hi|ah)+h?|l+o+l+[olz]*|lmf?a+o+")
+_LAUGH: Final = re.compile(r"(?:ha|he|hi|ah)+h?|l+o+l+[olz]*|lmf?a+o+")
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +95,7 @@ def feature_term(term: str) -> bool:
     return all(plain_word(w) for w in words) and not all(w in function_words() for w in words)
 
 
-_RUN = re.compile(r"([a-z])\1{2}")
+_RUN: Final = re.compile(r"([a-z])\1{2}")
 
 
 def _without_emails(big: str) -> str:
@@ -188,8 +189,10 @@ def raw_tokens(texts: Sequence[str]) -> list[str]:
     no character but the two of `_LOWER_ASCII` lowers to an ASCII one or into another class (word, space)
     or length, and when one of them is there the `str` is lowered first. URLs, e-mail addresses and nick
     prefixes are found in the text as typed (their regexes ignore the case of ASCII letters)."""
-    if texts and max(map(len, texts)) > MAX_CHARS:
-        texts = [t[:MAX_CHARS] for t in texts]
+    for text in texts:  # a loop: compiled, cheaper than max(map(len, texts))
+        if len(text) > MAX_CHARS:
+            texts = [t[:MAX_CHARS] for t in texts]
+            break
     # Marks with a space either side: no copy to split them from the words (one copy: a concatenation
     # copies it again).
     big = _SPACED_MARK.join(["", *texts, ""]) if texts else _SPACED_MARK * 2
@@ -272,7 +275,7 @@ def terms(words: Sequence[str]) -> list[str]:
 
 
 #: The only letters laughter (`_LAUGH`) is made of: a word with any other letter is no laughter.
-_LAUGH_LETTERS = "aefhilmoz"
+_LAUGH_LETTERS: Final = "aefhilmoz"
 
 
 def gram_word(word: str, n: int = GRAM) -> bool:
