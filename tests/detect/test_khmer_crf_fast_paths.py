@@ -94,3 +94,15 @@ def test_word_ends_are_the_plain_walk() -> None:
         for start in range(0, len(text) + 1, 3):
             for reach in (5, 17, REACH):
                 assert word_ends(text, start, reach) == _plain_word_ends(text, start, reach), (text, start, reach)
+
+
+def test_segment_cuts_runs_at_their_kept_word_edges_as_the_segmenter_splits_them() -> None:
+    from hotline.detect.text.segment import segment
+
+    rnd = random.Random(11)
+    pieces = [*RUNS, "នៅក្នុង", "ខ្លួនឯង", " ", "ok ", "123", "។", "ៗ", "\u00a0", "?!", "១២"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 6))) for _ in range(120)]
+    for text in texts + _random_runs(60, 30):
+        want = default_segmenter().segment(text)
+        assert segment(text) == want, text
+        assert segment(text) == want, text  # the second time from the runs' kept edges

@@ -268,8 +268,20 @@ def preload() -> None:
 
 
 def segment(text: str) -> list[str]:
-    """The words of `text` (Khmer segmented with the packaged word list; other text split on spaces)."""
-    return default_segmenter().segment(text)
+    """The words of `text` (Khmer segmented with the packaged word list; other text split on spaces): each
+    run of letters cut at its word edges, segmented once per distinct run (`_edges`, which the word edges
+    of rules' matches share)."""
+    out: list[str] = []
+    pos = 0
+    for m in _RUN.finditer(text):
+        out.extend(_other_tokens(text[pos:m.start()]))
+        run = m.group(0)
+        edges = sorted(_edges(run))
+        for i in range(1, len(edges)):
+            out.append(run[edges[i - 1]:edges[i]])
+        pos = m.end()
+    out.extend(_other_tokens(text[pos:]))
+    return out
 
 
 #: Word edges per distinct run of letters (`_edges`) and per distinct window (`_window_edges`, spaces kept):
