@@ -21,8 +21,10 @@ from hotline.detect.scoring.terms import (
     _BYTES,
     _LAUGH,
     _LOWER_ASCII,
+    _RUN,
     MARK,
     _canon,
+    _letter_run,
     _without_emails,
     canonical_text,
     char_grams,
@@ -274,6 +276,8 @@ def test_a_words_grams_are_read_as_the_plain_definition_reads_them() -> None:
                 w += scorer.weights.get(g, 0.0)
             assert repr(table[word]) == repr(w + 0.0), word
     assert _LAUGH.fullmatch("hahah") and not gram_word("hahah") and gram_word("pictures")
+    for word in [*words, "AAA", "\u00e9\u00e9\u00e9", "aa", "zzz", "{{{", "``a", "xaaay", "aab"]:
+        assert _letter_run(word) == bool(_RUN.search(word)), word
 
 
 def test_window_logits_read_any_sequence_as_the_cumulative_sums_do() -> None:

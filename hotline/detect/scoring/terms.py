@@ -285,7 +285,17 @@ def gram_word(word: str, n: int = GRAM) -> bool:
     return (0 < n <= len(word) and word.isalpha() and (len(word) > 1 or word == "i")
             and word not in function_words()
             and (word.strip(_LAUGH_LETTERS) != "" or _LAUGH.fullmatch(word) is None)
-            and _RUN.search(word) is None)
+            and not _letter_run(word))
+
+
+def _letter_run(word: str) -> bool:
+    """Whether `_RUN` finds a letter a-z three times in a row in `word` (a loop: compiled, cheaper than the
+    regex for a word)."""
+    for i in range(len(word) - 2):
+        c = ord(word[i])  # compiled, ord of an indexed character reads it in place
+        if 97 <= c <= 122 and ord(word[i + 1]) == c and ord(word[i + 2]) == c:
+            return True
+    return False
 
 
 def char_grams(word: str, n: int = GRAM) -> list[str]:
