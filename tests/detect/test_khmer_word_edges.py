@@ -167,6 +167,7 @@ def test_aligned_match_of_a_new_stretch_is_the_plain_walk() -> None:
             for start in range(len(text)):
                 segment._RUN_EDGES.clear()
                 segment._WINDOW_EDGES.clear()
+                segment._SCANNED.clear()
                 new = segment._word_ends(text, start, segment.REACH, False) is None  # letters from `start`
                 got = aligned_match(alternatives[0] if len(alternatives) == 1 else alternatives, text, start)
                 want = _plain_aligned_match(alternatives, text, start)
@@ -174,6 +175,15 @@ def test_aligned_match_of_a_new_stretch_is_the_plain_walk() -> None:
                 fresh += new
                 found += new and got is not None
     assert found > 30 and fresh > 300
+    # the same stretch met again and again: segmented (and its ends kept) after SCANS tries without
+    text, start = "ម៉ាក់ប៉ាណាខ្លួនឯង", 0
+    segment._RUN_EDGES.clear()
+    segment._SCANNED.clear()
+    for _ in range(segment.SCANS):
+        aligned_match(sets[2][0], text, start)
+    assert segment._word_ends(text, start, segment.REACH, False) is None
+    aligned_match(sets[2][0], text, start)
+    assert segment._word_ends(text, start, segment.REACH, False) == word_ends(text, start)
 
 
 def test_width_is_fixed_only_for_regexes_that_consume_and_assert_nothing() -> None:

@@ -393,6 +393,12 @@ def match_aligned(m: re.Match[str]) -> bool:
     return _on_edges(m.string, positions)
 
 
+#: How often the ends from one stretch ahead of a start (`word_ends`' reach, by text) are tried without
+#: segmenting it, before it is segmented once and kept (`aligned_match`).
+_SCANNED: Final[dict[str, int]] = {}
+SCANS: Final = 3
+
+
 def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
     """The longest word-aligned match of `regex` from `start` (see `match_aligned`), when `start` is an edge.
 
@@ -428,6 +434,16 @@ def _aligned_from(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
         low = least if least < low else low
         high = most if most > high else high
     ends = _word_ends(text, start, REACH, False)
+    if ends is None and high <= REACH:
+        # the same stretch from a start, met again and again (a message repeated): segmented after a few scans
+        ahead = text[start:start + REACH + 1]  # what word_ends reads from `start`
+        scans = _SCANNED.get(ahead, 0)
+        if scans >= SCANS:
+            high = REACH + 1
+        else:
+            if len(_SCANNED) >= CACHED:
+                _SCANNED.clear()
+            _SCANNED[ahead] = scans + 1
     if ends is not None or high > REACH:  # segmented before, or no bound known: every word edge from `start`
         for end in reversed(ends if ends is not None else word_ends(text, start)):
             for alternative in alternatives:
