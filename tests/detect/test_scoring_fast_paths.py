@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import pytest
 
-from hotline.detect.scoring.conversation import ScoreStream, _by_sender, _highest
+from hotline.detect.scoring.conversation import ScoreStream, _by_sender, _highest, score_messages
 from hotline.detect.scoring.linear import PAIRS_AFTER, PAIRS_KEPT, LinearScorer, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
@@ -34,6 +34,7 @@ from hotline.detect.scoring.terms import (
     raw_tokens,
 )
 from hotline.detect.scoring.windows import spans
+from hotline.detect.text.case import lower
 from hotline.detect.text.language import detect_language, english_words, romanised_khmer_words
 
 #: Pieces that meet the reading's special cases: URLs, nick prefixes, e-mail addresses, two-word
@@ -252,6 +253,26 @@ def test_senders_are_coded_in_order_of_their_first_message() -> None:
         expected = [-1 if x is None else table.setdefault(x, len(table)) for x in senders]
         assert stream._codes == expected
         assert list(stream._names.items()) == list(table.items())
+
+
+def test_cited_messages_are_explained_as_each_citation_alone_explains_them() -> None:
+    """A message cited by several top windows is explained once, its word found by a regex kept per word:
+    the words and spans each citation gets from `top_terms` and a fresh `re.search`."""
+    rng = random.Random(19)
+    scorer = load_model()
+    for n in (3, 10, 40, 64):  # at most `ScoreStream.KEEP` messages: every cited text is kept
+        for _ in range(20):
+            texts = _chat(rng, n)
+            result = score_messages(texts, scorer=scorer)
+            for window in result.top:
+                words: dict[str, None] = {}
+                spans: list[tuple[int, int] | None] = []
+                for i in window.cited:
+                    terms = [t for t, _ in scorer.top_terms(texts[i], 3)]
+                    words.update(dict.fromkeys(terms))
+                    found = (re.search(rf"\b{re.escape(t.split(' ')[0])}\w*", lower(texts[i])) for t in terms)
+                    spans.append(next(((m.start(), m.end()) for m in found if m is not None), None))
+                assert window.words == tuple(words) and window.spans == tuple(spans), texts
 
 
 def test_a_words_grams_are_read_as_the_plain_definition_reads_them() -> None:

@@ -255,14 +255,19 @@ class ScoreStream:
         kept = {pos: text for _, pos, text in self._kept}
         names = list(self._names)
         top: list[WindowScore] = []
+        # A message cited by several of the top windows (they overlap) is explained once.
+        explained: dict[int, tuple[list[str], tuple[int, int] | None]] = {}
         for z, s, e, heavy in self._top:
             words: dict[str, None] = {}
             spans_: list[tuple[int, int] | None] = []
             for pos in heavy:
-                terms = scorer.top_terms(kept[pos], 3) if pos in kept else []
-                for term, _ in terms:
+                found = explained.get(pos)
+                if found is None:
+                    terms = [t for t, _ in scorer.top_terms(kept[pos], 3)] if pos in kept else []
+                    found = explained[pos] = (terms, _span(kept.get(pos, ""), terms))
+                for term in found[0]:
                     words.setdefault(term, None)
-                spans_.append(_span(kept.get(pos, ""), [t for t, _ in terms]))
+                spans_.append(found[1])
             cited = [self._all_indexes[pos] for pos in heavy]
             top.append(WindowScore(s, e, scorer.window_probability(z),
                                    tuple(i for i, _ in cited), tuple(words),
@@ -304,10 +309,26 @@ def _span(text: str, terms: Sequence[str]) -> tuple[int, int] | None:
     """Where the first of these terms (its first word) stands in the message as typed."""
     low = lower(text)
     for term in terms:
-        m = re.search(rf"\b{re.escape(term.split(' ')[0])}\w*", low)
+        m = _word_start(term.split(" ")[0]).search(low)
         if m is not None:
             return m.start(), m.end()
     return None
+
+
+#: Each word's `_word_start` regex, compiled once (a few thousand words at most are ever cited).
+_WORD_STARTS: Final[dict[str, re.Pattern[str]]] = {}
+
+
+def _word_start(word: str) -> re.Pattern[str]:
+    """The regex of a word where a word starts, and the word characters after it (kept per word, up to
+    10,000 words: `re.search` with the pattern's text escaped and looked up each call cost more than the
+    search)."""
+    pattern = _WORD_STARTS.get(word)
+    if pattern is None:
+        pattern = re.compile(rf"\b{re.escape(word)}\w*")
+        if len(_WORD_STARTS) < 10_000:
+            _WORD_STARTS[word] = pattern
+    return pattern
 
 
 def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[int],

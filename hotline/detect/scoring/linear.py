@@ -29,7 +29,7 @@ import math
 import sys
 import zipfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -159,10 +159,6 @@ class LinearScorer:
     gram: int = 0
     #: What reading keeps between calls: each distinct word's weight, and the vocabulary's word pairs.
     _cache: _Cache = field(default_factory=_Cache, init=False, repr=False, compare=False)
-
-    def _token_lookup(self, tokens: Sequence[str]) -> Callable[[str], float]:
-        """Each token's weight: its own plus its character grams' (summed in gram order)."""
-        return self._word_table().__getitem__
 
     def _word_table(self) -> _WordWeights:
         cache = self._cache
@@ -363,10 +359,10 @@ class LinearScorer:
     def top_terms(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
         """The message's terms that weigh most towards the signal, heaviest first."""
         words = [w for w in canonical_text([text]) if w != MARK]
-        word = self._token_lookup(words)
+        table = self._word_table()
         seen: dict[str, float] = {}
         for t in terms(words):
-            w = self.weights.get(t, 0.0) if " " in t else word(t)
+            w = self.weights.get(t, 0.0) if " " in t else table[t]
             if w > 0:
                 seen[t] = w
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
