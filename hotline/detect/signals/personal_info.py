@@ -491,6 +491,7 @@ _ASKS: Final = 8
 #: Each Khmer numeral's own bit (`KHMER_DIGITS`: ០-៩, and ៰-៹, which tell nothing else): the scan says which
 #: numerals a message holds, so they are made ASCII without looking for each of twenty in its text.
 _NUMERAL_BITS: Final = tuple((16 << i, chr(code), digit) for i, (code, digit) in enumerate(KHMER_DIGITS.items()))
+_ANY_NUMERAL_BITS: Final = sum(bit for bit, _, _ in _NUMERAL_BITS)
 #: The bits of ០-៩ (`_KHMER_DIGIT`): the numerals that make a message's digits be read as ASCII ones.
 _KHMER_DIGIT_BITS: Final = sum(bit for bit, numeral, _ in _NUMERAL_BITS if _KHMER_DIGIT.match(numeral))
 
@@ -1434,10 +1435,15 @@ def _ascii_digits(text: str) -> str:
 
 
 def _told_ascii(text: str, tells: int) -> str:
-    """`_ascii_digits(text)` where the gate's scan of `text` told `tells`: only the numerals it saw."""
+    """`_ascii_digits(text)` where the gate's scan of `text` told `tells`: only the numerals it saw, and no
+    look at the others once those are done (most messages hold the first few: ០, ១, ២)."""
+    left = tells & _ANY_NUMERAL_BITS
     for bit, numeral, digit in _NUMERAL_BITS:
-        if tells & bit:
+        if left & bit:
             text = text.replace(numeral, digit)
+            left ^= bit
+            if not left:
+                break
     return text
 
 
