@@ -390,11 +390,6 @@ def _unless_needs(source: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
     return needs
 
 
-#: What makes an `unless` slow enough for a gate: a class, a dot or a class escape repeated (`[^.\n]{0,40}`,
-#: `.*`). A search of the others costs less than the gate's scan (on cue-dense's matches: 83 ms of the gate
-#: and searches against 52, gating only these).
-_SLOW = re.compile(r"(?:\.|\]|\\[wWsSdD])(?:\*|\+|\{\d*,\d*\})")
-
 #: Groups one gate tells apart: the bits of the C scan's answer (an unsigned long).
 _GATE_BITS = 63
 
@@ -849,8 +844,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     }
     # every match also needs its `requires`: its literals narrow the candidates of each phrase
     required = regex_needs(optional["requires"].pattern, signs=True) if optional["requires"] is not None else ()
-    unless = optional["unless"]
-    unless_needs = _unless_needs(unless.pattern) if unless is not None and _SLOW.search(unless.pattern) else ()
+    unless_needs = _unless_needs(optional["unless"].pattern) if optional["unless"] is not None else ()
     unless_scan, unless_masks = _literal_gate(unless_needs)
     for key in ("requires", "unless"):  # only asked whether they match
         given = optional[key]
