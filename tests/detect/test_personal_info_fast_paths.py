@@ -381,3 +381,19 @@ def test_a_text_with_too_few_digits_holds_no_phone_or_id_number() -> None:
     assert skipped > 5000 and kept > 100  # skipped texts where the regex matched, and gave nothing
     phones = [d for t in texts for d in find_personal_info(t) if d.type == "phone"]
     assert len(phones) > 40  # (found, as before, in ASCII and other digits)
+
+
+def test_word_set_and_anchor_sources_kept_in_the_cache_are_those_made_now() -> None:
+    """The word lists' and anchor scans' regex sources, read from the compiled-form cache where a start
+    stored them, are the ones making them now gives (sorted input: the same source whatever the order)."""
+    from hotline.detect.signals.personal_info import WordSet, _anchor_scan_source, _word_set_source
+
+    lex = _lexicons()
+    for words in [*lex.lists.values(), lex.questions]:
+        made = _word_set_source(words.words)
+        assert (words._regex.pattern if words._regex else "") == made
+    anchors = sorted(lex.anchor_rules)
+    assert lex.anchors.pattern == _anchor_scan_source(anchors) == _anchor_scan_source(anchors[::-1])
+    assert lex.gate.pattern.endswith(lex.plain_anchors.pattern)
+    fresh = WordSet(["Khan", "ខណ្ឌ", "st."])
+    assert fresh.search("in KHAN 7") and fresh.search("នៅខណ្ឌ") and not fresh.search("khans")
