@@ -120,11 +120,7 @@ class WordSet:
         self.words = frozenset(lower(w) for w in words)
         # The regex's source is kept in the compiled-form cache: making it (`re.escape`, interpreted, for each
         # word) cost a tenth of the lexicons' load at every start.
-        key = "word-set:" + "\n".join(sorted(self.words))
-        source = record(key)
-        if not isinstance(source, str):
-            source = _word_set_source(self.words)
-            store(key, source)
+        source = _kept_source("word-set:" + "\n".join(sorted(self.words)), lambda: _word_set_source(self.words))
         self._regex = compile_regex(source) if source else None
 
     def search(self, text: str) -> re.Match[str] | None:
@@ -330,13 +326,17 @@ def _with_first_class(source: str, flags: int) -> str:
     lookbehind or a group): positions that cannot start a match are then left at once. Same matches and
     groups; the rules' scans run a tenth faster on chat text. Kept in the compiled-form cache: parsing the
     rules' regexes again at every start cost a fifth of a small chat's start-up."""
-    key = f"first-class:{flags}:{source}"
+    return _kept_source(f"first-class:{flags}:{source}", lambda: _led(source, flags))
+
+
+def _kept_source(key: str, make: Callable[[], str]) -> str:
+    """`make()`, kept in the compiled-form cache under `key` (made again only when the lexicons change)."""
     known = record(key)
     if isinstance(known, str):
         return known
-    led = _led(source, flags)
-    store(key, led)
-    return led
+    made = make()
+    store(key, made)
+    return made
 
 
 def _led(source: str, flags: int) -> str:
@@ -481,12 +481,7 @@ def _anchor_scan(anchors: Iterable[str]) -> re.Pattern[str]:
     compiled-form cache (making its tries cost a sixth of the lexicons' load at every start).
     """
     chosen = sorted(set(anchors))
-    key = "anchor-scan:" + "\n".join(chosen)
-    source = record(key)
-    if not isinstance(source, str):
-        source = _anchor_scan_source(chosen)
-        store(key, source)
-    return compile_regex(source)
+    return compile_regex(_kept_source("anchor-scan:" + "\n".join(chosen), lambda: _anchor_scan_source(chosen)))
 
 
 def _anchor_scan_source(anchors: list[str]) -> str:
@@ -659,13 +654,12 @@ def _khmer_words(words: Sequence[str]) -> re.Pattern[str]:
     whether and where one starts is read (a name's stop words and place names), which the alternation of
     the words gave too, at four times the cost: `re` tried each of the hundred words at every position.
     The source is kept in the compiled-form cache (making the trie again cost 1.5 ms of every start)."""
-    key = "khmer-words:" + "|".join(words)
-    source = record(key)
-    if not isinstance(source, str):
-        body = r"(?<!\u17D2)(?:" + _trie_regex(words) + ")"
-        source = _starts(words) + body if words else body
-        store(key, source)
-    return compile_regex(source)
+    return compile_regex(_kept_source("khmer-words:" + "|".join(words), lambda: _khmer_words_source(words)))
+
+
+def _khmer_words_source(words: Sequence[str]) -> str:
+    body = r"(?<!\u17D2)(?:" + _trie_regex(words) + ")"
+    return _starts(words) + body if words else body
 
 
 def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:

@@ -422,11 +422,8 @@ def _aligned_from(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
         end = start + width
         if end > len(text):
             return None
-        for alternative in alternatives:
-            m = alternative.fullmatch(text, start, end)
-            if m is not None:
-                return m if match_aligned(m) and end in word_ends(text, start) else None
-        return None
+        m = _deciding(alternatives, text, start, end)
+        return m if m is not None and match_aligned(m) and end in word_ends(text, start) else None
     low = REACH
     high = 0
     for alternative in alternatives:
@@ -446,12 +443,9 @@ def _aligned_from(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
             _SCANNED[ahead] = scans + 1
     if ends is not None or high > REACH:  # segmented before, or no bound known: every word edge from `start`
         for end in reversed(ends if ends is not None else word_ends(text, start)):
-            for alternative in alternatives:
-                m = alternative.fullmatch(text, start, end)
-                if m is not None:
-                    if match_aligned(m):
-                        return m
-                    break
+            m = _deciding(alternatives, text, start, end)
+            if m is not None and match_aligned(m):
+                return m
         return None
     # The same walk, the segmenting from `start` (a run of up to REACH letters through the CRF) left until an
     # end within the alternatives' widths has an aligned match: an end that is no word edge is passed over.
@@ -461,16 +455,23 @@ def _aligned_from(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
         if end < n and _in_cluster(text[end - 1], text[end]):  # inside a cluster: no word edge, no match tried
             end -= 1
             continue
-        for alternative in alternatives:
-            m = alternative.fullmatch(text, start, end)
-            if m is not None:
-                if match_aligned(m):
-                    if ends is None:
-                        ends = word_ends(text, start)
-                    if end in ends:
-                        return m
-                break
+        m = _deciding(alternatives, text, start, end)
+        if m is not None and match_aligned(m):
+            if ends is None:
+                ends = word_ends(text, start)
+            if end in ends:
+                return m
         end -= 1
+    return None
+
+
+def _deciding(alternatives: Sequence[re.Pattern[str]], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The match spanning `text[start:end]` of the first alternative that spans it: the one the whole regex's
+    would be, aligned or not (a later alternative does not get that end)."""
+    for alternative in alternatives:
+        m = alternative.fullmatch(text, start, end)
+        if m is not None:
+            return m
     return None
 
 
@@ -668,28 +669,30 @@ def _on_edges(text: str, positions: Collection[int]) -> bool:
     return all(_window_edges(text, starts[k], ends[k], inside) for k, inside in groups.items())
 
 
+def _joins(prev: str, ch: str) -> bool:
+    """Whether letter `ch` belongs to the cluster of the letter `prev` before it (`_KCC`: a cluster starts at a
+    consonant or independent vowel not written below a coeng)."""
+    return not "\u1780" <= ch <= "\u17b3" or prev == "\u17d2"
+
+
 def _starts_cluster(before: str, word: str) -> bool:
     """Whether a letter cluster starts at `word` after `before` (`_KCC`)."""
-    return "\u1780" <= word[0] <= "\u17b3" and not before.endswith("\u17d2")
+    return not _joins(before[-1], word[0])
 
 
 def _in_cluster(prev: str, ch: str) -> bool:
     """Whether a letter cluster runs on from letter `prev` to letter `ch` (`_KCC`); False if either is none."""
-    if not (_letter(prev) and _letter(ch)):
-        return False
-    return not "\u1780" <= ch <= "\u17b3" or prev == "\u17d2"
+    return _letter(prev) and _letter(ch) and _joins(prev, ch)
 
 
 def _splits_cluster(text: str, pos: int) -> bool:
     """Whether `pos`, between two letters of a stretch, falls inside a letter cluster: never a word edge, as
-    the CRF tags whole clusters and the word list's merges and splits keep them whole (a cluster starts at a
-    consonant or independent vowel not written below a coeng, `_KCC`). Decided without segmenting; next to
-    a space, left to the window (the letters on the far side of the space may lie outside it)."""
+    the CRF tags whole clusters and the word list's merges and splits keep them whole. Decided without
+    segmenting; next to a space, left to the window (the letters on the far side of the space may lie
+    outside it)."""
     ch = text[pos]
     prev = text[pos - 1]
-    if ch in _SPACES or prev in _SPACES:
-        return False
-    return not "\u1780" <= ch <= "\u17b3" or prev == "\u17d2"
+    return ch not in _SPACES and prev not in _SPACES and _joins(prev, ch)
 
 
 def _window_edges(text: str, first: int, last: int, inside: list[int]) -> bool:
