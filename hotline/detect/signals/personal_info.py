@@ -30,12 +30,14 @@ ASCII digits before matching, which keeps every offset, so `value == text[start:
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
 import json
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -142,40 +144,66 @@ def _word_set_source(words: frozenset[str]) -> str:
     return "|".join(branches)
 
 
-@dataclass(frozen=True, slots=True)
 class Rule:
-    """One pattern from a lexicon file: what it finds (`type` or address `part`), when it may run, its check."""
+    """One pattern from a lexicon file: what it finds (`type` or address `part`), when it may run, its check.
+
+    A plain class, never changed once made (not a frozen dataclass: making the dataclasses' methods, `exec`
+    of their generated source, was a fifth of this module's import)."""
+
+    __slots__ = ("after", "anchors", "check", "context", "digits", "id", "needs_digit", "part", "regex",
+                 "requires", "requires_lower", "type")
 
     id: str
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
     needs_digit: bool
-    type: str | None = None
-    part: str | None = None
-    check: str | None = None
-    after: str | None = None  # a list that must occur in the previous message (an answer to a question)
-    context: str | None = None  # a list of words one of which must stand around the detail (whose it is)
+    type: str | None
+    part: str | None
+    check: str | None
+    after: str | None  # a list that must occur in the previous message (an answer to a question)
+    context: str | None  # a list of words one of which must stand around the detail (whose it is)
     #: What every match holds, read from its regex: one string of each group (`_holds`). A text without is not
     #: searched (a coordinates rule needs "." and ",", which most messages with a digit lack; a rule anchored
     #: on "vid" needs "vityealai" or a spelling of it, which "video" is not). A case-insensitive regex's
     #: strings (`requires_lower`) are looked for in the lowercased text (`_lowered`).
-    requires: tuple[tuple[str, ...], ...] = ()
-    requires_lower: tuple[tuple[str, ...], ...] = ()
+    requires: tuple[tuple[str, ...], ...]
+    requires_lower: tuple[tuple[str, ...], ...]
     #: The fewest digits a detail its check keeps holds (`_FEWEST_DIGITS`): a text with fewer is not searched
     #: (a phone number has eight; most messages with a digit hold a time or a price).
-    digits: int = 0
+    digits: int
+
+    def __init__(self, id: str, regex: re.Pattern[str], anchors: tuple[str, ...], needs_digit: bool,
+                 type: str | None = None, part: str | None = None, check: str | None = None,
+                 after: str | None = None, context: str | None = None,
+                 requires: tuple[tuple[str, ...], ...] = (), requires_lower: tuple[tuple[str, ...], ...] = (),
+                 digits: int = 0) -> None:
+        self.id = id
+        self.regex = regex
+        self.anchors = anchors
+        self.needs_digit = needs_digit
+        self.type = type
+        self.part = part
+        self.check = check
+        self.after = after
+        self.context = context
+        self.requires = requires
+        self.requires_lower = requires_lower
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"Rule({self.id!r})"
 
 
 #: The rules a message's anchors open: its details' rules, its address parts' rules.
 Plan = tuple[tuple[Rule, ...], tuple[Rule, ...]]
 
 
-@dataclass(frozen=True)
 class Lexicons:
     """All three languages merged: rules in file order, one anchor scan, word lists joined by name.
 
     `anchor_rules` maps each anchor the scan can return to the rules (by position in `all_rules`) that
     it opens, including the rules of every shorter anchor it starts with ("street" opens the "st" rules).
+    A plain class, never changed once made but for `plans` (see `Rule`: not a dataclass).
     """
 
     rules: tuple[Rule, ...]
@@ -196,12 +224,38 @@ class Lexicons:
     lists: dict[str, WordSet]
     khmer_stops: re.Pattern[str]
     khmer_cuts: re.Pattern[str]
-    contexts: dict[str, str] = field(default_factory=dict)  # rule id -> its context list
+    contexts: dict[str, str]  # rule id -> its context list
     #: `_plan`'s table: by the anchors found, for a message without a digit and for one with.
-    plans: tuple[dict[frozenset[str], Plan], dict[frozenset[str], Plan]] = field(
-        default_factory=lambda: ({}, {}), compare=False, repr=False)
+    plans: tuple[dict[frozenset[str], Plan], dict[frozenset[str], Plan]]
     #: Answer rules that need no digit: a message the gate drops is read only if one matches at its start.
-    plain_answer_rules: tuple[Rule, ...] = ()
+    plain_answer_rules: tuple[Rule, ...]
+
+    def __init__(self, *, rules: tuple[Rule, ...], parts: tuple[Rule, ...], answers: tuple[Rule, ...],
+                 questions: WordSet, anchors: re.Pattern[str], plain_anchors: re.Pattern[str],
+                 gate: re.Pattern[str], gate_automaton: Literals, anchor_automaton: Literals,
+                 anchor_rules: dict[str, frozenset[int]], digit_rules: frozenset[int],
+                 support_khmer: tuple[Rule, ...], support_latin: tuple[Rule, ...], lists: dict[str, WordSet],
+                 khmer_stops: re.Pattern[str], khmer_cuts: re.Pattern[str], contexts: dict[str, str] | None = None,
+                 plain_answer_rules: tuple[Rule, ...] = ()) -> None:
+        self.rules = rules
+        self.parts = parts
+        self.answers = answers
+        self.questions = questions
+        self.anchors = anchors
+        self.plain_anchors = plain_anchors
+        self.gate = gate
+        self.gate_automaton = gate_automaton
+        self.anchor_automaton = anchor_automaton
+        self.anchor_rules = anchor_rules
+        self.digit_rules = digit_rules
+        self.support_khmer = support_khmer
+        self.support_latin = support_latin
+        self.lists = lists
+        self.khmer_stops = khmer_stops
+        self.khmer_cuts = khmer_cuts
+        self.contexts = {} if contexts is None else contexts
+        self.plans = ({}, {})
+        self.plain_answer_rules = plain_answer_rules
 
     @property
     def all_rules(self) -> tuple[Rule, ...]:
@@ -713,8 +767,11 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
                 plain.add(anchor)
     digit_rules = frozenset(by_anchor.pop(DIGIT_ANCHOR, set()))
     plain.discard(DIGIT_ANCHOR)
+    # Each anchor's own rules and those of every anchor it starts with: its prefixes looked up (comparing
+    # every pair of the 200 anchors cost a fifth of the load).
     anchor_rules = {
-        a: frozenset().union(*(rs for b, rs in by_anchor.items() if a.startswith(b))) for a in by_anchor
+        a: frozenset().union(*(by_anchor[a[:n]] for n in range(1, len(a) + 1) if a[:n] in by_anchor))
+        for a in by_anchor
     }
     # Every list the previous message is searched for (`find_personal_info`): its questions.
     asking = sorted({r.after for r in answers if r.after} | {"address_question"})
@@ -873,14 +930,49 @@ def _check_handle_token(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) 
     return _detail(rule, text, s, e, lower(value).lstrip("@"))
 
 
-@lru_cache(maxsize=1)
+_KH_PATTERN: Final[list[re.Pattern[str]]] = []
+
+
 def _cambodian_pattern() -> re.Pattern[str]:
     """Valid Cambodian national numbers, straight from phonenumbers' own metadata for KH.
 
     Matching this pattern gives the same verdict as `phonenumbers.is_valid_number` for a KH number (the
     tests check that) at a fraction of the cost of `parse`, which matters because most phones in
-    Hotline's chats are Cambodian.
-    """
+    Hotline's chats are Cambodian. Its source is kept in the compiled-form cache under the content of
+    phonenumbers' KH metadata file, found without importing phonenumbers: importing it cost about as much
+    as the whole personal-details pass over 20,000 messages, at the first phone number of every run (and in
+    `preload`, before workers fork)."""
+    if not _KH_PATTERN:
+        _KH_PATTERN.append(compile_regex(_kept_cambodian_source()))
+        compiled.flush()  # (nothing to write once the cache holds it)
+    return _KH_PATTERN[0]
+
+
+def _kept_cambodian_source() -> str:
+    """`_cambodian_source()`, from the compiled-form cache when it holds it for this KH metadata."""
+    key = _kh_metadata_key()
+    if key is None:
+        return _cambodian_source()
+    return _kept_source(key, _cambodian_source)
+
+
+def _kh_metadata_key() -> str | None:
+    """The cache key of the KH pattern: a digest of the file phonenumbers reads KH's metadata from, found as
+    the import system would find it but without importing it (None: not found as a readable file)."""
+    try:
+        spec = importlib.util.find_spec("phonenumbers")
+        folders = spec.submodule_search_locations if spec is not None else None
+        if not folders:
+            return None
+        with open(os.path.join(next(iter(folders)), "data", "region_KH.py"), "rb") as fh:
+            data = fh.read()
+    except (ImportError, OSError, ValueError):
+        return None
+    return "kh-phone-pattern/1:" + hashlib.sha256(data).hexdigest()
+
+
+def _cambodian_source() -> str:
+    """The KH pattern's source, read from phonenumbers' metadata (importing phonenumbers)."""
     import phonenumbers
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region("KH")
@@ -889,7 +981,7 @@ def _cambodian_pattern() -> re.Pattern[str]:
     descs = [meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost, meta.voip,
              meta.personal_number, meta.uan, meta.pager, meta.voicemail]
     patterns = [d.national_number_pattern for d in descs if d is not None and d.national_number_pattern]
-    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
+    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
 
 
 def _parse_phone(candidate: str) -> str | None:
@@ -1209,19 +1301,21 @@ CHECKS: Final[dict[str, Callable[..., Any]]] = {
 
 # ---------------------------------------------------------------- addresses: parts joined into spans
 
-@dataclass(frozen=True, slots=True)
 class _Part:
+    """An address part found: where, which kind, by which rule (a plain class: see `Rule`)."""
+
+    __slots__ = ("end", "kind", "rule", "start")
+
     start: int
     end: int
     kind: str
     rule: str
 
     def __init__(self, start: int, end: int, kind: str, rule: str) -> None:
-        # The dataclass's own `__init__`, written out so that mypyc compiles it (see `Message.__init__`).
-        object.__setattr__(self, "start", start)
-        object.__setattr__(self, "end", end)
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "rule", rule)
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.rule = rule
 
 
 def _address_parts(lex: Lexicons, text: str, selected: Sequence[Rule]) -> list[_Part]:
