@@ -13,10 +13,10 @@ no other exception type escapes. The formats are the explicit registry `FORMATS`
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import zlib
+from _csv import Error as _CsvError  # `csv.Error` itself, without importing `csv`
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from hotline.detect.chats import line, plain, whatsapp
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
+from hotline.detect.chats.regex import LazyPattern
 from hotline.detect.errors import (
     ArchiveRejected,
     InputError,
@@ -128,15 +129,16 @@ _BY_NAME = {f.name: f for f in FORMATS}
 
 #: Exceptions a parser may hit on input nobody anticipated; turned into MalformedExport, never leaked.
 _UNEXPECTED = (ValueError, TypeError, LookupError, AttributeError, RecursionError, OverflowError, UnicodeError,
-               AssertionError, EOFError, OSError, csv.Error, zlib.error)
+               AssertionError, EOFError, OSError, _CsvError, zlib.error)
 
-_MESSENGER_KEYS = re.compile(r'"(sender_name|timestamp_ms)"')
-_TELEGRAM_KEYS = re.compile(r'"(date_unixtime|from_id|text_entities|personal_information|actor_id)"'
-                            r'|"type": ?"(personal_chat|private_group|private_supergroup|saved_messages)"')
-_INSTAGRAM_HINT = re.compile(r"instagram", re.IGNORECASE)
-_HTML_START = re.compile(r"<(!doctype|html|head|body|meta|div|section|!--)\b", re.IGNORECASE)
+# Compiled when first used (`regex.LazyPattern`), as are the parsers' own.
+_MESSENGER_KEYS = LazyPattern(r'"(sender_name|timestamp_ms)"')
+_TELEGRAM_KEYS = LazyPattern(r'"(date_unixtime|from_id|text_entities|personal_information|actor_id)"'
+                             r'|"type": ?"(personal_chat|private_group|private_supergroup|saved_messages)"')
+_INSTAGRAM_HINT = LazyPattern(r"instagram", re.IGNORECASE)
+_HTML_START = LazyPattern(r"<(!doctype|html|head|body|meta|div|section|!--)\b", re.IGNORECASE)
 #: WhatsApp names its export after the chat: "WhatsApp Chat with Dara.txt" (or .zip).
-_TITLE_FROM_NAME = re.compile(r"^WhatsApp Chat (?:with|-) (?P<title>.+?)\.(?:txt|zip)$", re.IGNORECASE)
+_TITLE_FROM_NAME = LazyPattern(r"^WhatsApp Chat (?:with|-) (?P<title>.+?)\.(?:txt|zip)$", re.IGNORECASE)
 
 
 def _format_named(name: str) -> ChatFormat:
@@ -285,10 +287,10 @@ def parse_text(text: str, *, format: str | None = None, tz: tzinfo | None = None
 
 #: Exports written as numbered pages: (the first page, any page with its number). Telegram Desktop writes
 #: messages.html, messages2.html, ...; Facebook and Instagram message_1.html (or .json), message_2, ...
-_PAGED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"^messages\.html$"), re.compile(r"^messages(\d*)\.html$")),
-    (re.compile(r"^message_1\.html$"), re.compile(r"^message_(\d+)\.html$")),
-    (re.compile(r"^message_1\.json$"), re.compile(r"^message_(\d+)\.json$")),
+_PAGED: tuple[tuple[LazyPattern, LazyPattern], ...] = (
+    (LazyPattern(r"^messages\.html$"), LazyPattern(r"^messages(\d*)\.html$")),
+    (LazyPattern(r"^message_1\.html$"), LazyPattern(r"^message_(\d+)\.html$")),
+    (LazyPattern(r"^message_1\.json$"), LazyPattern(r"^message_(\d+)\.json$")),
 )
 
 

@@ -21,26 +21,28 @@ from datetime import date, datetime, tzinfo
 
 from hotline.detect.chats.assembly import DEFAULT_TZ, assemble
 from hotline.detect.chats.encoding import decode
+from hotline.detect.chats.regex import LazyPattern
 from hotline.detect.errors import MalformedExport, UnsupportedFormat
 from hotline.detect.model import Conversation, Event, Message
 
 __all__ = ["looks_like", "parse"]
 
-_HEADER = re.compile(r"^\ufeff?\[LINE\]\s*(?:Chat history (?:with|in) )?(?P<title>.*?)\s*$")
-_SAVED = re.compile(r"^(Saved on|保存日時|บันทึกเมื่อ)\s*[:：]")
+# Compiled when first used (`regex.LazyPattern`): most chats are not LINE exports.
+_HEADER = LazyPattern(r"^\ufeff?\[LINE\]\s*(?:Chat history (?:with|in) )?(?P<title>.*?)\s*$")
+_SAVED = LazyPattern(r"^(Saved on|保存日時|บันทึกเมื่อ)\s*[:：]")
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_DATE_SLASH = re.compile(r"^(?P<w>[A-Za-z]{3})[a-z]*\.?,? (?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})\s*$")
-_DATE_YMD = re.compile(
+_DATE_SLASH = LazyPattern(r"^(?P<w>[A-Za-z]{3})[a-z]*\.?,? (?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})\s*$")
+_DATE_YMD = LazyPattern(
     r"^(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})\s*(?:\((?P<w>[^)]*)\)|(?P<w2>[A-Za-z]+))?\s*$"
 )
-_MSG = re.compile(
+_MSG = LazyPattern(
     r"^(?:(?P<p1>[AaPp][Mm]) ?)?(?P<H>\d{1,2}):(?P<M>\d{2})(?: ?(?P<p2>[AaPp][Mm]))?\t(?P<rest>.*)$"
 )
 _MEDIA = {"[Photo]": "image", "[Sticker]": "sticker", "[Video]": "video", "[File]": "document",
           "[Voice message]": "audio", "[Album]": "image", "[Location]": "location", "[Contact]": "contact",
           "[GIF]": "gif", "[รูป]": "image", "[写真]": "image", "[スタンプ]": "sticker", "[動画]": "video"}
-_SYSTEM_KINDS = ((re.compile(r"unsent a message"), "deleted"), (re.compile(r"☎|call", re.IGNORECASE), "call"),
-                 (re.compile(r" (joined|left|invited|removed)\b"), "membership"))
+_SYSTEM_KINDS = ((LazyPattern(r"unsent a message"), "deleted"), (LazyPattern(r"☎|call", re.IGNORECASE), "call"),
+                 (LazyPattern(r" (joined|left|invited|removed)\b"), "membership"))
 
 
 def looks_like(text: str) -> bool:
@@ -58,8 +60,9 @@ def _day_order(lines: list[str]) -> str:
     votes = {"dmy": 0, "mdy": 0}
     prev: tuple[int, int, int] | None = None
     bad = {"dmy": 0, "mdy": 0}
+    date_slash = _DATE_SLASH.pattern()
     for ln in lines:
-        m = _DATE_SLASH.match(ln)
+        m = date_slash.match(ln)
         if m is None:
             continue
         a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
@@ -99,6 +102,7 @@ def parse(data: str | bytes, *, tz: tzinfo = DEFAULT_TZ) -> Conversation:
     cur: dict[str, object] | None = None  # the message being read
     open_quote = False
     parts: list[str] = []
+    date_slash, date_ymd, message = _DATE_SLASH.pattern(), _DATE_YMD.pattern(), _MSG.pattern()
 
     def flush() -> None:
         nonlocal cur, parts, open_quote
@@ -130,8 +134,8 @@ def parse(data: str | bytes, *, tz: tzinfo = DEFAULT_TZ) -> Conversation:
             continue
         if not line.strip() or (lineno <= 3 and _SAVED.match(line)):
             continue
-        dm = _DATE_SLASH.match(line)
-        ym = None if dm else _DATE_YMD.match(line)
+        dm = date_slash.match(line)
+        ym = None if dm else date_ymd.match(line)
         if dm or ym:
             flush()
             try:
@@ -144,7 +148,7 @@ def parse(data: str | bytes, *, tz: tzinfo = DEFAULT_TZ) -> Conversation:
             except ValueError as exc:
                 raise MalformedExport(f"impossible date in a LINE export: {exc}", where=f"line {lineno}") from exc
             continue
-        mm = _MSG.match(line)
+        mm = message.match(line)
         if mm is None:
             if cur is None:
                 raise MalformedExport("a line that is neither a date, a message nor part of one",

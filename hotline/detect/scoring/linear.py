@@ -18,21 +18,26 @@ without importing numpy (a tenth of a second). Training and `hotline eval-real` 
 
 Files: `weights/<signal>.npz` (arrays `weights` float32, one per term, and `bias`; a zip of `.npy` files,
 read here with `zipfile` and the `.npy` header, never unpickled) and `weights/<signal>.json` (terms in
-array order, alpha, calibration, threshold, sources and figures).
+array order, alpha, calibration, threshold, sources and figures). Parsing them cost a third of a small
+chat's start (the JSON's 57,000 terms, the zip): `load_model` keeps what it read in the user's cache folder
+(`_kept_path`), beside the compiled lexicons, as one `marshal` of plain data holding both files' bytes, read
+back only when they are the files' bytes now (compared whole, no digest: an edited model is never
+served stale).
 """
 
 from __future__ import annotations
 
-import ast
+import contextlib
+import io
 import json
+import marshal
 import math
+import os
 import sys
-import zipfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from itertools import accumulate, chain, pairwise, repeat
 from operator import add, itemgetter, mul, neg, sub, truediv
 from types import FunctionType
@@ -419,6 +424,8 @@ def _read_npy(blob: bytes) -> array[float]:
         raise ValueError("not an .npy array")
     size, start = (int.from_bytes(blob[8:10], "little"), 10) if blob[6] == 1 else (
         int.from_bytes(blob[8:12], "little"), 12)
+    import ast  # only here: a start that reads the kept form does not load it
+
     header = ast.literal_eval(blob[start:start + size].decode("latin-1"))  # a dict literal, never code
     if not isinstance(header, dict) or header.get("fortran_order") is not False:
         raise ValueError("unexpected .npy header")
@@ -436,6 +443,8 @@ def _read_npy(blob: bytes) -> array[float]:
 
 
 def _read_npz(npz: IO[bytes]) -> dict[str, array[float]]:
+    import zipfile  # only here: a start that reads the kept form does not load it
+
     try:
         with zipfile.ZipFile(npz) as zf:
             return {info.filename[:-4]: _read_npy(zf.read(info)) for info in zf.infolist()
@@ -446,6 +455,12 @@ def _read_npz(npz: IO[bytes]) -> dict[str, array[float]]:
 
 def read_model(npz: IO[bytes], meta: dict[str, Any]) -> LinearScorer:
     """A scorer from an open `.npz` and its JSON metadata; checks that they belong together."""
+    names, weights, bias = _model_arrays(npz, meta)
+    return _scorer(meta, names, weights, bias)
+
+
+def _model_arrays(npz: IO[bytes], meta: dict[str, Any]) -> tuple[list[str], array[float], float]:
+    """The terms, their weights and the bias of a model's files, checked to belong together."""
     arrays = _read_npz(npz)
     if "weights" not in arrays or not arrays.get("bias"):
         raise ValueError("the .npz holds no 'weights' or no 'bias'")
@@ -454,6 +469,10 @@ def read_model(npz: IO[bytes], meta: dict[str, Any]) -> LinearScorer:
     if not isinstance(names, list) or len(names) != len(weights):
         raise DataError(f"model {meta.get('signal')!r}: {len(weights)} weights but "
                         f"{len(names) if isinstance(names, list) else 'no'} terms")
+    return names, weights, bias
+
+
+def _scorer(meta: dict[str, Any], names: list[str], weights: array[float], bias: float) -> LinearScorer:
     cal = meta["calibration"]
     conv = meta.get("conversation_calibration", {"a": 1.0, "b": 0.0})
     return LinearScorer(
@@ -465,16 +484,105 @@ def read_model(npz: IO[bytes], meta: dict[str, Any]) -> LinearScorer:
     )
 
 
+#: The shipped models: `weights/` beside this module (compiled or not), inside the package.
+_WEIGHTS: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+#: The kept form's layout (written in it): a file of another layout is read as missing.
+_KEPT_FORM: Final = "linear-model-1"
+#: Separates the terms in the kept form's one string of them (a model with a term holding it is not kept).
+_TERMS_SEP: Final = "\0"
+
+
+def _kept_path(signal: str) -> str | None:
+    """Where the kept form of a model is: the lexicons' cache folder (`signals.compiled`: `$HOTLINE_CACHE_DIR`,
+    else `$XDG_CACHE_HOME/hotline`, else `~/.cache/hotline`), one file per signal and Python (None: the
+    cache is off, `HOTLINE_CACHE_DIR=""`, or there is no home folder)."""
+    configured = os.environ.get("HOTLINE_CACHE_DIR")
+    if configured is not None:
+        if not configured:
+            return None
+        base = configured
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        if xdg:
+            base = os.path.join(xdg, "hotline")
+        else:
+            home = os.path.expanduser("~")
+            if home == "~":
+                return None
+            base = os.path.join(home, ".cache", "hotline")
+    return os.path.join(base, f"model-{signal}-{sys.implementation.cache_tag}.bin")
+
+
+def _read_kept(path: str, meta_bytes: bytes, npz_bytes: bytes) -> LinearScorer | None:
+    """The scorer kept at `path` if it was made from exactly these files' bytes (None: absent, stale, unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            data = marshal.loads(fh.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if (type(data) is not tuple or len(data) != 7 or data[0] != _KEPT_FORM or data[1] != meta_bytes
+            or data[2] != npz_bytes):
+        return None
+    _, _, _, terms, packed, bias, meta = data
+    if type(terms) is not str or type(packed) is not bytes or type(bias) is not float or type(meta) is not dict:
+        return None
+    weights: array[float] = array("d")
+    try:
+        weights.frombytes(packed)
+        return _scorer(meta, terms.split(_TERMS_SEP), weights, bias)
+    except (ValueError, KeyError, TypeError):  # not what `_keep` wrote: read the files
+        return None
+
+
+def _keep(path: str, meta_bytes: bytes, npz_bytes: bytes, names: list[str], weights: array[float], bias: float,
+          meta: dict[str, Any]) -> None:
+    """Write the kept form atomically (`os.replace`); a model that cannot be kept, or any error, is let be."""
+    if not all(type(n) is str and _TERMS_SEP not in n for n in names):
+        return
+    rest = {k: v for k, v in meta.items() if k != "terms"}
+    try:
+        data = marshal.dumps((_KEPT_FORM, meta_bytes, npz_bytes, _TERMS_SEP.join(names), array("d", weights).tobytes(),
+                              bias, rest))
+    except ValueError:  # metadata marshal cannot write: never from JSON
+        return
+    import tempfile  # only here: a start that writes nothing does not load it
+
+    folder = os.path.dirname(path)
+    with contextlib.suppress(OSError):
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".bin")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
 @lru_cache(maxsize=8)
 def load_model(signal: str = "grooming") -> LinearScorer:
-    """The shipped model of a signal, from the package's data (nothing read outside the package)."""
-    folder = resources.files("hotline.detect.scoring").joinpath("weights")
-    meta_file, npz_file = folder.joinpath(f"{signal}.json"), folder.joinpath(f"{signal}.npz")
-    if not meta_file.is_file() or not npz_file.is_file():
+    """The shipped model of a signal, from the package's data (nothing read outside the package), through
+    its kept form when that was made from these files."""
+    meta_file, npz_file = os.path.join(_WEIGHTS, f"{signal}.json"), os.path.join(_WEIGHTS, f"{signal}.npz")
+    if not os.path.isfile(meta_file) or not os.path.isfile(npz_file):
         raise DataError(f"no shipped model for signal {signal!r}")
     try:
-        meta = json.loads(meta_file.read_text("utf-8"))
-        with npz_file.open("rb") as fh:
-            return read_model(fh, meta)
+        with open(meta_file, "rb") as fh:
+            meta_bytes = fh.read()
+        with open(npz_file, "rb") as fh:
+            npz_bytes = fh.read()
+        kept = _kept_path(signal) if signal.replace("_", "").isalnum() else None
+        if kept is not None:
+            scorer = _read_kept(kept, meta_bytes, npz_bytes)
+            if scorer is not None:
+                return scorer
+        meta = json.loads(meta_bytes.decode("utf-8"))
+        names, weights, bias = _model_arrays(io.BytesIO(npz_bytes), meta)
+        scorer = _scorer(meta, names, weights, bias)
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"model {signal!r} cannot be read: {exc}") from exc
+    if kept is not None:
+        _keep(kept, meta_bytes, npz_bytes, names, weights, bias, meta)
+    return scorer

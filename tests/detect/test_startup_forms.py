@@ -1,0 +1,138 @@
+"""What `hotline analyze` reads faster at start gives what reading the slow way gives: the model's kept form
+(`scoring.linear.load_model`) the model the files make, and then only while it was made from those files;
+the parsers' regexes compiled when first used (`chats.regex.LazyPattern`) the patterns `re.compile` makes."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import hotline.detect.chats as chats
+from hotline.detect.chats import line
+from hotline.detect.chats.regex import LazyPattern
+from hotline.detect.scoring import linear
+from hotline.detect.scoring.linear import LinearScorer
+
+
+def _from_files(signal: str = "grooming") -> LinearScorer:
+    meta = json.loads(Path(linear._WEIGHTS, f"{signal}.json").read_text("utf-8"))
+    with open(os.path.join(linear._WEIGHTS, f"{signal}.npz"), "rb") as fh:
+        return linear.read_model(fh, meta)
+
+
+def _same(a: LinearScorer, b: LinearScorer) -> None:
+    assert list(a.weights.items()) == list(b.weights.items())  # the same terms, weights and order
+    assert list(a.meta.items()) == list(b.meta.items())
+    assert json.dumps(a.meta) == json.dumps(b.meta)  # and the same types (an int stays an int)
+    assert (a.signal, a.bias, a.alpha, a.calibration, a.threshold, a.conversation, a.gram) == (
+        b.signal, b.bias, b.alpha, b.calibration, b.threshold, b.conversation, b.gram)
+    assert a == b
+
+
+def _fresh(monkeypatch: pytest.MonkeyPatch, folder: Path | str) -> None:
+    monkeypatch.setenv("HOTLINE_CACHE_DIR", str(folder))
+    linear.load_model.cache_clear()
+
+
+def test_the_kept_model_is_the_model_the_files_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    want = _from_files()
+    try:
+        _fresh(monkeypatch, tmp_path)
+        first = linear.load_model()  # from the files, then kept
+        (kept,) = tmp_path.glob("model-grooming-*.bin")
+        _fresh(monkeypatch, tmp_path)
+        monkeypatch.setattr(linear, "_model_arrays", _refuse)  # now it must come from the kept form
+        again = linear.load_model()
+        _same(first, want)
+        _same(again, want)
+        texts = ["hey are you alone", "send me a pic", "ok", "", "don't tell your mom 😊"]
+        assert again.message_weights(texts) == want.message_weights(texts)
+        assert kept.stat().st_size > 0
+    finally:
+        linear.load_model.cache_clear()
+
+
+def _refuse(*_: object) -> None:
+    raise AssertionError("the model's files were parsed")
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not marshal", marshal.dumps(("linear-model-0", b"", b"", "", b"", 0.0, {})), marshal.dumps([1, 2]),
+    "stale",  # a kept form of other files: the same layout, other bytes
+    "damaged",  # the right files' bytes, weights that do not fit the terms
+])
+def test_a_kept_form_it_cannot_use_means_reading_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           content: bytes | str) -> None:
+    want = _from_files()
+    path = linear._kept_path("grooming")
+    try:
+        _fresh(monkeypatch, tmp_path)
+        path = linear._kept_path("grooming")
+        assert path is not None and path.startswith(str(tmp_path))
+        meta_bytes = Path(linear._WEIGHTS, "grooming.json").read_bytes()
+        npz_bytes = Path(linear._WEIGHTS, "grooming.npz").read_bytes()
+        if content == "stale":
+            content = marshal.dumps((linear._KEPT_FORM, meta_bytes + b" ", npz_bytes, "a\0b", b"\0" * 16, 1.0,
+                                     {"signal": "grooming", "alpha": 0.5, "calibration": {"a": 1, "b": 0}}))
+        elif content == "damaged":
+            content = marshal.dumps((linear._KEPT_FORM, meta_bytes, npz_bytes, "a\0b", b"\0" * 24, 1.0,
+                                     {"signal": "grooming", "alpha": 0.5, "calibration": {"a": 1, "b": 0}}))
+        assert isinstance(content, bytes)
+        Path(path).write_bytes(content)
+        _same(linear.load_model(), want)
+        _fresh(monkeypatch, tmp_path)  # ...and what was read is kept in its place
+        monkeypatch.setattr(linear, "_model_arrays", _refuse)
+        _same(linear.load_model(), want)
+    finally:
+        linear.load_model.cache_clear()
+
+
+def test_no_kept_form_when_the_cache_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        _fresh(monkeypatch, "")
+        assert linear._kept_path("grooming") is None
+        _same(linear.load_model(), _from_files())
+        monkeypatch.delenv("HOTLINE_CACHE_DIR")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        assert linear._kept_path("grooming") == str(tmp_path / "hotline" / f"model-grooming-{sys.implementation.cache_tag}.bin")
+    finally:
+        linear.load_model.cache_clear()
+
+
+def _lazies() -> list[LazyPattern]:
+    found = [v for mod in (chats, line) for v in vars(mod).values() if isinstance(v, LazyPattern)]
+    found += [p for pair in chats._PAGED for p in pair] + [rx for rx, _ in line._SYSTEM_KINDS]
+    return found
+
+
+def test_the_parsers_lazy_regexes_are_what_re_compile_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.detect.signals import compiled
+
+    lazies = _lazies()
+    assert len(lazies) >= 19
+    monkeypatch.setenv("HOTLINE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(compiled, "_cache", None)
+    for lazy in lazies:
+        fresh = LazyPattern(lazy.source, lazy.flags)  # through the compiled-form cache (loaded here)
+        assert fresh.pattern() == re.compile(lazy.source, lazy.flags) == lazy.pattern()
+        assert fresh.pattern().groupindex == re.compile(lazy.source, lazy.flags).groupindex
+
+
+@pytest.mark.parametrize("text", [
+    "[LINE] Chat history with Dara", "Wed, 12/03/2025", "2025/03/12(Wed)", "21:14\tDara\thello", "PM 9:14\tDara\tx",
+    "Dara unsent a message.", "☎ Missed call", " joined the group", "<!DOCTYPE html>", "<div>", "instagram",
+    "WhatsApp Chat with Dara.txt", "messages.html", "messages12.html", "message_1.json", "message_3.html",
+    "messages.html\n", "", "Saved on: 12/03/2025, 21:30", "保存日時：2025/03/12 21:30",
+])
+def test_lazy_regexes_match_as_compiled_ones(text: str) -> None:
+    for lazy in _lazies():
+        rx = re.compile(lazy.source, lazy.flags)
+        for got, want in ((lazy.match(text), rx.match(text)), (lazy.search(text), rx.search(text)),
+                          (lazy.fullmatch(text), rx.fullmatch(text)), (lazy.search(text, 1), rx.search(text, 1))):
+            assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups()))
