@@ -85,12 +85,23 @@ class MessageScanner:
             # One pass finds the rules that can match and the phrases of each set that can: (set name, phrase).
             items: list[tuple[_Item, tuple[str, ...], Needs, bool]] = [
                 ((d, r), r.triggers, r.needs, bool(r.phrase_regexes)) for d in detectors for r in d.rules.rules]
+            searches = [r.phrase_searches for d in detectors for r in d.rules.rules]
             first = len(items)
             for name, phrases in self._sets.items():
                 items += phrases.items(name) if phrases is not None and not phrases.always else []
-            self._index = CandidateIndex(items, exact=range(first, len(items)))
+            self._index = CandidateIndex(items, exact=range(first, len(items)), key=self._tables_key(matcher),
+                                         searches=searches)
         else:
             self._index = TriggerIndex([((d, r), r.triggers) for d in detectors for r in d.rules.rules])
+
+    def _tables_key(self, matcher: str) -> str | None:
+        """What names the candidate index's items (`CandidateIndex(key=...)`): the record keys of the rule
+        sets and phrase sets they are made of, in their order (each names its content in the compiled-lexicon
+        cache); None when one has none (rules not loaded from the packaged lexicons): then a digest does."""
+        keys = [d.rules.key for d in self.detectors]
+        keys += [phrases.key if phrases is not None else f"{name}:none" for name, phrases in self._sets.items()]
+        found = [key for key in keys if key is not None]
+        return f"scanner:{matcher}:" + "|".join(found) if len(found) == len(keys) else None
 
     def worth_scanning(self, norm: str) -> bool:
         """The pre-filter: does the normalised text contain any trigger stem?"""

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define MAX_PHRASE_SEARCHES 4
+#define MOST_PHRASE_SEARCHES 16 /* the most phrases an item may have searched one by one (`candidates`) */
 #if defined(__GNUC__)
 #define HOT_INLINE static inline __attribute__((always_inline))
 #else
@@ -58,14 +58,15 @@ typedef struct {
 typedef struct {
     int32_t ph_word;   /* its first word of phrase bits */
     int32_t ph_words;  /* how many words */
-    uint8_t narrowed, by_phrase, has_free;
+    uint8_t narrowed, has_free;
+    uint8_t by_phrase; /* the most phrases searched one by one (0: none, the whole rule) */
 } Item;
 
 /* An answer's (item, phrases) pair, kept: the same few pairs recur message after message, and a kept one costs
    a new reference where a new one cost a tuple (and a tuple and ints for its phrases). */
 typedef struct {
     PyObject *pair;
-    int32_t item, n, pid[MAX_PHRASE_SEARCHES];
+    int32_t item, n, pid[MOST_PHRASE_SEARCHES];
 } Kept;
 
 #define KEPT_SLOTS 2048 /* a power of two; at most half of them used, then new pairs are made afresh */
@@ -533,7 +534,13 @@ index_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     Py_ssize_t wp = 0;
     for (Py_ssize_t i = 0; i < ni; i++) {
         self->item[i].narrowed = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(narrowed, i));
-        self->item[i].by_phrase = (uint8_t)PyObject_IsTrue(PyList_GET_ITEM(by_phrase, i));
+        long most = PyLong_AsLong(PyList_GET_ITEM(by_phrase, i));
+        if (most < 0 || most > MOST_PHRASE_SEARCHES) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad phrase search count");
+            goto fail;
+        }
+        self->item[i].by_phrase = (uint8_t)most;
         Py_ssize_t np = PyLong_AsSsize_t(PyList_GET_ITEM(n_phrases, i));
         if (np < 0 || np > INT32_MAX / 2) {
             if (!PyErr_Occurred())
@@ -1033,8 +1040,8 @@ answer(Index *self, Scratch *s)
                         count++;
                 if (count == 0)
                     continue;
-                if (it->by_phrase && count <= MAX_PHRASE_SEARCHES) {
-                    int32_t pids[MAX_PHRASE_SEARCHES], at = 0;
+                if (count <= it->by_phrase) {
+                    int32_t pids[MOST_PHRASE_SEARCHES], at = 0;
                     for (int32_t j = 0; j < it->ph_words; j++)
                         for (uint64_t b = words[j]; b; b &= b - 1)
                             pids[at++] = j * 64 + __builtin_ctzll(b);

@@ -177,8 +177,11 @@ def minimal_stems(stems: Sequence[str]) -> list[str]:
     return [s for s in unique if all(found == s for _, found in automaton.iter(s))]
 
 
-#: More phrases than this left to search: one search of the rule's whole regex is cheaper.
+#: More phrases than this left to search: one search of the rule's whole regex is cheaper (an item's own
+#: count may say otherwise: `CandidateIndex`).
 MAX_PHRASE_SEARCHES = 4
+#: The most phrases an item may have searched one by one (the C extension's `MOST_PHRASE_SEARCHES`).
+MOST_PHRASE_SEARCHES = 16
 
 
 class CandidateIndex(Generic[T]):
@@ -191,17 +194,25 @@ class CandidateIndex(Generic[T]):
     """
 
     def __init__(self, items: Sequence[tuple[T, tuple[str, ...], Needs, bool]], *, exact: Collection[int] = (),
-                 native: bool | None = None) -> None:
+                 native: bool | None = None, key: str | None = None, searches: Sequence[int] = ()) -> None:
         """`items`: (item, trigger stems, needs, whether its phrases can be searched one by one). The items at
         the positions `exact` keep their triggers as their own stems: a phrase set's words riding in the same
         pass must not stand in for (and so loosen) the rules' stems. `native`: answer with the C extension
-        (None: when it is usable; True: it must be; False: the Python code)."""
+        (None: when it is usable; True: it must be; False: the Python code). `key`: what names the items'
+        tables in the compiled-lexicon cache, when the caller knows one that changes whenever they do (the
+        scanner's: its rule sets' own record keys); None: a digest of the items (a sixtieth of a start).
+        `searches`: per item, the most phrases searched one by one, more meaning the whole item (up to
+        MOST_PHRASE_SEARCHES; MAX_PHRASE_SEARCHES for an item it does not reach)."""
         self.items = [item for item, _, _, _ in items]
         exact = frozenset(exact)
         self._made_of = (tuple(items), exact)
+        self._key = key
+        if any(not 0 <= most <= MOST_PHRASE_SEARCHES for most in searches):
+            raise ValueError(f"phrase searches must be in 0..{MOST_PHRASE_SEARCHES}")
+        self._searches = tuple(searches)
         self._built = False
         self._narrowed: list[bool] = []
-        self._by_phrase: list[bool] = []
+        self._by_phrase: list[int] = []  # per item: the most phrases searched one by one (0: none)
         self._free: list[int] = []  # per item: phrases with nothing to look for
         self._filed: dict[int, dict[int, tuple[tuple[int, int, int], ...]]] = {}
         self._in_groups: dict[int, int] = {}
@@ -231,7 +242,7 @@ class CandidateIndex(Generic[T]):
         items' triggers and needs; made (and kept for the next start) when it has none in this form, or ones
         the extension refuses."""
         items, exact = self._made_of
-        digest = _digest(items, exact)
+        digest = "key:" + self._key if self._key is not None else _digest(items, exact, self._searches)
         kept = compiled.record(_TABLES_RECORD)
         kept = kept if type(kept) is dict else {}
         tables = kept.get(digest) if digest is not None else None
@@ -274,7 +285,9 @@ class CandidateIndex(Generic[T]):
         features: dict[Literal, int] = {}
         groups: dict[frozenset[int], int] = {}
         self._narrowed = [needs is not None for _, _, needs, _ in items]
-        self._by_phrase = [needs is not None and by_phrase for _, _, needs, by_phrase in items]
+        most = self._searches
+        self._by_phrase = [(most[i] if i < len(most) else MAX_PHRASE_SEARCHES) if needs is not None and by_phrase else 0
+                           for i, (_, _, needs, by_phrase) in enumerate(items)]
         self._free = []
         # per anchor feature: (item, the other groups a phrase needs, the phrases filed there) to check
         filed: dict[int, dict[tuple[int, int], int]] = {}
@@ -348,7 +361,7 @@ class CandidateIndex(Generic[T]):
     def twin(self, *, native: bool) -> CandidateIndex[T]:
         """The same index answering in C or in Python (what the tests and the benchmark compare)."""
         items, exact = self._made_of
-        return CandidateIndex(items, exact=exact, native=native)
+        return CandidateIndex(items, exact=exact, native=native, key=self._key, searches=self._searches)
 
     def _native_tables(self) -> dict[str, Any]:
         """The tables above as the C extension's `Index` takes them (but its items): plain data, masks as id
@@ -434,7 +447,7 @@ class CandidateIndex(Generic[T]):
             phrases = free | chosen.get(i, 0)
             if not phrases:
                 continue
-            if not by_phrase or phrases.bit_count() > MAX_PHRASE_SEARCHES:
+            if phrases.bit_count() > by_phrase:
                 out.append((self.items[i], None))
             else:
                 out.append((self.items[i], _bits(phrases)))
@@ -444,17 +457,19 @@ class CandidateIndex(Generic[T]):
 #: The C extension's tables in the compiled-lexicon cache: {digest of the items: tables}, the latest few.
 _TABLES_RECORD = "candidate-tables"
 #: Their form: a change to what `_native_tables` makes changes it (a table of another form is made afresh).
-_TABLES_FORM = 1
+_TABLES_FORM = 2
 #: How many indexes' tables are kept (the scanner's, a phrase set's; a test's made-up ones push out the oldest).
 _TABLES_KEPT = 6
 
 
-def _digest(items: Sequence[tuple[Any, tuple[str, ...], Needs, bool]], exact: Collection[int]) -> str | None:
-    """What names an index's tables: its items' triggers, needs and ways, and which are exact (marshal's
-    version 0 writes equal data as equal bytes whatever objects it shares); None: not plain data."""
+def _digest(items: Sequence[tuple[Any, tuple[str, ...], Needs, bool]], exact: Collection[int],
+            searches: Sequence[int] = ()) -> str | None:
+    """What names an index's tables: its items' triggers, needs and ways, which are exact and how many phrases
+    each has searched (marshal's version 0 writes equal data as equal bytes whatever objects it shares); None:
+    not plain data."""
     try:
         data = marshal.dumps(([(triggers, needs, by_phrase) for _, triggers, needs, by_phrase in items],
-                              sorted(exact)), 0)
+                              sorted(exact), list(searches)), 0)
     except ValueError:
         return None
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
@@ -525,8 +540,10 @@ class PhraseSet:
     tries every phrase at every position (about 0.2 ms for a message of the discussion set)."""
 
     def __init__(self, regex: re.Pattern[str], needs: Sequence[PhraseNeeds | None], sources: Sequence[str] = (),
-                 compile: Callable[[str], re.Pattern[str]] = re.compile) -> None:
+                 compile: Callable[[str], re.Pattern[str]] = re.compile, key: str | None = None) -> None:
         self.regex = regex
+        #: What names the set's content in the compiled-lexicon cache (its loader's record key), if anything.
+        self.key = key
         self.pattern = regex.pattern
         #: A phrase that names no word: the regex is always searched.
         self.always = not needs or any(not phrase for phrase in needs)

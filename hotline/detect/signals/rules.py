@@ -35,6 +35,7 @@ from hotline.detect.errors import DataError
 from hotline.detect.model import LANGUAGES, RULE_TAGS, SEXTORTION_PARTS, STAGES
 from hotline.detect.signals import compiled
 from hotline.detect.signals.candidates import (
+    MAX_PHRASE_SEARCHES,
     Needs,
     PhraseNeeds,
     PhraseSet,
@@ -62,6 +63,11 @@ _RULE_KEYS = frozenset({
     "examples", "counterexamples", "note",
 })
 
+
+#: A whole regex this long (characters of source) is searched only when more than `_MOST_SEARCHES` of the
+#: rule's phrases can match (`Rule.phrase_searches`).
+_HUGE_REGEX = 20_000
+_MOST_SEARCHES = 12
 
 #: A rule's whole regex, compiled when first searched: the candidate stage mostly names the phrases to
 #: search one by one, so many rules never need it, and the whole regexes are the longest of all (led by
@@ -111,6 +117,14 @@ class Rule:
     @property
     def khmer(self) -> bool:
         return self.language == "km"
+
+    @property
+    def phrase_searches(self) -> int:
+        """The most phrases the candidate stage has searched one by one, more meaning the whole regex
+        (`CandidateIndex(searches=...)`). A huge whole regex (the rules of many phrases led by first characters: 20,000 to
+        80,000 characters) costs milliseconds to compile and microseconds a search, where a phrase's own costs
+        a fraction of one: searched by phrase up to `_MOST_SEARCHES`, its whole regex is mostly never made."""
+        return _MOST_SEARCHES if len(self.whole.source) >= _HUGE_REGEX else MAX_PHRASE_SEARCHES
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -236,6 +250,9 @@ class RuleSet:
     name: str
     signal: str
     rules: tuple[Rule, ...]
+    #: The key of the compiled-lexicon cache's record of these rules (`load_ruleset`; None for other rules):
+    #: names their content, for the tables the scanner keeps of them.
+    key: str | None = field(default=None, compare=False)
 
     @cached_property
     def index(self) -> TriggerIndex[Rule]:
@@ -882,7 +899,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
     records = compiled.record(key) if key is not None else None
     if records is not None:
         with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
-            return RuleSet(name=name, signal=signal, rules=tuple(_rule_from_record(r) for r in records))
+            return RuleSet(name=name, signal=signal, rules=tuple(_rule_from_record(r) for r in records), key=key)
     rules: list[Rule] = []
     for lang in languages:
         path = _lexicon_dir(lang) / f"{name}.json"
@@ -912,7 +929,7 @@ def load_ruleset(name: str, signal: str, languages: Sequence[str] = LANGUAGES) -
         if rule.id in seen:
             raise DataError(f"duplicate rule id {rule.id}")
         seen.add(rule.id)
-    ruleset = RuleSet(name=name, signal=signal, rules=tuple(rules))
+    ruleset = RuleSet(name=name, signal=signal, rules=tuple(rules), key=key)
     _check_examples(ruleset)
     if key is not None:
         compiled.store(key, [_rule_record(r) for r in rules])
@@ -965,7 +982,7 @@ def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> PhraseSe
     cached = compiled.record(key) if key is not None else None
     if cached is not None:
         with suppress(KeyError, TypeError, ValueError, IndexError, re.error):
-            return _phrase_set(cached["sources"], cached["needs"])
+            return _phrase_set(cached["sources"], cached["needs"], key)
     sources: list[str] = []
     needs: list[PhraseNeeds] = []  # per phrase or pattern, for the automaton in front of the regex
     for lang in languages:
@@ -992,17 +1009,17 @@ def load_phrase_set(name: str, languages: Sequence[str] = LANGUAGES) -> PhraseSe
         sources.extend(own)
     if key is not None:
         compiled.store(key, {"sources": sources, "needs": needs})
-    result = _phrase_set(sources, needs)
+    result = _phrase_set(sources, needs, key)
     compiled.flush()
     return result
 
 
-def _phrase_set(sources: list[str], needs: Sequence[Any]) -> PhraseSet | None:
+def _phrase_set(sources: list[str], needs: Sequence[Any], key: str | None = None) -> PhraseSet | None:
     if not sources:
         return None
     return PhraseSet(compile_regex("|".join(f"(?:{s})" for s in sources)),
                      [tuple(tuple((t, left, right) for t, left, right in group) for group in phrase) for phrase in needs],
-                     sources, _phrase_regex)
+                     sources, _phrase_regex, key)
 
 
 def load_discussion() -> PhraseSet | None:
