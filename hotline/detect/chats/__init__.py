@@ -18,7 +18,7 @@ import re
 import zlib
 from _csv import Error as _CsvError  # `csv.Error` itself, without importing `csv`
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,13 +48,29 @@ Parser = Callable[[Sequence[str], tzinfo], Conversation]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
 class ChatFormat:
-    """One supported export format: its name, the app it comes from, and how to parse its text parts."""
+    """One supported export format: its name, the app it comes from, and how to parse its text parts.
 
-    name: str
-    label: str
-    parse: Parser
+    A plain class, never changed once made, equal to another of the same three (as the frozen dataclass it
+    was: making a dataclass's methods, `exec` of their generated source, cost every start)."""
+
+    __slots__ = ("label", "name", "parse")
+
+    def __init__(self, name: str, label: str, parse: Parser) -> None:
+        self.name = name
+        self.label = label
+        self.parse = parse
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChatFormat):
+            return NotImplemented
+        return (self.name, self.label, self.parse) == (other.name, other.label, other.parse)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.label, self.parse))
+
+    def __repr__(self) -> str:
+        return f"ChatFormat(name={self.name!r}, label={self.label!r}, parse={self.parse!r})"
 
 
 def __getattr__(name: str) -> Any:

@@ -36,7 +36,6 @@ import os
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain, pairwise, repeat
 from operator import add, itemgetter, mul, neg, sub, truediv
@@ -139,31 +138,54 @@ class _Cache:
 _NOTHING: Final = _Token("", 0.0)
 
 
-@dataclass(frozen=True)
 class MessageScores:
-    """Per message: the summed weight of its terms and how many words the scorer read in it (numpy)."""
+    """Per message: the summed weight of its terms and how many words the scorer read in it (numpy).
+    A plain class, never changed once made (see `LinearScorer`: not a dataclass)."""
 
-    weight: FloatArray
-    words: IntArray
+    def __init__(self, weight: FloatArray, words: IntArray) -> None:
+        self.weight = weight
+        self.words = words
+
+    def __repr__(self) -> str:
+        return f"MessageScores(weight={self.weight!r}, words={self.words!r})"
 
 
-@dataclass(frozen=True)
 class LinearScorer:
-    """One signal's model: term weights, intercept, length exponent and calibration."""
+    """One signal's model: term weights, intercept, length exponent and calibration.
 
-    signal: str
-    weights: dict[str, float]
-    bias: float
-    alpha: float
-    calibration: tuple[float, float]
-    threshold: float
-    meta: dict[str, Any]
-    #: Platt parameters for a whole conversation's highest window logit (more windows, higher maxima).
-    conversation: tuple[float, float] = (1.0, 0.0)
-    #: Length of the character grams a content word also counts for (0: words and word pairs only).
-    gram: int = 0
-    #: What reading keeps between calls: each distinct word's weight, and the vocabulary's word pairs.
-    _cache: _Cache = field(default_factory=_Cache, init=False, repr=False, compare=False)
+    A plain class, never changed once made, equal to another made from the same model (as the frozen
+    dataclass it was: making a dataclass's methods, `exec` of their generated source, cost every start)."""
+
+    def __init__(self, signal: str, weights: dict[str, float], bias: float, alpha: float,
+                 calibration: tuple[float, float], threshold: float, meta: dict[str, Any],
+                 conversation: tuple[float, float] = (1.0, 0.0), gram: int = 0) -> None:
+        self.signal = signal
+        self.weights = weights
+        self.bias = bias
+        self.alpha = alpha
+        self.calibration = calibration
+        self.threshold = threshold
+        self.meta = meta
+        #: Platt parameters for a whole conversation's highest window logit (more windows, higher maxima).
+        self.conversation = conversation
+        #: Length of the character grams a content word also counts for (0: words and word pairs only).
+        self.gram = gram
+        #: What reading keeps between calls: each distinct word's weight, and the vocabulary's word pairs.
+        self._cache = _Cache()
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.signal, self.weights, self.bias, self.alpha, self.calibration, self.threshold, self.meta,
+                self.conversation, self.gram)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LinearScorer):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return (f"LinearScorer(signal={self.signal!r}, weights={self.weights!r}, bias={self.bias!r}, "
+                f"alpha={self.alpha!r}, calibration={self.calibration!r}, threshold={self.threshold!r}, "
+                f"meta={self.meta!r}, conversation={self.conversation!r}, gram={self.gram!r})")
 
     def _word_table(self) -> _WordWeights:
         cache = self._cache
