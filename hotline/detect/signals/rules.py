@@ -106,7 +106,7 @@ class Rule:
     #: Per alternative of `unless`, the groups of literals it needs (one of each group occurs in its every
     #: match; `_unless_needs`); empty: no gate, `unless` is always searched.
     unless_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
-    #: The gate made of `unless_needs` (`_literal_gate`): one C pass tells which groups occur, and `unless`
+    #: The gate made of `unless_needs` (`_literal_gate`, at its first call): one C pass tells which groups occur, and `unless`
     #: is searched only if every group of one alternative does. Its regexes run on nearly every match and
     #: mostly fail, slowly: `x[^.\n]{0,40}y` runs to the end of the text and back from each `x`.
     unless_scan: Callable[[str], tuple[int, Any]] | None = field(default=None, compare=False, repr=False)
@@ -146,6 +146,13 @@ class Rule:
             m = self._first(norm, phrases)
         if m is None:
             return None
+        # `requires` and `unless` look at the whole text, not at where the match is: asked before the Khmer
+        # word edges below, which segment the letters around the match (most of a Khmer rule's cost)
+        requires = self.requires
+        if requires is not None and not (phrases is not None and self._assured(phrases)) and requires.search(norm) is None:
+            return None
+        if self.unless is not None and self._may_be_unless(norm) and self.unless.search(norm) is not None:
+            return None
         if self.language == "km":  # whole words, not parts of longer ones
             while not match_aligned(m):
                 if phrases is None:
@@ -155,11 +162,6 @@ class Rule:
                          or self._first(norm, phrases, m.start() + 1))
                 if m is None:
                     return None
-        requires = self.requires
-        if requires is not None and not (phrases is not None and self._assured(phrases)) and requires.search(norm) is None:
-            return None
-        if self.unless is not None and self._may_be_unless(norm) and self.unless.search(norm) is not None:
-            return None
         return m
 
     def _assured(self, phrases: Sequence[int]) -> bool:
@@ -418,6 +420,14 @@ def _literal_gate(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[Calla
     made = _literals_type() if needs else None
     if made is None:
         return None, ()
+    tells, masks = _gate_bits(needs)
+    scan: Callable[[str], tuple[int, Any]] = made([(text, False, False, tell) for text, tell in tells.items()], 0,
+                                                  "abcdefghijklmnopqrstuvwxyz0123456789").scan
+    return scan, masks
+
+
+def _gate_bits(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[dict[str, int], tuple[int, ...]]:
+    """Per literal of `needs`, the bits of the groups holding it; per alternative, the bits of its groups."""
     bits: dict[tuple[str, ...], int] = {}
     tells: dict[str, int] = {}
     masks = []
@@ -429,9 +439,31 @@ def _literal_gate(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[Calla
             for text in group:
                 tells[text] = tells.get(text, 0) | bit
         masks.append(mask)
-    scan: Callable[[str], tuple[int, Any]] = made([(text, False, False, tell) for text, tell in tells.items()], 0,
-                                                  "abcdefghijklmnopqrstuvwxyz0123456789").scan
-    return scan, tuple(masks)
+    return tells, tuple(masks)
+
+
+class _LazyGate:
+    """`_literal_gate(needs)`'s scan, made at its first call: a start loads a hundred gated rules (their C
+    automata were a tenth of loading the rules), a chat reaches the `unless` of few of them."""
+
+    def __init__(self, needs: tuple[tuple[tuple[str, ...], ...], ...]) -> None:
+        self.needs = needs
+        self._scan: Callable[[str], tuple[int, Any]] | None = None
+
+    def __call__(self, text: str) -> tuple[int, Any]:
+        scan = self._scan
+        if scan is None:
+            scan = self._scan = _literal_gate(self.needs)[0]
+            assert scan is not None  # (made only where `_literals_type` is)
+        return scan(text)
+
+
+def _lazy_gate(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> tuple[Callable[[str], tuple[int, Any]] | None,
+                                                                      tuple[int, ...]]:
+    """`_literal_gate(needs)`, its scan made when first called."""
+    if not needs or _literals_type() is None:
+        return None, ()
+    return _LazyGate(needs), _gate_bits(needs)[1]
 
 
 @lru_cache(maxsize=1)
@@ -862,7 +894,7 @@ def _compile_rule(raw: Any, *, name: str, signal: str, lang: str, default_stage:
     # every match also needs its `requires`: its literals narrow the candidates of each phrase
     required = regex_needs(optional["requires"].pattern, signs=True) if optional["requires"] is not None else ()
     unless_needs = _unless_needs(optional["unless"].pattern) if optional["unless"] is not None else ()
-    unless_scan, unless_masks = _literal_gate(unless_needs)
+    unless_scan, unless_masks = _lazy_gate(unless_needs)
     for key in ("requires", "unless"):  # only asked whether they match
         given = optional[key]
         optional[key] = compile_regex(_boolean_regex(given.pattern)) if given is not None else None
@@ -961,7 +993,7 @@ def _rule_from_record(r: dict[str, Any]) -> Rule:
     def regex(key: str) -> re.Pattern[str] | None:
         return compile_regex(r[key]) if r[key] is not None else None
 
-    unless_scan, unless_masks = _literal_gate(r["unless_needs"])
+    unless_scan, unless_masks = _lazy_gate(r["unless_needs"])
     return Rule(
         id=r["id"], signal=r["signal"], language=r["language"], whole=WholeRegex(r["regex"]),
         weight=r["weight"], stage=r["stage"], part=r["part"], tags=tuple(r["tags"]), requires=regex("requires"), unless=regex("unless"),
