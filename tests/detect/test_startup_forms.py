@@ -136,3 +136,33 @@ def test_lazy_regexes_match_as_compiled_ones(text: str) -> None:
         for got, want in ((lazy.match(text), rx.match(text)), (lazy.search(text), rx.search(text)),
                           (lazy.fullmatch(text), rx.fullmatch(text)), (lazy.search(text, 1), rx.search(text, 1))):
             assert (got and (got.span(), got.groups())) == (want and (want.span(), want.groups()))
+
+
+def test_the_kept_word_list_is_the_word_list_the_file_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotline.detect.signals import compiled
+    from hotline.detect.text import segment
+
+    want = segment._read_words()
+    monkeypatch.setenv("HOTLINE_CACHE_DIR", str(tmp_path))
+    try:
+        monkeypatch.setattr(compiled, "_cache", None)
+        segment.load_words.cache_clear()
+        first = segment.load_words()  # from the file, then kept
+        monkeypatch.setattr(compiled, "_cache", None)  # a new start: the cache file read again
+        segment.load_words.cache_clear()
+        kept = compiled.record(segment._WORDS_RECORD)
+        assert kept is not None and kept[0] == segment._WORDS_FORM
+        monkeypatch.setattr(segment, "_read_words", _refuse)
+        again = segment.load_words()
+        for got in (first, again):
+            assert got[0] == want[0] and type(got[0]) is frozenset
+            assert list(got[1].items()) == list(want[1].items())
+            assert all(type(v) is tuple for v in got[1].values())
+        compiled.store(segment._WORDS_RECORD, (segment._WORDS_FORM - 1, (), {}))  # another form: read anew
+        segment.load_words.cache_clear()
+        read: list[int] = []
+        monkeypatch.setattr(segment, "_read_words", lambda: read.append(1) or want)
+        assert segment.load_words() == want and read == [1]
+    finally:
+        segment.load_words.cache_clear()
+        segment.default_segmenter.cache_clear()

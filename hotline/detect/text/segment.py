@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from functools import lru_cache
@@ -222,10 +223,36 @@ def _other_tokens(text: str) -> list[str]:
     return re.findall(r"[\u17d4-\u17dc\u17e0-\u17ff\u19e0-\u19ff]|[^\s\u17d4-\u17dc\u17e0-\u17ff\u19e0-\u19ff]+", text)
 
 
+#: The word list as `load_words` read it, in the compiled-form cache (`signals.compiled`, keyed by the content
+#: of every lexicon file, this one's too): (form, its words sorted, its splits). Reading and folding it was
+#: 9.6 M instructions at a Khmer chat's start (and in `preload`, before `--jobs` forks), compiled.
+_WORDS_RECORD: Final = "segment-words"
+#: The record's form: a change to what `load_words` makes changes it (a record of another form is read anew).
+_WORDS_FORM: Final = 1
+
+
 @lru_cache(maxsize=1)
 def load_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     """`lexicons/km/words_extra.txt`, spelling-folded: compounds the CRF's pieces are merged into (a line of
-    one word), and pieces the CRF fuses that are two words for matching (a line of words with spaces)."""
+    one word), and pieces the CRF fuses that are two words for matching (a line of words with spaces); from
+    the compiled-form cache when the engine has loaded it (never imported from here: `signals` imports this
+    module, and reading the segmenter alone need not load the rules)."""
+    compiled: Any = sys.modules.get("hotline.detect.signals.compiled")
+    if compiled is None:
+        return _read_words()
+    kept = compiled.record(_WORDS_RECORD)
+    if type(kept) is tuple and len(kept) == 3 and kept[0] == _WORDS_FORM:
+        words, splits = kept[1], kept[2]
+        if type(words) is tuple and type(splits) is dict:
+            return frozenset(words), splits
+    found = _read_words()
+    compiled.store(_WORDS_RECORD, (_WORDS_FORM, tuple(sorted(found[0])), found[1]))
+    compiled.flush()  # (nothing to write once the cache holds them)
+    return found
+
+
+def _read_words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """`load_words` from the file."""
     from hotline.detect.text.khmer import fold_spelling
 
     path = resources.files("hotline.detect") / "lexicons" / "km" / "words_extra.txt"
