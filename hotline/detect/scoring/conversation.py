@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -309,26 +308,34 @@ def _span(text: str, terms: Sequence[str]) -> tuple[int, int] | None:
     """Where the first of these terms (its first word) stands in the message as typed."""
     low = lower(text)
     for term in terms:
-        m = _word_start(term.split(" ")[0]).search(low)
-        if m is not None:
-            return m.start(), m.end()
+        found = _word_start(low, term.split(" ")[0])
+        if found is not None:
+            return found
     return None
 
 
-#: Each word's `_word_start` regex, compiled once (a few thousand words at most are ever cited).
-_WORD_STARTS: Final[dict[str, re.Pattern[str]]] = {}
+def _word_start(text: str, word: str) -> tuple[int, int] | None:
+    """Where `re.search(rf"\\b{re.escape(word)}\\w*", text)` matches (start, end), found without a regex: a
+    fresh process compiled one a cited word, each costing more than the chat's scoring (re's parser is Python).
+    A word character is what re's is for a `str` pattern (`_word_char`); `\\b` at a place is a word character
+    on one side of it only (none before the start or after the end; never in an empty text)."""
+    n = len(text)
+    at = text.find(word)
+    while at >= 0:
+        before = at > 0 and _word_char(text[at - 1])
+        after = at < n and _word_char(text[at])
+        if before != after:
+            end = at + len(word)
+            while end < n and _word_char(text[end]):
+                end += 1
+            return at, end
+        at = text.find(word, at + 1)
+    return None
 
 
-def _word_start(word: str) -> re.Pattern[str]:
-    """The regex of a word where a word starts, and the word characters after it (kept per word, up to
-    10,000 words: `re.search` with the pattern's text escaped and looked up each call cost more than the
-    search)."""
-    pattern = _WORD_STARTS.get(word)
-    if pattern is None:
-        pattern = re.compile(rf"\b{re.escape(word)}\w*")
-        if len(_WORD_STARTS) < 10_000:
-            _WORD_STARTS[word] = pattern
-    return pattern
+def _word_char(c: str) -> bool:
+    """re's `\\w` for a `str` pattern (Unicode): alphanumeric as `str.isalnum` tells, or "_"."""
+    return c.isalnum() or c == "_"
 
 
 def _by_sender(scorer: LinearScorer, weights: Sequence[float], words: Sequence[int],
