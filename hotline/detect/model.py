@@ -8,6 +8,7 @@ messages (not system events) from 0 in time order.
 from __future__ import annotations
 
 import json
+from _json import make_encoder
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -357,9 +358,16 @@ class Analysis:
 JSON_BATCH: Final = 256
 
 
+#: The C encoder `json.dumps(..., ensure_ascii=False)` makes and calls, made once: `json.dumps` makes a
+#: `JSONEncoder` and this encoder at each call (interpreted, ~27,000 instructions: more than encoding a small
+#: dict). Without the circular check (`markers` None): nothing written here refers to itself.
+_ENCODE: Final = make_encoder(None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ",
+                              False, False, True)
+
+
 def _inner(d: Mapping[str, Any]) -> str:
-    """A non-empty dict's JSON without its braces: `"a": 1, "b": 2`."""
-    return json.dumps(d, ensure_ascii=False)[1:-1]
+    """A non-empty dict's JSON without its braces: `"a": 1, "b": 2` (`json.dumps(d, ensure_ascii=False)`'s)."""
+    return "".join(_ENCODE(d, 0))[1:-1]
 
 
 #: What a finding's JSON pieces depend on besides its index, sender, excerpt and span.
@@ -398,10 +406,16 @@ def _number(n: int) -> str:
     return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
 
 
+#: Each shape's pieces (`_pieces`), kept from chat to chat: a folder's chats share most rules, and making
+#: them (three small dicts encoded) cost more than a short chat's findings. Up to `_KEPT_PIECES` shapes.
+_PIECES: Final[dict[_Shape, tuple[str, str, str]]] = {}
+_KEPT_PIECES: Final = 20_000
+
+
 def _findings_json(findings: Sequence[Finding]) -> list[str]:
     """Each finding's `json.dumps(f.to_dict(), ensure_ascii=False)`."""
     string = json.encoder.encode_basestring  # what json.dumps uses for strings with ensure_ascii=False
-    pieces: dict[_Shape, tuple[str, str, str]] = {}
+    pieces = _PIECES
     #: Per rule, the last finding of it and its pieces: the next one is mostly of the same shape, which a few
     #: compares tell (hashing the whole shape costs more).
     last: dict[str, tuple[Finding, tuple[str, str, str]]] = {}
@@ -421,7 +435,9 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
             shape = (f.rule, f.signal, weight, f.stage, f.part, f.tags, f.adjusted, start is None)
             made = pieces.get(shape)
             if made is None:
-                made = pieces[shape] = _pieces(f)
+                made = _pieces(f)
+                if len(pieces) < _KEPT_PIECES:
+                    pieces[shape] = made
             last[f.rule] = (f, made)
             got = made
         before, middle, tail = got
