@@ -41,6 +41,10 @@ GROOMING_STAGES: tuple[str, ...] = tuple(s for s in STAGES if s != "exploitation
 #: Relationship-building stages, and the stages they lead to; grooming needs one of each.
 BUILDING_STAGES: frozenset[str] = frozenset({"trust", "personal_questions", "isolation", "platform_move", "gifts"})
 GOAL_STAGES: frozenset[str] = frozenset({"desensitising", "image_request", "meeting"})
+#: `BUILDING_STAGES`, `GOAL_STAGES` and `STRONG_STAGES` among the grooming stages, as tuples (looped over).
+_BUILDING: tuple[str, ...] = tuple(s for s in GROOMING_STAGES if s in BUILDING_STAGES)
+_GOAL: tuple[str, ...] = tuple(s for s in GROOMING_STAGES if s in GOAL_STAGES)
+_STRONG: tuple[str, ...] = tuple(s for s in GROOMING_STAGES if s in STRONG_STAGES)
 #: Stages whose strong rules are sexual: without one of them (or sexting, or an isolating meeting) the
 #: stages of grooming are also those of ordinary care, and do not raise the risk above medium.
 SEXUAL_STAGES: tuple[str, ...] = ("desensitising", "image_request")
@@ -187,13 +191,20 @@ class SenderEvidence:
         """Relationship-building in several stages from this sender (flattery, personal questions, secrecy,
         a platform move, gifts), leading to or alongside sexual talk, image requests or a meeting, towards
         someone who appears to be a child. One blunt request with a "keep it secret" is sexting, not
-        grooming; so is sextortion on its own."""
-        stages = set(self.grooming_stages)
-        building = stages & BUILDING_STAGES
-        goal = bool(stages & GOAL_STAGES) or self.sexting
+        grooming; so is sextortion on its own. (Counted in loops over the stages' tuples: the sets this was
+        written with cost most of a level worked out, at every finding that changed one.)"""
         if not minor:  # adults flirting, planning dinner and a surprise are not grooming
             return False
-        return len(building) >= 3 or (len(building) >= 2 and goal)
+        stages = self.stages
+        building = 0
+        for stage in _BUILDING:
+            if stage in stages:
+                building += 1
+        if building != 2:
+            return building >= 3
+        if self.sexting:
+            return True
+        return any(stage in stages for stage in _GOAL)
 
     @property
     def sexual(self) -> bool:
@@ -228,29 +239,44 @@ class SenderEvidence:
         return level
 
     def _work_out_level(self, minor: bool) -> str:
-        stages, strong = self.grooming_stages, self.strong_stages
-        grooming = self.grooming(minor)
-        secret = "isolation" in strong
+        # `grooming_stages` and `strong_stages` as the lists they are would be made for one membership test
+        # or count each: the stages are looked up instead (same answers: `_STRONG`, `_stage_count`).
         if self.sextortion:
             return "critical"
+        grooming = self.grooming(minor)
         if grooming and not self.escalating:
             # Relationship-building and a meeting with nothing sexual and no "come alone": what a mother,
             # a coach or a friend also writes. Early grooming looks the same; it stays visible at medium.
             return "medium"
-        if grooming and (self.sexting or "meeting" in stages or "exploitation" in self.stages):
+        meeting = "meeting" in self.stages  # a grooming stage: in `grooming_stages` when in `stages`
+        if grooming and (self.sexting or meeting or "exploitation" in self.stages):
             return "critical"
-        if self.sexting and minor and (secret or "meeting" in stages):
+        if self.sexting and minor and (self._strong("isolation") or meeting):
             return "critical"
         # Sexting between adults (no sign of a child) stays medium unless pressed on a refusal or repeated.
         if grooming or (self.sexting and (minor or self.pressed or self.sexting_count >= 2)):
             return "high"
         if "threat" in self.parts and "claim" in self.parts:
             return "high"
-        if self.sexting or strong or (len(stages) >= 2 and self.score >= 1.0) or "threat" in self.parts:
+        if (self.sexting or any(self._strong(s) for s in _STRONG)
+                or (self._stage_count() >= 2 and self.score >= 1.0) or "threat" in self.parts):
             return "medium"
         if self.rule_weight:
             return "low"
         return "none"
+
+    def _strong(self, stage: str) -> bool:
+        """Whether a stage of `_STRONG` is in `strong_stages`."""
+        return self.stage_weight.get(stage, 0.0) >= STRONG_WEIGHT
+
+    def _stage_count(self) -> int:
+        """`len(self.grooming_stages)`."""
+        count = 0
+        stages = self.stages
+        for stage in GROOMING_STAGES:
+            if stage in stages:
+                count += 1
+        return count
 
 
 def extorting(parts: Collection[str]) -> bool:
