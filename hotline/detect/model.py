@@ -377,9 +377,9 @@ _OWN_KEYS: Final = frozenset({"index", "sender", "excerpt", "start", "end"})
 
 
 def _pieces(f: Finding) -> tuple[str, str, str]:
-    """`Finding.to_dict`'s JSON around the excerpt's text (its quotes in the pieces) and the span:
-    `, "signal": .., "rule": .., "excerpt": "`, `", "weight": ..[, "stage": ..][, "start": ]` (up to the
-    start's value, for a finding with a span) and `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
+    """`Finding.to_dict`'s JSON around the excerpt's string and the span: `, "signal": .., "rule": ..,
+    "excerpt": `, `, "weight": ..[, "stage": ..][, "start": ]` (up to the start's value, for a finding with
+    a span) and `[, "part": ..][, "tags": ..][, "adjusted": ..]}`."""
     d = f.to_dict()
     keys = list(d)
     cut = keys.index("excerpt")
@@ -388,7 +388,7 @@ def _pieces(f: Finding) -> tuple[str, str, str]:
     middle = [k for k in keys[cut + 1:span] if k not in _OWN_KEYS]
     tail = [k for k in keys[span:] if k not in _OWN_KEYS]
     spanned = ', "start": ' if f.start is not None else ""
-    return (_more(d, before) + ', "excerpt": "', '"' + _more(d, middle) + spanned, _more(d, tail) + "}")
+    return (_more(d, before) + ', "excerpt": ', _more(d, middle) + spanned, _more(d, tail) + "}")
 
 
 def _more(d: dict[str, Any], keys: list[str]) -> str:
@@ -420,7 +420,10 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
     #: compares tell (hashing the whole shape costs more).
     last: dict[str, tuple[Finding, tuple[str, str, str]]] = {}
     senders: dict[str | None, str] = {}  # `, "sender": ..` per sender
+    quoted: dict[str, str] = {}  # each excerpt's JSON string
     out: list[str] = []  # `out.append`, not a bound `add`: compiled, a list's append is a direct call
+    last_name: str | None = None
+    last_sender = ', "sender": null'
     for f in findings:
         index, start, end, weight = f.index, f.start, f.end, f.weight
         if (type(index) is not int or type(weight) is not float or not weight
@@ -442,14 +445,19 @@ def _findings_json(findings: Sequence[Finding]) -> list[str]:
             got = made
         before, middle, tail = got
         name = f.sender
-        sender = senders.get(name)
-        if sender is None:
-            sender = senders[name] = ', "sender": ' + ("null" if name is None else string(name))
-        quote = f.excerpt
-        if not quote.isprintable() or '"' in quote or "\\" in quote:
-            # what JSON escapes (a quote, a backslash, a control character: none is printable); most excerpts
-            # have none and are written as they are, without a string escaped and copied for each
-            quote = string(quote)[1:-1]
+        if name is not last_name:  # a message's findings share its sender: no lookup each
+            sender = senders.get(name)
+            if sender is None:
+                sender = senders[name] = ', "sender": ' + ("null" if name is None else string(name))
+            last_name, last_sender = name, sender
+        else:
+            sender = last_sender
+        # the excerpt as json.dumps writes it, quotes included, once per distinct excerpt: a rule's few
+        # phrasings come back message after message (a lookup costs a fifth of writing it again)
+        excerpt = f.excerpt
+        quote = quoted.get(excerpt)
+        if quote is None:
+            quote = quoted[excerpt] = string(excerpt)
         # the fewer the pieces, the less work to join them (`middle` ends in `, "start": ` for a span)
         if start is None:
             out.append(f'{{"index": {index}{sender}{before}{quote}{middle}{tail}')
