@@ -68,7 +68,7 @@ PERSONAL_INFO_TYPES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # its `__init__` is written out
 class Message:
     """One real message. `time` is timezone-aware when the export says when it was sent.
 
@@ -87,7 +87,8 @@ class Message:
     def __init__(self, index: int, sender: str | None, text: str, time: datetime | None = None,
                  attachments: tuple[str, ...] = (), source: str | None = None, confidence: float | None = None) -> None:
         # The dataclass's own `__init__`, written out: mypyc compiles a written one (each set a plain store),
-        # while the generated one stays interpreted (a parser builds one Message per line).
+        # while the generated one stays interpreted (a parser builds one Message per line); `init=False`
+        # spares making that one at every start (the dataclass module compiles its source text).
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "sender", sender)
         object.__setattr__(self, "text", text)
@@ -143,7 +144,7 @@ class Conversation:
         return any(m.sender is not None for m in self.messages)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # its `__init__` is written out
 class Finding:
     """One detector hit in one message, with the rule that fired and the words that made it fire.
 
@@ -204,7 +205,7 @@ class Finding:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # its `__init__` is written out
 class PersonalDetail:
     """A personal detail found in text. `value` is the exact substring `text[start:end]`."""
 
@@ -244,20 +245,31 @@ class PersonalDetail:
         return d
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # its `__init__` is written out
 class Participant:
     name: str
     role: str  # "suspected_offender", "possible_victim", "participant"
     messages: int
 
+    def __init__(self, name: str, role: str, messages: int) -> None:
+        # The dataclass's own `__init__`, written out so that mypyc compiles it (see `Message.__init__`).
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "role", role)
+        object.__setattr__(self, "messages", messages)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuilt(self)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # its `__init__` is written out
 class StageReached:
     stage: str
     first_index: int
+
+    def __init__(self, stage: str, first_index: int) -> None:
+        # The dataclass's own `__init__`, written out so that mypyc compiles it (see `Message.__init__`).
+        object.__setattr__(self, "stage", stage)
+        object.__setattr__(self, "first_index", first_index)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuilt(self)

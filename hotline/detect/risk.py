@@ -68,7 +68,7 @@ WINDOW = 40
 STRIDE = WINDOW // 2
 
 
-@dataclass
+@dataclass(init=False)  # its `__init__` is written out
 class SenderEvidence:
     """Everything one sender's messages have shown so far."""
 
@@ -104,6 +104,42 @@ class SenderEvidence:
     #: Per rule, the last finding added: the next one of the rule is mostly like it, which a few compares
     #: tell (making and hashing its shape costs more).
     _last: dict[str, Finding] = field(default_factory=dict, repr=False, compare=False)
+
+    def __init__(self, name: str, messages: int = 0, first_index: int = 0, named: bool = True,
+                 stages: dict[str, int] | None = None, stage_weight: dict[str, float] | None = None,
+                 signals: dict[str, int] | None = None, parts: dict[str, int] | None = None,
+                 rule_weight: dict[str, float] | None = None, tag_weight: dict[str, float] | None = None,
+                 sexting_index: int | None = None, sexting_count: int = 0, _sexting_last: int = -1,
+                 pressed: bool = False, secrecy_at: set[int] | None = None, meeting_at: set[int] | None = None,
+                 meeting_feared: bool = False, personal_details: int = 0, version: int = 0,
+                 _level: tuple[int, bool, str] = (-1, False, "none"),
+                 _shapes: set[tuple[str, str, float, str | None, str | None, tuple[str, ...]]] | None = None,
+                 _last: dict[str, Finding] | None = None) -> None:
+        # The dataclass's own `__init__` (a field made by a factory: a new one when not given), written out:
+        # mypyc compiles it (the generated one stays interpreted: ~11,000 instructions a party), and
+        # `init=False` spares making that one at every start.
+        self.name = name
+        self.messages = messages
+        self.first_index = first_index
+        self.named = named
+        self.stages = {} if stages is None else stages
+        self.stage_weight = {} if stage_weight is None else stage_weight
+        self.signals = {} if signals is None else signals
+        self.parts = {} if parts is None else parts
+        self.rule_weight = {} if rule_weight is None else rule_weight
+        self.tag_weight = {} if tag_weight is None else tag_weight
+        self.sexting_index = sexting_index
+        self.sexting_count = sexting_count
+        self._sexting_last = _sexting_last
+        self.pressed = pressed
+        self.secrecy_at = set() if secrecy_at is None else secrecy_at
+        self.meeting_at = set() if meeting_at is None else meeting_at
+        self.meeting_feared = meeting_feared
+        self.personal_details = personal_details
+        self.version = version
+        self._level = _level
+        self._shapes = set() if _shapes is None else _shapes
+        self._last = {} if _last is None else _last
 
     def add(self, finding: Finding) -> bool:
         """Counts a finding; True if something `level` reads changed (`version` moved on)."""
@@ -296,7 +332,7 @@ def shows_minor(detail: PersonalDetail) -> bool:
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)  # its `__init__` is written out
 class RiskResult:
     risk: str
     score: float
@@ -307,6 +343,21 @@ class RiskResult:
     offender: str | None
     victim: str | None
     explanation: list[str]
+
+    def __init__(self, risk: str, score: float, first_alert_index: int | None, signals: dict[str, bool],
+                 participants: list[Participant], stages: list[StageReached], offender: str | None,
+                 victim: str | None, explanation: list[str]) -> None:
+        # The dataclass's own `__init__`, written out (see `SenderEvidence.__init__`; frozen: set as
+        # `model.Message.__init__` sets them).
+        object.__setattr__(self, "risk", risk)
+        object.__setattr__(self, "score", score)
+        object.__setattr__(self, "first_alert_index", first_alert_index)
+        object.__setattr__(self, "signals", signals)
+        object.__setattr__(self, "participants", participants)
+        object.__setattr__(self, "stages", stages)
+        object.__setattr__(self, "offender", offender)
+        object.__setattr__(self, "victim", victim)
+        object.__setattr__(self, "explanation", explanation)
 
 
 def _alike(a: Finding, b: Finding) -> bool:

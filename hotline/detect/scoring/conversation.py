@@ -47,7 +47,7 @@ TOP_MESSAGES = 3
 FEW_SENDERS: Final = 4
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # its `__init__` is written out
 class WindowScore:
     """One window `[start, end)` of message positions; `cited` holds message indexes, heaviest first."""
 
@@ -59,12 +59,25 @@ class WindowScore:
     senders: tuple[str | None, ...] = ()  # the sender of each cited message
     spans: tuple[tuple[int, int] | None, ...] = ()  # in each cited message, its heaviest word as typed
 
+    def __init__(self, start: int, end: int, probability: float, cited: tuple[int, ...] = (),
+                 words: tuple[str, ...] = (), senders: tuple[str | None, ...] = (),
+                 spans: tuple[tuple[int, int] | None, ...] = ()) -> None:
+        # The dataclass's own `__init__`, written out: mypyc compiles it (the generated one stays
+        # interpreted, and `init=False` spares making it at every start).
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "probability", probability)
+        object.__setattr__(self, "cited", cited)
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "senders", senders)
+        object.__setattr__(self, "spans", spans)
+
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "probability": round(self.probability, 4),
                 "cited": list(self.cited), "words": list(self.words)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)  # its `__init__` is written out
 class ConversationScores:
     """A signal's calibrated probabilities for a conversation. `probability` is the whole conversation's,
     read from its highest window (calibrated for conversations: a long chat has more windows to peak in).
@@ -79,6 +92,19 @@ class ConversationScores:
     senders: dict[str, float] = field(default_factory=dict)
     #: Words the scorer read in the whole conversation (how much text its probability rests on).
     words: int = 0
+
+    def __init__(self, signal: str, probability: float, starts: array[int], ends: array[int],
+                 probabilities: array[float], top: tuple[WindowScore, ...], senders: dict[str, float] | None = None,
+                 words: int = 0) -> None:
+        # The dataclass's own `__init__` (no `senders`: a new dict), written out as `WindowScore`'s.
+        object.__setattr__(self, "signal", signal)
+        object.__setattr__(self, "probability", probability)
+        object.__setattr__(self, "starts", starts)
+        object.__setattr__(self, "ends", ends)
+        object.__setattr__(self, "probabilities", probabilities)
+        object.__setattr__(self, "top", top)
+        object.__setattr__(self, "senders", {} if senders is None else senders)
+        object.__setattr__(self, "words", words)
 
     @property
     def windows(self) -> tuple[WindowScore, ...]:
