@@ -4,6 +4,8 @@ a warm start reads a phone number without importing phonenumbers (`hotline.detec
 from __future__ import annotations
 
 import os
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +58,53 @@ def test_warm_start_reads_a_phone_without_importing_phonenumbers(tmp_path: Path)
     found = "[('012 345 678', '+85512345678')]"
     assert runs[0] == found + " True"  # cold: the pattern is read from phonenumbers' metadata, and kept
     assert runs[1] == found + " False"
+
+
+def test_no_character_left_out_of_the_digit_count_is_a_digit() -> None:
+    """`_most_digits` counts, outside ASCII, the characters `_MAYBE_DIGIT` finds: every other one is not a
+    digit (`str.isdigit`) in this Python's Unicode, and the count is never below the digits there are."""
+    maybe_digit = re.compile(pi._MAYBE_DIGIT)
+    left_out = [chr(c) for c in range(0x110000) if not maybe_digit.match(chr(c))]
+    assert len(left_out) > 200 and not any(ch.isdigit() for ch in left_out)
+    assert all(maybe_digit.match(chr(c)) for c in range(0x110000) if chr(c).isdigit())
+    assert [n for n, _ in pi._lexicons().at_least] == [8, 9]  # the checks' fewest digits
+    rng = random.Random(11)
+    pool = "0123456789០១២៣៤៥៦៧៨៩²³¹①٣๕៰៹ កខ្ញុំ\u200bé“”aZ +-()" + "0123456789" * 3
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(1, 40)))
+        digits = sum(ch.isdigit() for ch in text)
+        most = pi._most_digits(text)
+        assert most >= digits, text
+        maybe = digits if text.isascii() else len(maybe_digit.findall(text))
+        for fewest in (8, 9):  # the checks' fewest digits: a rule is skipped where as many cannot be digits
+            assert (most < fewest) == (maybe < fewest), text
+
+
+def test_a_list_of_plain_words_as_a_trie_matches_as_its_alternation() -> None:
+    """A list fragment of plain uncased words (the Khmer place names) is written as a trie: the same matches as
+    the alternation of its words longest first, alone and with what a rule puts after it (which makes the regex
+    try the shorter words where a longer one fits), on the evaluation chats and on strings made of the words."""
+    import json
+
+    from tests.detect.test_personal_info_fast_paths import _eval_texts
+
+    lists = []
+    for lang in ("km", "km-Latn", "en"):
+        data = json.loads((pi.LEXICON_DIR / lang / "personal_info.json").read_text(encoding="utf-8"))
+        lists += [v for v in data.get("fragments", {}).values() if isinstance(v, list)]
+    tries = [words for words in lists if pi._list_fragment(words) == "(?:" + pi._trie_regex(words) + ")"]
+    assert len(tries) >= 2 and all(not any(ch.isascii() and ch.isalpha() for w in ws for ch in w) for ws in tries)
+    tries.append(["ab", "abc", "abcd", "b", "bcd", "x", "ក", "កខ", "ខ្មែរ"])  # (cased: a trie only without IGNORECASE)
+    rng = random.Random(3)
+    eval_texts = [t for t in _eval_texts() if not t.isascii()]
+    for words in tries:
+        pieces = [*words, *(w[:k] for w in words for k in (1, 2, 3)), " ", "1", "ៗ", "a", "A"]
+        texts = eval_texts + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+        old = "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+        new = "(?:" + pi._trie_regex(words) + ")"
+        flags = [0] if words is tries[-1] else [0, re.IGNORECASE]
+        for after in ("", "(?:[1-3](?![0-9]))?", "(?=ៗ)", "(?:ខ|ក|ab)", "(?P<tail>[ក-អ]{0,2})(?![ក-អ])"):
+            for flag in flags:
+                a, b = re.compile(old + after, flag), re.compile(new + after, flag)
+                for text in texts:
+                    assert [m.span() for m in a.finditer(text)] == [m.span() for m in b.finditer(text)], (text, after)

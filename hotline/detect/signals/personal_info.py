@@ -229,6 +229,8 @@ class Lexicons:
     plans: tuple[dict[frozenset[str], Plan], dict[frozenset[str], Plan]]
     #: Answer rules that need no digit: a message the gate drops is read only if one matches at its start.
     plain_answer_rules: tuple[Rule, ...]
+    #: Each of the checks' fewest digits (ascending) with its `_at_least_source` regex (`_most_digits`).
+    at_least: tuple[tuple[int, re.Pattern[str]], ...]
 
     def __init__(self, *, rules: tuple[Rule, ...], parts: tuple[Rule, ...], answers: tuple[Rule, ...],
                  questions: WordSet, anchors: re.Pattern[str], plain_anchors: re.Pattern[str],
@@ -236,7 +238,8 @@ class Lexicons:
                  anchor_rules: dict[str, frozenset[int]], digit_rules: frozenset[int],
                  support_khmer: tuple[Rule, ...], support_latin: tuple[Rule, ...], lists: dict[str, WordSet],
                  khmer_stops: re.Pattern[str], khmer_cuts: re.Pattern[str], contexts: dict[str, str] | None = None,
-                 plain_answer_rules: tuple[Rule, ...] = ()) -> None:
+                 plain_answer_rules: tuple[Rule, ...] = (),
+                 at_least: tuple[tuple[int, re.Pattern[str]], ...] = ()) -> None:
         self.rules = rules
         self.parts = parts
         self.answers = answers
@@ -256,6 +259,7 @@ class Lexicons:
         self.contexts = {} if contexts is None else contexts
         self.plans = ({}, {})
         self.plain_answer_rules = plain_answer_rules
+        self.at_least = at_least
 
     @property
     def all_rules(self) -> tuple[Rule, ...]:
@@ -314,10 +318,24 @@ def _fragments(raw: object, path: Path) -> dict[str, str]:
         if isinstance(value, str):
             out[name] = value
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            out[name] = "(?:" + "|".join(sorted(value, key=len, reverse=True)) + ")"
+            out[name] = _list_fragment(value)
         else:
             raise _fail(path, f"fragment {name!r} must be a string or a non-empty list of strings")
     return out
+
+
+def _list_fragment(words: list[str]) -> str:
+    """A list fragment's regex: its alternatives longest first. A list of plain words without case (Khmer place
+    names) is written as a trie, which tries the words that fit at a place in the same order, longest first,
+    but reads each character once, not once for every word (the Khmer place-name rules searched a third faster).
+    Kept in the compiled-form cache (making it at every start cost more than it saves a chat)."""
+    return _kept_source("list-fragment/1:" + "\n".join(words), lambda: _list_fragment_source(words))
+
+
+def _list_fragment_source(words: list[str]) -> str:
+    if all(w and re.escape(w) == w and all(ch.lower() == ch == ch.upper() for ch in w) for w in words):
+        return "(?:" + _trie_regex(words) + ")"
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
 
 
 _sre: Any = importlib.import_module("re._constants")
@@ -507,11 +525,31 @@ _FEWEST_DIGITS: Final[dict[str, int]] = {"phone": 8, "id_number": 9}
 _ASCII_DIGITS: Final = b"0123456789"
 
 
-def _most_digits(text: str) -> int:
+#: What can be a digit (`str.isdigit`): any character but ASCII's others, Khmer's letters and signs (not its
+#: numerals ០-៩, nor the block's unassigned places) and the zero-width spaces (`_NOT_DIGITS`, the tests check
+#: that none of these is a digit).
+_NOT_DIGITS: Final = "\x00-/:-\x7f\u1780-\u17dd\u17f0-\u17f9\u200b-\u200d"
+_MAYBE_DIGIT: Final = f"[^{_NOT_DIGITS}]"
+
+
+def _at_least_source(fewest: int) -> str:
+    """Whether a text holds `fewest` characters that can be digits, matched at its start: one pass (a possessive
+    run of the others between them). Compiled with the lexicons (`Lexicons.at_least`), from the compiled-form
+    cache: `re` compiling its classes at every import cost more than the pass saved on an English chat."""
+    return f"(?:[{_NOT_DIGITS}]*+[^{_NOT_DIGITS}]){{{fewest}}}"
+
+
+def _most_digits(text: str, at_least: Sequence[tuple[int, re.Pattern[str]]] | None = None) -> int:
     """At least as many as the digits (`str.isdigit`) in `text`: their count in an ASCII text, where only 0-9
-    are (one C pass over its bytes, a third of a phone regex's search), else its length."""
+    are (one C pass over its bytes, a third of a phone regex's search); elsewhere one less than the first of
+    the checks' fewest digits (`at_least`: the lexicons') that the characters that can be digits do not reach
+    (a Khmer message's numerals are ASCII ones by now; a third of a phone regex's search, half of counting
+    them), else the text's length."""
     if text.isascii():
         return len(text) - len(text.encode().translate(None, _ASCII_DIGITS))
+    for fewest, regex in _lexicons().at_least if at_least is None else at_least:
+        if regex.match(text) is None:
+            return fewest - 1
     return len(text)
 
 
@@ -797,6 +835,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         khmer_cuts=_khmer_words(cuts),
         contexts={r.id: r.context for r in every + answers if r.context},
         plain_answer_rules=tuple(r for r in answers if r.after and not r.needs_digit),
+        at_least=tuple((n, compile_regex(_at_least_source(n))) for n in sorted(set(_FEWEST_DIGITS.values()))),
     )
     compiled.flush()  # the regexes compiled above, for the next start
     return lexicons
@@ -944,16 +983,22 @@ def _cambodian_pattern() -> re.Pattern[str]:
     `preload`, before workers fork)."""
     if not _KH_PATTERN:
         _KH_PATTERN.append(compile_regex(_kept_cambodian_source()))
-        compiled.flush()  # (nothing to write once the cache holds it)
     return _KH_PATTERN[0]
 
 
 def _kept_cambodian_source() -> str:
-    """`_cambodian_source()`, from the compiled-form cache when it holds it for this KH metadata."""
+    """`_cambodian_source()`, from the compiled-form cache when it holds it for this KH metadata; made and
+    stored otherwise (the cache file written then, and only then: a run that merely read it writes nothing)."""
     key = _kh_metadata_key()
-    if key is None:
-        return _cambodian_source()
-    return _kept_source(key, _cambodian_source)
+    kept = record(key) if key is not None else None
+    if isinstance(kept, str):
+        return kept
+    source = _cambodian_source()
+    if key is not None:
+        store(key, source)
+        compile_regex(source)  # its program too
+        compiled.flush()
+    return source
 
 
 def _kh_metadata_key() -> str | None:
@@ -1607,7 +1652,7 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     for rule in rules:
         if rule.digits:
             if digits < 0:
-                digits = _most_digits(norm)
+                digits = _most_digits(norm, lex.at_least)
             if digits < rule.digits:
                 continue
         if rule.requires and not _holds(norm, rule.requires):
