@@ -64,6 +64,10 @@ def _loaded_parser(command: str | None) -> argparse.ArgumentParser:
         gc.set_threshold(*before)
 
 
+#: Commands whose process may end without Python's finalization (`_end_process`).
+_ENDS_AT_ONCE = frozenset({"analyze"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = _loaded_parser(words[0] if words and not words[0].startswith("-") else None)
@@ -72,14 +76,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(words)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
     except HotlineError as exc:
         print(f"hotline {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        status = 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    if argv is None and args.command in _ENDS_AT_ONCE:
+        _end_process(status)
+    return status
+
+
+def _end_process(status: int) -> None:
+    """End the process now with `status`, when `main` is the process's command (`hotline ...`,
+    `python -m hotline ...`: no arguments given) and nothing traces or profiles it: the exit functions run
+    and the output is flushed, then Python's finalization is skipped. It freed, one by one, every object
+    the command left (the rules, the model, the caches): 3 % of a small chat's run, more after a long one.
+    Returns (the process then ends as usual) when the output cannot be flushed."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return  # a profiler or coverage writes its results at finalization
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()  # (and forgets them: the usual end would not run them twice)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(status)
 
 
 if __name__ == "__main__":

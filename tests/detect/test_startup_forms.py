@@ -8,6 +8,7 @@ import json
 import marshal
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -166,3 +167,30 @@ def test_the_kept_word_list_is_the_word_list_the_file_makes(tmp_path: Path, monk
     finally:
         segment.load_words.cache_clear()
         segment.default_segmenter.cache_clear()
+
+
+_CHAT = Path(__file__).resolve().parents[2] / "eval" / "chats" / "en-001.txt"
+
+
+def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+
+
+def test_the_command_ends_at_once_with_its_output_and_status(capsys: pytest.CaptureFixture[str]) -> None:
+    if not _CHAT.is_file():
+        pytest.skip(f"{_CHAT} is not in this checkout")
+    from hotline.cli import main
+
+    assert main(["analyze", str(_CHAT), "--json"]) == 0  # given arguments: returns, as tests and callers need
+    want = capsys.readouterr().out
+    ends = ("import atexit, sys; from hotline.cli import main; atexit.register(print, 'exit functions ran'); "
+            "sys.argv[0] = 'hotline'; status = main(); print('main returned', file=sys.stderr); "
+            "raise SystemExit(status)")
+    run = _run(ends, "analyze", str(_CHAT), "--json")
+    assert run.returncode == 0 and run.stdout == want + "exit functions ran\n"
+    assert "main returned" not in run.stderr
+    bad = _run(ends, "analyze", str(_CHAT) + ".missing", "--json")
+    assert bad.returncode == 2 and "hotline analyze: error:" in bad.stderr and "main returned" not in bad.stderr
+    traced = _run("import sys; sys.settrace(lambda *a: None); " + ends, "analyze", str(_CHAT), "--json")
+    assert traced.returncode == 0 and traced.stdout == want + "exit functions ran\n"
+    assert "main returned" in traced.stderr  # a tracer (coverage) or profiler sees the usual end
