@@ -23,7 +23,8 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
-from typing import Final
+from types import FunctionType
+from typing import TYPE_CHECKING, Final
 
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import (
@@ -33,8 +34,12 @@ from hotline.detect.text.khmer import (
     LENGTHENED,
     SEND_MISSPELT,
     SPELLING_MAP,
+    SPELLING_MARKS,
     SPELLING_RE,
 )
+
+if TYPE_CHECKING:
+    from mypy_extensions import i64
 
 __all__ = [
     "excerpt", "fold_pattern", "fold_word", "maps_in_place", "normalize", "normalize_mapped", "original_span",
@@ -198,6 +203,121 @@ _PLAIN_KHMER: Final = (
               if not c.isalpha() and _TABLE_OR_LATIN_CHARS.search(c) is None))
 _NOT_PLAIN_KHMER: Final = re.compile(f"[^{_PLAIN_KHMER}]")
 
+#: Whether this module runs compiled (mypyc makes its functions built-in ones): then `_scan` reads a text's
+#: characters in one loop (`ord` of an indexed character reads it in place, native integers), where the
+#: regexes it stands for (plain Khmer, a spelling fold, three alike) and `unicodedata`'s NFC check each walk a
+#: Khmer text again, at several times the cost; interpreted, the loop would cost more than they do.
+COMPILED: Final = not isinstance(fold_word, FunctionType)
+
+# What `_facts` tells of a text. A set bit means "look"; only `_KNOWN` facts (`_scan`'s) may be relied on.
+#: Every character is of `_PLAIN_KHMER`.
+_PLAIN: Final = 1
+#: A spelling fold may be here (one of `SPELLING_MARKS`): `SPELLING_RE` must look.
+_FOLD: Final = 2
+#: A character three times in a row (`_THREE_ALIKE`; exact when known).
+_THREE: Final = 4
+#: `unicodedata.is_normalized` must be asked (a character outside the tables, or marks out of order).
+_ASK_NFC: Final = 8
+#: The facts come from `_scan`.
+_KNOWN: Final = 16
+#: Interpreted: nothing known, every step looks for itself.
+_UNKNOWN: Final = _FOLD | _THREE | _ASK_NFC
+
+#: `_scan`'s tables cover the code points below this one: ASCII, the Khmer block, Khmer symbols (others count
+#: as characters of none of them).
+_TABLES_END: Final = 0x1A00
+_TABLE_RANGES: Final = ((0, 128), (0x1780, 0x1800), (0x19E0, 0x1A00))
+_CLASS_RANKS: Final[dict[int, int]] = {cc: i + 1 for i, cc in enumerate(sorted(
+    {unicodedata.combining(chr(c)) for first, end in _TABLE_RANGES for c in range(first, end)} - {0}))}
+#: The first characters of the two-character marks, each a bit of a kind (from bit 7).
+_MARK_FIRSTS: Final = sorted({m[0] for m in SPELLING_MARKS if len(m) == 2})
+if len(_CLASS_RANKS) > 15 or len(_MARK_FIRSTS) > 12:  # pragma: no cover - guards the kinds' bits
+    raise RuntimeError("_scan's kinds hold 15 combining classes and 12 first characters of marks")
+
+
+def _kind(ch: str, not_plain: set[str]) -> int:
+    """A character's kind for `_scan` (`not_plain`: the characters of the ranges not of `_PLAIN_KHMER`): bit 0,
+    not of `_PLAIN_KHMER`; bit 1, a mark of one character; bit 2, NFC to be asked (a character outside the
+    ranges or with a decomposition: for the others `unicodedata`'s quick check decides by the order of
+    combining classes alone, as no character's canonical decomposition ends in one of them, a test checks);
+    bits 3-6, the rank of its combining class; bits 7-, the marks it starts (added by `_tables`)."""
+    k = int(ch in not_plain)
+    if unicodedata.decomposition(ch):
+        return k | 1 | 4
+    return k | _CLASS_RANKS.get(unicodedata.combining(ch), 0) << 3
+
+
+def _tables() -> tuple[str, str]:
+    """Per code point below `_TABLES_END`, its kind (`_kind`; outside the ranges, not plain, NFC to be asked),
+    and the marks' first characters it may follow (bits as in kinds, from bit 0): strings, read in place
+    compiled."""
+    chars = "".join([chr(c) for first, end in _TABLE_RANGES for c in range(first, end)])
+    not_plain = set(_NOT_PLAIN_KHMER.findall(chars))
+    kinds = [1 | 4] * _TABLES_END
+    for ch in chars:
+        kinds[ord(ch)] = _kind(ch, not_plain)
+    seconds = [0] * _TABLES_END
+    for mark in SPELLING_MARKS:
+        if len(mark) == 1:
+            kinds[ord(mark)] |= 2
+        else:
+            bit = 1 << _MARK_FIRSTS.index(mark[0])
+            kinds[ord(mark[0])] |= bit << 7
+            seconds[ord(mark[1])] |= bit
+    return "".join(map(chr, kinds)), "".join(map(chr, seconds))
+
+
+_TABLES: Final = _tables()
+_KINDS: Final = _TABLES[0]
+_SECONDS: Final = _TABLES[1]
+
+
+def _scan(s: str) -> int:
+    """What `_facts` tells, read in one loop over the characters (compiled)."""
+    kinds: i64 = 0  # the kinds of every character, or-ed
+    fold: i64 = 0
+    three: i64 = 0
+    ask: i64 = 0
+    prev: i64 = -1
+    run: i64 = 0
+    last: i64 = 0
+    n: i64 = len(s)
+    i: i64 = 0
+    while i < n:
+        c: i64 = ord(s[i])
+        if c == prev:
+            run += 1
+            if run == 2:
+                three = _THREE
+        else:
+            prev = c
+            run = 0
+        k: i64 = 1 | 4
+        if c < _TABLES_END:
+            k = ord(_KINDS[c])
+        kinds |= k
+        rank = (k >> 3) & 15
+        if rank != 0 and last > rank:
+            ask = _ASK_NFC
+        last = rank
+        if k >= 128 and i + 1 < n:
+            c2: i64 = ord(s[i + 1])
+            if c2 < _TABLES_END and ord(_SECONDS[c2]) & (k >> 7) != 0:
+                fold = _FOLD
+        i += 1
+    plain: i64 = _PLAIN if kinds & 1 == 0 else 0
+    if kinds & 2:
+        fold = _FOLD
+    if kinds & 4:
+        ask = _ASK_NFC
+    return int(_KNOWN | plain | fold | three | ask)
+
+
+def _facts(s: str) -> int:
+    """What the Khmer steps need of `s` (the bits above): compiled, `_scan`; interpreted, `_UNKNOWN`."""
+    return _scan(s) if COMPILED else _UNKNOWN
+
+
 class Word:
     """What is kept of one word as typed (split at spaces: Khmer phrases too): its form after every step but
     spaced letters (the only one that crosses a space), how many letters stand alone in it ("i", "x!", "s.e":
@@ -316,10 +436,10 @@ def _learned_form(text: str, words: list[str]) -> str:
         return norm if norm is not None else _text_form(text)
     if max(map(len, words)) > _WORD_FORM_CHARS:
         return _text_form(text)
-    s, latin = _unicode_prepared(text)
+    s, latin, facts = _prepare(text)
     if SEND_MISSPELT in s:
         return _text_form(text)
-    norm = _ascii_word_form(s) if s.isascii() else _unicode_form(s, _IN_WORD_STEPS if latin else ())
+    norm = _ascii_word_form(s) if s.isascii() else _unicode_form(s, _IN_WORD_STEPS if latin else (), facts)
     forms = norm.split(" ")
     if len(forms) != len(words):  # the table made a space (a no-break space): each word on its own
         for word in set(words).difference(_WORDS):
@@ -349,13 +469,13 @@ def _word_form(word: str) -> str | None:
         s = _prepared(word)
         form = _ascii_word_form(s)
     else:
-        s, latin = _unicode_prepared(word)
+        s, latin, facts = _prepare(word)
         if latin and s.isascii():  # a space the table made may part it: each part stands alone
             form = " ".join(map(_ascii_word_form, s.split(" "))) if " " in s else _ascii_word_form(s)
         elif SEND_MISSPELT in s:
             return None
         else:
-            form = _unicode_form(s, _IN_WORD_STEPS if latin else ())
+            form = _unicode_form(s, _IN_WORD_STEPS if latin else (), facts)
         if not latin:
             _keep(word, form)
             return form
@@ -389,19 +509,28 @@ def _prepared(text: str) -> str:
 
 
 def _unicode_prepared(text: str) -> tuple[str, bool]:
-    """`_prepared` for text that is not ASCII, and whether it may hold something for the Latin steps (one
-    scan for a character of the table or of those steps: most Khmer text has none, and skips both)."""
-    if not unicodedata.is_normalized("NFC", text):
+    """`_prepared` for text that is not ASCII, and whether it may hold something for the Latin steps."""
+    s, latin, _ = _prepare(text)
+    return s, latin
+
+
+def _prepare(text: str) -> tuple[str, bool, int]:
+    """`_unicode_prepared`, and the `_facts` of the text it gives when they are known (plain Khmer), else
+    `_UNKNOWN` (one scan for a character of the table or of the Latin steps: most Khmer text has none, and
+    skips both)."""
+    facts = _facts(text)
+    if facts & _ASK_NFC and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if _NOT_PLAIN_KHMER.search(text) is None:  # no case to lower, nothing for the table or the Latin steps
-        return text, False
+        facts = _facts(text)
+    if facts & _PLAIN if facts & _KNOWN else _NOT_PLAIN_KHMER.search(text) is None:
+        return text, False, facts  # no case to lower, nothing for the table or the Latin steps
     s = lower(text)
     if _TABLE_OR_LATIN_CHARS.search(s) is None:
-        return s, False
+        return s, False, _UNKNOWN
     if _TABLE_CHARS.search(s) is not None:  # a replace per character found: cheaper than translate's lookups
         for ch in set(_TABLE_CHARS.findall(s)):
             s = s.replace(ch, _TABLE[ord(ch)] or "")
-    return s, True
+    return s, True, _UNKNOWN
 
 
 def _ascii_form(s: str) -> str:
@@ -421,22 +550,26 @@ def _text_form(text: str) -> str:
     letters join words, or whose misspelt "send" runs on into a letter, or with a word too long to keep)."""
     if text.isascii():
         return _ascii_form(_prepared(text))
-    s, latin = _unicode_prepared(text)
+    s, latin, facts = _prepare(text)
     if latin and s.isascii():  # only Khmer digits or marks the table folded: the same steps as ASCII text
         return _ascii_form(s)
-    return _unicode_form(s, _LATIN_STEPS if latin else ())
+    return _unicode_form(s, _LATIN_STEPS if latin else (), facts)
 
 
-def _unicode_form(s: str, latin_steps: tuple[_Step, ...]) -> str:
+def _unicode_form(s: str, latin_steps: tuple[_Step, ...], facts: int = _UNKNOWN) -> str:
     """The steps after the table on prepared text that is not ASCII (`latin_steps`: with or without spaced
-    letters; none when the text has no character they need)."""
-    if _SPELLING.search(s) is not None:  # seldom: a search is cheaper than a substitution that finds nothing
-        s = _SPELLING.sub(_khmer_fold, s)
+    letters; none when the text has no character they need; `facts`: `s`'s `_facts`, if known)."""
+    if COMPILED and not facts & _KNOWN:
+        facts = _scan(s)
+    if facts & _FOLD and _SPELLING.search(s) is not None:  # seldom: a search is cheaper than a substitution
+        s = _SPELLING.sub(_khmer_fold, s)  # that finds nothing
+        facts = _facts(s)
     if latin_steps and _LATIN_CHARS.search(s) is not None:
         for pattern, fn, needs, _ in latin_steps:
             if needs is None or needs.search(s) is not None:
                 s = pattern.sub(fn, s)
-    if _THREE_ALIKE.search(s) is not None:
+        facts = _facts(s)
+    if facts & _THREE and (facts & _KNOWN or _THREE_ALIKE.search(s) is not None):
         s = _REPEAT_KHMER.sub(_first, s)
     return s
 
