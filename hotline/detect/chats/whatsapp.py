@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from itertools import chain, groupby, islice, repeat
 from operator import le
+from typing import Final
 
 from hotline.detect.chats.assembly import DEFAULT_TZ
 from hotline.detect.chats.encoding import decode
@@ -316,10 +317,26 @@ def _block_patterns(fmt: HeaderFormat) -> tuple[re.Pattern[str], re.Pattern[str]
     """`fmt`'s stamp after a line break, and at the very start: date in group d, clock in t, sender in s.
 
     A stamp never runs over a line end: `\\s` in the table's patterns becomes `[^\\S\\n]`."""
+    stamp = _block_stamp(fmt)
+    return re.compile("\n" + stamp + _SENDER), re.compile(stamp + _SENDER)
+
+
+def _block_stamp(fmt: HeaderFormat) -> str:
+    """The source of `fmt`'s stamp in the block patterns (date in group d, clock in t)."""
     date = "(?P<d>" + _PLAIN_DATE + ")"
     clock = "(?P<t>" + _PLAIN_CLOCK + ")"
-    stamp = fmt.pattern.replace("{date}", date).replace("{time}", clock).replace("\\s", "[^\\S\\n]")
-    return re.compile("\n" + stamp + _SENDER), re.compile(stamp + _SENDER)
+    return fmt.pattern.replace("{date}", date).replace("{time}", clock).replace("\\s", "[^\\S\\n]")
+
+
+#: The at-start block pattern of the Android layout, whose commonest stamp `_android_stamp` reads by hand.
+_ANDROID_AT_START: Final = _block_stamp(HEADER_FORMATS[0]) + _SENDER
+#: Where a body can start that `_SENDER`'s look-ahead rules out (its alternatives, for `str.startswith`).
+_SPECIAL_START_TUPLE: Final = tuple(sorted(_STARTS))
+_FIRSTS = "".join(sorted({s[0] for s in _STARTS}))
+#: Per ASCII character, whether one of those starts with it (chr(1)) or not (chr(0)).
+_SPECIAL_FIRSTS: Final = "".join(["\x01" if chr(c) in _FIRSTS else "\x00" for c in range(128)])
+if any(ord(s[0]) >= 128 and s[0] != _LRM for s in _STARTS):  # pragma: no cover - guards `_plain_body`
+    raise RuntimeError("_plain_body expects the special starts to begin with ASCII or U+200E")
 
 
 #: `_block_patterns` of each layout, compiled when first needed.
@@ -355,10 +372,14 @@ def _clock(text: str) -> tuple[int, str, str | None]:
 
 
 def _offset(text: str) -> timedelta | None:
-    """A stamp's clock as the time after midnight; None for a minute or second past 59."""
-    hour, mm, sec = _clock(text)
-    minute, second = int(mm), int(sec) if sec else 0
-    return timedelta(hours=hour % 24, minutes=minute, seconds=second) if minute <= 59 and second <= 59 else None
+    """A stamp's clock as the time after midnight; None for a minute or second past 59. A clock "hh:mm"
+    (most) is read without the regex; the time is made from seconds alone (fewer arguments to convert)."""
+    if len(text) == 5 and text[2] == ":" and text[:2].isdecimal() and text[3:].isdecimal():
+        hour, minute, second = int(text[:2]), int(text[3:]), 0
+    else:
+        hour, mm, sec = _clock(text)
+        minute, second = int(mm), int(sec) if sec else 0
+    return timedelta(seconds=hour % 24 * 3600 + minute * 60 + second) if minute <= 59 and second <= 59 else None
 
 
 def _hour(hh: str, p: str | None) -> int:
@@ -385,24 +406,68 @@ class _Block:
     def __init__(self, patterns: tuple[re.Pattern[str], re.Pattern[str]], text: str, *,
                  ends_in_newline: bool = False) -> None:
         rx, at_start = patterns
-        pieces = rx.split(text)
-        self.head: list[str] = []
-        if at_start.match(pieces[0]) is not None:
-            pieces[0:1] = at_start.split(pieces[0], maxsplit=1)
-        else:
-            self.head = pieces[0].split("\n")
-        step = rx.groups + 1
-        index = rx.groupindex
         self.text = text
-        self.dates: list[str] = pieces[index["d"]::step]
-        self.times: list[str] = pieces[index["t"]::step]
-        self.senders: list[str | None] = pieces[index["s"]::step]
-        self.bodies: list[str] = pieces[step::step]
+        self.head: list[str] = []
+        self.dates: list[str] = []
+        self.times: list[str] = []
+        self.senders: list[str | None] = []
+        self.bodies: list[str] = []
+        if at_start.pattern == _ANDROID_AT_START:
+            self._read_lines(at_start, text)
+        else:
+            pieces = rx.split(text)
+            if at_start.match(pieces[0]) is not None:
+                pieces[0:1] = at_start.split(pieces[0], maxsplit=1)
+            else:
+                self.head = pieces[0].split("\n")
+            step = rx.groups + 1
+            index = rx.groupindex
+            self.dates = pieces[index["d"]::step]
+            self.times = pieces[index["t"]::step]
+            self.senders = pieces[index["s"]::step]
+            self.bodies = pieces[step::step]
         if ends_in_newline:
             if self.bodies:
                 self.bodies[-1] = self.bodies[-1][:-1]
             else:
                 self.head.pop()
+
+    def _read_lines(self, at_start: re.Pattern[str], text: str) -> None:
+        """The columns `split` gives, line by line: a line in the commonest Android stamp read by hand
+        (`_android_stamp`, `_sender_end`), any other matched by `at_start` (a stamp's line, or one that goes
+        on the body before it). Compiled, a third of the regex split's cost (its groups and pieces)."""
+        dates, times, senders, bodies = self.dates, self.times, self.senders, self.bodies
+        more: list[str] = []  # the lines after the first of the last body
+        match = at_start.match
+        for line in text.split("\n"):
+            if _android_stamp(line):
+                date, clock = line[:10], line[12:17]
+                cut = _sender_end(line, 20)
+                sender, body = None, line[20:]
+                if cut >= 0:
+                    rest = line[cut + 2:]
+                    if _plain_body(rest):
+                        sender, body = line[20:cut], rest
+            else:
+                m = match(line)
+                if m is None:
+                    if dates:
+                        more.append(line)
+                    else:
+                        self.head.append(line)
+                    continue
+                date, clock, sender, body = m["d"], m["t"], m["s"], line[m.end():]
+            if more:
+                more.insert(0, bodies[-1])
+                bodies[-1] = "\n".join(more)
+                more = []
+            dates.append(date)
+            times.append(clock)
+            senders.append(sender)
+            bodies.append(body)
+        if more:
+            more.insert(0, bodies[-1])
+            bodies[-1] = "\n".join(more)
 
     def reorder(self, order: list[int], times: list[datetime]) -> list[datetime]:
         """Put the stamps (senders and bodies) in `order`; `times` in that order."""
@@ -413,6 +478,48 @@ class _Block:
     def lineno(self, j: int, before: int) -> int:
         """The line number of stamp `j`, `before` lines coming before the block."""
         return before + len(self.head) + j + sum(b.count("\n") for b in self.bodies[:j]) + 1
+
+
+def _android_stamp(line: str) -> bool:
+    """Whether `line` starts "dd/dd/dddd, dd:dd - " (ASCII digits), the Android stamp most phones write, of
+    which the Android block pattern reads the first 10 characters as the date and the 5 from the 13th as the
+    clock (a line in another stamp is left to the pattern)."""
+    return (len(line) >= 20 and ord(line[2]) == 47 and ord(line[5]) == 47 and ord(line[10]) == 44
+            and ord(line[11]) == 32 and ord(line[14]) == 58 and ord(line[17]) == 32 and ord(line[18]) == 45
+            and ord(line[19]) == 32 and _digit(ord(line[0])) and _digit(ord(line[1])) and _digit(ord(line[3]))
+            and _digit(ord(line[4])) and _digit(ord(line[6])) and _digit(ord(line[7])) and _digit(ord(line[8]))
+            and _digit(ord(line[9])) and _digit(ord(line[12])) and _digit(ord(line[13]))
+            and _digit(ord(line[15])) and _digit(ord(line[16])))
+
+
+def _digit(c: int) -> bool:
+    return 48 <= c <= 57
+
+
+def _sender_end(line: str, start: int) -> int:
+    """Where the sender `_SENDER` reads from `start` of a line ends (its ": " follows), or -1 for none: 1 to
+    80 characters, none a colon or a double quote, then ": " (and a body `_plain_body`, the caller's to see)."""
+    end = min(len(line), start + 80)
+    j = start
+    while j < end:
+        c = ord(line[j])
+        if c == 58 or c == 34:  # ':' or '"'
+            break
+        j += 1
+    if j == start or j + 1 >= len(line) or ord(line[j]) != 58 or ord(line[j + 1]) != 32:
+        return -1
+    return j
+
+
+def _plain_body(body: str) -> bool:
+    """Whether `_SENDER`'s look-ahead lets a body after a sender be (it starts as no body `_finish` must
+    read does): most bodies start with a character no such start does."""
+    if not body:
+        return True
+    c = ord(body[0])
+    if (c < 128 and ord(_SPECIAL_FIRSTS[c]) == 0) or (c >= 128 and c != 0x200E):
+        return True
+    return not body.startswith(_SPECIAL_START_TUPLE)
 
 
 class _BlockReader:
