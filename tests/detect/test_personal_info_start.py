@@ -108,3 +108,14 @@ def test_a_list_of_plain_words_as_a_trie_matches_as_its_alternation() -> None:
                 a, b = re.compile(old + after, flag), re.compile(new + after, flag)
                 for text in texts:
                     assert [m.span() for m in a.finditer(text)] == [m.span() for m in b.finditer(text)], (text, after)
+
+
+def test_the_module_s_own_regexes_are_compiled_as_written() -> None:
+    """Each of the module's lazily compiled regexes is the one `re.compile` gives its source and flags, and the
+    loader asks for every one of them (`_OWN_REGEXES`), so that a cold cache keeps them all."""
+    own = {name: value for name, value in vars(pi).items() if isinstance(value, pi._Lazy)}
+    assert len(own) >= 18 and {id(v) for v in own.values()} == {id(v) for v in pi._OWN_REGEXES}
+    pi._lexicons()
+    for lazy in own.values():
+        assert lazy.get() == re.compile(lazy.source, lazy.flags)
+        assert lazy.get() is lazy.get()
