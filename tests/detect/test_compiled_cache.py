@@ -105,6 +105,7 @@ def test_lazy_regexes_compile_when_first_searched_and_their_programs_stay(tmp_pa
     compiled.flush()
     _fresh_cache(monkeypatch, tmp_path)
     cache = compiled._the_cache()
+    assert cache.stored is not None
     assert all((source, 0) in cache.stored for source in sources) and ("(new)", 0) in cache.stored
     assert compiled.compile_regex(sources[299]).search("w299ays") is not None
 
@@ -135,7 +136,7 @@ def test_a_program_read_after_its_mapping_closed_is_compiled_afresh(tmp_path: Pa
     compiled.flush()
     _fresh_cache(monkeypatch, tmp_path)
     cache = compiled._the_cache()
-    assert (source, 0) in cache.stored and cache._programs is not None
-    cache._programs.close()  # as another thread's flush does, between the lookup and the read
+    assert cache.stored is not None and (source, 0) in cache.stored and cache.stored.programs is not None
+    cache.stored.programs.close()  # as another thread's flush does, between the lookup and the read
     assert cache.entry((source, 0)) is None
     assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
