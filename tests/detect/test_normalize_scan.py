@@ -1,6 +1,6 @@
-"""`normalize._scan` (compiled, one loop over a Khmer text) stands for regexes and `unicodedata`'s NFC check:
-its facts must be theirs, on fuzzed text of every kind, and `normalize` must give the plain way's form with
-the scan's facts as it does without them."""
+"""`normalize._scan` (compiled, one loop over a Khmer text) stands for regexes and `unicodedata`'s NFC check,
+and `_collapse_runs` (compiled) for the letter-run regex: their answers must be the regexes', on fuzzed text of
+every kind, and `normalize` must give the plain way's form with the loops as it does without them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ PIECES = [
     *"aesxA?,.1 \t", "ផ្ញើ", "រ", "ផ្ញើរ", "ផ្ញើរូប", "ម្ដាយ", "ំុ", "ំំ", "ៗ", "េី", "េា", "ក", "កក", "ទ", "ទូរសព្ទ",
     "អោយ", "ឲ", "១", "០០", "ញើ", "អោ", "សព", "\u17dd\u17d2", "\u17d2\u17dd", "\u17b4", "é", "e\u0301", "😀",
     "\u19e0", "\u19ff", "\u1a00", "\u177f", "\u1800", "\u200b", "\u00a0", "’", "İ", "ﬁ", "\u0344", "សួស្តី",
+    "good", "Hellooo", "pleeease", "s3x", "n00dz", "n.u.d.e", "s e x", "s*x", "lol...", "zz", "aAa",
 ]
 
 
@@ -38,6 +39,14 @@ def test_scan_tells_what_the_regexes_and_the_nfc_check_find(seed: int) -> None:
             assert facts & N._FOLD, text
         if not facts & N._ASK_NFC:
             assert unicodedata.is_normalized("NFC", text), text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_runs_collapse_as_the_regex_collapses_them(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(20_000):
+        text = "".join(rnd.choice("aabbeo zZ.-1\u1780\u1780é") for _ in range(rnd.randint(0, 14)))
+        assert N._collapse_runs(text) == N._REPEAT_LATIN.sub(r"\1", text), text
 
 
 def test_marks_out_of_order_ask_for_nfc() -> None:

@@ -75,10 +75,44 @@ _TARGETS: Final[tuple[str, ...]] = (
 
 def fold_word(word: str) -> str:
     """Collapse runs of one letter ("pleease", "good" → "plese", "god") - the matching form of a word."""
-    return _REPEAT_LATIN.sub(r"\1", word)
+    return _collapse_runs(word) if COMPILED else _REPEAT_LATIN.sub(_first, word)
+
+
+def _collapse_runs(s: str) -> str:
+    """`_REPEAT_LATIN.sub(_first, s)`, each run of one letter a-z as that letter, in a loop (compiled, a
+    fraction of the regex's cost: it tries its group and back-reference at every letter)."""
+    n = len(s)
+    pieces: list[str] = []
+    start = 0  # where the text not yet copied starts
+    i = 1
+    while i < n:
+        c = ord(s[i])
+        if 97 <= c <= 122 and ord(s[i - 1]) == c:
+            pieces.append(s[start:i])
+            i += 1
+            while i < n and ord(s[i]) == c:
+                i += 1
+            start = i
+        i += 1
+    if not pieces:
+        return s
+    pieces.append(s[start:])
+    return "".join(pieces)
 
 
 _REPEAT_LATIN: Final = re.compile(r"([a-z])\1+")
+
+
+def _first(m: re.Match[str]) -> str:
+    return m.group(1)
+
+
+#: Whether this module runs compiled (mypyc makes its functions built-in ones): then loops over a text's
+#: characters (`ord` of an indexed character reads it in place, native integers) stand for regexes that
+#: try a pattern at every character (`_collapse_runs`; `_scan`: plain Khmer, a spelling fold, three alike,
+#: and `unicodedata`'s NFC check, each a walk over a Khmer text), at a fraction of their cost; interpreted,
+#: the loops would cost more than the regexes.
+COMPILED: Final = not isinstance(fold_word, FunctionType)
 _REPEAT_KHMER: Final = re.compile(f"([{KHMER_CHAR}])\\1{{2,}}")
 
 
@@ -144,10 +178,6 @@ def _starts_word(text: str, pos: int) -> bool:
     return starts_word(text, pos)
 
 
-def _first(m: re.Match[str]) -> str:
-    return m.group(1)
-
-
 _Sub = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 #: The substitution steps after the translate table, in order. Shared by both normalisers.
 _SUBS: Final[tuple[_Sub, ...]] = (
@@ -203,11 +233,6 @@ _PLAIN_KHMER: Final = (
               if not c.isalpha() and _TABLE_OR_LATIN_CHARS.search(c) is None))
 _NOT_PLAIN_KHMER: Final = re.compile(f"[^{_PLAIN_KHMER}]")
 
-#: Whether this module runs compiled (mypyc makes its functions built-in ones): then `_scan` reads a text's
-#: characters in one loop (`ord` of an indexed character reads it in place, native integers), where the
-#: regexes it stands for (plain Khmer, a spelling fold, three alike) and `unicodedata`'s NFC check each walk a
-#: Khmer text again, at several times the cost; interpreted, the loop would cost more than they do.
-COMPILED: Final = not isinstance(fold_word, FunctionType)
 
 # What `_facts` tells of a text. A set bit means "look"; only `_KNOWN` facts (`_scan`'s) may be relied on.
 #: Every character is of `_PLAIN_KHMER`.
@@ -489,10 +514,12 @@ def _ascii_word_form(word: str) -> str:
     """The steps that stay inside a word, on lower-cased ASCII words without apostrophes (or several joined
     by spaces)."""
     if word.isalpha() or _NOT_LETTER_OR_SPACE.search(word) is None:  # letters only (most words): only a run
-        return _REPEAT_LATIN.sub(_first, word)  # (a search first costs as much as a substitution finding none)
+        return fold_word(word)  # (a search first costs as much as a substitution finding none)
     form = word
     for pattern, fn, needs, _ in _IN_WORD_STEPS:
-        if needs is None or needs.search(form) is not None:
+        if COMPILED and pattern is _REPEAT_LATIN:
+            form = _collapse_runs(form)
+        elif needs is None or needs.search(form) is not None:
             form = pattern.sub(fn, form)
     return form
 
