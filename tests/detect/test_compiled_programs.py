@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,18 @@ def _sources(n: int) -> list[tuple[str, int]]:
     return sorted(keys)
 
 
+def _kept_and_read_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                         keys: list[tuple[str, int]]) -> Any:
+    """The cache after these regexes were compiled, kept in its file and the file read by a new start."""
+    _fresh_cache(monkeypatch, tmp_path)
+    for source, flags in keys:
+        compiled.compile_regex(source, flags)
+    compiled.store("keys", keys)
+    compiled.flush()
+    _fresh_cache(monkeypatch, tmp_path)
+    return compiled._the_cache()
+
+
 @pytest.mark.parametrize("collide", [False, True])
 def test_every_program_is_found_by_its_own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                collide: bool) -> None:
@@ -32,13 +45,7 @@ def test_every_program_is_found_by_its_own_key(tmp_path: Path, monkeypatch: pyte
         digest = compiled._digest
         monkeypatch.setattr(compiled, "_digest", lambda key: digest(key) % 3)
     keys = _sources(200)
-    _fresh_cache(monkeypatch, tmp_path)
-    for source, flags in keys:
-        compiled.compile_regex(source, flags)
-    compiled.store("keys", keys)
-    compiled.flush()
-    _fresh_cache(monkeypatch, tmp_path)
-    cache = compiled._the_cache()
+    cache = _kept_and_read_again(monkeypatch, tmp_path, keys)
     assert cache.stored is not None and len(cache.stored) == len(keys)
     for source, flags in reversed(keys):
         assert (source, flags) in cache.stored
@@ -55,13 +62,7 @@ def test_every_program_is_found_by_its_own_key(tmp_path: Path, monkeypatch: pyte
 def test_a_rewritten_file_keeps_the_programs_it_read_and_drops_forgotten_ones(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     keys = _sources(50)
-    _fresh_cache(monkeypatch, tmp_path)
-    for source, flags in keys:
-        compiled.compile_regex(source, flags)
-    compiled.store("keys", keys)
-    compiled.flush()
-    _fresh_cache(monkeypatch, tmp_path)
-    cache = compiled._the_cache()
+    cache = _kept_and_read_again(monkeypatch, tmp_path, keys)
     cache.forget(keys[0])
     compiled.compile_regex("(new)")
     compiled.store("more", 1)
