@@ -84,6 +84,29 @@ def test_a_damaged_regex_entry_is_compiled_afresh(tmp_path: Path, monkeypatch: p
     assert compiled.compile_regex(source).match("xxy").group("a") == "xx"  # type: ignore[union-attr]
 
 
+def test_a_lazy_regex_s_flags_are_compiled_kept_and_part_of_its_identity(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`LazyRegex(source, flags=...)` is `re.compile(source, flags)`, cold and warm (its program kept under
+    the flags), and differs from the same source without them (equality and hash)."""
+    source = r"(?P<w>near|at)\s+(\w+)"
+    _fresh_cache(monkeypatch, tmp_path)
+    folded, plain = compiled.LazyRegex(source, flags=re.IGNORECASE), compiled.LazyRegex(source)
+    assert folded.flags == re.IGNORECASE and type(folded.flags) is int
+    assert folded != plain and folded == compiled.LazyRegex(source, flags=re.IGNORECASE)
+    assert len({folded, plain, compiled.LazyRegex(source, flags=int(re.IGNORECASE))}) == 2
+    texts = ["NEAR the river", "meet At school", "near here", "nothing"]
+    for _ in range(2):  # compiled afresh, then read back from the cache file
+        for lazy, flags in ((folded, re.IGNORECASE), (plain, 0)):
+            want = re.compile(source, flags)
+            assert lazy.pattern() == want
+            assert [(m.span() if (m := lazy.search(t)) else None) for t in texts] == [
+                (m.span() if (m := want.search(t)) else None) for t in texts]
+        compiled.flush()
+        _fresh_cache(monkeypatch, tmp_path)
+        assert (source, int(re.IGNORECASE)) in (compiled._the_cache().stored or {})
+        folded, plain = compiled.LazyRegex(source, flags=re.IGNORECASE), compiled.LazyRegex(source)
+
+
 def test_lazy_regexes_compile_when_first_searched_and_their_programs_stay(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     sources = [rf"(?<![a-z])w{i}(?:ord|ay)s?(?![a-z])" for i in range(300)]

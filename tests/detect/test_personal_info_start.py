@@ -111,11 +111,12 @@ def test_a_list_of_plain_words_as_a_trie_matches_as_its_alternation() -> None:
 
 
 def test_the_module_s_own_regexes_are_compiled_as_written() -> None:
-    """Each of the module's lazily compiled regexes is the one `re.compile` gives its source and flags, and the
-    loader asks for every one of them (`_OWN_REGEXES`), so that a cold cache keeps them all."""
-    own = {name: value for name, value in vars(pi).items() if isinstance(value, pi._Lazy)}
+    """Each of the module's lazily compiled regexes (`compiled.LazyRegex`) is the one `re.compile` gives its
+    source and flags, and the loader asks for every one of them (`_OWN_REGEXES`), so that a cold cache keeps
+    them all."""
+    own = {name: value for name, value in vars(pi).items() if isinstance(value, compiled.LazyRegex)}
     assert len(own) >= 18 and {id(v) for v in own.values()} == {id(v) for v in pi._OWN_REGEXES}
     pi._lexicons()
     for lazy in own.values():
-        assert lazy.get() == re.compile(lazy.source, lazy.flags)
-        assert lazy.get() is lazy.get()
+        assert lazy.pattern() == re.compile(lazy.source, lazy.flags)
+        assert lazy.pattern() is lazy.pattern()

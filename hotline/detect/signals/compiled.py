@@ -300,31 +300,36 @@ def compile_regex(source: str, flags: int = 0) -> re.Pattern[str]:
 class LazyRegex:
     """A regex compiled when first searched. A start reads ~3,500 regexes' programs for the rules (each
     phrase alone, each rule whole); a chat searches a few dozen of them, and turning a program back into a
-    pattern (its integers listed, the engine's checks) was a tenth of a small chat's run.
-    Equal when their sources are (a rule read back from the cache equals the one it was recorded from)."""
+    pattern (its integers listed, the engine's checks) was a tenth of a small chat's run. Also a module's own
+    regexes (`personal_info`'s), which `re` would compile at import. `pattern`, when given, is this one
+    already compiled. Equal when their sources and flags are (a rule read back from the cache equals the
+    one it was recorded from)."""
 
-    def __init__(self, source: str, pattern: re.Pattern[str] | None = None) -> None:
+    __slots__ = ("_pattern", "flags", "source")
+
+    def __init__(self, source: str, pattern: re.Pattern[str] | None = None, *, flags: int = 0) -> None:
         self.source = source
+        self.flags = int(flags)  # a plain int: a `re.RegexFlag` would make `__hash__`'s `^` a flag's
         self._pattern = pattern
 
     def pattern(self) -> re.Pattern[str]:
         found = self._pattern
         if found is None:
-            found = self._pattern = compile_regex(self.source)
+            found = self._pattern = compile_regex(self.source, self.flags)
         return found
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         """`pattern().search(text, pos)`."""
         found = self._pattern
         if found is None:
-            found = self._pattern = compile_regex(self.source)
+            found = self._pattern = compile_regex(self.source, self.flags)
         return found.search(text, pos)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, LazyRegex) and other.source == self.source
+        return isinstance(other, LazyRegex) and other.source == self.source and other.flags == self.flags
 
     def __hash__(self) -> int:
-        return hash(self.source)
+        return hash(self.source) ^ self.flags
 
 
 def _shared(value: Any, strings: dict[str, str], tuples: dict[tuple[int, ...], Any]) -> Any:

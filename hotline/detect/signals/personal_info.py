@@ -56,7 +56,7 @@ from hotline.detect.model import (
 )
 from hotline.detect.signals import compiled
 from hotline.detect.signals.candidates import _native_module, regex_needs
-from hotline.detect.signals.compiled import compile_regex, record, store
+from hotline.detect.signals.compiled import LazyRegex, compile_regex, record, store
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import KHMER_DIGITS
 from hotline.detect.text.segment import KHMER_LETTERS, segment, starts_word
@@ -88,48 +88,32 @@ PRIORITY: dict[str, int] = {
     "id_number": 0, "location": 1, "social_handle": 2, "email": 3, "phone": 4, "address": 5, "school": 6, "age": 7,
 }
 
-class _Lazy:
-    """A regex of this module's own, compiled at its first use through the compiled-form cache (the loader asks
-    for each, `load_lexicons`, so that a cold cache keeps them): `re` compiling the module's eighteen regexes at
-    its import cost about 15 M instructions, more than a chat's whole load of the lexicons."""
-
-    __slots__ = ("_pattern", "flags", "source")
-
-    def __init__(self, source: str, flags: int = 0) -> None:
-        self.source = source
-        self.flags = flags
-        self._pattern: re.Pattern[str] | None = None
-
-    def get(self) -> re.Pattern[str]:
-        found = self._pattern
-        if found is None:
-            found = self._pattern = compile_regex(self.source, self.flags)
-        return found
-
-
+# The module's own regexes are `LazyRegex`es, compiled at first use through the compiled-form cache (the loader
+# asks for each, `_OWN_REGEXES`, so that a cold cache keeps them): `re` compiling the eighteen at import cost
+# about 15 M instructions, more than a chat's whole load of the lexicons.
 _DIGIT: Final = re.compile(r"[0-9០-៩]")
 _KHMER_DIGIT: Final = re.compile(r"[០-៩]")
-_FRAGMENT: Final = _Lazy(r"<<([A-Za-z_]+)>>")
+_FRAGMENT: Final = LazyRegex(r"<<([A-Za-z_]+)>>")
 _KHMER: Final = re.compile(r"[\u1780-\u17FF]")
-_KHMER_RUN: Final = _Lazy(f"([{KHMER_LETTERS}]+)")  # what `segment` splits into words
-_LATIN: Final = _Lazy(r"[A-Za-z]")
-_TOKEN: Final = _Lazy(r"[A-Za-z0-9][A-Za-z0-9'’.&-]*")
-_NEXT_WORD: Final = _Lazy(r"[\s\u200b]*([%$៛]|[A-Za-z']+|[\u1780-\u17D3]+)")
+_KHMER_RUN: Final = LazyRegex(f"([{KHMER_LETTERS}]+)")  # what `segment` splits into words
+_LATIN: Final = LazyRegex(r"[A-Za-z]")
+_TOKEN: Final = LazyRegex(r"[A-Za-z0-9][A-Za-z0-9'’.&-]*")
+_NEXT_WORD: Final = LazyRegex(r"[\s\u200b]*([%$៛]|[A-Za-z']+|[\u1780-\u17D3]+)")
 _LINK_TAIL = ".,!?;:)]}'\"»…"
-_GAP: Final = _Lazy(r"[\s\u200b,.;:/()\-–—]*(?:(?:in|at|of|near|នៅ|ក្នុង)[\s\u200b,.]*)?", re.IGNORECASE)
+_GAP: Final = LazyRegex(r"[\s\u200b,.;:/()\-–—]*(?:(?:in|at|of|near|នៅ|ក្នុង)[\s\u200b,.]*)?", flags=re.IGNORECASE)
 _MAX_GAP = 12
 _CAMBODIA_LAT = (9.5, 15.0)
 _CAMBODIA_LON = (102.0, 108.0)
-_LATLON_IN_URL: Final = _Lazy(r"(?:[@=/]|q=|ll=|loc:)(-?\d{1,2}\.\d{2,8}),\s*(-?\d{1,3}\.\d{2,8})")
-_COORD_CONTEXT: Final = _Lazy(r"(?:location|gps|lat|coordinates|coords|map|here|ទីតាំង|ផែនទី)", re.IGNORECASE)
-_HANDLE_LIKE: Final = _Lazy(r"[A-Za-z_][A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*[A-Za-z0-9_]")
+_LATLON_IN_URL: Final = LazyRegex(r"(?:[@=/]|q=|ll=|loc:)(-?\d{1,2}\.\d{2,8}),\s*(-?\d{1,3}\.\d{2,8})")
+_COORD_CONTEXT: Final = LazyRegex(r"(?:location|gps|lat|coordinates|coords|map|here|ទីតាំង|ផែនទី)", flags=re.IGNORECASE)
+_HANDLE_LIKE: Final = LazyRegex(r"[A-Za-z_][A-Za-z0-9_.]*[0-9_.][A-Za-z0-9_.]*[A-Za-z0-9_]")
 _PHONE_SEPARATORS = " \t.-()\u200b"
 # The checks' own patterns, compiled once (`re.search(source, ...)` looks its cache up at every call).
-_LINK_PREFIX: Final = _Lazy(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.)?", re.IGNORECASE)
-_HANDLE_SAID: Final = _Lazy(r"(?:id|name|acc|account|handle|:|=|៖)\s*$", re.IGNORECASE)
-_HANDLE_CHARS: Final = _Lazy(r"[0-9_.]")
-_SPACE: Final = _Lazy(r"\s")
-_WRITER_FIRST: Final = _Lazy(r"(?:i|knhom|knyom|nhom|kyom|khnhom|nh)\b", re.IGNORECASE)
+_LINK_PREFIX: Final = LazyRegex(r"^(?:https?://)?(?:www\.|m\.|web\.|mobile\.)?", flags=re.IGNORECASE)
+_HANDLE_SAID: Final = LazyRegex(r"(?:id|name|acc|account|handle|:|=|៖)\s*$", flags=re.IGNORECASE)
+_HANDLE_CHARS: Final = LazyRegex(r"[0-9_.]")
+_SPACE: Final = LazyRegex(r"\s")
+_WRITER_FIRST: Final = LazyRegex(r"(?:i|knhom|knyom|nhom|kyom|khnhom|nh)\b", flags=re.IGNORECASE)
 
 
 class WordSet:
@@ -326,7 +310,7 @@ def _expand(pattern: str, fragments: dict[str, str], path: Path, rule_id: str) -
             raise _fail(path, f"rule {rule_id}: unknown fragment <<{name}>>")
         return fragments[name]
 
-    return _FRAGMENT.get().sub(sub, pattern)
+    return _FRAGMENT.pattern().sub(sub, pattern)
 
 
 def _fragments(raw: object, path: Path) -> dict[str, str]:
@@ -363,7 +347,7 @@ _CLASS_ESCAPES: dict[Any, str] = {
     _sre.CATEGORY_DIGIT: r"\d", _sre.CATEGORY_NOT_DIGIT: r"\D", _sre.CATEGORY_SPACE: r"\s",
     _sre.CATEGORY_NOT_SPACE: r"\S", _sre.CATEGORY_WORD: r"\w", _sre.CATEGORY_NOT_WORD: r"\W",
 }
-_GLOBAL_FLAGS: Final = _Lazy(r"\(\?[aiLmsux]+\)")
+_GLOBAL_FLAGS: Final = LazyRegex(r"\(\?[aiLmsux]+\)")
 
 
 def _first_items(items: Any) -> tuple[list[str], bool] | None:
@@ -431,7 +415,7 @@ def _kept_source(key: str, make: Callable[[], str]) -> str:
 
 
 def _led(source: str, flags: int) -> str:
-    if _GLOBAL_FLAGS.get().match(source):
+    if _GLOBAL_FLAGS.pattern().match(source):
         return source
     try:
         data = _sre_parser.parse(source, flags).data
@@ -857,7 +841,7 @@ def load_lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
         at_least=tuple((n, compile_regex(_at_least_source(n))) for n in sorted(set(_FEWEST_DIGITS.values()))),
     )
     for regex in _OWN_REGEXES:
-        regex.get()  # (from the cache; compiled and kept in it when cold)
+        regex.pattern()  # (from the cache; compiled and kept in it when cold)
     compiled.flush()  # the regexes compiled above, for the next start
     return lexicons
 
@@ -884,7 +868,7 @@ def _span(m: re.Match[str]) -> tuple[int, int]:
 
 
 def _next_word(text: str, end: int) -> str:
-    m = _NEXT_WORD.get().match(text, end)
+    m = _NEXT_WORD.pattern().match(text, end)
     return lower(m.group(1)) if m else ""
 
 
@@ -893,12 +877,12 @@ def _check_email(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Pers
     return _detail(rule, text, s, e, lower(text[s:e]))
 
 
-_SPELLED: Final = _Lazy(r"\s*(?:\[at\]|\(at\)|\s+at\s+)\s*|\s*(?:\[dot\]|\(dot\)|\s+dot\s+|\.)\s*", re.IGNORECASE)
+_SPELLED: Final = LazyRegex(r"\s*(?:\[at\]|\(at\)|\s+at\s+)\s*|\s*(?:\[dot\]|\(dot\)|\s+dot\s+|\.)\s*", flags=re.IGNORECASE)
 
 
 def _check_email_spelled(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
     s, e = m.span()
-    pieces = _SPELLED.get().split(text[s:e])
+    pieces = _SPELLED.pattern().split(text[s:e])
     if len(pieces) < 3:
         return None
     local, domain = ".".join(pieces[:-2]), ".".join(pieces[-2:])
@@ -915,7 +899,7 @@ def _check_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Perso
     s, e = m.span()
     e = _strip_link(text, s, e)
     value = text[s:e]
-    norm = _LINK_PREFIX.get().sub("", value)
+    norm = _LINK_PREFIX.pattern().sub("", value)
     if "/" not in norm or (norm.endswith("/") and norm.count("/") == 1):
         return None
     return _detail(rule, text, s, e, lower(norm))
@@ -927,7 +911,7 @@ def _check_map_link(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> P
     value = text[s:e]
     if "/" not in value.split("//", 1)[-1] and "?" not in value:
         return None
-    coords = _LATLON_IN_URL.get().search(value)
+    coords = _LATLON_IN_URL.pattern().search(value)
     norm = None
     if coords and abs(float(coords.group(1))) <= 90 and abs(float(coords.group(2))) <= 180:
         norm = f"{float(coords.group(1))},{float(coords.group(2))}"
@@ -941,7 +925,7 @@ def _check_coordinates(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -
         return None
     decimals = min(len(lat_s.split(".")[1]), len(lon_s.split(".")[1]))
     in_cambodia = _CAMBODIA_LAT[0] <= lat <= _CAMBODIA_LAT[1] and _CAMBODIA_LON[0] <= lon <= _CAMBODIA_LON[1]
-    context = rule.id.startswith("km.") or _COORD_CONTEXT.get().search(text, max(0, m.start() - 30), m.start())
+    context = rule.id.startswith("km.") or _COORD_CONTEXT.pattern().search(text, max(0, m.start() - 30), m.start())
     if not (decimals >= 4 or in_cambodia or context):
         return None
     s = m.start("lat") if rule.id.startswith("km.") else m.start()
@@ -953,11 +937,11 @@ def _dms_to_float(deg: str, minutes: str, seconds: str, hemisphere: str) -> floa
     return -value if hemisphere in "SW" else value
 
 
-_DMS_PART: Final = _Lazy(r"(\d{1,3})°\s?(\d{1,2})['′]\s?(\d{1,2}(?:\.\d+)?)(?:\"|″|'')\s?([NSEW])")
+_DMS_PART: Final = LazyRegex(r"(\d{1,3})°\s?(\d{1,2})['′]\s?(\d{1,2}(?:\.\d+)?)(?:\"|″|'')\s?([NSEW])")
 
 
 def _check_dms(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
-    parts = _DMS_PART.get().findall(m.group())
+    parts = _DMS_PART.pattern().findall(m.group())
     if len(parts) != 2:
         return None
     lat, lon = (_dms_to_float(*p) for p in parts)
@@ -971,7 +955,7 @@ def _check_handle_context(lex: Lexicons, rule: Rule, m: re.Match[str], text: str
     if e - s < 3:
         return None
     # "@sokha_99" names an account by itself; "@Dara" alone is a mention in a group chat.
-    if not _HANDLE_LIKE.get().fullmatch(text, s + 1, e) and not lex.lists["handle_context"].search(text[max(0, s - 30):s]):
+    if not _HANDLE_LIKE.pattern().fullmatch(text, s + 1, e) and not lex.lists["handle_context"].search(text[max(0, s - 30):s]):
         return None
     return _detail(rule, text, s, e, lower(text[s:e]))
 
@@ -981,8 +965,8 @@ def _check_handle_token(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) 
     while e > s and text[e - 1] == ".":
         e -= 1
     value = text[s:e]
-    explicit = _HANDLE_SAID.get().search(text[m.start():s])
-    looks_like_handle = value.startswith("@") or _HANDLE_CHARS.get().search(value)
+    explicit = _HANDLE_SAID.pattern().search(text[m.start():s])
+    looks_like_handle = value.startswith("@") or _HANDLE_CHARS.pattern().search(value)
     if not (explicit or looks_like_handle) or lower(value) in lex.lists["school_generic"]:
         return None
     if value.isdigit():
@@ -1168,7 +1152,7 @@ def _check_id_number(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> 
 
 def _check_passport(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
     s, e = m.span("v")
-    return _detail(rule, text, s, e, _SPACE.get().sub("", text[s:e]).upper())
+    return _detail(rule, text, s, e, _SPACE.pattern().sub("", text[s:e]).upper())
 
 
 def _age_value(lex: Lexicons, m: re.Match[str], text: str, group: str = "age") -> int | None:
@@ -1195,7 +1179,7 @@ def _check_age(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Person
     age = _age_value(lex, m, text)
     if age is None:
         return None
-    if lex.lists["third_party"].search(text[max(0, m.start() - 12):m.start()]) and not _WRITER_FIRST.get().match(m.group()):
+    if lex.lists["third_party"].search(text[max(0, m.start() - 12):m.start()]) and not _WRITER_FIRST.pattern().match(m.group()):
         return None
     return _age(rule, m, text, age)
 
@@ -1261,7 +1245,7 @@ def _check_grade(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> Pers
 def _check_school_name(lex: Lexicons, rule: Rule, m: re.Match[str], text: str) -> PersonalDetail | None:
     """Keep a school only when its name says which school ("Sisowath High School", not "my school")."""
     generic = lex.lists["school_generic"]
-    tokens = list(_TOKEN.get().finditer(text, m.start("name"), m.end("name")))
+    tokens = list(_TOKEN.pattern().finditer(text, m.start("name"), m.end("name")))
     first = next((t for t in tokens if lower(t.group()).rstrip(".") not in generic), None)
     if first is None:
         return None
@@ -1284,7 +1268,7 @@ def _check_school_answer(lex: Lexicons, rule: Rule, m: re.Match[str], text: str)
         if lex.khmer_stops.match(name) or lex.khmer_cuts.search(name, 1) or name in lex.lists["name_generic"]:
             return None
         return _detail(rule, text, ns, ne)
-    words = [lower(t.group()).rstrip(".") for t in _TOKEN.get().finditer(name)]
+    words = [lower(t.group()).rstrip(".") for t in _TOKEN.pattern().finditer(name)]
     generic = lex.lists["school_generic"]
     if not words or any(w in generic for w in words):
         return None
@@ -1294,7 +1278,7 @@ def _check_school_answer(lex: Lexicons, rule: Rule, m: re.Match[str], text: str)
 
 
 _ROMAN = frozenset({"I", "II", "III", "IV"})
-_LOWER_WORD_NEXT: Final = _Lazy(r"[ \t]+[a-z]")
+_LOWER_WORD_NEXT: Final = LazyRegex(r"[ \t]+[a-z]")
 
 
 def _trimmed_latin_name(lex: Lexicons, m: re.Match[str], text: str) -> int | None:
@@ -1307,11 +1291,11 @@ def _trimmed_latin_name(lex: Lexicons, m: re.Match[str], text: str) -> int | Non
     breaks = lex.lists["name_breaks"]
     end = None
     capitalised = False
-    for count, token in enumerate(_TOKEN.get().finditer(text, m.start("name"), m.end("name"))):
+    for count, token in enumerate(_TOKEN.pattern().finditer(text, m.start("name"), m.end("name"))):
         raw = token.group()
         word = lower(raw).rstrip(".")
         if count and raw.rstrip(".") in _ROMAN:  # "Toul Tompoung I, Khan ...", not "Chamkarmon I think"
-            return end if _LOWER_WORD_NEXT.get().match(text, token.end()) else token.end()
+            return end if _LOWER_WORD_NEXT.pattern().match(text, token.end()) else token.end()
         # In a capitalised name ("Khan Mean Chey") a capitalised word is part of it unless it opens the
         # next part ("Sangkat", "Street"); chat words end a lowercase one ("khan sen sok mean ...").
         if count == 0:
@@ -1439,7 +1423,7 @@ def _every(regex: re.Pattern[str], text: str, first: re.Match[str]) -> Iterable[
 def _gap_ok(text: str, a: int, b: int) -> bool:
     if b <= a:
         return True
-    return b - a <= _MAX_GAP and _GAP.get().fullmatch(text, a, b) is not None
+    return b - a <= _MAX_GAP and _GAP.pattern().fullmatch(text, a, b) is not None
 
 
 def _is_address(kinds: set[str], cued: bool) -> bool:
@@ -1473,7 +1457,7 @@ def _in_context(lex: Lexicons, d: PersonalDetail, text: str) -> bool:
         if not any(w in low for w in words.words):
             return False
     # `segment` splits each run of Khmer letters by itself: a run without one of the words is left out.
-    pieces = _KHMER_RUN.get().split(around)  # odd places: the runs
+    pieces = _KHMER_RUN.pattern().split(around)  # odd places: the runs
     if not any(lower(w) in words for i, piece in enumerate(pieces)
                if piece and (not i % 2 or any(x in piece for x in words.words)) for w in segment(piece)):
         return False
@@ -1601,7 +1585,7 @@ def _answers(lex: Lexicons, rules: Sequence[Rule], norm: str, previous: str) -> 
     return details
 
 
-#: Every `_Lazy` regex of the module, compiled by the loader.
+#: Every `LazyRegex` of the module, compiled by the loader (`load_lexicons`).
 _OWN_REGEXES: Final = (
     _FRAGMENT, _KHMER_RUN, _LATIN, _TOKEN, _NEXT_WORD, _GAP, _LATLON_IN_URL, _COORD_CONTEXT, _HANDLE_LIKE,
     _LINK_PREFIX, _HANDLE_SAID, _HANDLE_CHARS, _SPACE, _WRITER_FIRST, _GLOBAL_FLAGS, _SPELLED, _DMS_PART,
@@ -1672,7 +1656,7 @@ def find_personal_info(text: str, previous: str | None = None) -> list[PersonalD
     rules, part_rules = _plan(lex, found, has_digit)
     if part_rules:  # an address part may be there: cues and place names matter, in the scripts present
         part_rules += (lex.support_khmer if _KHMER.search(text) else ()) + (
-            lex.support_latin if _LATIN.get().search(text) else ())
+            lex.support_latin if _LATIN.pattern().search(text) else ())
     norm = _told_ascii(text, tells) if has_digit and tells & _KHMER_DIGIT_BITS else text
     details: list[PersonalDetail] = []
     norm_low: str | None = None  # `_lowered(norm)`, once a rule asks
