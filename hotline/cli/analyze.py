@@ -3,8 +3,9 @@
 One file: a readable report (coloured on a terminal, unless NO_COLOR is set) or, with `--json`, the
 analysis as one JSON object. Several files or a folder: with `--json`, one JSON object per line, each with
 its "file"; a file that cannot be read gets an "error" line (and the exit status is 2), the others still run.
-Several files are spread over `--jobs` processes (default: every core), printed in the same order as with
-one; a progress line shows on a terminal (not when JSON goes to a pipe).
+Several files are spread over `--jobs` forked processes (default: every core; one where a process cannot
+fork), printed in the same order as with one; a progress line shows on a terminal (not when JSON goes to a
+pipe).
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, cast
+from typing import Any, BinaryIO, TextIO, cast
 
 from hotline.detect.analysis import analyze
 from hotline.detect.errors import HotlineError, InputError
 from hotline.detect.model import Analysis
-
-if TYPE_CHECKING:  # the pool is imported only for several files: one chat starts without multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["advice", "register", "render_report", "run"]
 
@@ -197,11 +195,18 @@ def run(args: argparse.Namespace) -> int:
     color = _use_color(out)
     # a progress line on a terminal, unless JSON goes to a program through a pipe
     progress = _Progress(len(paths)) if sys.stderr.isatty() and (not args.json or out.isatty()) else None
-    with _pool(jobs) as pool:
-        raw = _byte_stream(out) if pool is not None else None
-        encoding = (out.encoding, out.errors or "strict") if raw is not None else None
-        task = partial(_report_file, fmt=args.format, as_json=args.json, color=color, encoding=encoding)
-        results = map(task, paths) if pool is None else _pooled(pool, task, paths, jobs)
+    forked = False
+    if jobs > 1:  # (one file, or one job, starts without the workers' imports)
+        from hotline.cli import workers
+
+        forked = workers.can_fork()
+        if forked:
+            _preload()
+    raw = _byte_stream(out) if forked else None
+    encoding = (out.encoding, out.errors or "strict") if raw is not None else None
+    task = partial(_report_file, fmt=args.format, as_json=args.json, color=color, encoding=encoding)
+    results = workers.results(task, list(_chunks(paths, jobs)), jobs) if forked else map(task, paths)
+    try:
         for path, (text, error) in zip(paths, results, strict=True):  # in the order of `paths`
             if progress is not None:
                 progress.step()
@@ -213,6 +218,9 @@ def run(args: argparse.Namespace) -> int:
                 raw.write(text)
             elif text:
                 out.write(text)
+    finally:
+        if isinstance(results, Generator):
+            results.close()  # the workers end now, not when the generator is collected
     if progress is not None:
         progress.done()
     return status
@@ -222,8 +230,8 @@ def _report_file(path: Path, *, fmt: str | None, as_json: bool, color: bool,
                  encoding: tuple[str, str] | None = None) -> tuple[str | bytes, str | None]:
     """One file's output (a JSON line or a report) and its error. With `encoding` (in a worker process), the
     output comes encoded as the parent's stdout would encode it: the parent then only copies bytes, where
-    unpickling the text and encoding it again took it a third of a billion instructions for 2,000 chats,
-    on one of the two cores the workers had."""
+    decoding the workers' text and encoding it again took it a third of a billion instructions for 2,000
+    chats, on one of the two cores the workers had."""
     try:
         analysis = _analyze_file(path, fmt)
     except HotlineError as exc:
@@ -236,15 +244,9 @@ def _report_file(path: Path, *, fmt: str | None, as_json: bool, color: bool,
     return (text.encode(*encoding) if encoding else text), None
 
 
-def _report_files(paths: list[Path], task: Callable[[Path], tuple[str | bytes, str | None]]
-                  ) -> list[tuple[str | bytes, str | None]]:
-    """A chunk of files, in a worker process."""
-    return [task(path) for path in paths]
-
-
 #: The most files a worker takes at once: the progress line and the output move at least this often.
 CHUNK_MOST = 64
-#: The fewest (each hand-off is a round trip through the pool's pipes).
+#: The fewest (each hand-off is a round trip through a worker's pipes).
 CHUNK_LEAST = 4
 
 
@@ -259,14 +261,6 @@ def _chunks(paths: list[Path], jobs: int) -> Iterator[list[Path]]:
         start += size
 
 
-def _pooled(pool: ProcessPoolExecutor, task: Callable[[Path], tuple[str | bytes, str | None]],
-            paths: list[Path], jobs: int) -> Iterator[tuple[str | bytes, str | None]]:
-    """Each file's result from the workers, in the order of `paths`, whichever worker finished first."""
-    futures = [pool.submit(_report_files, chunk, task) for chunk in _chunks(paths, jobs)]
-    for future in futures:
-        yield from future.result()
-
-
 def _byte_stream(out: TextIO) -> BinaryIO | None:
     """The byte stream under `out` (stdout) when the workers' encoded output can go to it as it is: `out` is
     a text stream over one, on a system whose line ending is a line feed. What `out` holds is flushed first."""
@@ -277,16 +271,9 @@ def _byte_stream(out: TextIO) -> BinaryIO | None:
     return cast(BinaryIO, buffer)
 
 
-@contextmanager
-def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for `jobs` > 1 (None: work here). The rules, personal-detail lexicons, model and Khmer
-    segmenter are loaded first, so that forked workers share them instead of each loading its own."""
-    if jobs <= 1:
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+def _preload() -> None:
+    """The rules, personal-detail lexicons, model and Khmer segmenter, loaded before the workers are forked:
+    they share them instead of each loading its own."""
     from hotline.detect.scoring.linear import load_model
     from hotline.detect.signals import default_scanner
     from hotline.detect.signals.personal_info import preload
@@ -296,10 +283,6 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     preload()
     load_model()
     segment.preload()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield pool
 
 
 class _Progress:

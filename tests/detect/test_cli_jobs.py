@@ -1,5 +1,6 @@
-"""`hotline analyze FOLDER --jobs N`: the chunks of files the workers take, and the workers' output, which
-reaches stdout as bytes they encoded, exactly as one process writes it."""
+"""`hotline analyze FOLDER --jobs N`: the forked workers (results in order, a failing or dying worker
+reported, none left behind), the chunks of files they take, and their output, which reaches stdout as
+bytes they encoded, exactly as one process writes it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,74 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hotline.cli import workers
 from hotline.cli.analyze import CHUNK_LEAST, CHUNK_MOST, _chunks
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "eval" / "chats"
+
+
+pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="no fork here: a folder is analysed in one process")
+
+
+def _children() -> set[int]:
+    """This process's children, reaped or not (not `waitpid`, which would reap other tests' children)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+@pytest.fixture
+def no_children_left() -> Iterator[None]:
+    before = _children()
+    yield
+    assert _children() <= before
+
+
+def _slow_echo(item: int) -> tuple[int, str]:
+    time.sleep(0.002 * (item % 5))  # later chunks finish first now and then
+    return item, str(item) * (item % 7)
+
+
+def _fails_on_seven(item: int) -> int:
+    if item == 7:
+        raise ValueError("seven")
+    return item
+
+
+def _dies_on_seven(item: int) -> int:
+    if item == 7:
+        os._exit(3)
+    return item
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_results_come_in_order_whichever_worker_finishes_first(jobs: int, no_children_left: None) -> None:
+    chunks = [list(range(start, start + 6)) for start in range(0, 60, 6)]
+    assert list(workers.results(_slow_echo, chunks, jobs)) == [_slow_echo(i) for i in range(60)]
+
+
+def test_a_failing_task_is_reported_with_its_traceback(no_children_left: None) -> None:
+    with pytest.raises(workers.WorkerError, match=r"(?s)failed.*ValueError: seven"):
+        list(workers.results(_fails_on_seven, [[1, 2], [3, 7], [8, 9]], 2))
+
+
+def test_a_worker_that_dies_is_reported(no_children_left: None) -> None:
+    with pytest.raises(workers.WorkerError, match=r"ended before it finished its files \(exit status 3\)"):
+        list(workers.results(_dies_on_seven, [[1, 2], [3, 7], [8, 9]], 2))
+
+
+def test_stopping_early_ends_the_workers(no_children_left: None) -> None:
+    found = workers.results(_slow_echo, [[i] for i in range(40)], 2)
+    assert next(found) == _slow_echo(0)
+    found.close()  # (as `run` does when writing the output fails)
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 8])
