@@ -58,14 +58,16 @@ def _gather(workers: list[_Worker], count: int) -> Iterator[Any]:
     handed = emitted = 0
     idle = list(workers)
     busy: dict[int, _Worker] = {}
+    waiting = select.poll()  # (not `select.select`: no limit on the descriptors' numbers)
     while emitted < count:
         while idle and handed < count:
             worker = idle.pop()
             worker.hand(handed)
             busy[worker.reading] = worker
+            waiting.register(worker.reading, select.POLLIN)
             handed += 1
-        ready, _, _ = select.select(list(busy), [], [])
-        for fd in ready:
+        for fd, _ in waiting.poll():
+            waiting.unregister(fd)
             worker = busy.pop(fd)
             done[worker.chunk] = worker.receive()
             idle.append(worker)
