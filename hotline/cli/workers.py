@@ -140,8 +140,7 @@ def _serve(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], orders: 
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the children quietly; the parent reports it
         while len(number := _read(orders, 4)) == 4:
-            kind, body = 0, marshal.dumps([task(item) for item in chunks[int.from_bytes(number, "little")]])
-            _write(answers, kind, body)
+            _write(answers, 0, marshal.dumps([task(item) for item in chunks[int.from_bytes(number, "little")]]))
     except BaseException:  # a bug in a task: its traceback goes to the parent, which raises WorkerError
         import traceback
 
