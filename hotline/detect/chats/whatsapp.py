@@ -38,21 +38,26 @@ _PM_MARKS = frozenset({"p", "P", "ល្ងាច", "រសៀល", "យប់",
 
 @dataclass(frozen=True, slots=True)
 class HeaderFormat:
-    """One stamp layout: `pattern` uses {date} and {time}; `example` is a real-looking line for tests."""
+    """One stamp layout: `pattern` uses {date} and {time}; `example` is a real-looking line for tests.
+
+    `within` names a later row that also reads this row's stamps (a dashed iOS stamp reads as an iOS one
+    whose sender opens "- "). When that row reads every stamp this one reads in the first lines, and more,
+    this row is passed over: read this way, the stamps it misses would join the message before (lost)."""
 
     name: str
     pattern: str
     example: str
+    within: str = ""
 
     def compile(self) -> re.Pattern[str]:
         rx = self.pattern.replace("{date}", _DATE).replace("{time}", _TIME)
         return re.compile("^" + rx + r"(?P<rest>.*)$", re.DOTALL)
 
 
-#: Supported stamp layouts; the first row that fits the first lines wins, so specific rows come first. Add a row (with an example line) to support another.
+#: Supported stamp layouts; the first row that fits the first lines wins (see `within`), so specific rows come first. Add a row (with an example line) to support another.
 HEADER_FORMATS: tuple[HeaderFormat, ...] = (
     HeaderFormat("android", r"{date},? {time} [-–] ", "12/03/2025, 21:14 - Dara: hello"),
-    HeaderFormat("ios-dash", "\u200e?\\[{date},? {time}\\] ?[-–] ", "[12/03/2025, 21:14:05] - Dara: hello"),
+    HeaderFormat("ios-dash", "\u200e?\\[{date},? {time}\\] ?[-–] ", "[12/03/2025, 21:14:05] - Dara: hello", "ios"),
     HeaderFormat("ios", "\u200e?\\[{date},? {time}\\] ", "[12/03/2025, 21:14:05] Dara: hello"),
 )
 #: Each layout's line pattern, compiled when first needed (at start-up, most files need only the first).
@@ -60,6 +65,8 @@ _LINE_PATTERNS: dict[HeaderFormat, re.Pattern[str]] = {}
 _names = [f.name for f in HEADER_FORMATS]
 if len(set(_names)) != len(_names):  # pragma: no cover - guards the table above
     raise RuntimeError("WhatsApp header format names must be unique")
+if any(f.within and f.within not in _names[i + 1:] for i, f in enumerate(HEADER_FORMATS)):  # pragma: no cover
+    raise RuntimeError("a WhatsApp header format's `within` must name a later row")
 
 _LRM = "\u200e"
 _BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -113,7 +120,8 @@ def looks_like(lines: Iterable[str], *, need: int = 1) -> bool:
 
 
 def choose_format(lines: Iterable[str], *, need: int = 1, scan: int = 60) -> HeaderFormat | None:
-    """The first table row whose stamp starts `need` of the first `scan` non-blank lines."""
+    """The first table row whose stamp starts `need` of the first `scan` non-blank lines (and whose `within`
+    row, if any, reads no stamp there it does not)."""
     head: list[str] = []
     for ln in lines if scan > 0 else ():  # stops at once: compiled, a generator in `zip` read every line first
         if ln.strip():
@@ -128,8 +136,27 @@ def choose_format(lines: Iterable[str], *, need: int = 1, scan: int = 60) -> Hea
             if m and _plausible(m):
                 hits += 1
                 if hits >= need:
-                    return fmt
+                    break
+        if hits >= need and not (fmt.within and _reads_more(fmt.within, fmt, head)):
+            return fmt
     return None
+
+
+def _reads_more(name: str, fmt: HeaderFormat, head: list[str]) -> bool:
+    """Whether the row `name` reads a stamp in every line of `head` that `fmt` does, and in some line more."""
+    wide = _line_pattern(next(f for f in HEADER_FORMATS if f.name == name))
+    narrow = _line_pattern(fmt)
+    more = False
+    for ln in head:
+        m = wide.match(ln)
+        in_wide = m is not None and _plausible(m)
+        m = narrow.match(ln)
+        if m is not None and _plausible(m):
+            if not in_wide:
+                return False
+        elif in_wide:
+            more = True
+    return more
 
 
 def _line_pattern(fmt: HeaderFormat) -> re.Pattern[str]:

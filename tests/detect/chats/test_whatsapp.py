@@ -178,21 +178,64 @@ _NAME_CHARS = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR
                               + list("សុខដារ៉ាបងអូនស្រី"))
 _TEXT_CHARS = st.sampled_from(list("abcxyz ABC:;,.!?/-+()[]'\"0123456789\n\t") + list("សួស្តីបង០១២៣៤៥៦៧៨៩ជួប")
                               + ["😀", "é"])
-# Not a name opening with "- ": after an iOS stamp it reads as Android's separator, and the chat's earlier
-# message is lost (a known bug: `test_ios_sender_opening_with_a_dash`, expected to fail until fixed).
-names = st.text(_NAME_CHARS, min_size=1, max_size=25).map(str.strip).filter(
-    lambda s: bool(s) and not s[0].isdigit() and not s.startswith("- "))
+names = st.text(_NAME_CHARS, min_size=1, max_size=25).map(str.strip).filter(lambda s: bool(s) and not s[0].isdigit())
 texts = st.text(_TEXT_CHARS, max_size=80).filter(
     lambda t: t.strip() == t and all(whatsapp.choose_format([ln]) is None for ln in t.split("\n")[1:]))
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: an iOS sender named '- x' reads as Android's separator")
-@pytest.mark.parametrize("variant", [v for v in synthetic.VARIANTS["whatsapp"] if v.startswith("ios")])
-def test_ios_sender_opening_with_a_dash(variant: str) -> None:
+@pytest.mark.parametrize("variant", synthetic.VARIANTS["whatsapp"])
+def test_sender_opening_with_a_dash(variant: str) -> None:
+    """An iOS stamp then "- a: " also fits the dashed iOS row: the file is still read as iOS, since the
+    dashed reading would join the other stamps' messages to the one before (lost). Android alike."""
     start = datetime(2001, 1, 13, tzinfo=PP)
-    items = [("A", start, "hi"), ("- a", start, "")]
-    conv = whatsapp.parse(synthetic.render("whatsapp", items, variant=variant))
-    assert [(m.sender, m.text) for m in conv.messages] == [("A", "hi"), ("- a", "")]
+    items = [("A", start, "hi"), ("- a", start, ""), ("B", start, "- b: no sender")]
+    data = synthetic.render("whatsapp", items, variant=variant)
+    conv = whatsapp.parse(data)
+    assert [(m.sender, m.text) for m in conv.messages] == [("A", "hi"), ("- a", ""), ("B", "- b: no sender")]
+    streamed = [x for x in whatsapp.iter_items(io.StringIO(data.decode())) if isinstance(x, Message)]
+    assert streamed == list(conv.messages)
+    assert whatsapp.choose_format(data.decode().split("\n")).name == variant.split("-")[0]
+
+
+def test_dashed_ios_export_stays_dashed() -> None:
+    """Every stamp with the dash (a sender "- x" among them): the dashed row, as before; one dashed stamp
+    among plain ones, or one without the space before the dash, does not make a plain iOS file dashed."""
+    dashed = "\n".join([
+        "[12/03/2025, 21:14:05] - Dara: \u200eMessages and calls are end-to-end encrypted.",
+        "[12/03/2025, 21:14:06] - Dara: hi",
+        "[12/03/2025, 21:14:07] - - a: who?",
+        "[12/03/2025, 21:14:08] – Sokha: en dash",
+    ])
+    assert whatsapp.choose_format(dashed.split("\n")).name == "ios-dash"
+    assert [(m.sender, m.text) for m in whatsapp.parse(dashed).messages] == [
+        ("Dara", "hi"), ("- a", "who?"), ("Sokha", "en dash"),
+    ]
+    no_space = "[12/03/2025, 21:14:05]- Dara: hi\n[12/03/2025, 21:14:06]- Sokha: yes"
+    assert whatsapp.choose_format(no_space.split("\n")).name == "ios-dash"
+    plain = "[12/03/2025, 21:14:05] - a: hi\n[12/03/2025, 21:14:06] Sokha: yes"
+    assert whatsapp.choose_format(plain.split("\n")).name == "ios"
+    assert whatsapp.looks_like(plain.split("\n"), need=2)
+    assert [(m.sender, m.text) for m in whatsapp.parse(plain).messages] == [("- a", "hi"), ("Sokha", "yes")]
+
+
+def test_real_android_export_still_parses() -> None:
+    """An Android export as phones write it, senders opening "- " among them: every message, as before."""
+    text = "\n".join([
+        "12/03/2025, 21:00 - Messages and calls are end-to-end encrypted. No one outside of this chat, not even "
+        "WhatsApp, can read or listen to them. Tap to learn more.",
+        "12/03/2025, 21:01 - Dara: [12/03/2025, 21:01:00] pasted: from an iPhone",
+        "12/03/2025, 21:02 - - a: dash",
+        "12/03/2025, 21:03 - Sokha: <Media omitted>",
+        "[13/03/2025, 21:04:00] - b: a line of the message above",
+    ])
+    assert whatsapp.choose_format(text.split("\n")).name == "android"
+    conv = whatsapp.parse(text)
+    assert [(m.index, m.sender, m.text, m.attachments) for m in conv.messages] == [
+        (0, "Dara", "[12/03/2025, 21:01:00] pasted: from an iPhone", ()),
+        (1, "- a", "dash", ()),
+        (2, "Sokha", "<Media omitted>\n[13/03/2025, 21:04:00] - b: a line of the message above", ()),
+    ]
+    assert [e.kind for e in conv.events] == ["encryption"]
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
