@@ -10,16 +10,23 @@ import pytest
 from hotline.detect.chats import whatsapp
 
 LINES = ["", "Messages and calls are end-to-end encrypted.", "  ", "12/03/2025, 21:14 - Dara: hi", "\r\n",
-         "[12/03/2025, 21:14:05] Dara: hi", "12/03/2025, 21:15 - Sokha: yes", "more", ""]
+         "[12/03/2025, 21:14:05] Dara: hi", "12/03/2025, 21:15 - Sokha: yes", "more", "",
+         "[12/03/2025, 21:16:00] - a: a sender whose name opens with a dash", "[12/03/2025, 21:16:01] Dara: ok"]
 
 
 def reference(lines: list[str], need: int, scan: int) -> whatsapp.HeaderFormat | None:
-    """`choose_format` written the plain way: the rows tried in order on the first `scan` non-blank lines."""
+    """`choose_format` written the plain way: the rows tried in order on the first `scan` non-blank lines; a
+    row gives way to its `within` row when that one reads a stamp in every line it does, and in more."""
     head = [ln.rstrip("\r\n") for ln in islice((x for x in lines if x.strip()), max(scan, 0))]
-    for fmt in whatsapp.HEADER_FORMATS:
+    rows = {fmt.name: fmt for fmt in whatsapp.HEADER_FORMATS}
+
+    def stamped(fmt: whatsapp.HeaderFormat) -> set[int]:
         rx = fmt.compile()
-        hits = [m for m in map(rx.match, head) if m is not None and whatsapp._plausible(m)]
-        if len(hits) >= need:
+        return {i for i, ln in enumerate(head) if (m := rx.match(ln)) is not None and whatsapp._plausible(m)}
+
+    for fmt in whatsapp.HEADER_FORMATS:
+        mine = stamped(fmt)
+        if len(mine) >= need and not (fmt.within and mine < stamped(rows[fmt.within])):
             return fmt
     return None
 
