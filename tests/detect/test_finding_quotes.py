@@ -7,7 +7,14 @@ import random
 
 import pytest
 
-from hotline.detect.signals.detector import Quoter, _offsets_by_words, _span_by_words, _words_making
+from hotline.detect.signals.detector import (
+    Quoter,
+    _kept_making,
+    _offsets_by_words,
+    _span_by_kept,
+    _span_by_words,
+    _words_making,
+)
 from hotline.detect.text.normalize import excerpt, normalize, normalize_mapped, original_span
 
 TEXTS = [
@@ -73,6 +80,33 @@ def test_spans_from_the_words_they_touch_are_those_of_the_whole_mapping() -> Non
         for start, end in [(rng.randrange(len(norm) + 1), rng.randrange(len(norm) + 1)) for _ in range(4)]:
             assert quoter.span(start, end) == original_span(text, offsets, start, min(end, len(offsets)))
     assert taken > 2_500
+
+
+def test_spans_from_the_kept_words_are_those_from_the_words() -> None:
+    """`_kept_making` takes the words `normalize` kept for the text it just put together (two words or more)
+    exactly when `_words_making` takes the text's words, and `_span_by_kept` reads every span as
+    `_span_by_words` does; once another text is normalised, the first one's words are not taken."""
+    rng = random.Random(20261208)
+    taken = 0
+    for _ in range(4_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 12)))
+        norm = normalize(text)
+        kept = _kept_making(text, norm)
+        words = _words_making(text, norm)
+        if len(text.split(" ")) < 2 or norm is text:
+            continue
+        if kept is None:
+            assert words is None or norm is not normalize(text), text  # refused only when the words refuse
+            continue
+        assert words is not None, text
+        taken += 1
+        for start in range(len(norm) + 1):
+            for end in range(len(norm) + 3):
+                assert _span_by_kept(text, norm, kept, start, end) == _span_by_words(
+                    text, norm, words, start, end), (text, start, end)
+        normalize("Another Message")
+        assert _kept_making(text, norm) is None, text
+    assert taken > 1_000
 
 
 def _excerpt_split_and_joined(text: str, start: int, end: int, context: int = 30) -> str:

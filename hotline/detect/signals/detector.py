@@ -13,7 +13,15 @@ from typing import ClassVar, Final
 
 from hotline.detect.model import Finding, Message
 from hotline.detect.signals.rules import LANGUAGES, Rule, RuleSet, load_ruleset
-from hotline.detect.text.normalize import excerpt, maps_in_place, normalize, normalize_mapped, original_span
+from hotline.detect.text.normalize import (
+    Word,
+    excerpt,
+    last_words,
+    maps_in_place,
+    normalize,
+    normalize_mapped,
+    original_span,
+)
 
 __all__ = ["Quoter", "RuleDetector"]
 
@@ -28,7 +36,7 @@ class Quoter:
     most once per message (several rules may quote it) and not at all for the common case: text whose
     normal form is as long as itself and that nothing could have lengthened (`maps_in_place`)."""
 
-    __slots__ = ("_norm", "_offs", "_whole", "_words", "identity", "text")
+    __slots__ = ("_kept", "_norm", "_offs", "_whole", "_words", "identity", "text")
 
     def __init__(self, text: str, norm: str | None = None) -> None:
         """`text`: the original message; `norm`: `normalize(text)`, if known."""
@@ -38,6 +46,8 @@ class Quoter:
         self._offs: list[int] | None = None
         #: The words of an ASCII text whose forms make its normal form (`_words_making`), once looked at.
         self._words: list[str] | None = None
+        #: Or the kept words `normalize` made its normal form of (`_kept_making`), once looked at.
+        self._kept: list[Word] | None = None
         self._whole: str | None = None
 
     def excerpt(self, start: int, end: int) -> str:
@@ -55,8 +65,13 @@ class Quoter:
             return (start, end) if start < end else (0, 0)
         norm = self._norm
         if self._offs is None:
-            if self._words is None and norm is not None and self.text.isascii():
-                self._words = _words_making(self.text, norm)
+            kept = self._kept
+            if kept is None and self._words is None and norm is not None and self.text.isascii():
+                kept = self._kept = _kept_making(self.text, norm)
+                if kept is None:
+                    self._words = _words_making(self.text, norm)
+            if kept is not None and norm is not None:
+                return _span_by_kept(self.text, norm, kept, start, end)
             if self._words is not None and norm is not None:
                 return _span_by_words(self.text, norm, self._words, start, end)
             found = _offsets_by_words(self.text, norm) if norm is not None and self.text.isascii() else None
@@ -115,6 +130,59 @@ def _words_making(text: str, norm: str) -> list[str] | None:
         if (known[0] if known is not None else _word_map(words[i])[0]) != pieces[i]:
             return None
     return words
+
+
+#: `Word.offs` of a word whose own form is not its kept form (never seen: what `_kept_making` checks).
+_UNQUOTABLE: Final[list[int]] = [-1]
+
+
+def _kept_making(text: str, norm: str) -> list[Word] | None:
+    """`_words_making` without splitting the texts or looking their words up: the kept words `normalize`
+    put `norm` together from (`last_words`: ASCII `text`'s words, each form the piece of `norm`), when each
+    word's own mapping (kept with the word, `Word.offs`) makes its form; else None. Only for two words or
+    more: then `norm` is a string that call made (or `text` itself), never one a later call gave again."""
+    kept = last_words(norm)
+    if kept is None or len(kept) < 2:
+        return None
+    at = 0  # where the word starts in `text`
+    for w in kept:
+        offs = w.offs
+        if offs is None:
+            form, offs = normalize_mapped(text[at:at + w.size])
+            if form != w.form:
+                offs = _UNQUOTABLE
+            w.offs = offs
+        if offs is _UNQUOTABLE:
+            return None
+        at += w.size + 1
+    return kept if at == len(text) + 1 else None
+
+
+def _span_by_kept(text: str, norm: str, kept: list[Word], start: int, end: int) -> tuple[int, int]:
+    """`_span_by_words` with the words' mappings kept with them (`_kept_making`)."""
+    end = min(end, len(norm))
+    if start >= end:
+        return (0, 0)
+    a = last = b = -1
+    at = 0  # where the word starts in `norm`
+    base = 0  # where it starts in `text`
+    for w in kept:
+        offs = w.offs
+        assert offs is not None
+        size = w.size
+        after = at + len(w.form)  # the space after the word (or the end of `norm`)
+        if a < 0 and start <= after:
+            a = base + (offs[start - at] if start < after else size)
+        if last < 0 and end - 1 <= after:
+            last = base + (offs[end - 1 - at] if end - 1 < after else size)
+            if end == len(norm):
+                break
+        if last >= 0 and end <= after:
+            b = base + (offs[end - at] if end < after else size)
+            break
+        at = after + 1
+        base += size + 1
+    return original_span(text, [a, last] if b < 0 else [a, last, b], 0, 2)
 
 
 def _span_by_words(text: str, norm: str, words: list[str], start: int, end: int) -> tuple[int, int]:

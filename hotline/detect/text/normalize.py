@@ -348,9 +348,10 @@ class Word:
     spaced letters (the only one that crosses a space), how many letters stand alone in it ("i", "x!", "s.e":
     each letter of spaced letters is one; only a text with three is looked at whole for them, which are
     rare), and `tally`, a number a reader of the words keeps for it (`detect_language`: the lexicon words of
-    its form; -1 until it does). One object per word: a text's words cost one look-up each, for all three."""
+    its form; -1 until it does), and `offs` (a quoter's). One object per word: a text's words cost one
+    look-up each, for all of them."""
 
-    __slots__ = ("form", "lone", "same", "tally")
+    __slots__ = ("form", "lone", "offs", "same", "size", "tally")
 
     def __init__(self, word: str, form: str) -> None:
         self.form = form
@@ -358,6 +359,10 @@ class Word:
         #: The form is the word as typed: a text of such words is its own form.
         self.same = form == word
         self.tally = -1
+        #: The word's length as typed, and where each character of its form came from in it (a quoter's:
+        #: `normalize_mapped`'s offsets, worked out when a match in a text of the word is first quoted).
+        self.size = len(word)
+        self.offs: list[int] | None = None
 
 
 #: Each word seen (see `Word`): a text is normalised a word at a time, each distinct word worked out once.
