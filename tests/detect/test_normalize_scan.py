@@ -86,3 +86,46 @@ def test_normalize_with_the_scan_gives_the_plain_form(seed: int, monkeypatch: py
         expected = N.normalize_mapped(text)[0]
         assert N.normalize(text) == expected, text
         assert N.normalize(text) == expected, text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ascii_scan_tells_what_the_regexes_find(seed: int) -> None:
+    """`_ascii_scan` (compiled, one loop) stands for four regexes of the in-word steps: every answer theirs."""
+    rnd = random.Random(200 + seed)
+    for _ in range(20_000):
+        text = "".join(rnd.choice("abxzAZ0134579@$.-_*#'!? \t\né\u1780") for _ in range(rnd.randint(0, 14)))
+        facts = N._ascii_scan(text)
+        assert bool(facts & N._NOT_LETTER) == (N._NOT_LETTER_OR_SPACE.search(text) is not None), text
+        assert bool(facts & N._BROKEN_MARK) == (N._BROKEN_NEEDS.search(text) is not None), text
+        assert bool(facts & N._LEET_MARK) == (N._LEET_NEEDS.search(text) is not None), text
+        assert bool(facts & N._LONE) == (N._LONE_LETTER.search(text) is not None), text
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_snippets_kept_whole_as_the_checks_keep_them(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_spaced_plainly`'s loop (compiled) answers as `isprintable` and the three space checks do."""
+    monkeypatch.setattr(N, "COMPILED", True)
+    rnd = random.Random(300 + seed)
+    for _ in range(20_000):
+        text = "".join(rnd.choice(["a", "ok", " ", " ", "  ", "\t", "\n", "\x7f", "\x1f", "~", "é", "\xa0", "😀",
+                                   "\u2028", "ក"]) for _ in range(rnd.randint(0, 8)))
+        assert N._spaced_plainly(text) == (text.isprintable() and "  " not in text and not text.startswith(" ")
+                                           and not text.endswith(" ")), repr(text)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_text_first_seen_keeps_the_words_a_second_sight_finds(compiled: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text's words learned in one go (`_learned_form`) give the form and the kept words (`last_words`)
+    that reading them all kept (`_from_kept`) gives, and the plain way's form."""
+    monkeypatch.setattr(N, "COMPILED", compiled)
+    monkeypatch.setattr(N, "_WORDS", {})
+    for text in _texts(400 + compiled, 4000):
+        first = N.normalize(text)
+        words = N.last_words(first)
+        second = N.normalize(text)
+        assert first == second == N.normalize_mapped(text)[0], text
+        again = N.last_words(second)
+        assert (words is None) == (again is None), text
+        if words is not None and again is not None:
+            assert [id(w) for w in words] == [id(w) for w in again], text

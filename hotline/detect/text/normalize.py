@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
 from types import FunctionType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 from hotline.detect.text.case import lower
 from hotline.detect.text.khmer import (
@@ -202,9 +202,10 @@ _SPACED_HINT: Final = re.compile(
 #: A letter standing alone (what each letter of spaced letters is): a word without one takes no part in them.
 _LONE_LETTER: Final = re.compile(rf"(?<![{_LETTERS}0-9])[{_LETTERS}*#](?![{_LETTERS}0-9])")
 _THREE_ALIKE: Final = re.compile(r"(.)\1\1", re.DOTALL)
+_BROKEN_NEEDS: Final = re.compile(r"[.\-_*#]")
+_LEET_NEEDS: Final = re.compile(r"[0134579@$]")
 _NEEDS: Final[tuple[re.Pattern[str] | None, ...]] = (
-    None, _SPACED_HINT, re.compile(r"[.\-_*#]"), re.compile(r"[0134579@$]"), re.compile(rf"[{_LETTERS}]"),
-    _THREE_ALIKE)
+    None, _SPACED_HINT, _BROKEN_NEEDS, _LEET_NEEDS, re.compile(rf"[{_LETTERS}]"), _THREE_ALIKE)
 _KHMER_STEPS: Final = frozenset({SPELLING_RE, _REPEAT_KHMER})
 #: Per step: its pattern, its replacement, what it needs, whether only Khmer text can change (a pattern's
 #: hash is computed over its compiled code, so it is looked up once here, not per message).
@@ -221,9 +222,65 @@ _KHMER_SPELLING, _SPACED_STEP, *_WORD_STEPS, _KHMER_REPEAT = _STEPS
 if _SPACED_STEP[0] is not _SPACED or _KHMER_REPEAT[0] is not _REPEAT_KHMER:  # pragma: no cover - guards _SUBS
     raise RuntimeError("normalize expects the spelling folds first, spaced letters second, Khmer runs last")
 _IN_WORD_STEPS: Final = tuple(_WORD_STEPS)  # broken words, leetspeak, repeated letters: none crosses a space
+if [step[0] for step in _IN_WORD_STEPS] != [_BROKEN, _LEET_RUN, _REPEAT_LATIN]:  # pragma: no cover
+    raise RuntimeError("_ascii_word_form runs the in-word steps by name: broken words, leetspeak, runs")
 _SPELLING: Final = SPELLING_RE
 #: Lower-cased ASCII words without one of these (letters only) can change only where a letter runs.
 _NOT_LETTER_OR_SPACE: Final = re.compile(f"[^{_LETTERS} ]")
+
+# What `_ascii_scan` tells of lower-cased ASCII text, each bit what a regex of the in-word steps would find.
+#: A character but a-z and space (`_NOT_LETTER_OR_SPACE`).
+_NOT_LETTER: Final = 1
+#: One of `.-_*#` (what `_BROKEN` needs).
+_BROKEN_MARK: Final = 2
+#: A leetspeak digit or sign (what `_LEET_RUN` needs).
+_LEET_MARK: Final = 4
+#: A letter standing alone (`_LONE_LETTER`).
+_LONE: Final = 8
+#: Per ASCII code point, its bits above, and 16 for a-z0-9 (a lone letter's neighbours may not be one),
+#: 32 for a-z*# (what may stand alone): a string, read in place compiled.
+_ASCII_KINDS: Final = "".join(
+    chr((_NOT_LETTER if _NOT_LETTER_OR_SPACE.match(c) else 0) | (_BROKEN_MARK if c in ".-_*#" else 0)
+        | (_LEET_MARK if c in "0134579@$" else 0) | (16 if c.isascii() and c.isalnum() and not c.isupper() else 0)
+        | (32 if c in "*#" or "a" <= c <= "z" else 0))
+    for c in map(chr, range(128)))
+
+
+def _ascii_scan(s: str) -> int:
+    """Which of `_NOT_LETTER`, `_BROKEN_MARK`, `_LEET_MARK`, `_LONE` the regexes would find in `s`, in one
+    loop over its characters (compiled: a fraction of a regex search each; a character past ASCII is
+    neither a letter, a mark nor a neighbour that counts)."""
+    facts: i64 = 0
+    prev: i64 = 0  # the kind of the character before
+    n: i64 = len(s)
+    i: i64 = 0
+    while i < n:
+        c: i64 = ord(s[i])
+        k: i64 = _NOT_LETTER
+        if c < 128:
+            k = ord(_ASCII_KINDS[c])
+        facts |= k
+        if k & 32 and not prev & 16:
+            after: i64 = 0
+            if i + 1 < n:
+                d: i64 = ord(s[i + 1])
+                if d < 128:
+                    after = ord(_ASCII_KINDS[d])
+            if not after & 16:
+                facts |= _LONE
+        prev = k
+        i += 1
+    return int(facts & (_NOT_LETTER | _BROKEN_MARK | _LEET_MARK | _LONE))
+
+
+def _ascii_facts(s: str) -> int:
+    """`_ascii_scan(s)`: compiled, the loop; interpreted, the regexes themselves (cheaper there)."""
+    if COMPILED:
+        return _ascii_scan(s)
+    return ((_NOT_LETTER if _NOT_LETTER_OR_SPACE.search(s) is not None else 0)
+            | (_BROKEN_MARK if _BROKEN_NEEDS.search(s) is not None else 0)
+            | (_LEET_MARK if _LEET_NEEDS.search(s) is not None else 0)
+            | (_LONE if _LONE_LETTER.search(s) is not None else 0))
 #: Any character but those of most Khmer text that `_unicode_prepared` leaves as they are: Khmer letters and
 #: signs (no case; not the digits and marks the table folds) and ASCII that is neither a letter nor one the
 #: table or the Latin steps read. Text without one needs no lower case and no table (a test checks the class).
@@ -405,24 +462,28 @@ def normalize(text: str) -> str:
     if len(text) > 2 * _WORD_FORM_CHARS and not text.isascii():  # so long a Khmer text has a phrase too long
         return _text_form(text)  # to keep: splitting it and looking its words up would be spent for nothing
     words = text.split(" ")
-    norm = _from_kept(text, words)
-    return norm if norm is not None else _learned_form(text, words)
+    known = [_WORDS.get(word) for word in words]  # compiled, a list made at its length: no appends
+    norm = _from_kept(text, known)
+    return norm if norm is not None else _learned_form(text, words, known)
 
 
-def _from_kept(text: str, words: list[str]) -> str | None:
-    """`text`'s form put together from the kept forms of its `words` (`text` itself when each is its own
-    form, one word's form when it is one word: nothing joined), or worked out whole when spaced letters may
-    join them; None when a word is not kept."""
-    kept: list[Word] = []
+def _from_kept(text: str, known: list[Word | None]) -> str | None:
+    """`text`'s form put together from the kept forms of its words (`known`: what is kept of each, None for
+    a word not kept; `text` itself when each is its own form, one word's form when it is one word: nothing
+    joined), or worked out whole when spaced letters may join them; None when a word is not kept."""
     lone = 0
     same = True
-    for word in words:  # compiled, a loop of look-ups: cheaper than a list of `map` and a search for None
-        w = _WORDS.get(word)
+    for w in known:
         if w is None:
             return None
-        kept.append(w)
         lone += w.lone
         same = same and w.same
+    return _joined(text, cast("list[Word]", known), lone, same)
+
+
+def _joined(text: str, kept: list[Word], lone: int, same: bool) -> str:
+    """`text`'s form from its words' `kept` forms (`lone`: their letters standing alone; `same`: whether
+    each is its own form), or worked out whole when spaced letters may join them."""
     if lone >= 3 and _SPACED_HINT.search(_prepared(text)) is not None:
         return _text_form(text)
     if same:
@@ -440,7 +501,7 @@ def last_words(norm: str) -> list[Word] | None:
     return last.words if last.norm is norm else None
 
 
-def _learned_form(text: str, words: list[str]) -> str:
+def _learned_form(text: str, words: list[str], known: list[Word | None]) -> str:
     """`normalize` for a text (`words`: its words) with words whose forms are not kept yet; they are worked
     out and kept, unless one is too long to keep, or is the misspelt "send" (which reads the words around):
     the text's form is then worked out whole. The steps that stay inside a word run once over the words not
@@ -449,21 +510,33 @@ def _learned_form(text: str, words: list[str]) -> str:
     space, or adds or drops one)."""
     if len(_WORDS) + len(words) > _WORDS_MAX:  # not while learning: a word's count would go
         _WORDS.clear()
+        known = [None] * len(words)
     if text.isascii():  # compiled, plain loops: cheaper than sets, `map`s and `zip`s made for a few words
         new: list[str] = []
-        for word in words:
-            if word not in _WORDS:  # (a word twice in the text is worked out twice: the same form)
+        for i in range(len(words)):
+            if known[i] is None:  # (a word twice in the text is worked out twice: the same form)
+                word = words[i]
                 if len(word) > _WORD_FORM_CHARS:  # the kept words are all short
                     return _text_form(text)
                 new.append(word)
         s = _prepared(" ".join(new))
-        forms = _ascii_word_form(s).split(" ")
-        for i in range(len(new)):
-            _keep(new[i], forms[i])
-        if _LONE_LETTER.search(s) is not None:
+        facts = _ascii_facts(s)
+        forms = _ascii_word_form(s, facts).split(" ")
+        # one probe each (a word twice among them keeps its first Word, as `_keep` would)
+        learned = [_WORDS.setdefault(new[i], Word(new[i], forms[i])) for i in range(len(new))]
+        if facts & _LONE:
             _count_lone_letters(new, s)
-        norm = _from_kept(text, words)  # every word is kept now
-        return norm if norm is not None else _text_form(text)
+        lone = 0  # what `_from_kept` finds now that every word is kept
+        same = True
+        j = 0
+        for i in range(len(known)):
+            w = known[i]
+            if w is None:
+                w = known[i] = learned[j]
+                j += 1
+            lone += w.lone
+            same = same and w.same
+        return _joined(text, cast("list[Word]", known), lone, same)
     if max(map(len, words)) > _WORD_FORM_CHARS:
         return _text_form(text)
     s, latin, facts = _prepare(text)
@@ -515,18 +588,20 @@ def _word_form(word: str) -> str | None:
     return form
 
 
-def _ascii_word_form(word: str) -> str:
+def _ascii_word_form(word: str, facts: int = -1) -> str:
     """The steps that stay inside a word, on lower-cased ASCII words without apostrophes (or several joined
-    by spaces)."""
-    if word.isalpha() or _NOT_LETTER_OR_SPACE.search(word) is None:  # letters only (most words): only a run
-        return fold_word(word)  # (a search first costs as much as a substitution finding none)
+    by spaces); `facts`: `_ascii_facts(word)`, if known. A step runs only where its mark is (broken words
+    only join letters: they never bring a leetspeak mark); the last, runs of a letter, is `fold_word`."""
+    if facts < 0:
+        facts = _ascii_facts(word)
+    if not facts & _NOT_LETTER:  # letters only (most words): only a run
+        return fold_word(word)
     form = word
-    for pattern, fn, needs, _ in _IN_WORD_STEPS:
-        if COMPILED and pattern is _REPEAT_LATIN:
-            form = _collapse_runs(form)
-        elif needs is None or needs.search(form) is not None:
-            form = pattern.sub(fn, form)
-    return form
+    if facts & _BROKEN_MARK:
+        form = _BROKEN.sub(_join_broken, form)
+    if facts & _LEET_MARK and (not facts & _BROKEN_MARK or _LEET_NEEDS.search(form) is not None):
+        form = _LEET_RUN.sub(_leet, form)
+    return fold_word(form)
 
 
 def _prepared(text: str) -> str:
@@ -733,13 +808,37 @@ def excerpt(text: str, start: int, end: int, context: int = 30) -> str:
         sp = text.rfind(" ", end, b)
         b = sp if sp != -1 else b
     snippet = text[a:b]
-    if not snippet.isprintable() or "  " in snippet or snippet.startswith(" ") or snippet.endswith(" "):
+    if not _spaced_plainly(snippet):
         # a line break, tab or other space than " " (none is printable), or spaces to close up: most chat
         # lines have none, and are their own snippet without being split into words and joined again
         snippet = " ".join(snippet.split())
     if a == 0 and b == len(text):
         return snippet
     return ("…" if a > 0 else "") + snippet + ("…" if b < len(text) else "")
+
+
+def _spaced_plainly(s: str) -> bool:
+    """Whether `s` is printable, with no two spaces in a row and none at an edge (what `excerpt` leaves as
+    it is): compiled, ASCII text in one loop over its characters (printable: from " " to "~"), where the
+    four checks were a call through Python and three scans; other text, and interpreted, the checks."""
+    if COMPILED:
+        prev: i64 = 32  # a space at the start is one at an edge
+        n: i64 = len(s)
+        i: i64 = 0
+        while i < n:
+            c: i64 = ord(s[i])
+            if c <= 32:
+                if c < 32 or prev == 32:
+                    return False
+            elif c >= 127:
+                if c == 127:
+                    return False
+                break  # past ASCII: the checks
+            prev = c
+            i += 1
+        if i == n:
+            return prev != 32 or n == 0
+    return s.isprintable() and "  " not in s and not s.startswith(" ") and not s.endswith(" ")
 
 
 @lru_cache(maxsize=4096)
