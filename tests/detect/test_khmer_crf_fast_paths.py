@@ -7,7 +7,7 @@ import random
 
 import khmercut
 
-from hotline.detect.text.segment import _KCC, REACH, _crf, _features, default_segmenter, word_ends
+from hotline.detect.text.segment import _KCC, REACH, _clusters, _crf, _features, default_segmenter, word_ends
 
 #: Khmer letters as the segmenter's runs hold them (U+1780-U+17D3 and U+17DD).
 LETTERS = [chr(c) for c in range(0x1780, 0x17D4)] + ["\u17dd"]
@@ -40,6 +40,12 @@ def _khmercut_attributes(kccs: list[str]) -> list[list[bytes]]:
 def test_clusters_are_khmercuts() -> None:
     for run in RUNS + _random_runs(3000, 14):
         assert _KCC.findall(run) == khmercut.seg_kcc(run), run
+
+
+def test_cluster_loop_is_the_regex() -> None:
+    """`_clusters` (a compiled loop) cuts every run as `_KCC` does: coengs, stacked and leading, included."""
+    for run in RUNS + _random_runs(3000, 14) + ["្", "្្", "ក្", "្ក្ក", "ា្ក", "ក្ក្ក្ក"]:
+        assert _clusters(run) == _KCC.findall(run), run
 
 
 def test_attributes_are_khmercuts_in_order() -> None:

@@ -21,7 +21,7 @@ import itertools
 import re
 import sys
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
@@ -50,12 +50,15 @@ def _crf(run: str) -> list[str]:
     the tagger reads, UTF-8 already (khmercut builds a dict per cluster that the tagger converts and encodes:
     the same attributes in the same order, a fraction of the time). Same words as `khmercut.tokenize` (a
     test checks)."""
-    import khmercut
+    if _RUN.fullmatch(run):
+        kccs = _clusters(run)
+    else:
+        import khmercut
 
-    kccs = _KCC.findall(run) if _RUN.fullmatch(run) else khmercut.seg_kcc(run)
-    if not kccs:
-        return []
-    tags = khmercut.load().tag(_features(kccs))
+        kccs = khmercut.seg_kcc(run)
+        if not kccs:
+            return []
+    tags = _tagger().tag(_features(kccs))
     words: list[str] = []
     for i, (kcc, tag) in enumerate(zip(kccs, tags, strict=True)):
         if tag == "1" or i == 0:
@@ -65,9 +68,37 @@ def _crf(run: str) -> list[str]:
     return [w for w in words if w]
 
 
-#: khmercut's clusters (`seg_kcc`) of a run of Khmer letters, in one C-level pass: a cluster starts at a
-#: consonant or independent vowel (ក-ឳ) unless it follows the coeng ្ (then it is written below).
+#: khmercut's clusters (`seg_kcc`) of a run of Khmer letters: a cluster starts at a consonant or independent
+#: vowel (ក-ឳ) unless it follows the coeng ្ (then it is written below). `_clusters` cuts the same.
 _KCC: Final = re.compile("(?s).(?:[^\u1780-\u17b3]|(?<=\u17d2)[\u1780-\u17b3])*")
+
+
+def _clusters(run: str) -> list[str]:
+    """`_KCC.findall(run)` of a non-empty run, by a compiled loop (the regex's lookbehind costs ~1,000
+    instructions a letter)."""
+    out: list[str] = []
+    start = 0
+    prev = run[0]
+    for i in range(1, len(run)):
+        ch = run[i]
+        if "\u1780" <= ch <= "\u17b3" and prev != "\u17d2":
+            out.append(run[start:i])
+            start = i
+        prev = ch
+    out.append(run[start:])
+    return out
+
+
+#: pycrfsuite's tagger over khmercut's model, once loaded (`khmercut.load` is a call through Python).
+_TAGGER: Final[list[Any]] = []
+
+
+def _tagger() -> Any:
+    if not _TAGGER:
+        import khmercut
+
+        _TAGGER.append(khmercut.load())
+    return _TAGGER[0]
 
 
 class _Cluster:
@@ -125,34 +156,50 @@ def _features(kccs: list[str]) -> list[list[bytes]]:
     for i in range(n):
         c = cs[i]
         f = [c.own, c.own_t, b"ns"] if c.ns else [c.own, c.own_t]
-        if i >= 1:
+        if i >= 1:  # (appends, not `extend` of a tuple: a tuple made and read per call)
             p = cs[i - 1]
-            f.extend((p.before1, p.before1_t, b"kcc[-1:0]:" + two[i - 1]))
+            f.append(p.before1)
+            f.append(p.before1_t)
+            f.append(b"kcc[-1:0]:" + two[i - 1])
             if p.ns:
                 f.append(b"ns-1")
             if i >= 2:
                 p = cs[i - 2]
-                f.extend((p.before2, p.before2_t, b"kcc[-2:-1]:" + two[i - 2], b"kcc[-2:0]:" + three[i - 2]))
+                f.append(p.before2)
+                f.append(p.before2_t)
+                f.append(b"kcc[-2:-1]:" + two[i - 2])
+                f.append(b"kcc[-2:0]:" + three[i - 2])
                 if i >= 3:
                     p = cs[i - 3]
-                    f.extend((p.before3, p.before3_t, b"kcc[-3:0]:" + four[i - 3], b"kcc[-3:-1]:" + three[i - 3],
-                              b"kcc[-3:-2]:" + two[i - 3]))
+                    f.append(p.before3)
+                    f.append(p.before3_t)
+                    f.append(b"kcc[-3:0]:" + four[i - 3])
+                    f.append(b"kcc[-3:-1]:" + three[i - 3])
+                    f.append(b"kcc[-3:-2]:" + two[i - 3])
         else:
             f.append(b"BOS")
         if i < n - 1:
             q = cs[i + 1]
-            f.extend((q.after1, q.after1_t, b"kcc[+1:0]:" + two[i]))
+            f.append(q.after1)
+            f.append(q.after1_t)
+            f.append(b"kcc[+1:0]:" + two[i])
             if q.ns:
                 f.append(b"ns+1")
             if i < n - 2:
                 q = cs[i + 2]
-                f.extend((q.after2, q.after2_t, b"kcc[+1:+2]:" + two[i + 1], b"kcc[0:+2]:" + three[i]))
+                f.append(q.after2)
+                f.append(q.after2_t)
+                f.append(b"kcc[+1:+2]:" + two[i + 1])
+                f.append(b"kcc[0:+2]:" + three[i])
                 if q.ns:
                     f.append(b"ns+2")
                 if i < n - 3:
                     q = cs[i + 3]
-                    f.extend((q.after3, q.after3_t, b"kcc[+2:+3]:" + two[i + 2], b"kcc[+1:+3]:" + three[i + 1],
-                              b"kcc[0:+3]:" + four[i]))
+                    f.append(q.after3)
+                    f.append(q.after3_t)
+                    f.append(b"kcc[+2:+3]:" + two[i + 2])
+                    f.append(b"kcc[+1:+3]:" + three[i + 1])
+                    f.append(b"kcc[0:+3]:" + four[i])
         else:
             f.append(b"EOS")
         out.append(f)
@@ -403,17 +450,17 @@ def _joint_groups(regex: re.Pattern[str]) -> tuple[int, ...] | None:
 def match_aligned(m: re.Match[str]) -> bool:
     """True when a match of a Khmer phrase covers whole words: its start, its end and every joint between
     the phrase's words fall on word edges of the text (ខ្លួន {YOU} does not match the one word ខ្លួនឯង)."""
-    start, end = m.span()
+    regs = m.regs  # (one tuple for every span, where `span()` and `start(i)` are a call each)
+    start, end = regs[0]
     if start >= end:
         return False
     groups = _joint_groups(m.re)
     positions = [end]
     if groups is None:  # every group a joint: the starts of all spans (the match's own start among them)
-        for pos, _ in m.regs:
+        for pos, _ in regs:
             if pos >= 0:  # (a joint that took no part is at -1)
                 positions.append(pos)
     else:
-        regs = m.regs
         for i in groups:
             positions.append(regs[i][0])  # -1 for no part: no stretch of letters holds it, `_on_edges` passes it
         positions.append(start)
@@ -436,7 +483,7 @@ def aligned_match(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str,
     """
     m = _aligned_from(regex, text, start)
     # whether `start` is a word edge (its own window) is asked last: only of an answer, most often none
-    return m if m is not None and _on_edges(text, (start,)) else None
+    return m if m is not None and _on_edges(text, [start]) else None
 
 
 def _aligned_from(regex: re.Pattern[str] | Sequence[re.Pattern[str]], text: str, start: int) -> re.Match[str] | None:
@@ -652,15 +699,15 @@ def word_aligned(text: str, start: int, end: int) -> bool:
     letters around it, at most WINDOW either side and spaces left out (ខ្លួន ឯង is still one word), are
     segmented and must have a word edge there.
     """
-    return 0 <= start < end <= len(text) and _on_edges(text, (start, end))
+    return 0 <= start < end <= len(text) and _on_edges(text, [start, end])
 
 
 def starts_word(text: str, pos: int) -> bool:
     """True when a word of `text` starts (or ends) at `pos` (see `word_aligned`)."""
-    return 0 <= pos <= len(text) and _on_edges(text, (pos,))
+    return 0 <= pos <= len(text) and _on_edges(text, [pos])
 
 
-def _on_edges(text: str, positions: Collection[int]) -> bool:
+def _on_edges(text: str, positions: list[int]) -> bool:
     """Whether every position is a word edge. Spaces between Khmer letters do not decide it (Khmer spaces
     mark phrases, and OCR and typing add or drop them): the letters around, spaces left out, are segmented,
     one window for all the positions that fall in one stretch of Khmer."""
@@ -736,7 +783,7 @@ def _window_edges(text: str, first: int, last: int, inside: list[int]) -> bool:
     return edges is not None and all(pos - lo in edges for pos in inside)
 
 
-def _window(window: str, text: str, positions: Collection[int], first: int, last: int) -> frozenset[int] | None:
+def _window(window: str, text: str, positions: list[int], first: int, last: int) -> frozenset[int] | None:
     """The word edges of a window of letters (spaces allowed), segmented once per distinct window; None, not
     segmented, when one of the `positions` inside the stretch `text[first:last]` splits a letter cluster
     (then it is no word edge, whatever the window: `_splits_cluster`)."""
