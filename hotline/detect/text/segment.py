@@ -19,15 +19,19 @@ from __future__ import annotations
 import importlib
 import itertools
 import re
+import struct
 import sys
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from hotline.detect.errors import DataError
 from hotline.detect.text.normalize import normalize
+
+if TYPE_CHECKING:
+    from mypy_extensions import i64
 
 __all__ = [
     "WINDOW", "Segmenter", "aligned_match", "default_segmenter", "joint", "load_words", "match_aligned",
@@ -58,10 +62,19 @@ def _crf(run: str) -> list[str]:
         kccs = khmercut.seg_kcc(run)
         if not kccs:
             return []
-    tags = _tagger().tag(_features(kccs))
+    items = _features(kccs)
+    model = _model()
+    starts: list[bool] | None = None
+    if model is not None and "\0" not in run:  # (the C tagger reads an attribute up to a NUL)
+        try:
+            starts = model.starts(items)
+        except (ValueError, IndexError):  # a model laid out otherwise: pycrfsuite's tagger from now on
+            _MODEL[0] = None
+    if starts is None:
+        starts = [tag == "1" for tag in _tagger().tag(items)]
     words: list[str] = []
-    for i, (kcc, tag) in enumerate(zip(kccs, tags, strict=True)):
-        if tag == "1" or i == 0:
+    for i, kcc in enumerate(kccs):
+        if starts[i] or i == 0:
             words.append(kcc)
         else:
             words[-1] += kcc
@@ -99,6 +112,236 @@ def _tagger() -> Any:
 
         _TAGGER.append(khmercut.load())
     return _TAGGER[0]
+
+
+#: crfsuite's floatval_t is a double; its Viterbi starts every maximum at -DBL_MAX.
+_LEAST: Final = -sys.float_info.max
+_DOUBLE: Final = struct.Struct("<d")
+
+
+def _u32(data: bytes, at: i64) -> i64:
+    """The little-endian unsigned 32-bit number at `data[at:at + 4]`."""
+    b0: i64 = data[at]
+    b1: i64 = data[at + 1]
+    b2: i64 = data[at + 2]
+    b3: i64 = data[at + 3]
+    return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
+
+
+def _hash(key: bytes) -> i64:
+    """Bob Jenkins' lookup3 `hashlittle(key, len(key), 0)`: where crfsuite's CQDB tables place a string
+    (native 64-bit arithmetic, masked to 32 bits, when compiled)."""
+    n: i64 = len(key)
+    m: i64 = 0xFFFFFFFF
+    a: i64 = (0xDEADBEEF + n) & m
+    b: i64 = a
+    c: i64 = a
+    padded = key + bytes((12 - n % 12) % 12)
+    last: i64 = len(padded) - 12
+    pos: i64 = 0
+    while True:
+        a = (a + _u32(padded, pos)) & m
+        b = (b + _u32(padded, pos + 4)) & m
+        c = (c + _u32(padded, pos + 8)) & m
+        if pos == last:
+            break
+        a = ((a - c) & m) ^ (((c << 4) & m) | (c >> 28))
+        c = (c + b) & m
+        b = ((b - a) & m) ^ (((a << 6) & m) | (a >> 26))
+        a = (a + c) & m
+        c = ((c - b) & m) ^ (((b << 8) & m) | (b >> 24))
+        b = (b + a) & m
+        a = ((a - c) & m) ^ (((c << 16) & m) | (c >> 16))
+        c = (c + b) & m
+        b = ((b - a) & m) ^ (((a << 19) & m) | (a >> 13))
+        a = (a + c) & m
+        c = ((c - b) & m) ^ (((b << 4) & m) | (b >> 28))
+        b = (b + a) & m
+        pos += 12
+    c = ((c ^ b) - (((b << 14) & m) | (b >> 18))) & m
+    a = ((a ^ c) - (((c << 11) & m) | (c >> 21))) & m
+    b = ((b ^ a) - (((a << 25) & m) | (a >> 7))) & m
+    c = ((c ^ b) - (((b << 16) & m) | (b >> 16))) & m
+    a = ((a ^ c) - (((c << 4) & m) | (c >> 28))) & m
+    b = ((b ^ a) - (((a << 14) & m) | (a >> 18))) & m
+    c = ((c ^ b) - (((b << 24) & m) | (b >> 8))) & m
+    return c
+
+
+#: No weights: an attribute the model does not know (crfsuite drops it).
+_NONE: Final = (0.0, 0.0)
+
+
+class _Model:
+    """khmercut's CRF model file (crfsuite's "lCRF"/"FOMC" layout) read as bytes, and crfsuite's Viterbi
+    over it: the same sums in the same order, so the same tags as pycrfsuite's `Tagger.tag` (tests compare
+    them), without pycrfsuite's per-call copying of every attribute into C++ strings (~1,800 instructions an
+    attribute, ~500,000 a run). An attribute's weights are found in the file's hash tables when first met
+    and kept (bounded)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        if data[0:4] != b"lCRF" or data[8:12] != b"FOMC" or _u32(data, 20) != 2:
+            raise ValueError("not a two-label crfsuite model")
+        self.features: i64 = _u32(data, 28) + 12
+        labels: i64 = _u32(data, 32)
+        self.attrs: i64 = _u32(data, 36)
+        label_refs: i64 = _u32(data, 40)
+        self.attr_refs: i64 = _u32(data, 44) + 12
+        for table in (labels, self.attrs):
+            if data[table:table + 4] != b"CQDB" or _u32(data, table + 12) != 0x62445371:
+                raise ValueError("no string table")
+        names: list[bytes] = []
+        bwd: i64 = labels + _u32(data, labels + 20)
+        for lid in range(2):
+            at: i64 = labels + _u32(data, bwd + 4 * lid)
+            names.append(data[at + 8:at + 7 + _u32(data, at + 4)])
+        if sorted(names) != [b"0", b"1"]:
+            raise ValueError("labels are not 0 and 1")
+        self.one = names.index(b"1")
+        trans = [0.0, 0.0, 0.0, 0.0]
+        for lid in range(2):
+            at = _u32(data, label_refs + 12 + 4 * lid)
+            for r in range(_u32(data, at)):
+                feature: i64 = self.features + 20 * _u32(data, at + 4 + 4 * r)
+                dst: i64 = _u32(data, feature + 8)
+                if _u32(data, feature + 4) != lid or dst > 1:
+                    raise ValueError("a transition out of place")
+                trans[2 * lid + dst] = _DOUBLE.unpack_from(data, feature + 12)[0]  # (assigned: the last counts)
+        self.t00, self.t01, self.t10, self.t11 = trans
+        self.known: dict[bytes, tuple[float, float]] = {}
+
+    def weights(self, attr: bytes) -> tuple[float, float]:
+        """The attribute's state weights for label 0 and label 1 (0.0 where it has none)."""
+        known = self.known.get(attr)
+        if known is not None:
+            return known
+        aid = self._aid(attr)
+        found = _NONE
+        if aid >= 0:
+            data = self.data
+            at: i64 = _u32(data, self.attr_refs + 4 * aid)
+            w0 = w1 = 0.0
+            seen: i64 = 0
+            for r in range(_u32(data, at)):
+                feature: i64 = self.features + 20 * _u32(data, at + 4 + 4 * r)
+                dst: i64 = _u32(data, feature + 8)
+                if dst > 1 or seen & (1 << dst):  # one feature a label: each added once, as crfsuite adds it
+                    raise ValueError("an attribute with two features for one label")
+                seen |= 1 << dst
+                if dst == 0:
+                    w0 = _DOUBLE.unpack_from(data, feature + 12)[0]
+                else:
+                    w1 = _DOUBLE.unpack_from(data, feature + 12)[0]
+            found = (w0, w1)
+        if len(self.known) >= 100_000:
+            self.known.clear()
+        self.known[attr] = found
+        return found
+
+    def _aid(self, attr: bytes) -> i64:
+        """CQDB's `cqdb_to_id`: the attribute's number, -1 when the model does not know it."""
+        key = attr + b"\0"
+        hv = _hash(key)
+        data = self.data
+        base = self.attrs
+        ref: i64 = base + 24 + 8 * (hv & 255)
+        offset: i64 = _u32(data, ref)
+        n: i64 = _u32(data, ref + 4)
+        if n == 0 or offset == 0:
+            return -1
+        k: i64 = (hv >> 8) % n
+        size: i64 = len(key)
+        while True:
+            bucket: i64 = base + offset + 8 * k
+            record: i64 = _u32(data, bucket + 4)
+            if record == 0:
+                return -1
+            if _u32(data, bucket) == hv:
+                at: i64 = base + record
+                if _u32(data, at + 4) == size and data[at + 8:at + 8 + size] == key:
+                    return _u32(data, at)  # (ids are below 2**31)
+            k = (k + 1) % n
+
+    def starts(self, items: list[list[bytes]]) -> list[bool]:
+        """Whether each item's label on crfsuite's best path (its Viterbi) is "1": a word starts there."""
+        t00 = self.t00
+        t01 = self.t01
+        t10 = self.t10
+        t11 = self.t11
+        known = self.known
+        back0: list[bool] = []
+        back1: list[bool] = []
+        prev0 = prev1 = 0.0
+        first = True
+        for item in items:
+            s0 = 0.0
+            s1 = 0.0
+            for attr in item:
+                w = known.get(attr)
+                if w is None:
+                    w = self.weights(attr)
+                s0 += w[0]
+                s1 += w[1]
+            if first:
+                prev0 = s0
+                prev1 = s1
+                first = False
+                continue
+            # into label 0, then label 1: from label 0 unless label 1 scores strictly more (-DBL_MAX first)
+            best = _LEAST
+            from1 = False
+            score = prev0 + t00
+            if best < score:
+                best = score
+            score = prev1 + t10
+            if best < score:
+                best = score
+                from1 = True
+            cur0 = best + s0
+            back0.append(from1)
+            best = _LEAST
+            from1 = False
+            score = prev0 + t01
+            if best < score:
+                best = score
+            score = prev1 + t11
+            if best < score:
+                best = score
+                from1 = True
+            cur1 = best + s1
+            back1.append(from1)
+            prev0 = cur0
+            prev1 = cur1
+        best = _LEAST
+        if best < prev0:
+            best = prev0
+        label = best < prev1  # the last item's: 1 only when it scores strictly more
+        labels = [label] * len(items)
+        for t in range(len(items) - 2, -1, -1):
+            label = back1[t] if label else back0[t]
+            labels[t] = label
+        one = self.one == 1
+        return [lab == one for lab in labels]
+
+
+#: khmercut's model as `_Model` reads it, once (None: pycrfsuite's tagger, the file being laid out otherwise).
+_MODEL: Final[list[_Model | None]] = []
+
+
+def _model() -> _Model | None:
+    if _MODEL:
+        return _MODEL[0]
+    import khmercut
+
+    found: _Model | None
+    try:
+        with open(khmercut.model_path, "rb") as file:
+            found = _Model(file.read())
+    except (OSError, ValueError, IndexError):
+        found = None
+    _MODEL.append(found)
+    return found
 
 
 class _Cluster:
@@ -335,10 +578,9 @@ def default_segmenter() -> Segmenter:
 def preload() -> None:
     """Load now what segmenting loads at its first Khmer word (the word list, the CRF model: 11 ms), e.g.
     before forking workers that should share them instead of each loading its own."""
-    import khmercut
-
     default_segmenter()
-    khmercut.load()
+    if _model() is None:
+        _tagger()
 
 
 def segment(text: str) -> list[str]:
