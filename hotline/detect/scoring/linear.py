@@ -7,7 +7,7 @@ the share of a message is also what makes it cited. The probability is the logit
 calibration fitted on held-back conversations (Platt scaling: `1 / (1 + exp(-(a*z+b)))`).
 
 A content word also counts for its character 4-grams (`terms.char_grams`): a word's weight, its own and its
-grams' summed, is worked out once per distinct word and kept (`_WordWeights`), and a word's weight plus
+grams' summed, is worked out once per distinct word and kept (`_WordWeights`; compiled, in the word's `_Token`), and a word's weight plus
 the weight of the pair it starts is one lookup: compiled, among the pairs the word was read starting
 (`_Token.follow`, each kept when first read); in plain Python, once a scorer has read enough words, of the
 two words in a table of the vocabulary's pairs (`_pair_tables`): a message costs C-level lookups.
@@ -97,12 +97,17 @@ def _word_weight(weights: dict[str, float], gram: int, token: str) -> float:
     """A word's weight plus its character grams' (summed in gram order), a function apart: compiled, its
     lookups are direct ones (a dict subclass's attributes and bound methods are not)."""
     # A gram is looked up as "#" and its slice of the word: a table of the vocabulary's grams without
-    # their "#" cost more to build (3.5 ms) than a chat's distinct words cost to look up this way.
-    w = weights.get(token, 0.0)
+    # their "#" cost more to build (3.5 ms) than a chat's distinct words cost to look up this way. A term
+    # outside the vocabulary adds nothing (compiled, a 0.0 default is a float made per lookup): adding its
+    # 0.0 changed at most the sign of a zero sum, which the last `+ 0.0` makes 0.0 either way.
+    found = weights.get(token)
+    w = 0.0 if found is None else found
     if gram_word(token, gram):  # its grams as `char_grams` lists them, summed in that order
-        marked = "<" + token + ">"
+        marked = f"<{token}>"
         for i in range(len(marked) - gram + 1):
-            w += weights.get("#" + marked[i:i + gram], 0.0)
+            found = weights.get("#" + marked[i:i + gram])
+            if found is not None:
+                w += found
     return w + 0.0  # a -0.0 reads as 0.0, as adding the 0.0 of a pair outside the vocabulary made it
 
 
@@ -286,8 +291,9 @@ class LinearScorer:
         cache = self._cache
         token = cache.canonical.get(word)
         if token is None:
-            # One string a word: the pairs a word starts are then found by the next word's identity.
-            token = _Token(sys.intern(word), self._word_table()[word])
+            # Worked out here, not through `_WordWeights` (its `__missing__` is a call through Python): the
+            # token keeps it. One `_Token` a word, so the next word's string is the one its pairs are kept by.
+            token = _Token(word, _word_weight(self.weights, self.gram, word))
             if len(cache.canonical) < KEPT:
                 cache.canonical[word] = token
         return token
@@ -296,7 +302,8 @@ class LinearScorer:
         """The first word's weight plus the pair's (0.0 outside the vocabulary: a word's weight is never
         -0.0, so the sum is the word's weight, as adding nothing for the pair gave), kept in the first
         word's pairs (up to `PAIRS_KEPT` pairs in all)."""
-        total = first.weight + self.weights.get(first.spaced + second.word, 0.0)
+        found = self.weights.get(first.spaced + second.word)
+        total = first.weight if found is None else first.weight + found
         cache = self._cache
         if cache.pairs_kept < PAIRS_KEPT:
             cache.pairs_kept += 1
