@@ -16,7 +16,7 @@ from itertools import pairwise
 import pytest
 
 from hotline.detect.scoring.conversation import ScoreStream, _by_sender, _highest, score_messages
-from hotline.detect.scoring.linear import PAIRS_AFTER, PAIRS_KEPT, LinearScorer, load_model
+from hotline.detect.scoring.linear import PAIRS_AFTER, PAIRS_KEPT, LinearScorer, _pair_words, load_model
 from hotline.detect.scoring.terms import (
     _BYTES,
     _LAUGH,
@@ -221,6 +221,29 @@ def test_reading_token_by_token_gives_the_maps_floats() -> None:
     for _ in range(2):
         assert repr(full._read(raw_tokens(texts))) == repr(_reference_weights(full, texts))
     assert full._cache.pairs_kept == PAIRS_KEPT and not any(t.follow for t in full._cache.canonical.values())
+
+
+def test_pairs_skipped_by_their_words_are_pairs_the_vocabulary_lacks() -> None:
+    """A compiled scorer looks a pair up only if its first word starts a pair of the vocabulary and its second
+    ends one (`_pair_words`): reading chats made of the vocabulary's own pairs, their words crossed, and of
+    other words gives the definition's floats; the words are those the pair terms split into."""
+    scorer = _fresh_copy()
+    pairs = [t.split(" ") for t in scorer.weights if " " in t]
+    flags = _pair_words(scorer.weights)
+    firsts, seconds = {w for w, f in flags.items() if f & 1}, {w for w, f in flags.items() if f & 2}
+    assert firsts == {a for a, _ in pairs} and seconds == {b for _, b in pairs} and set(flags) == firsts | seconds
+    assert all(" " not in t for t in firsts | seconds) and firsts - seconds and seconds - firsts
+    rng = random.Random(20)
+    words = [w for pair in pairs for w in pair] + ["are", "you", "zzyzx", "pictur", "wanna", "lol", "12"]
+    for _ in range(40):
+        texts = [" ".join(rng.choice(pairs)) if rng.random() < 0.5
+                 else " ".join(rng.choice(words) for _ in range(rng.randrange(9))) for _ in range(rng.randrange(1, 40))]
+        raw = raw_tokens(texts)
+        assert repr(scorer._read(raw)) == repr(_reference_weights(scorer, texts)), texts
+        assert repr(scorer._read(raw)) == repr(scorer._mapped(raw, len(texts))), texts
+    tokens = scorer._cache.canonical
+    assert any(t.starts and not t.ends for t in tokens.values()) and any(t.ends and not t.starts for t in tokens.values())
+    assert all(t.starts == (w in firsts) and t.ends == (w in seconds) for w, t in tokens.items())
 
 
 def test_each_senders_windows_are_read_from_their_messages_alone() -> None:

@@ -54,6 +54,7 @@ def test_the_kept_model_is_the_model_the_files_make(tmp_path: Path, monkeypatch:
         _same(again, want)
         texts = ["hey are you alone", "send me a pic", "ok", "", "don't tell your mom 😊"]
         assert again.message_weights(texts) == want.message_weights(texts)
+        assert again._cache.pair_words == first._cache.pair_words == linear._pair_words(want.weights)
         assert kept.stat().st_size > 0
     finally:
         linear.load_model.cache_clear()
@@ -80,10 +81,10 @@ def test_a_kept_form_it_cannot_use_means_reading_the_files(tmp_path: Path, monke
         npz_bytes = Path(linear._WEIGHTS, "grooming.npz").read_bytes()
         if content == "stale":
             content = marshal.dumps((linear._KEPT_FORM, meta_bytes + b" ", npz_bytes, "a\0b", b"\0" * 16, 1.0,
-                                     {"signal": "grooming", "alpha": 0.5, "calibration": {"a": 1, "b": 0}}))
+                                     {"signal": "grooming", "alpha": 0.5, "calibration": {"a": 1, "b": 0}}, b"", b"\1", "a"))
         elif content == "damaged":
             content = marshal.dumps((linear._KEPT_FORM, meta_bytes, npz_bytes, "a\0b", b"\0" * 24, 1.0,
-                                     {"signal": "grooming", "alpha": 0.5, "calibration": {"a": 1, "b": 0}}))
+                                     {"signal": "grooming", "alpha": 0.5, "calibration": {"a": 1, "b": 0}}, b"", b"\1", "a"))
         assert isinstance(content, bytes)
         Path(path).write_bytes(content)
         _same(linear.load_model(), want)
@@ -92,6 +93,22 @@ def test_a_kept_form_it_cannot_use_means_reading_the_files(tmp_path: Path, monke
         _same(linear.load_model(), want)
     finally:
         linear.load_model.cache_clear()
+
+
+def test_kept_pair_words_by_place_and_by_name() -> None:
+    """The kept form's pair words: by their place among the terms, or by name; places out of range or flags
+    that do not fit them make the kept form unusable (the files are read instead)."""
+    from array import array
+
+    names = ["a", "b c", "b", "d"]
+    places = array("i", [0, 2]).tobytes()
+    assert linear._kept_pair_words(names, places, b"\1\3\2", "c") == {"a": 1, "b": 3, "c": 2}
+    assert linear._kept_pair_words(names, b"", b"", "") == {}
+    for bad_places, flags in ((array("i", [4]).tobytes(), b"\1"), (array("i", [-1]).tobytes(), b"\1")):
+        with pytest.raises(IndexError):
+            linear._kept_pair_words(names, bad_places, flags, "")
+    with pytest.raises(ValueError):
+        linear._kept_pair_words(names, places, b"\1", "c")
 
 
 def test_no_kept_form_when_the_cache_is_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,8 @@ Files: `weights/<signal>.npz` (arrays `weights` float32, one per term, and `bias
 read here with `zipfile` and the `.npy` header, never unpickled) and `weights/<signal>.json` (terms in
 array order, alpha, calibration, threshold, sources and figures). Parsing them cost a third of a small
 chat's start (the JSON's 57,000 terms, the zip): `load_model` keeps what it read in the user's cache folder
-(`_kept_path`), beside the compiled lexicons, as one `marshal` of plain data holding both files' bytes, read
+(`_kept_path`), beside the compiled lexicons, as one `marshal` of plain data holding both files' bytes (and
+the words the vocabulary's pairs start or end with, `_pair_words`, by their place among the terms), read
 back only when they are the files' bytes now (compared whole, no digest: an edited model is never
 served stale).
 """
@@ -93,6 +94,23 @@ class _WordWeights(dict[str, float]):
         return w
 
 
+#: `_pair_words`' flags: a word starts a pair of the vocabulary, ends one.
+_STARTS: Final = 1
+_ENDS: Final = 2
+
+
+def _pair_words(terms: Iterable[str]) -> dict[str, int]:
+    """Each word a pair of the vocabulary ("first second") starts or ends with → `_STARTS` | `_ENDS`: one
+    lookup a distinct word read tells whether its pairs need looking up at all."""
+    words: dict[str, int] = {}
+    for term in terms:
+        if " " in term:
+            first, _, second = term.partition(" ")
+            words[first] = words.get(first, 0) | _STARTS
+            words[second] = words.get(second, 0) | _ENDS
+    return words
+
+
 def _word_weight(weights: dict[str, float], gram: int, token: str) -> float:
     """A word's weight plus its character grams' (summed in gram order), a function apart: compiled, its
     lookups are direct ones (a dict subclass's attributes and bound methods are not)."""
@@ -115,13 +133,17 @@ class _Token:
     """A token as a compiled scorer reads it: the canonical words it stands for (`parts`: none if it is
     dropped, itself for most), and as a word its weight (`_WordWeights`) and the pairs it was read starting
     (next word → its weight plus the pair's, as in `_Cache.pairs`), each kept when first read
-    (`LinearScorer._pair`): a pair costs one lookup by name, the first time, and no table is built."""
+    (`LinearScorer._pair`): a pair costs one lookup by name, the first time, and no table is built. Whether
+    the vocabulary holds a pair it starts (`starts`) or ends (`ends`): if the first word starts none or the
+    second ends none, the pair is not looked up at all."""
 
-    def __init__(self, word: str, weight: float) -> None:
+    def __init__(self, word: str, weight: float, starts: bool = False, ends: bool = False) -> None:
         self.word = word
         self.weight = weight
+        self.starts = starts
+        self.ends = ends
         self.follow: dict[str, float] = {}
-        self.spaced = word + " "  # the start of the name of a pair it starts
+        self.spaced = word + " " if starts else word  # the start of the name of a pair it starts
         self.parts: tuple[_Token, ...] = (self,)
         self.end = word == MARK
 
@@ -137,6 +159,8 @@ class _Cache:
         self.tokens: dict[str, _Token] = {}
         self.canonical: dict[str, _Token] = {}
         self.pairs_kept = 0
+        # The words the vocabulary's pairs start or end with (`_pair_words`), from the kept form or at need.
+        self.pair_words: dict[str, int] | None = None
 
 
 #: Before the first word: never read (a message's first word pairs with nothing before it).
@@ -265,8 +289,11 @@ class LinearScorer:
                 continue
             for part in token.parts:
                 if n:
-                    pair = prev.follow.get(part.word)
-                    running += self._pair(prev, part) if pair is None else pair
+                    if prev.starts and part.ends:
+                        pair = prev.follow.get(part.word)
+                        running += self._pair(prev, part) if pair is None else pair
+                    else:  # no such pair: the word's weight (never -0.0), what `_pair` gives for it
+                        running += prev.weight
                 prev = part
                 n += 1
         return weights, words
@@ -293,7 +320,12 @@ class LinearScorer:
         if token is None:
             # Worked out here, not through `_WordWeights` (its `__missing__` is a call through Python): the
             # token keeps it. One `_Token` a word, so the next word's string is the one its pairs are kept by.
-            token = _Token(word, _word_weight(self.weights, self.gram, word))
+            pair_words = cache.pair_words
+            if pair_words is None:
+                pair_words = cache.pair_words = _pair_words(self.weights)
+            flags = pair_words.get(word, 0)
+            token = _Token(word, _word_weight(self.weights, self.gram, word), flags & _STARTS != 0,
+                           flags & _ENDS != 0)
             if len(cache.canonical) < KEPT:
                 cache.canonical[word] = token
         return token
@@ -516,7 +548,7 @@ def _scorer(meta: dict[str, Any], names: list[str], weights: array[float], bias:
 #: The shipped models: `weights/` beside this module (compiled or not), inside the package.
 _WEIGHTS: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 #: The kept form's layout (written in it): a file of another layout is read as missing.
-_KEPT_FORM: Final = "linear-model-1"
+_KEPT_FORM: Final = "linear-model-3"
 #: Separates the terms in the kept form's one string of them (a model with a term holding it is not kept).
 _TERMS_SEP: Final = "\0"
 
@@ -549,29 +581,58 @@ def _read_kept(path: str, meta_bytes: bytes, npz_bytes: bytes) -> LinearScorer |
             data = marshal.loads(fh.read())
     except (OSError, ValueError, EOFError, TypeError):
         return None
-    if (type(data) is not tuple or len(data) != 7 or data[0] != _KEPT_FORM or data[1] != meta_bytes
+    if (type(data) is not tuple or len(data) != 10 or data[0] != _KEPT_FORM or data[1] != meta_bytes
             or data[2] != npz_bytes):
         return None
-    _, _, _, terms, packed, bias, meta = data
-    if type(terms) is not str or type(packed) is not bytes or type(bias) is not float or type(meta) is not dict:
+    _, _, _, terms, packed, bias, meta, places, flags, others = data
+    if (type(terms) is not str or type(packed) is not bytes or type(bias) is not float or type(meta) is not dict
+            or type(places) is not bytes or type(flags) is not bytes or type(others) is not str):
         return None
     weights: array[float] = array("d")
     try:
         weights.frombytes(packed)
-        return _scorer(meta, terms.split(_TERMS_SEP), weights, bias)
-    except (ValueError, KeyError, TypeError):  # not what `_keep` wrote: read the files
+        names = terms.split(_TERMS_SEP)
+        scorer = _scorer(meta, names, weights, bias)
+        scorer._cache.pair_words = _kept_pair_words(names, places, flags, others)
+    except (ValueError, KeyError, TypeError, IndexError):  # not what `_keep` wrote: read the files
         return None
+    return scorer
+
+
+def _kept_pair_words(names: list[str], places: bytes, flags: bytes, others: str) -> dict[str, int]:
+    """`_pair_words` as kept: the words that are terms too (all but a few) by their place among the terms
+    (`places`, int32), so that their strings, hashed when the weights were, are not made and hashed again;
+    the others by name. `flags` holds theirs in that order."""
+    at: array[int] = array("i")
+    at.frombytes(places)
+    rest = others.split(_TERMS_SEP) if others else []
+    count = len(at)
+    if len(flags) != count + len(rest):
+        raise ValueError("pair words and their flags differ in number")
+    words: dict[str, int] = {}
+    for k in range(count):
+        i = at[k]
+        if i < 0:
+            raise IndexError("a pair word's place is negative")
+        words[names[i]] = flags[k]
+    for k in range(len(rest)):
+        words[rest[k]] = flags[count + k]
+    return words
 
 
 def _keep(path: str, meta_bytes: bytes, npz_bytes: bytes, names: list[str], weights: array[float], bias: float,
-          meta: dict[str, Any]) -> None:
+          meta: dict[str, Any], pair_words: dict[str, int]) -> None:
     """Write the kept form atomically (`os.replace`); a model that cannot be kept, or any error, is let be."""
     if not all(type(n) is str and _TERMS_SEP not in n for n in names):
         return
     rest = {k: v for k, v in meta.items() if k != "terms"}
+    place = {name: i for i, name in enumerate(names)}
+    at = [place[w] for w in pair_words if w in place]
+    others = [w for w in pair_words if w not in place]
+    flags = bytes([pair_words[names[i]] for i in at] + [pair_words[w] for w in others])
     try:
         data = marshal.dumps((_KEPT_FORM, meta_bytes, npz_bytes, _TERMS_SEP.join(names), array("d", weights).tobytes(),
-                              bias, rest))
+                              bias, rest, array("i", at).tobytes(), flags, _TERMS_SEP.join(others)))
     except ValueError:  # metadata marshal cannot write: never from JSON
         return
     import tempfile  # only here: a start that writes nothing does not load it
@@ -613,5 +674,6 @@ def load_model(signal: str = "grooming") -> LinearScorer:
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"model {signal!r} cannot be read: {exc}") from exc
     if kept is not None:
-        _keep(kept, meta_bytes, npz_bytes, names, weights, bias, meta)
+        pair_words = scorer._cache.pair_words = _pair_words(names)
+        _keep(kept, meta_bytes, npz_bytes, names, weights, bias, meta, pair_words)
     return scorer
