@@ -246,6 +246,21 @@ def test_pairs_skipped_by_their_words_are_pairs_the_vocabulary_lacks() -> None:
     assert all(t.starts == (w in firsts) and t.ends == (w in seconds) for w, t in tokens.items())
 
 
+def test_cited_terms_read_together_are_each_texts_top_terms() -> None:
+    """`cited_terms` reads the cited texts in one pass, word by word: each text's terms and weights are those
+    `top_terms` finds in it alone, bit for bit, on chats, adversarial pieces and the vocabulary's pairs."""
+    rng = random.Random(21)
+    scorer, fresh = _fresh_copy(), _fresh_copy()
+    pairs = [t for t in scorer.weights if " " in t]
+    for _ in range(300):
+        texts = rng.choice([_chat(rng, rng.randrange(1, 9)), _random_texts(rng),
+                            [" ".join(rng.sample(pairs, 3)) for _ in range(rng.randrange(1, 5))]])
+        for limit in (0, 1, 3, 50):
+            expected = [fresh.top_terms(t, limit) for t in texts]
+            assert repr(scorer.cited_terms(texts, limit)) == repr(expected), texts
+    assert scorer.cited_terms([], 3) == [] and scorer.cited_terms([""], 3) == [[]]
+
+
 def test_each_senders_windows_are_read_from_their_messages_alone() -> None:
     scorer = load_model()
     rng = random.Random(15)

@@ -280,16 +280,26 @@ class ScoreStream:
         kept = {pos: text for _, pos, text in self._kept}
         names = list(self._names)
         top: list[WindowScore] = []
-        # A message cited by several of the top windows (they overlap) is explained once.
+        # A message cited by several of the top windows (they overlap) is explained once, all of them read
+        # in one pass (`LinearScorer.cited_terms`: each as `top_terms` reads it alone).
+        cited_kept: dict[int, None] = {}
+        for _, _, _, heavy in self._top:
+            for pos in heavy:
+                if pos in kept:
+                    cited_kept[pos] = None
         explained: dict[int, tuple[list[str], tuple[int, int] | None]] = {}
+        if cited_kept:
+            read = scorer.cited_terms([kept[pos] for pos in cited_kept], 3)
+            for pos, found_terms in zip(cited_kept, read, strict=True):
+                terms = [t for t, _ in found_terms]
+                explained[pos] = (terms, _span(kept[pos], terms))
         for z, s, e, heavy in self._top:
             words: dict[str, None] = {}
             spans_: list[tuple[int, int] | None] = []
             for pos in heavy:
                 found = explained.get(pos)
-                if found is None:
-                    terms = [t for t, _ in scorer.top_terms(kept[pos], 3)] if pos in kept else []
-                    found = explained[pos] = (terms, _span(kept.get(pos, ""), terms))
+                if found is None:  # not kept: no text to explain it by
+                    found = explained[pos] = ([], None)
                 for term in found[0]:
                     words.setdefault(term, None)
                 spans_.append(found[1])

@@ -434,6 +434,44 @@ class LinearScorer:
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
+    def cited_terms(self, texts: Sequence[str], limit: int) -> list[list[tuple[str, float]]]:
+        """`top_terms` of each text, read in one pass over them all and word by word as `_read` reads them
+        (a word's weight kept in its `_Token`; a pair looked up only where the vocabulary may hold it)."""
+        tokens = self._cache.tokens
+        out: list[list[tuple[str, float]]] = []
+        if not texts:  # (`raw_tokens` reads no texts as one empty one)
+            return out
+        words: list[_Token] = []
+        for text in raw_tokens(texts):
+            token = tokens.get(text)
+            if token is None:
+                token = self._token(text)
+            if not token.end:
+                words.extend(token.parts)
+                continue
+            out.append(self._heaviest(words, limit))
+            words = []
+        return out
+
+    def _heaviest(self, words: list[_Token], limit: int) -> list[tuple[str, float]]:
+        """The terms of a message's words that weigh most towards the signal, heaviest first: `top_terms`."""
+        seen: dict[str, float] = {}
+        for token in words:
+            if token.weight > 0:
+                seen[token.word] = token.weight
+        weights = self.weights
+        for i in range(1, len(words)):
+            first, second = words[i - 1], words[i]
+            if first.starts and second.ends:  # else no such pair in the vocabulary: weight 0.0
+                name = first.spaced + second.word
+                found = weights.get(name)
+                if found is not None and found > 0:
+                    seen[name] = found
+        # Sorted by (-weight, term), as `top_terms` sorts (terms are distinct: no tie goes further).
+        order = sorted([(-w, t) for t, w in seen.items()])
+        return [(t, -w) for w, t in order[:limit]]
+
+
 def _bounds_sums(weights: Sequence[float], words: Sequence[int], starts: Sequence[int],
                  ends: Sequence[int]) -> tuple[list[float], list[int]]:
     """The running sums of the weights and of the words before each position where a window starts or ends,
