@@ -52,8 +52,9 @@ MERGE: Final = 3
 def _crf(run: str) -> list[str]:
     """khmercut's CRF on one run: its clusters, its model, its features, written as the attribute strings
     the tagger reads, UTF-8 already (khmercut builds a dict per cluster that the tagger converts and encodes:
-    the same attributes in the same order, a fraction of the time). Same words as `khmercut.tokenize` (a
-    test checks)."""
+    the same attributes in the same order, a fraction of the time), tagged by `_Model` (crfsuite's Viterbi
+    over khmercut's model file; pycrfsuite's tagger where the file is laid out otherwise). Same words as
+    `khmercut.tokenize` (a test checks)."""
     if _RUN.fullmatch(run):
         kccs = _clusters(run)
     else:
