@@ -261,6 +261,33 @@ def test_cited_terms_read_together_are_each_texts_top_terms() -> None:
     assert scorer.cited_terms([], 3) == [] and scorer.cited_terms([""], 3) == [[]]
 
 
+def test_the_heaviest_messages_kept_are_those_a_heap_from_the_first_keeps() -> None:
+    """`ScoreStream` keeps its first `KEEP` heavy messages in a list and makes it a heap once full: the texts
+    kept are those pushing each onto a heap from the first kept, chunk by chunk."""
+    import heapq
+
+    rng = random.Random(22)
+    for n in (10, 64, 65, 600, 1500):
+        texts = _chat(rng, n)
+        stream = ScoreStream(load_model())
+        for i, text in enumerate(texts):
+            stream.message(i, None, text)
+        stream._flush()
+        weights = stream._weights
+        assert len(weights) == n
+        heap: list[tuple[float, int, str]] = []  # (the sizes read from the stream: compiled, not from its class)
+        for start in range(0, n, stream.CHUNK):
+            floor = heap[0][0] if len(heap) >= stream.KEEP else 0.0
+            for i in range(start, min(n, start + stream.CHUNK)):
+                if weights[i] > floor:
+                    item = (weights[i], i, texts[i])
+                    if len(heap) < stream.KEEP:
+                        heapq.heappush(heap, item)
+                    elif item > heap[0]:
+                        heapq.heapreplace(heap, item)
+        assert sorted(stream._kept) == sorted(heap) and (len(heap) < stream.KEEP or stream._kept[0] == heap[0])
+
+
 def test_each_senders_windows_are_read_from_their_messages_alone() -> None:
     scorer = load_model()
     rng = random.Random(15)

@@ -166,7 +166,7 @@ class ScoreStream:
         self._first_names: list[str] = []  # the first `FEW_SENDERS` names, in code order
         self._weights: list[float] = []  # held messages already read
         self._words: list[int] = []
-        self._kept: list[tuple[float, int, str]] = []  # min-heap of (weight, position, text)
+        self._kept: list[tuple[float, int, str]] = []  # (weight, position, text), a min-heap once `KEEP` held
         self._starts, self._ends, self._logits = array("q"), array("q"), array("d")
         self._top: list[tuple[float, int, int, tuple[int, ...]]] = []  # (logit, start, end, heavy positions)
         self._sender_top: dict[int, float] = {}
@@ -227,8 +227,10 @@ class ScoreStream:
             if not weights[i] > floor:
                 continue
             item = (weights[i], base + i, texts[i])
-            if len(kept) < self.KEEP:
-                heapq.heappush(kept, item)
+            if len(kept) < self.KEEP:  # a heap once full (only then is its least read): the same items kept
+                kept.append(item)
+                if len(kept) == self.KEEP:
+                    heapq.heapify(kept)
             elif item > kept[0]:
                 heapq.heapreplace(kept, item)
         if len(self._weights) > self.SPAN:
