@@ -169,6 +169,17 @@ def _hash(key: bytes) -> i64:
     return c
 
 
+def _into(from0: float, from1: float) -> tuple[float, bool]:
+    """The best score into a label, from label 0 or 1, and whether it came from 1: crfsuite's way (the maximum
+    starts at -DBL_MAX, and label 1 wins only when it scores strictly more), so ties go as its Viterbi's."""
+    best = _LEAST
+    if best < from0:
+        best = from0
+    if best < from1:
+        return from1, True
+    return best, False
+
+
 #: No weights: an attribute the model does not know (crfsuite drops it).
 _NONE: Final = (0.0, 0.0)
 
@@ -289,31 +300,12 @@ class _Model:
                 prev1 = s1
                 first = False
                 continue
-            # into label 0, then label 1: from label 0 unless label 1 scores strictly more (-DBL_MAX first)
-            best = _LEAST
-            from1 = False
-            score = prev0 + t00
-            if best < score:
-                best = score
-            score = prev1 + t10
-            if best < score:
-                best = score
-                from1 = True
-            cur0 = best + s0
+            best0, from1 = _into(prev0 + t00, prev1 + t10)  # into label 0
             back0.append(from1)
-            best = _LEAST
-            from1 = False
-            score = prev0 + t01
-            if best < score:
-                best = score
-            score = prev1 + t11
-            if best < score:
-                best = score
-                from1 = True
-            cur1 = best + s1
+            best1, from1 = _into(prev0 + t01, prev1 + t11)  # into label 1
             back1.append(from1)
-            prev0 = cur0
-            prev1 = cur1
+            prev0 = best0 + s0
+            prev1 = best1 + s1
         best = _LEAST
         if best < prev0:
             best = prev0
