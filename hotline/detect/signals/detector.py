@@ -36,7 +36,7 @@ class Quoter:
     most once per message (several rules may quote it) and not at all for the common case: text whose
     normal form is as long as itself and that nothing could have lengthened (`maps_in_place`)."""
 
-    __slots__ = ("_kept", "_norm", "_offs", "_whole", "_words", "identity", "text")
+    __slots__ = ("_kept", "_looked", "_norm", "_offs", "_whole", "identity", "text")
 
     def __init__(self, text: str, norm: str | None = None) -> None:
         """`text`: the original message; `norm`: `normalize(text)`, if known."""
@@ -44,10 +44,10 @@ class Quoter:
         self._norm = norm if len(text) <= MAX_MATCH_CHARS else None
         self.identity = self._norm is not None and maps_in_place(text, self._norm)
         self._offs: list[int] | None = None
-        #: The words of an ASCII text whose forms make its normal form (`_words_making`), once looked at.
-        self._words: list[str] | None = None
-        #: Or the kept words `normalize` made its normal form of (`_kept_making`), once looked at.
+        #: The words of an ASCII text whose forms make its normal form, with their mappings: the kept words
+        #: `normalize` made it of (`_kept_making`), else its own words mapped (`_words_making`), once looked at.
         self._kept: list[Word] | None = None
+        self._looked = False
         self._whole: str | None = None
 
     def excerpt(self, start: int, end: int) -> str:
@@ -66,14 +66,14 @@ class Quoter:
         norm = self._norm
         if self._offs is None:
             kept = self._kept
-            if kept is None and self._words is None and norm is not None and self.text.isascii():
-                kept = self._kept = _kept_making(self.text, norm)
-                if kept is None:
-                    self._words = _words_making(self.text, norm)
+            if kept is None and not self._looked and norm is not None and self.text.isascii():
+                self._looked = True
+                kept = _kept_making(self.text, norm)
+                if kept is None and (words := _words_making(self.text, norm)) is not None:
+                    kept = _mapped_words(words)
+                self._kept = kept
             if kept is not None and norm is not None:
                 return _span_by_kept(self.text, norm, kept, start, end)
-            if self._words is not None and norm is not None:
-                return _span_by_words(self.text, norm, self._words, start, end)
             found = _offsets_by_words(self.text, norm) if norm is not None and self.text.isascii() else None
             self._offs = found if found is not None else normalize_mapped(self.text)[1]
         return original_span(self.text, self._offs, start, min(end, len(self._offs)))
@@ -159,7 +159,9 @@ def _kept_making(text: str, norm: str) -> list[Word] | None:
 
 
 def _span_by_kept(text: str, norm: str, kept: list[Word], start: int, end: int) -> tuple[int, int]:
-    """`_span_by_words` with the words' mappings kept with them (`_kept_making`)."""
+    """`original_span(text, _offsets_by_words(text, norm), start, end)` from the offsets it reads only (at
+    `start`, `end - 1` and `end`), each from the mapping kept with its own word (`_kept_making`,
+    `_mapped_words`), in one walk over the words up to the last it needs."""
     end = min(end, len(norm))
     if start >= end:
         return (0, 0)
@@ -185,31 +187,20 @@ def _span_by_kept(text: str, norm: str, kept: list[Word], start: int, end: int) 
     return original_span(text, [a, last] if b < 0 else [a, last, b], 0, 2)
 
 
-def _span_by_words(text: str, norm: str, words: list[str], start: int, end: int) -> tuple[int, int]:
-    """`original_span(text, _offsets_by_words(text, norm), start, end)` from the offsets it reads only (at
-    `start`, `end - 1` and `end`), each from the mapping of its own word (`words` from `_words_making`), in
-    one walk over the words up to the last it needs: the rest of the message needs no mapping."""
-    end = min(end, len(norm))
-    if start >= end:
-        return (0, 0)
-    a = last = b = -1
-    at = 0  # where the word starts in `norm`
-    base = 0  # where it starts in `text`
+def _mapped_words(words: list[str]) -> list[Word]:
+    """`words` (from `_words_making`) as `_span_by_kept` reads them: each with its length and own mapping."""
+    mapped: list[Word] = []
     for word in words:
         form, offs = _word_map(word)
-        after = at + len(form)  # the space after the word (or the end of `norm`)
-        if a < 0 and start <= after:
-            a = base + (offs[start - at] if start < after else len(word))
-        if last < 0 and end - 1 <= after:
-            last = base + (offs[end - 1 - at] if end - 1 < after else len(word))
-            if end == len(norm):
-                break
-        if last >= 0 and end <= after:
-            b = base + (offs[end - at] if end < after else len(word))
-            break
-        at = after + 1
-        base += len(word) + 1
-    return original_span(text, [a, last] if b < 0 else [a, last, b], 0, 2)
+        w = Word(word, form)
+        w.offs = offs
+        mapped.append(w)
+    return mapped
+
+
+def _span_by_words(text: str, norm: str, words: list[str], start: int, end: int) -> tuple[int, int]:
+    """`_span_by_kept` of the text's own words (`words` from `_words_making`)."""
+    return _span_by_kept(text, norm, _mapped_words(words), start, end)
 
 
 class RuleDetector:
